@@ -1,0 +1,12 @@
+/** The Kafka topics of DESIGN.md. Values are JSON carrying a schema version. */
+export const TOPICS = {
+  trades: 'market.trades.v1',
+  tickers: 'market.tickers.v1',
+  sentiment: 'market.sentiment.v1',
+  news: 'market.news.v1',
+  candles: 'market.candles.v1',
+  deadletter: 'market.deadletter.v1',
+} as const;
+
+export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
+export const ALL_TOPICS: readonly TopicName[] = Object.values(TOPICS);

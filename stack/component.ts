@@ -1,0 +1,44 @@
+/** The shape shared by the stack's components (Kafka, Temporal, Prometheus). */
+import type { ProgressSink } from './tools.ts';
+
+export interface PortUse {
+  readonly port: number;
+  /** What the port is for, e.g. "broker" or "Web UI". */
+  readonly role: string;
+  /** The environment variable that changes it. */
+  readonly envVar: string;
+}
+
+export interface ComponentStatus {
+  /** Row label in `stack status`, e.g. "Temporal UI". */
+  readonly name: string;
+  readonly address: string;
+  readonly state: 'up' | 'starting' | 'down' | 'foreign';
+  readonly pid?: number;
+  readonly detail?: string;
+}
+
+export interface StackComponent {
+  readonly name: string;
+  readonly ports: readonly PortUse[];
+  /** Downloads or builds what is missing; a no-op when cached. */
+  provision(progress: ProgressSink): Promise<void>;
+  /** True when the server this stack started is running. */
+  isRunning(): boolean;
+  /** Starts the server (if this stack does not already run it) and waits until it answers. */
+  start(): Promise<'started' | 'already-running'>;
+  status(): Promise<ComponentStatus[]>;
+  /** Stops the server this stack started; false when it was not running. */
+  stop(): Promise<boolean>;
+  readonly logFile: string;
+}
+
+export class PortInUseError extends Error {
+  constructor(component: string, use: PortUse) {
+    super(
+      `${component}: port ${use.port} (${use.role}) is already in use by another process. ` +
+        `Stop what listens there or choose another port with ${use.envVar}.`,
+    );
+    this.name = 'PortInUseError';
+  }
+}

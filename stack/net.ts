@@ -1,0 +1,60 @@
+/** Port and readiness helpers: real protocol checks polled until they pass, never fixed sleeps. */
+import net from 'node:net';
+
+/** True when nothing listens on host:port (we can bind it ourselves). */
+export function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+/** A port the OS says is free right now (for tests; never assume 9092 is free). */
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen({ port: 0, host }, () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export class ReadinessTimeoutError extends Error {}
+
+/**
+ * Polls `check` until it returns true. `abortIf` is consulted between attempts so that a server
+ * process that died is reported at once rather than after the whole timeout.
+ */
+export async function waitUntil(
+  description: string,
+  check: () => Promise<boolean>,
+  opts: { timeoutMs: number; intervalMs?: number; abortIf?: () => string | undefined },
+): Promise<void> {
+  const deadline = Date.now() + opts.timeoutMs;
+  let lastError = '';
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch (err) {
+      lastError = (err as Error).message;
+    }
+    const abort = opts.abortIf?.();
+    if (abort) throw new Error(`${description}: ${abort}`);
+    if (Date.now() > deadline) {
+      throw new ReadinessTimeoutError(
+        `${description}: not ready after ${Math.round(opts.timeoutMs / 1000)} s${lastError ? ` (last error: ${lastError})` : ''}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 250));
+  }
+}
+
+/** GET url and report whether it answered with a 2xx within timeoutMs. */
+export async function httpOk(url: string, timeoutMs = 2000): Promise<boolean> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  await res.body?.cancel();
+  return res.ok;
+}

@@ -1,0 +1,113 @@
+/**
+ * Prometheus from Debian's package (or any `prometheus` on PATH), scraping every service's
+ * /metrics. The scrape configuration is prometheus/prometheus.yml (the one docker compose mounts)
+ * with its container host names rewritten to the local stack's loopback addresses and ports.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import YAML from 'yaml';
+import type { StackSettings } from './settings.ts';
+import { PortInUseError, type ComponentStatus, type PortUse, type StackComponent } from './component.ts';
+import { httpOk, isPortFree, waitUntil } from './net.ts';
+import { runningPid, startDetached, stopProcess, tailFile } from './processes.ts';
+import { MissingPrerequisiteError, which, type ProgressSink } from './tools.ts';
+
+export const PROMETHEUS_CONFIG = fileURLToPath(new URL('../prometheus/prometheus.yml', import.meta.url));
+
+interface ScrapeConfig {
+  job_name: string;
+  static_configs?: { targets: string[]; labels?: Record<string, string> }[];
+  [key: string]: unknown;
+}
+
+/** Rewrites the compose configuration for the local stack: loopback targets, rule files beside it. */
+export function renderLocalPrometheusConfig(settings: StackSettings): string {
+  const doc = YAML.parse(fs.readFileSync(PROMETHEUS_CONFIG, 'utf8')) as { scrape_configs: ScrapeConfig[]; rule_files?: string[]; [k: string]: unknown };
+  const configDir = path.dirname(PROMETHEUS_CONFIG);
+  doc.rule_files = (doc.rule_files ?? []).map((f) => path.resolve(configDir, f));
+  for (const job of doc.scrape_configs) {
+    const local = job.job_name === 'prometheus' ? [`127.0.0.1:${settings.prometheus.port}`] : settings.prometheus.scrapeTargets[job.job_name];
+    if (local && job.static_configs) job.static_configs = [{ ...job.static_configs[0], targets: [...local] }];
+  }
+  return YAML.stringify(doc);
+}
+
+export class PrometheusComponent implements StackComponent {
+  readonly name = 'Prometheus';
+  private readonly dir: string;
+
+  constructor(private readonly settings: StackSettings) {
+    this.dir = path.join(settings.stateDir, 'prometheus');
+  }
+
+  get ports(): PortUse[] {
+    return [{ port: this.settings.prometheus.port, role: 'web', envVar: 'PROMETHEUS_PORT' }];
+  }
+  get url(): string {
+    return `http://127.0.0.1:${this.settings.prometheus.port}`;
+  }
+  get logFile(): string {
+    return path.join(this.dir, 'prometheus.log');
+  }
+  private get pidFile(): string {
+    return path.join(this.dir, 'prometheus.pid');
+  }
+
+  private binary(): string {
+    const found = which('prometheus') ?? (fs.existsSync('/usr/bin/prometheus') ? '/usr/bin/prometheus' : undefined);
+    if (!found) {
+      throw new MissingPrerequisiteError('prometheus', 'to scrape the services\' metrics', 'Install Debian\'s package (apt-get install prometheus) or put a prometheus binary on PATH.');
+    }
+    return found;
+  }
+
+  async provision(_progress: ProgressSink): Promise<void> {
+    this.binary();
+  }
+
+  isRunning(): boolean {
+    return runningPid(this.pidFile) !== undefined;
+  }
+
+  async start(): Promise<'started' | 'already-running'> {
+    if (runningPid(this.pidFile) !== undefined) return 'already-running';
+    for (const use of this.ports) if (!(await isPortFree(use.port))) throw new PortInUseError(this.name, use);
+    const binary = this.binary();
+    fs.mkdirSync(path.join(this.dir, 'data'), { recursive: true });
+    const config = path.join(this.dir, 'prometheus.yml');
+    fs.writeFileSync(config, renderLocalPrometheusConfig(this.settings));
+    const pid = startDetached({
+      name: 'prometheus',
+      command: binary,
+      args: [
+        `--config.file=${config}`,
+        `--storage.tsdb.path=${path.join(this.dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${this.settings.prometheus.port}`,
+        '--web.enable-lifecycle',
+        '--storage.tsdb.retention.time=15d',
+      ],
+      logFile: this.logFile,
+      pidFile: this.pidFile,
+    });
+    await waitUntil('Prometheus', () => httpOk(`${this.url}/-/ready`), {
+      timeoutMs: 30_000,
+      abortIf: () => (runningPid(this.pidFile) === pid ? undefined : `prometheus exited on start; log tail:\n${tailFile(this.logFile)}`),
+    });
+    return 'started';
+  }
+
+  async status(): Promise<ComponentStatus[]> {
+    const pid = runningPid(this.pidFile);
+    if (pid === undefined) {
+      const foreign = !(await isPortFree(this.settings.prometheus.port));
+      return [{ name: this.name, address: this.url, state: foreign ? 'foreign' : 'down', detail: foreign ? 'port in use by a process this stack did not start' : undefined }];
+    }
+    const up = await httpOk(`${this.url}/-/ready`).catch(() => false);
+    return [{ name: this.name, address: this.url, state: up ? 'up' : 'starting', pid }];
+  }
+
+  stop(): Promise<boolean> {
+    return stopProcess(this.pidFile, 10_000);
+  }
+}
