@@ -1,3 +1,6 @@
 /** Normalised events shared by producers, streaming, workflows and the API. */
 export * from './trade.ts';
+export * from './ticker.ts';
+export * from './sentiment.ts';
+export * from './news.ts';
 export * from './deadletter.ts';
