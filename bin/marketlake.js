@@ -3,4 +3,5 @@
 // so there is no build step between `npm ci` and `npx marketlake dev`.
 import { register } from 'tsx/esm/api';
 register();
-await import('../cli/main.ts');
+const { run } = await import('../cli/main.ts');
+await run(process.argv);

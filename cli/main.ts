@@ -1,23 +1,29 @@
 /**
  * `marketlake`: the one command line of the project. Each command lives in cli/commands/ and
- * registers itself here; the commands stay thin and call into the services' own modules.
+ * registers itself in `buildProgram`; the commands stay thin and call into the services' modules.
+ * bin/marketlake.js calls `run`; tests call `buildProgram` to inspect the commands.
  */
 import { Command } from 'commander';
 import { registerStackCommand } from './commands/stack.ts';
 import { registerDevCommand } from './commands/dev.ts';
 
-const program = new Command()
-  .name('marketlake')
-  .description('An open crypto market-data lakehouse: Kafka, a Delta-format Parquet lake, Temporal, DuckDB.')
-  .showHelpAfterError()
-  .configureHelp({ sortSubcommands: false });
+export function buildProgram(): Command {
+  const program = new Command()
+    .name('marketlake')
+    .description('An open crypto market-data lakehouse: Kafka, a Delta-format Parquet lake, Temporal, DuckDB.')
+    .showHelpAfterError()
+    .configureHelp({ sortSubcommands: false });
 
-registerDevCommand(program);
-registerStackCommand(program);
+  registerDevCommand(program);
+  registerStackCommand(program);
+  return program;
+}
 
-try {
-  await program.parseAsync(process.argv);
-} catch (err) {
-  process.stderr.write(`marketlake: ${(err as Error).message}\n`);
-  process.exitCode = 1;
+export async function run(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    process.stderr.write(`marketlake: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  }
 }
