@@ -6,5 +6,5 @@ import path from 'node:path';
 register();
 const entry = process.argv[2];
 if (!entry) { console.error('usage: run-ts.js <file.ts> [args...]'); process.exit(2); }
-process.argv.splice(2, 1);
+process.argv.splice(1, 2, path.resolve(entry));
 await import(pathToFileURL(path.resolve(entry)).href);

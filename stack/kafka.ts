@@ -10,7 +10,7 @@ import os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { Kafka, logLevel } from 'kafkajs';
-import { ALL_TOPICS, TOPICS } from '../common/topics.ts';
+import { ensureTopics } from './topics.ts';
 import type { StackSettings } from './settings.ts';
 import { PortInUseError, type ComponentStatus, type PortUse, type StackComponent } from './component.ts';
 import { isPortFree, waitUntil } from './net.ts';
@@ -215,25 +215,7 @@ export class KafkaComponent implements StackComponent {
 
   /** Creates DESIGN.md's topics (idempotent); market.trades.v1 gets its own partition count. */
   async createTopics(): Promise<void> {
-    const admin = new Kafka({ clientId: 'marketlake-stack', brokers: [this.bootstrap], logLevel: logLevel.ERROR }).admin();
-    await admin.connect();
-    try {
-      const existing = new Set(await admin.listTopics());
-      const missing = ALL_TOPICS.filter((t) => !existing.has(t));
-      if (missing.length > 0) {
-        await admin.createTopics({
-          waitForLeaders: true,
-          topics: missing.map((topic) => ({
-            topic,
-            numPartitions: topic === TOPICS.trades ? this.settings.kafka.tradesPartitions : this.settings.kafka.partitions,
-            replicationFactor: 1,
-            configEntries: topic === TOPICS.deadletter ? [{ name: 'retention.ms', value: String(30 * 24 * 3600 * 1000) }] : [],
-          })),
-        });
-      }
-    } finally {
-      await admin.disconnect();
-    }
+    await ensureTopics([this.bootstrap], this.settings.kafka);
   }
 
   async status(): Promise<ComponentStatus[]> {

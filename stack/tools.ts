@@ -73,6 +73,13 @@ export function consoleProgress(label: string): ProgressSink {
   };
 }
 
+/** The interesting part of a provisioning output line: the artifact or module, not the URL. */
+export function progressDetail(line: string): string {
+  const url = /https?:\/\/\S+\/([^/\s]+)(\s|$)/.exec(line);
+  if (url) return url[1];
+  return line.replace(/\s+/g, ' ').trim().slice(-80);
+}
+
 /**
  * Runs a provisioning command (mvn, go install), counting the lines that match `stepPattern`
  * (each artifact or module downloaded) as progress. Rejects with the output's tail on failure.
@@ -97,7 +104,7 @@ export function runWithProgress(
         if (tail.length > 30) tail.shift();
         if (opts.stepPattern.test(line)) {
           count += 1;
-          opts.progress({ phase: opts.phase, detail: line.replace(/\s+/g, ' ').slice(-80), count });
+          opts.progress({ phase: opts.phase, detail: progressDetail(line), count });
         }
       }
     };

@@ -1,6 +1,7 @@
 /** `marketlake stack up|down|status|provision`: the local infrastructure only. */
 import type { Command } from 'commander';
-import { loadBaseConfig } from '../../common/config.ts';
+import { kafkaBrokerList, loadBaseConfig } from '../../common/config.ts';
+import { ensureTopics } from '../../stack/topics.ts';
 import { Stack, formatStatusTable } from '../../stack/stack.ts';
 import { stackSettingsFromConfig } from '../../stack/settings.ts';
 
@@ -37,6 +38,15 @@ export function registerStackCommand(program: Command): void {
     .description('stop every component this stack started; leaves no process behind')
     .action(async () => {
       await createStackFromEnv().down();
+    });
+
+  stack
+    .command('topics')
+    .description('create the Kafka topics of DESIGN.md on KAFKA_BROKERS (idempotent; docker compose runs it)')
+    .action(async () => {
+      const config = loadBaseConfig();
+      const created = await ensureTopics(kafkaBrokerList(config), { partitions: config.KAFKA_PARTITIONS, tradesPartitions: config.KAFKA_TRADES_PARTITIONS });
+      process.stdout.write(created.length > 0 ? `created ${created.join(', ')}\n` : 'all topics exist\n');
     });
 
   stack

@@ -4,3 +4,4 @@ export * from './ticker.ts';
 export * from './sentiment.ts';
 export * from './news.ts';
 export * from './deadletter.ts';
+export * from './candle.ts';
