@@ -51,6 +51,20 @@ export class Shutdown {
     return this.stopping;
   }
 
+  /**
+   * Resolves once everything has stopped. Holds a timer so that a process whose work is all in
+   * child processes or sockets does not exit early (Node exits when nothing keeps the loop alive).
+   */
+  async untilStopped(): Promise<void> {
+    const keepAlive = setInterval(() => undefined, 1 << 30);
+    try {
+      while (!this.stopping) await new Promise((r) => setTimeout(r, 200));
+      await this.stopping;
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+
   get isStopping(): boolean {
     return this.stopping !== undefined;
   }

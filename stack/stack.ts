@@ -31,6 +31,8 @@ export class Stack {
     this.components = (opts.only ?? (['kafka', 'temporal', 'prometheus'] as const)).map((k) => all[k]);
   }
 
+  private cancelled = false;
+
   private say(message: string): void {
     this.opts.onEvent?.(message);
   }
@@ -48,6 +50,7 @@ export class Stack {
     const started: StackComponent[] = [];
     try {
       for (const component of this.components) {
+        if (this.cancelled) throw new Error('stack up was interrupted');
         const t0 = Date.now();
         const result = await component.start();
         if (result === 'started') started.push(component);
@@ -72,8 +75,9 @@ export class Stack {
     return rows.flat();
   }
 
-  /** Stops in reverse start order. */
+  /** Stops in reverse start order. Also interrupts an `up` in progress: it starts nothing more. */
   async down(): Promise<void> {
+    this.cancelled = true;
     for (const component of [...this.components].reverse()) {
       const stopped = await component.stop();
       this.say(`${component.name}: ${stopped ? 'stopped' : 'was not running'}`);

@@ -38,8 +38,14 @@ export function registerDevCommand(program: Command): void {
       const shutdown = new Shutdown(logger, { perComponentTimeoutMs: 40_000 });
       shutdown.listen();
       const stack = new Stack(stackSettingsFromConfig(config), { onEvent: (m) => logger.info(m) });
-      await stack.up();
+      // Registered before `up` so that Ctrl-C during a slow first start still stops what started.
       if (!opts.keepStack) shutdown.add('stack', () => stack.down());
+      try {
+        await stack.up();
+      } catch (err) {
+        if (shutdown.isStopping) return; // interrupted by Ctrl-C; the shutdown handler finishes
+        throw err;
+      }
 
       for (const service of devServices(config)) {
         if (shutdown.isStopping) return;
@@ -65,6 +71,6 @@ export function registerDevCommand(program: Command): void {
         '',
       ];
       process.stderr.write(lines.join('\n'));
-      await new Promise(() => undefined); // run until a signal arrives
+      await shutdown.untilStopped(); // run until Ctrl-C (the handler exits the process)
     });
 }
