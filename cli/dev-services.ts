@@ -15,5 +15,10 @@ export interface DevService {
 }
 
 export function devServices(_config: BaseConfig): DevService[] {
-  return [];
+  return [
+    // `auto` probes Binance's REST ping: live Binance trades when reachable, the simulator otherwise.
+    { name: 'producer', args: ['produce', 'auto'], healthUrl: (c) => `http://127.0.0.1:${c.PRODUCER_METRICS_PORT}/health` },
+    // Kafka → bronze tables + event-time candles → silver/candles and market.candles.v1.
+    { name: 'stream', args: ['stream'], healthUrl: (c) => `http://127.0.0.1:${c.STREAM_METRICS_PORT}/health` },
+  ];
 }

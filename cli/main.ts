@@ -6,6 +6,10 @@
 import { Command } from 'commander';
 import { registerStackCommand } from './commands/stack.ts';
 import { registerDevCommand } from './commands/dev.ts';
+import { registerSqlCommand } from './commands/sql.ts';
+import { registerLakeCommand } from './commands/lake.ts';
+import { registerProducerCommands } from './commands/producers.ts';
+import { registerStreamCommand } from './commands/stream.ts';
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -16,6 +20,10 @@ export function buildProgram(): Command {
 
   registerDevCommand(program);
   registerStackCommand(program);
+  registerSqlCommand(program);
+  registerLakeCommand(program);
+  registerProducerCommands(program);
+  registerStreamCommand(program);
   return program;
 }
 

@@ -5,6 +5,8 @@ export const TOPICS = {
   sentiment: 'market.sentiment.v1',
   news: 'market.news.v1',
   candles: 'market.candles.v1',
+  /** Gaps in an exchange's trade id sequence, found by the websocket producer, for repair. */
+  gaps: 'market.gaps.v1',
   deadletter: 'market.deadletter.v1',
 } as const;
 

@@ -29,7 +29,7 @@ export const candleEventSchema = z
     close: decimalString,
     volume: decimalString,
     quoteVolume: decimalString,
-    /** quoteVolume / volume, exact division rounded half-up to the price scale; null when volume is 0. */
+    /** quoteVolume / volume, exact division rounded half-up to 16 places; null when volume is 0. */
     vwap: decimalString.nullable(),
     /** Exchange trades in the window (an aggTrade counts its underlying trades). */
     tradeCount: z.number().int().nonnegative(),

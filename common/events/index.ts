@@ -3,5 +3,6 @@ export * from './trade.ts';
 export * from './ticker.ts';
 export * from './sentiment.ts';
 export * from './news.ts';
+export * from './kline.ts';
 export * from './deadletter.ts';
 export * from './candle.ts';

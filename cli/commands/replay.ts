@@ -1,0 +1,75 @@
+/**
+ * `marketlake replay --file F [--symbol S] [--kind trades|aggTrades] [--speed N|max]`: publish a
+ * Binance trades / aggTrades archive (csv or zip, path or URL) to market.trades.v1, with a
+ * progress bar and a final count.
+ */
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import { createLogger } from '../../common/logger.ts';
+import { createMetricsRegistry } from '../../common/metrics.ts';
+import { Shutdown } from '../../common/shutdown.ts';
+import { createPublisher, loadProducerConfig } from '../../producers/producer-config.ts';
+import { countCsvRows, parseReplaySpeed, replayArchive, type ReplaySpeed } from '../../producers/replay.ts';
+
+interface ReplayOpts {
+  file: string;
+  symbol?: string;
+  kind?: 'trades' | 'aggTrades';
+  speed: ReplaySpeed;
+  checksum: 'if-present' | 'require' | 'skip';
+}
+
+export function registerReplayCommand(program: Command): void {
+  program
+    .command('replay')
+    .description('publish a Binance trades/aggTrades archive (csv or zip, local path or URL) to Kafka, paced or as fast as possible')
+    .requiredOption('--file <path-or-url>', 'archive, e.g. BTCUSDT-trades-2017-08-17.csv or a data.binance.vision URL')
+    .option('--symbol <symbol>', 'symbol (default: from the file name)', (s: string) => s.toUpperCase())
+    .option('--kind <kind>', 'trades or aggTrades (default: from the file name)')
+    .option('--speed <N|max>', 'original pacing × N, or max', parseReplaySpeed, 'max' as ReplaySpeed)
+    .option('--checksum <policy>', 'if-present, require or skip the .CHECKSUM check', 'if-present')
+    .action(async (opts: ReplayOpts) => {
+      const config = loadProducerConfig();
+      const logger = createLogger('replay', config.LOG_LEVEL);
+      const publisher = createPublisher(config, 'replay', logger, createMetricsRegistry('replay', { defaultMetrics: false })).start();
+      const abort = new AbortController();
+      const shutdown = new Shutdown(logger, { exit: false });
+      shutdown.add('kafka publisher', () => publisher.close({ timeoutMs: config.PRODUCER_CLOSE_TIMEOUT_MS }).then(() => undefined));
+      shutdown.add('replay', () => abort.abort());
+      shutdown.listen();
+
+      const total = await countCsvRows(opts.file);
+      const bar = new cliProgress.SingleBar(
+        { format: total ? 'replay |{bar}| {value}/{total} trades | {rate}/s | eta {eta_formatted}' : 'replay {value} trades | {rate}/s', hideCursor: true, stream: process.stderr },
+        cliProgress.Presets.shades_classic,
+      );
+      bar.start(total ?? 0, 0, { rate: 0 });
+      const started = Date.now();
+      try {
+        const result = await replayArchive(opts.file, publisher, {
+          symbol: opts.symbol,
+          kind: opts.kind,
+          speed: opts.speed,
+          checksum: opts.checksum,
+          signal: abort.signal,
+          onProgress: (n) => {
+            if ((n & 255) === 0) bar.update(n, { rate: Math.round(n / Math.max(0.001, (Date.now() - started) / 1000)) });
+          },
+        });
+        bar.update(result.published, { rate: Math.round(result.published / Math.max(0.001, (Date.now() - started) / 1000)) });
+        bar.stop();
+        const report = await publisher.close({ timeoutMs: config.PRODUCER_CLOSE_TIMEOUT_MS });
+        process.stderr.write(
+          `replayed ${result.published} trades (ids ${result.firstTradeId ?? '-'}..${result.lastTradeId ?? '-'}) from ${opts.file}${result.aborted ? ' (interrupted)' : ''}: ` +
+            `${report.delivered} delivered, ${report.deadLettered} dead-lettered (${result.invalidRows} bad rows), ${report.undelivered} undelivered\n`,
+        );
+        if (report.undelivered > 0 || report.refused > 0) process.exitCode = 1;
+      } catch (err) {
+        bar.stop();
+        await publisher.close({ timeoutMs: config.PRODUCER_CLOSE_TIMEOUT_MS });
+        throw err;
+      } finally {
+        await shutdown.stopAll();
+      }
+    });
+}

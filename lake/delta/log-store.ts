@@ -1,0 +1,136 @@
+/**
+ * The `_delta_log/` directory on a local file system: naming, listing, reading commits, and the
+ * one primitive that makes commits atomic and serialised: creating the next version's file
+ * exclusively. The commit is written in full to a temporary file first and then hard-linked to
+ * its final name; `link` fails with EEXIST when another writer got there first, so a reader never
+ * sees a half-written commit and two writers never both win the same version.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { parseActions, serializeActions, type Action } from './actions.ts';
+
+export const LOG_DIR = '_delta_log';
+
+export function versionFileName(version: number): string {
+  return `${String(version).padStart(20, '0')}.json`;
+}
+
+export function checkpointFileName(version: number): string {
+  return `${String(version).padStart(20, '0')}.checkpoint.parquet`;
+}
+
+const COMMIT_RE = /^(\d{20})\.json$/;
+const CHECKPOINT_RE = /^(\d{20})\.checkpoint\.parquet$/;
+
+export interface LogListing {
+  /** Sorted ascending. */
+  commits: number[];
+  /** Single-file checkpoints, sorted ascending. */
+  checkpoints: number[];
+}
+
+export interface LastCheckpoint {
+  version: number;
+  size: number;
+  sizeInBytes?: number;
+  numOfAddFiles?: number;
+}
+
+export class CommitConflict extends Error {
+  constructor(readonly version: number) {
+    super(`version ${version} was committed by another writer`);
+    this.name = 'CommitConflict';
+  }
+}
+
+export class LogStore {
+  readonly logDir: string;
+
+  constructor(readonly tableDir: string) {
+    this.logDir = path.join(tableDir, LOG_DIR);
+  }
+
+  async exists(): Promise<boolean> {
+    try {
+      await fs.access(path.join(this.logDir, versionFileName(0)));
+      return true;
+    } catch {
+      const listing = await this.list().catch(() => undefined);
+      return !!listing && (listing.commits.length > 0 || listing.checkpoints.length > 0);
+    }
+  }
+
+  async list(): Promise<LogListing> {
+    const names = await fs.readdir(this.logDir);
+    const commits: number[] = [];
+    const checkpoints: number[] = [];
+    for (const n of names) {
+      let m = COMMIT_RE.exec(n);
+      if (m) {
+        commits.push(Number(m[1]));
+        continue;
+      }
+      m = CHECKPOINT_RE.exec(n);
+      if (m) checkpoints.push(Number(m[1]));
+    }
+    commits.sort((a, b) => a - b);
+    checkpoints.sort((a, b) => a - b);
+    return { commits, checkpoints };
+  }
+
+  /** The actions of one commit, or undefined when that version does not exist (yet). */
+  async readCommit(version: number): Promise<Action[] | undefined> {
+    const file = path.join(this.logDir, versionFileName(version));
+    let text: string;
+    try {
+      text = await fs.readFile(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    return parseActions(text, file);
+  }
+
+  async commitMtime(version: number): Promise<number | undefined> {
+    try {
+      return (await fs.stat(path.join(this.logDir, versionFileName(version)))).mtimeMs;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Writes `version` exclusively; throws CommitConflict when it already exists. */
+  async writeCommit(version: number, actions: readonly Action[]): Promise<void> {
+    await fs.mkdir(this.logDir, { recursive: true });
+    const tmp = path.join(this.logDir, `.tmp-${randomUUID()}.json`);
+    const target = path.join(this.logDir, versionFileName(version));
+    await fs.writeFile(tmp, serializeActions(actions), { flag: 'wx' });
+    try {
+      await fs.link(tmp, target);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new CommitConflict(version);
+      throw err;
+    } finally {
+      await fs.rm(tmp, { force: true });
+    }
+  }
+
+  async readLastCheckpoint(): Promise<LastCheckpoint | undefined> {
+    try {
+      return JSON.parse(await fs.readFile(path.join(this.logDir, '_last_checkpoint'), 'utf8')) as LastCheckpoint;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async writeLastCheckpoint(info: LastCheckpoint): Promise<void> {
+    const tmp = path.join(this.logDir, `.tmp-${randomUUID()}-last-checkpoint`);
+    await fs.writeFile(tmp, JSON.stringify(info));
+    await fs.rename(tmp, path.join(this.logDir, '_last_checkpoint'));
+  }
+
+  checkpointPath(version: number): string {
+    return path.join(this.logDir, checkpointFileName(version));
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * The process-wide DuckDB used by lake writers and maintenance (Parquet writing, checkpoint
+ * reading and writing). In-memory; each operation takes its own connection so that concurrent
+ * operations on different tables do not share temp tables or appenders.
+ */
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+
+let instance: Promise<DuckDBInstance> | undefined;
+
+export function lakeDuckDB(): Promise<DuckDBInstance> {
+  instance ??= (async () => {
+    const db = await DuckDBInstance.create(':memory:');
+    const conn = await db.connect();
+    // Timestamps are UTC instants; the session time zone only affects how they print.
+    await conn.run(`SET GLOBAL TimeZone = 'UTC'`);
+    conn.closeSync();
+    return db;
+  })();
+  return instance;
+}
+
+/** Runs `fn` with a fresh connection of the lake's DuckDB and closes it afterwards. */
+export async function withLakeConnection<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+  const conn = await (await lakeDuckDB()).connect();
+  try {
+    return await fn(conn);
+  } finally {
+    conn.closeSync();
+  }
+}
+
+/** Runs a query and returns its rows as JSON-friendly objects (BIGINT and DECIMAL as strings). */
+export async function queryJson(conn: DuckDBConnection, sql: string): Promise<Record<string, unknown>[]> {
+  const reader = await conn.runAndReadAll(sql);
+  return reader.getRowObjectsJson() as Record<string, unknown>[];
+}

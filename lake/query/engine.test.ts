@@ -1,0 +1,120 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Lake } from '../lake.ts';
+import { optimize } from '../maintenance/optimize.ts';
+import { vacuum } from '../maintenance/vacuum.ts';
+import { syntheticTrades } from '../testing/synthetic-trades.ts';
+import { removeTmpDirs, tmpLakeDir } from '../testing/tmp.ts';
+import { LakeQueryEngine } from './engine.ts';
+import { ReadOnlyViolation } from './readonly-guard.ts';
+import { formatResult } from './format.ts';
+
+afterAll(removeTmpDirs);
+
+function candle(overrides: Record<string, unknown>): Record<string, unknown> {
+  return {
+    exchange: 'binance', symbol: 'BTCUSDT', interval: '1m', window_start: 1709251200000000, window_end: 1709251260000000,
+    open: '100.00000000', high: '101.00000000', low: '99.00000000', close: '100.50000000', volume: '2.00000000',
+    quote_volume: '200.5', vwap: '100.25', trade_count: 3, taker_buy_volume: '1', taker_buy_quote_volume: '100.25',
+    first_trade_id: 1, last_trade_id: 3, revision: 1, is_final: false, finalized_at: null, ...overrides,
+  };
+}
+
+describe('LakeQueryEngine', () => {
+  it('silver_candles shows only the latest revision; all revisions stay visible', async () => {
+    const lake = new Lake(tmpLakeDir());
+    const candles = await lake.table('silver/candles');
+    await candles.append([candle({ revision: 1 }), candle({ window_start: 1709251260000000, window_end: 1709251320000000, revision: 1 })]);
+    await candles.append([candle({ revision: 2, close: '100.70000000', is_final: true, finalized_at: 1709251265000000 }), candle({ interval: '5m', window_end: 1709251500000000 })]);
+    const engine = await LakeQueryEngine.open({ lake });
+    try {
+      const { rows } = await engine.query(`SELECT "interval", window_start, close, revision, is_final FROM silver_candles WHERE symbol = 'BTCUSDT' AND date = DATE '2024-03-01' ORDER BY "interval", window_start`);
+      expect(rows).toEqual([
+        { interval: '1m', window_start: '2024-03-01 00:00:00+00', close: '100.70000000', revision: '2', is_final: true },
+        { interval: '1m', window_start: '2024-03-01 00:01:00+00', close: '100.50000000', revision: '1', is_final: false },
+        { interval: '5m', window_start: '2024-03-01 00:00:00+00', close: '100.50000000', revision: '1', is_final: false },
+      ]);
+      expect((await engine.query('SELECT count(*) AS n FROM silver_candles_all_revisions')).rows[0].n).toBe('4');
+    } finally {
+      engine.close();
+    }
+  });
+
+  it('is read-only: one SELECT only, nothing outside the lake, no settings changes', async () => {
+    const lake = new Lake(tmpLakeDir());
+    await (await lake.table('bronze/trades')).append(syntheticTrades({ count: 3 }));
+    const outside = path.join(tmpLakeDir('outside-'), 'secret.csv');
+    fs.writeFileSync(outside, 'a,b\n1,2\n');
+    const engine = await LakeQueryEngine.open({ lake });
+    try {
+      const inLake = path.join(lake.root, 'bronze', 'trades', 'x.parquet');
+      await expect(engine.query(`COPY (SELECT * FROM bronze_trades) TO '${inLake}' (FORMAT parquet)`)).rejects.toThrow(ReadOnlyViolation);
+      expect(fs.existsSync(inLake)).toBe(false);
+      await expect(engine.query(`ATTACH '${path.join(lake.root, 'x.duckdb')}' AS x`)).rejects.toThrow(ReadOnlyViolation);
+      await expect(engine.query(`CREATE TABLE t AS SELECT 1`)).rejects.toThrow(ReadOnlyViolation);
+      await expect(engine.query(`DROP VIEW bronze_trades`)).rejects.toThrow(ReadOnlyViolation);
+      await expect(engine.query(`SET enable_external_access = true`)).rejects.toThrow(ReadOnlyViolation);
+      await expect(engine.query(`SELECT 1; DROP VIEW bronze_trades`)).rejects.toThrow(/one statement|read-only/);
+      await expect(engine.query(`SELECT * FROM read_csv('${outside}')`)).rejects.toThrow(/Permission|disabled/);
+      // the guard is not the only wall: the settings themselves are locked
+      await expect(engine.connection.run(`SET enable_external_access = true`)).rejects.toThrow(/lock|configuration/i);
+      await expect(engine.connection.run(`SELECT * FROM read_csv('${outside}')`)).rejects.toThrow(/Permission|disabled/);
+      // reading the lake still works, including DESCRIBE and CTEs
+      expect((await engine.query(`WITH t AS (SELECT * FROM bronze_trades) SELECT count(*) AS n FROM t`)).rows[0].n).toBe('3');
+      expect((await engine.query(`DESCRIBE bronze_trades`)).rows.map((r) => r.column_name)).toContain('quote_qty');
+    } finally {
+      engine.close();
+    }
+  });
+
+  it('refresh reads only new commits, replaces only changed views, and finds new gold tables', async () => {
+    const lake = new Lake(tmpLakeDir());
+    const trades = await lake.table('bronze/trades');
+    await lake.ensureKnownTables();
+    const engine = await LakeQueryEngine.open({ lake });
+    try {
+      expect(await engine.refresh()).toEqual([]);
+      await trades.append(syntheticTrades({ count: 5 }));
+      expect(await engine.refresh()).toEqual(['bronze_trades']);
+      await trades.append(syntheticTrades({ count: 5, firstTradeId: 10 }));
+      // damage an old commit that a full replay would need: an incremental refresh does not read it
+      fs.writeFileSync(path.join(trades.dir, '_delta_log', '00000000000000000000.json'), 'garbage that a full replay would choke on\n');
+      expect(await engine.refresh()).toEqual(['bronze_trades']);
+      expect((await engine.query('SELECT count(*) AS n FROM bronze_trades')).rows[0].n).toBe('10');
+      const gold = await lake.createTable({ name: 'gold/daily', columns: [{ name: 'd', type: 'date', nullable: false }, { name: 'v', type: 'decimal(38,8)' }] });
+      void gold;
+      expect(await engine.refresh()).toEqual(['gold_daily']);
+      expect((await engine.query('SELECT count(*) AS n FROM gold_daily')).rows[0].n).toBe('0');
+    } finally {
+      engine.close();
+    }
+  });
+
+  it('a query whose files were vacuumed away refreshes and retries', async () => {
+    const lake = new Lake(tmpLakeDir());
+    const trades = await lake.table('bronze/trades');
+    await trades.append(syntheticTrades({ count: 5 }));
+    await trades.append(syntheticTrades({ count: 5, firstTradeId: 6 }));
+    const engine = await LakeQueryEngine.open({ lake });
+    try {
+      await optimize(trades);
+      expect((await vacuum(trades, { retentionHours: 0 })).deleted.length).toBe(2);
+      // the engine's views still name the two removed files
+      expect((await engine.query('SELECT count(*) AS n FROM bronze_trades')).rows[0].n).toBe('10');
+      expect(engine.viewVersions().bronze_trades).toBe(3);
+    } finally {
+      engine.close();
+    }
+  });
+
+  it('formats results as table, csv and json', () => {
+    const r = { columns: ['a', 'b'], columnTypes: ['VARCHAR', 'DECIMAL(18,8)'], rows: [{ a: 'x,"y"', b: '1.50000000' }, { a: null, b: '2.00000000' }] };
+    expect(formatResult(r, 'csv')).toBe('a,b\n"x,""y""",1.50000000\n,2.00000000');
+    expect(JSON.parse(formatResult(r, 'json'))).toEqual(r.rows);
+    const t = formatResult(r, 'table');
+    expect(t).toMatch(/│ x,"y" +│ +1\.50000000 │/);
+    expect(t).toMatch(/│ NULL +│ +2\.00000000 │/);
+    expect(t.endsWith('2 rows')).toBe(true);
+  });
+});

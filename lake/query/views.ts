@@ -1,0 +1,54 @@
+/**
+ * SQL for the view of one table snapshot: a `read_parquet` over exactly the snapshot's files
+ * (never a glob, which would also see uncommitted or removed files), with the partition columns
+ * read from the Hive-style paths so that filters on them prune files before any is opened.
+ * Files written before a column was added do not have it: they are read in their own group with
+ * the column as NULL (groups come from the columns each file's stats list).
+ */
+import path from 'node:path';
+import { parseStats } from '../delta/actions.ts';
+import { duckdbType, ident, literal, type LakeColumn } from '../delta/schema.ts';
+import type { Snapshot } from '../delta/snapshot.ts';
+
+export function snapshotSelectSql(tableDir: string, snapshot: Snapshot): string {
+  const columns = snapshot.columns;
+  const partitionColumns = new Set(snapshot.partitionColumns);
+  const dataColumns = columns.filter((c) => !partitionColumns.has(c.name));
+  if (snapshot.files.size === 0) {
+    return `SELECT ${columns.map((c) => `CAST(NULL AS ${duckdbType(c.type)}) AS ${ident(c.name)}`).join(', ')} WHERE false`;
+  }
+  // Group files by the data columns they contain; `undefined` = unknown (no stats).
+  const groups = new Map<string, { present: Set<string> | undefined; paths: string[] }>();
+  for (const f of snapshot.files.values()) {
+    const stats = parseStats(f);
+    const present = stats?.nullCount ? dataColumns.filter((c) => c.name in stats.nullCount).map((c) => c.name) : undefined;
+    const key = present ? present.join(',') : '\u0000unknown';
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { present: present ? new Set(present) : undefined, paths: [] }));
+    g.paths.push(path.join(tableDir, decodeURIComponent(f.path)));
+  }
+  const hiveTypes = snapshot.partitionColumns.map((p) => `${literal(p)}: ${duckdbType(columns.find((c) => c.name === p)!.type)}`).join(', ');
+  const selects = [...groups.values()].map((g) => {
+    const projection = columns.map((c) => projectColumn(c, partitionColumns.has(c.name) || !g.present || g.present.has(c.name)));
+    const options = [
+      snapshot.partitionColumns.length > 0 ? `hive_partitioning = true, hive_types = {${hiveTypes}}, hive_types_autocast = false` : 'hive_partitioning = false',
+      g.present ? '' : 'union_by_name = true',
+    ]
+      .filter(Boolean)
+      .join(', ');
+    return `SELECT ${projection.join(', ')} FROM read_parquet([${g.paths.map(literal).join(', ')}], ${options})`;
+  });
+  return selects.length === 1 ? selects[0] : selects.map((s) => `(${s})`).join(' UNION ALL ');
+}
+
+function projectColumn(c: LakeColumn, present: boolean): string {
+  return present ? ident(c.name) : `CAST(NULL AS ${duckdbType(c.type)}) AS ${ident(c.name)}`;
+}
+
+/** Latest revision of each candle; `date` is in the window key so filters on it still prune. */
+export function latestCandleRevisionSql(allRevisionsView: string): string {
+  return `SELECT * EXCLUDE (_revision_rank) FROM (
+  SELECT *, row_number() OVER (PARTITION BY exchange, symbol, "interval", "date", window_start ORDER BY revision DESC) AS _revision_rank
+  FROM ${ident(allRevisionsView)}
+) WHERE _revision_rank = 1`;
+}

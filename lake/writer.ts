@@ -1,0 +1,299 @@
+/**
+ * Writing rows into a table's directory as Parquet data files, without committing them.
+ *
+ * The fast path, chosen by measurement (bench/lake-parquet-writers.bench.ts): rows are appended
+ * to an in-memory DuckDB staging table whose decimal columns are VARCHAR (no per-value decimal
+ * objects), then one `COPY (SELECT price::DECIMAL(p,s), ...) TO dir (FORMAT parquet,
+ * PARTITION_BY (...), RETURN_STATS)` writes one file per partition and hands back each file's row
+ * count, size and column min/max/null counts, which become the Delta `add` actions and their stats.
+ * Partition columns are not stored inside the files (the Delta convention); they live in the
+ * Hive-style directory names and in each `add`'s partitionValues.
+ */
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
+import { encodeDeltaPath, type AddAction } from './delta/actions.ts';
+import { decimalPrecisionScale, duckdbType, ident, literal, type LakeColumn } from './delta/schema.ts';
+import { withLakeConnection } from './duckdb.ts';
+
+export type ParquetCompression = 'zstd' | 'snappy' | 'gzip' | 'uncompressed';
+
+export interface DataFileSpec {
+  readonly tableDir: string;
+  readonly columns: readonly LakeColumn[];
+  readonly partitionColumns: readonly string[];
+  readonly compression?: ParquetCompression;
+}
+
+/** A row as producers hand it over: decimals as strings, timestamps as epoch µs numbers. */
+export type LakeRow = Readonly<Record<string, unknown>>;
+
+export class RowValidationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RowValidationError';
+  }
+}
+
+/** Writes `rows` as Parquet files under the table directory; returns their `add` actions. */
+export async function writeRows(spec: DataFileSpec, rows: readonly LakeRow[]): Promise<AddAction[]> {
+  if (rows.length === 0) return [];
+  const staged = spec.columns.filter((c) => !c.derivedFrom);
+  return withLakeConnection(async (conn) => {
+    const staging = `staging_${randomUUID().replace(/-/g, '')}`;
+    await conn.run(`CREATE TEMP TABLE ${staging} (${staged.map((c) => `${ident(c.name)} ${stagingType(c)}`).join(', ')})`);
+    try {
+      const appender = await conn.createAppender(staging, 'main', 'temp');
+      try {
+        appendRows(appender, staged, rows);
+        appender.flushSync();
+      } finally {
+        appender.closeSync();
+      }
+      const typed = `SELECT ${staged.map((c) => `${castFromStaging(c)} AS ${ident(c.name)}`).join(', ')} FROM temp.${staging}`;
+      // Non-derived partition columns are non-nullable and checked per row above.
+      return await copyToTable(conn, spec, typed, spec.columns.some((c) => spec.partitionColumns.includes(c.name) && (c.derivedFrom || c.nullable !== false)));
+    } finally {
+      await conn.run(`DROP TABLE IF EXISTS temp.${staging}`);
+    }
+  });
+}
+
+/**
+ * Writes the result of a SELECT run on `conn` (for instance a gold transform over the lake's
+ * views). Its columns are matched by name and cast to the table's types; derived columns are
+ * computed when the query does not return them.
+ */
+export async function writeSelect(conn: DuckDBConnection, spec: DataFileSpec, selectSql: string): Promise<AddAction[]> {
+  const source = `SELECT * FROM (${selectSql})`;
+  const described = (await conn.runAndReadAll(`DESCRIBE ${source}`)).getRowObjectsJson() as { column_name: string }[];
+  const returned = new Set(described.map((d) => d.column_name));
+  const staged = spec.columns.filter((c) => returned.has(c.name) || !c.derivedFrom);
+  for (const c of staged) if (!returned.has(c.name)) throw new RowValidationError(`query does not return column ${c.name}`);
+  const typed = `SELECT ${staged.map((c) => `CAST(${ident(c.name)} AS ${duckdbType(c.type)}) AS ${ident(c.name)}`).join(', ')} FROM (${selectSql})`;
+  return copyToTable(conn, { ...spec, columns: spec.columns.map((c) => (returned.has(c.name) ? { ...c, derivedFrom: undefined } : c)) }, typed, true);
+}
+
+async function copyToTable(conn: DuckDBConnection, spec: DataFileSpec, typedSelect: string, checkNullPartitions: boolean): Promise<AddAction[]> {
+  const projection = spec.columns.map((c) => (c.derivedFrom ? `CAST((${c.derivedFrom}) AS ${duckdbType(c.type)}) AS ${ident(c.name)}` : ident(c.name))).join(', ');
+  const select = `SELECT ${projection} FROM (${typedSelect})`;
+  const compression = spec.compression ?? 'zstd';
+  const partitioned = spec.partitionColumns.length > 0;
+  if (partitioned && checkNullPartitions) {
+    const nulls = (await conn.runAndReadAll(`SELECT count(*) FROM (${select}) WHERE ${spec.partitionColumns.map((p) => `${ident(p)} IS NULL`).join(' OR ')}`)).getRowsJson()[0][0];
+    if (Number(nulls) > 0) throw new RowValidationError(`${nulls} row(s) have a null partition column (${spec.partitionColumns.join(', ')})`);
+  }
+  const target = partitioned ? spec.tableDir : path.join(spec.tableDir, `part-${randomUUID()}.parquet`);
+  const options = [`FORMAT parquet`, `COMPRESSION ${compression}`, `RETURN_STATS true`];
+  if (partitioned) options.push(`PARTITION_BY (${spec.partitionColumns.map(ident).join(', ')})`, `FILENAME_PATTERN 'part-{uuid}'`, `OVERWRITE_OR_IGNORE true`);
+  const reader = await conn.runAndReadAll(`COPY (${select}) TO ${literal(target)} (${options.join(', ')})`);
+  const now = Date.now();
+  const stats = reader.getRowObjectsJson() as unknown as ReturnedFileStats[];
+  return stats.map((s) => toAddAction(spec, s, now));
+}
+
+interface ReturnedFileStats {
+  filename: string;
+  count: string;
+  file_size_bytes: string;
+  column_statistics: { key: string; value: { key: string; value: string }[] }[];
+  partition_keys: { key: string; value: string }[] | null;
+}
+
+function toAddAction(spec: DataFileSpec, s: ReturnedFileStats, now: number): AddAction {
+  const rel = path.relative(spec.tableDir, s.filename).split(path.sep).join('/');
+  const partitionValues: Record<string, string | null> = {};
+  for (const p of spec.partitionColumns) partitionValues[p] = null;
+  for (const kv of s.partition_keys ?? []) partitionValues[kv.key] = kv.value;
+  const byColumn = new Map<string, Map<string, string>>();
+  for (const c of s.column_statistics ?? []) byColumn.set(unquote(c.key), new Map(c.value.map((kv) => [kv.key, kv.value])));
+  return {
+    path: encodeDeltaPath(rel),
+    partitionValues,
+    size: Number(s.file_size_bytes),
+    modificationTime: now,
+    dataChange: true,
+    stats: statsJson(spec.columns.filter((c) => !spec.partitionColumns.includes(c.name)), Number(s.count), byColumn),
+  };
+}
+
+function unquote(key: string): string {
+  return key.startsWith('"') && key.endsWith('"') ? key.slice(1, -1).replace(/""/g, '"') : key;
+}
+
+/**
+ * Delta stats JSON, built as text so that decimal min/max keep every digit (a JS number would
+ * round them). Timestamps are ISO strings truncated to ms (min rounded down, max up, so that
+ * data skipping by other engines stays correct). Long strings and booleans get no min/max.
+ */
+function statsJson(columns: readonly LakeColumn[], numRecords: number, byColumn: Map<string, Map<string, string>>): string {
+  const mins: string[] = [];
+  const maxs: string[] = [];
+  const nulls: string[] = [];
+  for (const c of columns) {
+    const st = byColumn.get(c.name);
+    if (!st) continue;
+    const key = JSON.stringify(c.name);
+    const nc = st.get('null_count');
+    if (nc !== undefined) nulls.push(`${key}:${Number(nc)}`);
+    const min = st.get('min');
+    const max = st.get('max');
+    if (min === undefined || max === undefined) continue;
+    const rendered = renderMinMax(c, min, max);
+    if (!rendered) continue;
+    mins.push(`${key}:${rendered[0]}`);
+    maxs.push(`${key}:${rendered[1]}`);
+  }
+  return `{"numRecords":${numRecords},"minValues":{${mins.join(',')}},"maxValues":{${maxs.join(',')}},"nullCount":{${nulls.join(',')}}}`;
+}
+
+const NUMBER_TOKEN = /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/;
+
+function renderMinMax(c: LakeColumn, min: string, max: string): [string, string] | undefined {
+  if (decimalPrecisionScale(c.type) || c.type === 'long' || c.type === 'integer' || c.type === 'double') {
+    return NUMBER_TOKEN.test(min) && NUMBER_TOKEN.test(max) ? [min, max] : undefined;
+  }
+  switch (c.type) {
+    case 'date':
+      return [JSON.stringify(min), JSON.stringify(max)];
+    case 'timestamp': {
+      const lo = parseDuckTimestampUs(min);
+      const hi = parseDuckTimestampUs(max);
+      if (lo === undefined || hi === undefined) return undefined;
+      return [JSON.stringify(new Date(Math.floor(lo / 1000)).toISOString()), JSON.stringify(new Date(Math.ceil(hi / 1000)).toISOString())];
+    }
+    case 'string':
+      return min.length <= 32 && max.length <= 32 ? [JSON.stringify(min), JSON.stringify(max)] : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** `2023-11-14 22:13:20.000008+00` → epoch µs. */
+export function parseDuckTimestampUs(text: string): number | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(?:\+00(?::?00)?|Z)?$/.exec(text);
+  if (!m) return undefined;
+  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
+  return ms * 1000 + Number((m[7] ?? '').padEnd(6, '0'));
+}
+
+function stagingType(c: LakeColumn): string {
+  if (decimalPrecisionScale(c.type)) return 'VARCHAR';
+  switch (c.type) {
+    case 'long':
+    case 'timestamp':
+      // Appending a JS number as DOUBLE avoids a BigInt per value; exact below 2^53.
+      return 'DOUBLE';
+    case 'date':
+      return 'VARCHAR';
+    default:
+      return duckdbType(c.type);
+  }
+}
+
+function castFromStaging(c: LakeColumn): string {
+  const col = ident(c.name);
+  const d = decimalPrecisionScale(c.type);
+  if (d) return decimalFromVarchar(col, d.precision, d.scale);
+  if (c.type === 'timestamp') return `make_timestamptz(CAST(${col} AS BIGINT))`;
+  if (c.type === 'long') return `CAST(${col} AS BIGINT)`;
+  return `CAST(${col} AS ${duckdbType(c.type)})`;
+}
+
+/**
+ * VARCHAR → DECIMAL(p,s). DuckDB parses strings into 18-digit decimals (int64) quickly but into
+ * wider ones (int128) about 20× slower, which dominated the write path for DECIMAL(38,16). So a
+ * wide value is assembled from two fast casts, its integer part and its fraction, whenever they
+ * fit (non-negative, at most 18 integer digits); otherwise the plain cast is used.
+ */
+export function decimalFromVarchar(col: string, precision: number, scale: number): string {
+  const target = `DECIMAL(${precision},${scale})`;
+  if (precision <= 18 || scale > 18) return `CAST(${col} AS ${target})`;
+  const intPart = `split_part(${col}, '.', 1)`;
+  const fraction = `CAST('0.' || split_part(${col}, '.', 2) || '0' AS DECIMAL(18,${scale}))`;
+  return `CASE WHEN strlen(${intPart}) <= 18 AND NOT starts_with(${col}, '-') THEN CAST(CAST('0' || ${intPart} AS DECIMAL(18,0)) AS ${target}) + ${fraction} ELSE CAST(${col} AS ${target}) END`;
+}
+
+/** A strict pattern per decimal column: DuckDB's cast would round extra digits, we refuse them. */
+function decimalPattern(precision: number, scale: number): RegExp {
+  const whole = precision - scale;
+  const intPart = whole > 0 ? `0*\\d{0,${whole}}` : '0*';
+  const frac = scale > 0 ? `(?:\\.\\d{0,${scale}}0*)?` : '(?:\\.0*)?';
+  return new RegExp(`^-?(?=\\.?\\d)${intPart}${frac}$`);
+}
+
+type Appendfn = (appender: DuckDBAppender, value: unknown) => void;
+
+function appenderFor(c: LakeColumn): Appendfn {
+  const name = c.name;
+  const d = decimalPrecisionScale(c.type);
+  if (d) {
+    const re = decimalPattern(d.precision, d.scale);
+    return (a, v) => {
+      if (typeof v !== 'string' || !re.test(v)) throw new RowValidationError(`${name}: ${JSON.stringify(v)} is not an exact ${c.type} decimal string`);
+      a.appendVarchar(v);
+    };
+  }
+  switch (c.type) {
+    case 'string':
+      return (a, v) => {
+        if (typeof v !== 'string') throw new RowValidationError(`${name}: expected a string, got ${typeof v}`);
+        a.appendVarchar(v);
+      };
+    case 'long':
+    case 'timestamp':
+      return (a, v) => {
+        const n = typeof v === 'bigint' && v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v;
+        if (typeof n !== 'number' || !Number.isSafeInteger(n)) {
+          throw new RowValidationError(`${name}: expected an integer${c.type === 'timestamp' ? ' (epoch µs)' : ''}, got ${JSON.stringify(String(v))}`);
+        }
+        a.appendDouble(n);
+      };
+    case 'integer':
+      return (a, v) => {
+        if (typeof v !== 'number' || !Number.isInteger(v) || v > 2147483647 || v < -2147483648) throw new RowValidationError(`${name}: expected a 32-bit integer, got ${String(v)}`);
+        a.appendInteger(v);
+      };
+    case 'double':
+      return (a, v) => {
+        if (typeof v !== 'number') throw new RowValidationError(`${name}: expected a number, got ${typeof v}`);
+        a.appendDouble(v);
+      };
+    case 'boolean':
+      return (a, v) => {
+        if (typeof v !== 'boolean') throw new RowValidationError(`${name}: expected a boolean, got ${typeof v}`);
+        a.appendBoolean(v);
+      };
+    case 'date':
+      return (a, v) => {
+        if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(v)) throw new RowValidationError(`${name}: expected a YYYY-MM-DD date string, got ${JSON.stringify(v)}`);
+        a.appendVarchar(v);
+      };
+  }
+  throw new Error(`unsupported type ${c.type}`);
+}
+
+function appendRows(appender: DuckDBAppender, columns: readonly LakeColumn[], rows: readonly LakeRow[]): void {
+  const names = columns.map((c) => c.name);
+  const fns = columns.map(appenderFor);
+  const nullable = columns.map((c) => c.nullable ?? true);
+  const n = columns.length;
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r];
+    for (let i = 0; i < n; i++) {
+      const v = row[names[i]];
+      if (v === null || v === undefined) {
+        if (!nullable[i]) throw new RowValidationError(`row ${r}: ${names[i]} is required`);
+        appender.appendNull();
+      } else {
+        try {
+          fns[i](appender, v);
+        } catch (err) {
+          if (err instanceof RowValidationError) throw new RowValidationError(`row ${r}: ${err.message}`);
+          throw err;
+        }
+      }
+    }
+    appender.endRow();
+  }
+}

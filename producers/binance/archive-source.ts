@@ -1,0 +1,170 @@
+/**
+ * Opens a Binance archive (zip or csv) from a local path or an http(s) URL and hands back a
+ * stream of its csv bytes, after checking the published `.CHECKSUM` (sha256) when there is one.
+ *
+ * Memory stays constant: a remote file is streamed to a temporary file while it is hashed (a zip
+ * needs random access to its central directory anyway), and the csv entry is then streamed out
+ * of the zip. `close()` removes the temporary file and closes the zip; callers call it in finally.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import yauzl from 'yauzl';
+
+export type ChecksumPolicy = 'if-present' | 'require' | 'skip';
+export type ChecksumOutcome = 'verified' | 'absent' | 'skipped';
+
+export class ArchiveError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ArchiveError';
+  }
+}
+
+export class ChecksumMismatchError extends ArchiveError {
+  constructor(
+    readonly location: string,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(`checksum mismatch for ${location}: published sha256 ${expected}, file has ${actual}`);
+    this.name = 'ChecksumMismatchError';
+  }
+}
+
+export interface OpenedArchive {
+  /** The csv's bytes. */
+  readonly csv: Readable;
+  /** The csv's file name (the zip entry's name for zips). */
+  readonly entryName: string;
+  readonly checksum: ChecksumOutcome;
+  close(): Promise<void>;
+}
+
+export interface OpenArchiveOptions {
+  readonly checksum?: ChecksumPolicy;
+  /** Per HTTP request. */
+  readonly timeoutMs?: number;
+}
+
+const isUrl = (location: string) => /^https?:\/\//i.test(location);
+
+/** The sha256 from a `.CHECKSUM` body: `<64 hex>  <file name>`. */
+export function parseChecksumFile(body: string): string {
+  const hex = body.trim().split(/\s+/)[0]?.toLowerCase() ?? '';
+  if (!/^[0-9a-f]{64}$/.test(hex)) throw new ArchiveError(`not a sha256 CHECKSUM file: ${JSON.stringify(body.slice(0, 100))}`);
+  return hex;
+}
+
+async function sha256OfFile(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(fs.createReadStream(file), hash);
+  return hash.digest('hex');
+}
+
+async function publishedChecksum(location: string, timeoutMs: number): Promise<string | undefined> {
+  const checksumLocation = `${location}.CHECKSUM`;
+  if (isUrl(location)) {
+    const res = await fetch(checksumLocation, { signal: AbortSignal.timeout(timeoutMs) });
+    if (res.status === 404) {
+      await res.body?.cancel();
+      return undefined;
+    }
+    if (!res.ok) throw new ArchiveError(`GET ${checksumLocation}: HTTP ${res.status}`);
+    return parseChecksumFile(await res.text());
+  }
+  if (!fs.existsSync(checksumLocation)) return undefined;
+  return parseChecksumFile(await fs.promises.readFile(checksumLocation, 'utf8'));
+}
+
+/** Streams a URL to `file`, returning the body's sha256. */
+async function download(url: string, file: string, timeoutMs: number): Promise<string> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  if (!res.ok || !res.body) {
+    await res.body?.cancel();
+    throw new ArchiveError(res.status === 404 ? `no such archive: ${url} (HTTP 404)` : `GET ${url}: HTTP ${res.status}`);
+  }
+  const hash = createHash('sha256');
+  const hashing = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
+  await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), hashing, fs.createWriteStream(file));
+  return hash.digest('hex');
+}
+
+function openZip(file: string): Promise<yauzl.ZipFile> {
+  return new Promise((resolve, reject) =>
+    yauzl.open(file, { lazyEntries: true, autoClose: false }, (err, zip) => (err ? reject(err) : resolve(zip))),
+  );
+}
+
+/** The zip's first `.csv` entry as a stream. */
+function openCsvEntry(zip: yauzl.ZipFile, location: string): Promise<{ stream: Readable; name: string }> {
+  return new Promise((resolve, reject) => {
+    const onEntry = (entry: yauzl.Entry) => {
+      if (!entry.fileName.toLowerCase().endsWith('.csv')) {
+        zip.readEntry();
+        return;
+      }
+      zip.off('end', onEnd);
+      zip.off('entry', onEntry);
+      zip.openReadStream(entry, (err, stream) => (err ? reject(err) : resolve({ stream, name: entry.fileName })));
+    };
+    const onEnd = () => reject(new ArchiveError(`${location} holds no .csv file`));
+    zip.on('entry', onEntry);
+    zip.once('end', onEnd);
+    zip.once('error', reject);
+    zip.readEntry();
+  });
+}
+
+export async function openArchive(location: string, opts: OpenArchiveOptions = {}): Promise<OpenedArchive> {
+  const policy = opts.checksum ?? 'if-present';
+  const timeoutMs = opts.timeoutMs ?? 120_000;
+  let tmpDir: string | undefined;
+  let zip: yauzl.ZipFile | undefined;
+  const cleanup = async () => {
+    zip?.close();
+    zip = undefined;
+    if (tmpDir) await fs.promises.rm(tmpDir, { recursive: true, force: true });
+    tmpDir = undefined;
+  };
+  try {
+    let localFile = location;
+    let actual: string | undefined;
+    if (isUrl(location)) {
+      tmpDir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'marketlake-archive-'));
+      localFile = path.join(tmpDir, path.basename(new URL(location).pathname) || 'archive');
+      actual = await download(location, localFile, timeoutMs);
+    } else if (!fs.existsSync(location)) {
+      throw new ArchiveError(`no such archive file: ${location}`);
+    }
+    let checksum: ChecksumOutcome = 'skipped';
+    if (policy !== 'skip') {
+      const expected = await publishedChecksum(location, timeoutMs);
+      if (expected === undefined) {
+        if (policy === 'require') throw new ArchiveError(`${location}.CHECKSUM is missing and a checksum is required`);
+        checksum = 'absent';
+      } else {
+        actual ??= await sha256OfFile(localFile);
+        if (actual !== expected) throw new ChecksumMismatchError(location, expected, actual);
+        checksum = 'verified';
+      }
+    }
+    if (localFile.toLowerCase().endsWith('.zip')) {
+      zip = await openZip(localFile);
+      const entry = await openCsvEntry(zip, location);
+      return { csv: entry.stream, entryName: entry.name, checksum, close: cleanup };
+    }
+    return { csv: fs.createReadStream(localFile), entryName: path.basename(localFile), checksum, close: cleanup };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}

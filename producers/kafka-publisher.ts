@@ -1,0 +1,472 @@
+/**
+ * The Kafka side of every producer: validates each event against its topic's schema, buffers
+ * it in a bounded queue, and sends batches with one idempotent kafkajs producer.
+ *
+ * - Invalid events go to `market.deadletter.v1` with the reason and the raw bytes; never a throw.
+ * - A full buffer makes `publish` wait (backpressure): a slow or unreachable broker slows the
+ *   source down, nothing is dropped. Retriable send failures put the batch back at the front of
+ *   the buffer and retry it, so order per key is kept.
+ * - One send is in flight at a time: kafkajs's idempotent producer numbers each partition's
+ *   batches when it sends them, and concurrent sends to one partition break that sequence.
+ *   Batches are large instead (thousands of events), which is what throughput needs anyway.
+ * - `close()` flushes within a deadline, then counts, logs and returns what was not delivered.
+ */
+import { performance } from 'node:perf_hooks';
+import { inspect } from 'node:util';
+import { CompressionTypes, Kafka, Partitioners, type Message, type Producer, type TopicMessages } from 'kafkajs';
+import { Registry } from 'prom-client';
+import { deadLetter as buildDeadLetter, type DeadLetter } from '../common/events/deadletter.ts';
+import type { Logger } from '../common/logger.ts';
+import type { HealthReport } from '../common/observability-server.ts';
+import { TOPICS, type TopicName } from '../common/topics.ts';
+import type { EventSink } from './event-sink.ts';
+import { BoundedBuffer, BufferClosedError } from './publishing/bounded-buffer.ts';
+import { DEFAULT_ENCODERS, type EventEncoder, type PublishTopic } from './publishing/event-encoders.ts';
+import { kafkajsLevel, kafkajsLogCreator } from './publishing/kafkajs-logger.ts';
+import { publisherMetrics, type PublisherMetrics } from './publishing/publisher-metrics.ts';
+
+export type PublisherCompression = 'none' | 'gzip';
+
+export interface KafkaPublisherOptions {
+  readonly brokers: readonly string[];
+  readonly clientId?: string;
+  /** The publisher's name: the `stage` of its dead letters and the default `source` label. */
+  readonly name: string;
+  readonly logger: Logger;
+  readonly registry?: Registry;
+  /** Physical topic per logical topic (tests publish to throw-away topics). */
+  readonly topicNames?: Partial<Record<PublishTopic, string>>;
+  /** Extra or replacement encoders, for topics whose schema is not in common/events. */
+  readonly encoders?: Partial<Record<string, EventEncoder>>;
+  /** Buffer bounds: `publish` waits while either is reached. */
+  readonly bufferEvents?: number;
+  readonly bufferBytes?: number;
+  /** Upper bounds of one Kafka send. batchBytes stays under the broker's 1 MB message.max.bytes. */
+  readonly batchEvents?: number;
+  readonly batchBytes?: number;
+  /** How long the sender waits for a batch to fill before sending a smaller one. */
+  readonly lingerMs?: number;
+  readonly compression?: PublisherCompression;
+  /** Largest single event; bigger ones are dead-lettered instead of failing a whole batch. */
+  readonly maxEventBytes?: number;
+  readonly connectionTimeoutMs?: number;
+  readonly requestTimeoutMs?: number;
+  /** Called with each delivered event's publish-to-ack latency in ms (benchmarks want exact percentiles). */
+  readonly onDeliveryLatency?: (ms: number) => void;
+}
+
+export interface PublishReport {
+  /** Valid events taken into the buffer (dead letters included). */
+  readonly accepted: number;
+  /** Acknowledged by Kafka. */
+  readonly delivered: number;
+  /** Sent to the dead-letter topic instead of their own (invalid or oversized). */
+  readonly deadLettered: number;
+  /** Accepted but not acknowledged when the publisher gave up (close deadline, permanent errors). */
+  readonly undelivered: number;
+  /** publish() calls refused because the publisher was closed (their callers got an error). */
+  readonly refused: number;
+  readonly sendErrors: number;
+  /** Events still in the buffer right now. */
+  readonly buffered: number;
+}
+
+export class PublisherClosedError extends BufferClosedError {
+  constructor() {
+    super('the Kafka publisher is closed: the event was not accepted');
+    this.name = 'PublisherClosedError';
+  }
+}
+
+interface Series {
+  readonly topic: string;
+  readonly source: string;
+  readonly symbol: string;
+  acceptedDelta: number;
+  deliveredDelta: number;
+}
+
+interface Entry {
+  readonly topic: string;
+  readonly key: string;
+  readonly json: string;
+  readonly bytes: number;
+  readonly enqueuedAt: number;
+  readonly series: Series;
+}
+
+const COMPRESSION: Record<PublisherCompression, CompressionTypes> = {
+  none: CompressionTypes.None,
+  gzip: CompressionTypes.GZIP,
+};
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function rawBytesOf(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? inspect(value);
+  } catch {
+    return inspect(value, { depth: 6 });
+  }
+}
+
+export class KafkaPublisher implements EventSink {
+  readonly name: string;
+  private readonly logger: Logger;
+  private readonly producer: Producer;
+  private readonly buffer: BoundedBuffer<Entry>;
+  private readonly metrics: PublisherMetrics;
+  private readonly encoders: Partial<Record<string, EventEncoder>>;
+  private readonly topicNames: Partial<Record<string, string>>;
+  private readonly batchEvents: number;
+  private readonly batchBytes: number;
+  private readonly lingerMs: number;
+  private readonly compression: CompressionTypes;
+  private readonly maxEventBytes: number;
+  private readonly series = new Map<string, Map<string, Map<string, Series>>>();
+  private readonly latencyByTopic = new Map<string, { observe(v: number): void }>();
+
+  private connected = false;
+  private closing = false;
+  /** Set when close() gives up waiting: the sender stops retrying. */
+  private abandoned = false;
+  private wakeClosing: () => void = () => undefined;
+  private readonly closingSignal = new Promise<void>((resolve) => {
+    this.wakeClosing = resolve;
+  });
+  private sender: Promise<void> | undefined;
+  private inFlight: Entry[] = [];
+  private lastSendError: { at: number; message: string } | undefined;
+  private closed: Promise<PublishReport> | undefined;
+
+  private accepted = 0;
+  private delivered = 0;
+  private deadLettered = 0;
+  private undelivered = 0;
+  private refused = 0;
+  private sendErrors = 0;
+  private reportedWaitMs = 0;
+
+  constructor(private readonly opts: KafkaPublisherOptions) {
+    this.name = opts.name;
+    this.logger = opts.logger.child({ component: 'kafka-publisher', publisher: opts.name });
+    this.encoders = { ...DEFAULT_ENCODERS, ...opts.encoders };
+    this.topicNames = opts.topicNames ?? {};
+    this.batchEvents = opts.batchEvents ?? 5_000;
+    this.batchBytes = opts.batchBytes ?? 900_000;
+    this.lingerMs = opts.lingerMs ?? 5;
+    this.compression = COMPRESSION[opts.compression ?? 'none'];
+    this.maxEventBytes = opts.maxEventBytes ?? 512 * 1024;
+    this.buffer = new BoundedBuffer<Entry>(opts.bufferEvents ?? 100_000, opts.bufferBytes ?? 64 * 1024 * 1024);
+    const kafka = new Kafka({
+      clientId: opts.clientId ?? `marketlake-${opts.name}`,
+      brokers: [...opts.brokers],
+      connectionTimeout: opts.connectionTimeoutMs ?? 3_000,
+      requestTimeout: opts.requestTimeoutMs ?? 30_000,
+      logLevel: kafkajsLevel(this.logger.level),
+      logCreator: kafkajsLogCreator(this.logger),
+    });
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    this.metrics = publisherMetrics(opts.registry ?? new Registry());
+    const publisherLabel = { publisher: opts.name };
+    const buffer = this.buffer;
+    // Gauges read at scrape time, so the hot path never touches them.
+    this.metrics.bufferDepth.set(publisherLabel, 0);
+    this.metrics.bufferBytes.set(publisherLabel, 0);
+    this.refreshGauges = () => {
+      this.metrics.bufferDepth.set(publisherLabel, buffer.size + this.inFlight.length);
+      this.metrics.bufferBytes.set(publisherLabel, buffer.bytes);
+      const waited = buffer.waitedMs - this.reportedWaitMs;
+      if (waited > 0) {
+        this.metrics.backpressureSeconds.inc(publisherLabel, waited / 1000);
+        this.reportedWaitMs = buffer.waitedMs;
+      }
+    };
+  }
+
+  private readonly refreshGauges: () => void;
+
+  /** Starts sending in the background; connecting is retried until it works or close() is called. */
+  start(): this {
+    this.sender ??= this.runSender().catch((err: unknown) => {
+      // The loop catches everything it expects; reaching here is a bug, so make it loud.
+      this.logger.error({ err }, 'publisher sender loop failed');
+    });
+    return this;
+  }
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  /** `topic` may also be `market.gaps.v1` (see common/events/gap.ts) or a topic given in `encoders`. */
+  async publish(topic: TopicName | PublishTopic | (string & {}), key: string, value: object, origin?: string): Promise<void> {
+    const encoder = this.encoders[topic];
+    const encoded = encoder ? encoder(value) : ({ ok: false, reason: `no schema is known for topic ${topic}` } as const);
+    if (!encoded.ok) {
+      await this.deadLetterInvalid(topic, key, value, encoded.reason, origin);
+      return;
+    }
+    if (encoded.json.length > this.maxEventBytes) {
+      await this.deadLetterInvalid(topic, key, value, `event of ${encoded.json.length} bytes exceeds the ${this.maxEventBytes}-byte limit`, origin);
+      return;
+    }
+    await this.enqueue(topic, key, encoded.json, origin ?? this.name);
+  }
+
+  async deadLetter(letter: DeadLetter): Promise<void> {
+    const encoded = this.encoders[TOPICS.deadletter]!(letter);
+    const key = letter.origin ?? letter.stage;
+    if (!encoded.ok) {
+      // A dead letter that is itself malformed: wrap it in a well-formed one rather than lose it.
+      const wrapped = buildDeadLetter({ stage: this.name, reason: `malformed dead letter (${encoded.reason})`, raw: rawBytesOf(letter) });
+      await this.enqueueDeadLetter(key, JSON.stringify(wrapped), letter.stage);
+      return;
+    }
+    await this.enqueueDeadLetter(key, encoded.json, letter.stage);
+  }
+
+  private async deadLetterInvalid(topic: string, key: string, value: unknown, reason: string, origin?: string): Promise<void> {
+    let raw = rawBytesOf(value);
+    if (raw.length > this.maxEventBytes) raw = `${raw.slice(0, this.maxEventBytes)}…(truncated from ${raw.length} bytes)`;
+    const letter = buildDeadLetter({ stage: this.name, reason: `invalid event for ${topic} (key ${key}): ${reason}`, raw, origin });
+    this.logger.warn({ topic, key, origin, reason }, 'invalid event dead-lettered');
+    await this.enqueueDeadLetter(key, JSON.stringify(letter), origin ?? this.name);
+  }
+
+  private async enqueueDeadLetter(key: string, json: string, source: string): Promise<void> {
+    this.deadLettered += 1;
+    this.metrics.deadLetters.inc({ source, topic: TOPICS.deadletter });
+    await this.enqueue(TOPICS.deadletter, key, json, source);
+  }
+
+  private seriesFor(topic: string, source: string, key: string): Series {
+    // Nested maps, no string building: this runs once per event.
+    let bySource = this.series.get(topic);
+    if (!bySource) this.series.set(topic, (bySource = new Map()));
+    let byKey = bySource.get(source);
+    if (!byKey) bySource.set(source, (byKey = new Map()));
+    let s = byKey.get(key);
+    if (!s) {
+      const colon = key.indexOf(':');
+      s = { topic, source, symbol: colon >= 0 ? key.slice(colon + 1) : key, acceptedDelta: 0, deliveredDelta: 0 };
+      byKey.set(key, s);
+    }
+    return s;
+  }
+
+  private async enqueue(topic: string, key: string, json: string, source: string): Promise<void> {
+    if (this.closing) {
+      this.refused += 1;
+      throw new PublisherClosedError();
+    }
+    if (!this.sender) this.start();
+    const series = this.seriesFor(topic, source, key);
+    const entry: Entry = { topic, key, json, bytes: json.length + key.length, enqueuedAt: performance.now(), series };
+    try {
+      await this.buffer.push(entry);
+    } catch (err) {
+      this.refused += 1;
+      throw err instanceof BufferClosedError ? new PublisherClosedError() : err;
+    }
+    this.accepted += 1;
+    series.acceptedDelta += 1;
+  }
+
+  private async connectUntilDone(): Promise<void> {
+    let delayMs = 250;
+    while (!this.connected && !this.abandoned) {
+      try {
+        await this.producer.connect();
+        this.connected = true;
+        this.logger.info({ brokers: this.opts.brokers }, 'connected to Kafka');
+      } catch (err) {
+        this.sendErrors += 1;
+        this.metrics.sendErrors.inc({ kind: 'connect' });
+        this.lastSendError = { at: Date.now(), message: (err as Error).message };
+        this.logger.warn({ err: (err as Error).message, retryInMs: delayMs, buffered: this.buffer.size }, 'cannot reach Kafka; retrying');
+        await Promise.race([sleep(delayMs), this.closingSignal]);
+        delayMs = Math.min(delayMs * 2, 5_000);
+      }
+    }
+  }
+
+  private async runSender(): Promise<void> {
+    let retryDelayMs = 100;
+    // Connect at once rather than on the first event, so /health tells the truth from the start.
+    await this.connectUntilDone();
+    for (;;) {
+      if (this.abandoned) return;
+      if (this.buffer.size === 0) {
+        if (this.closing) return;
+        await this.buffer.waitForData(1_000);
+        continue;
+      }
+      if (!this.connected) {
+        await this.connectUntilDone();
+        continue;
+      }
+      // Let a batch fill up unless it is full already or we are flushing on close.
+      if (!this.closing && this.buffer.size < this.batchEvents && this.buffer.bytes < this.batchBytes && this.lingerMs > 0) {
+        await Promise.race([sleep(this.lingerMs), this.closingSignal]);
+      }
+      const batch = this.buffer.take(this.batchEvents, this.batchBytes);
+      this.inFlight = batch;
+      try {
+        await this.producer.sendBatch({ topicMessages: this.toTopicMessages(batch), acks: -1, compression: this.compression });
+        // After close() gave up, this batch is already reported as undelivered.
+        if (this.abandoned) return;
+        this.inFlight = [];
+        this.onDelivered(batch);
+        retryDelayMs = 100;
+      } catch (err) {
+        if (this.abandoned) return; // counted as undelivered by close()
+        this.inFlight = [];
+        const error = err as Error & { retriable?: boolean };
+        this.sendErrors += 1;
+        this.lastSendError = { at: Date.now(), message: error.message };
+        this.metrics.sendErrors.inc({ kind: error.name ?? 'Error' });
+        if (error.retriable === false && !/disconnect|not connected/i.test(error.message)) {
+          this.giveUp(batch, error.message);
+        } else {
+          this.logger.warn({ err: error.message, batch: batch.length, retryInMs: retryDelayMs }, 'Kafka send failed; retrying the batch');
+          this.buffer.unshift(batch);
+          await Promise.race([sleep(retryDelayMs), this.closingSignal]);
+          retryDelayMs = Math.min(retryDelayMs * 2, 5_000);
+        }
+      }
+    }
+  }
+
+  private toTopicMessages(batch: readonly Entry[]): TopicMessages[] {
+    const byTopic = new Map<string, Message[]>();
+    for (const e of batch) {
+      const topic = this.topicNames[e.topic] ?? e.topic;
+      let messages = byTopic.get(topic);
+      if (!messages) byTopic.set(topic, (messages = []));
+      messages.push({ key: e.key, value: e.json });
+    }
+    return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+  }
+
+  private onDelivered(batch: readonly Entry[]): void {
+    const now = performance.now();
+    let lastTopic = '';
+    let latency: { observe(v: number): void } | undefined;
+    for (const e of batch) {
+      e.series.deliveredDelta += 1;
+      if (e.topic !== lastTopic) {
+        lastTopic = e.topic;
+        latency = this.latencyByTopic.get(e.topic);
+        if (!latency) this.latencyByTopic.set(e.topic, (latency = this.metrics.deliveryLatency.labels(e.topic)));
+      }
+      const ms = now - e.enqueuedAt;
+      latency!.observe(ms / 1000);
+      this.opts.onDeliveryLatency?.(ms);
+    }
+    this.delivered += batch.length;
+    this.metrics.batchSize.observe(batch.length);
+    this.flushSeriesCounters();
+  }
+
+  private flushSeriesCounters(): void {
+    for (const bySource of this.series.values()) {
+      for (const s of [...bySource.values()].flatMap((byKey) => [...byKey.values()])) {
+        if (s.acceptedDelta > 0) {
+          this.metrics.accepted.inc({ topic: s.topic, source: s.source, symbol: s.symbol }, s.acceptedDelta);
+          s.acceptedDelta = 0;
+        }
+        if (s.deliveredDelta > 0) {
+          this.metrics.delivered.inc({ topic: s.topic, source: s.source, symbol: s.symbol }, s.deliveredDelta);
+          s.deliveredDelta = 0;
+        }
+      }
+    }
+    this.refreshGauges();
+  }
+
+  private giveUp(batch: readonly Entry[], reason: string): void {
+    if (batch.length === 0) return;
+    this.undelivered += batch.length;
+    const byTopic = new Map<string, number>();
+    for (const e of batch) byTopic.set(e.topic, (byTopic.get(e.topic) ?? 0) + 1);
+    for (const [topic, n] of byTopic) this.metrics.undelivered.inc({ topic }, n);
+    this.logger.error(
+      { undelivered: batch.length, byTopic: Object.fromEntries(byTopic), firstKey: batch[0].key, lastKey: batch[batch.length - 1].key, reason },
+      'events could not be delivered to Kafka',
+    );
+  }
+
+  report(): PublishReport {
+    return {
+      accepted: this.accepted,
+      delivered: this.delivered,
+      deadLettered: this.deadLettered,
+      undelivered: this.undelivered,
+      refused: this.refused,
+      sendErrors: this.sendErrors,
+      buffered: this.buffer.size + this.inFlight.length,
+    };
+  }
+
+  /** For /health: down while Kafka cannot be reached, degraded while the buffer is nearly full. */
+  health(): HealthReport {
+    this.refreshGauges();
+    const buffered = this.buffer.size;
+    const detail = `${buffered}/${this.buffer.maxItems} buffered, ${this.delivered} delivered`;
+    if (this.closing) return { status: 'down', checks: { kafka: { status: 'down', detail: 'closing' } } };
+    if (!this.connected) {
+      const why = this.lastSendError ? `cannot reach Kafka: ${this.lastSendError.message}` : 'connecting to Kafka';
+      return { status: 'down', checks: { kafka: { status: 'down', detail: `${why}; ${detail}` } } };
+    }
+    if (buffered >= this.buffer.maxItems * 0.9) {
+      return { status: 'degraded', checks: { kafka: { status: 'degraded', detail: `buffer nearly full (${detail})` } } };
+    }
+    return { status: 'ok', checks: { kafka: { status: 'ok', detail } } };
+  }
+
+  /**
+   * Stops accepting events, sends what is buffered within `timeoutMs`, disconnects, and returns
+   * the final report. What is still unsent at the deadline is counted as undelivered and logged.
+   */
+  close(opts: { timeoutMs?: number } = {}): Promise<PublishReport> {
+    this.closed ??= this.doClose(opts.timeoutMs ?? 30_000);
+    return this.closed;
+  }
+
+  private async doClose(timeoutMs: number): Promise<PublishReport> {
+    this.closing = true;
+    this.buffer.close(new PublisherClosedError());
+    this.wakeClosing();
+    let timer: NodeJS.Timeout | undefined;
+    const flushed = await Promise.race([
+      (this.sender ?? Promise.resolve()).then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!flushed) {
+      this.abandoned = true;
+      this.giveUp([...this.inFlight, ...this.buffer.drain()], `not delivered within the ${timeoutMs} ms close deadline`);
+      this.inFlight = [];
+    } else if (this.buffer.size > 0) {
+      // The sender never started (start() not called): nothing was sent.
+      this.giveUp(this.buffer.drain(), 'publisher closed before it was started');
+    }
+    try {
+      await this.producer.disconnect();
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'Kafka disconnect failed');
+    }
+    this.flushSeriesCounters();
+    const report = this.report();
+    const level = report.undelivered > 0 || report.refused > 0 ? 'error' : 'info';
+    this.logger[level]({ report }, 'publisher closed');
+    return report;
+  }
+}

@@ -1,0 +1,487 @@
+/**
+ * The event-time candle operator: pure (no I/O, time is passed in), single-threaded and built for
+ * the hot path. Trades go in with `add`; `advance` returns the candles that became final (and the
+ * revisions caused by late trades); `provisional` returns the forming candles that changed,
+ * at most once per `provisionalThrottleMs` per symbol.
+ *
+ * Rules (DESIGN.md, PROVENANCE.md of the 2017 oracle):
+ * - Tumbling windows of 1m/5m/15m/1h aligned to UTC; open/close by trade id within the window.
+ * - A window is final once the watermark (see watermarks.ts) passes its end.
+ * - Windows without trades get Binance's empty candle (volume 0, o=h=l=c=previous close), but
+ *   only from the symbol's first trade on: before it the symbol did not trade at all.
+ * - Larger windows are merged from the non-empty minutes only.
+ * - A duplicate (same exchange, symbol, trade id) counts once.
+ * - A late trade (its window already final) is added, counted, and the affected final candles
+ *   are re-emitted with revision + 1 (including later empty windows whose carried-forward close
+ *   it changes), so the latest revisions always equal a batch recomputation.
+ * - State older than `retentionMs` behind the watermark is pruned; a trade older than that is
+ *   reported as `forgotten` (the caller decides: check bronze, repair from bronze).
+ */
+import { CANDLE_INTERVALS, INTERVAL_MINUTES, type CandleEvent, type CandleInterval } from '../../common/events/candle.ts';
+import type { TradeEvent } from '../../common/events/trade.ts';
+import { IdRangeSet } from './id-range-set.ts';
+import { MinuteAccumulator, PRICE_SCALE, QTY_SCALE, QUOTE_FAST_SCALE, QUOTE_SCALE, VWAP_SCALE } from './minute-accumulator.ts';
+import { divideRounded, formatScaled, parseDual, parseScaled, sumValue, type Scaled } from './scaled.ts';
+import { Watermarks } from './watermarks.ts';
+
+export const MINUTE_US = 60_000_000;
+
+export interface CandleOperatorOptions {
+  /** Out-of-orderness bound: watermark = max event time − this. */
+  readonly watermarkBoundMs?: number;
+  /** A partition without events for this long (processing time) stops holding the watermark. */
+  readonly idleTimeoutMs?: number;
+  /** How far behind the watermark final windows stay revisable and trade ids are remembered. */
+  readonly retentionMs?: number;
+  readonly provisionalThrottleMs?: number;
+  readonly intervals?: readonly CandleInterval[];
+}
+
+export type AddOutcome =
+  /** Counted in a forming window. */
+  | 'accepted'
+  /** Counted in a window already final: its candles will be revised at the next `advance`. */
+  | 'late'
+  /** Already counted (same exchange, symbol and trade id). */
+  | 'duplicate'
+  /** Older than the retention horizon: not counted here; the caller must handle it. */
+  | 'forgotten';
+
+interface Emitted {
+  revision: number;
+  fingerprint: string;
+}
+
+class SymbolState {
+  readonly minutes = new Map<number, MinuteAccumulator>();
+  /** Sorted minute indices of `minutes` (all non-empty). */
+  nonEmpty: number[] = [];
+  readonly ids = new IdRangeSet();
+  /** Earliest minute with a trade (undefined until the first trade). */
+  firstMinute: number | undefined;
+  /** Per interval: start minute of the first window not yet final. */
+  readonly frontier: number[];
+  /** Per interval: final windows still revisable (start minute → what was emitted). */
+  readonly emitted: Map<number, Emitted>[];
+  /** Minutes below this were pruned. */
+  retainFrom = Number.NEGATIVE_INFINITY;
+  /** Close of the latest pruned non-empty minute (the carried-forward price after pruning). */
+  carryClose: Scaled | undefined;
+  /** Smallest late minute waiting for a revision pass. */
+  lateFrom = Number.POSITIVE_INFINITY;
+  /** Forming minutes touched since the last provisional emission. */
+  dirtyFrom = Number.POSITIVE_INFINITY;
+  dirtyTo = Number.NEGATIVE_INFINITY;
+  inDirtyList = false;
+  lastProvisionalMs = Number.NEGATIVE_INFINITY;
+  lastAdded: MinuteAccumulator | undefined;
+  lastAddedMinute = Number.NaN;
+
+  constructor(
+    readonly exchange: string,
+    readonly symbol: string,
+    readonly partition: number,
+    intervalCount: number,
+  ) {
+    this.frontier = new Array<number>(intervalCount).fill(Number.NaN);
+    this.emitted = Array.from({ length: intervalCount }, () => new Map<number, Emitted>());
+  }
+}
+
+export interface OperatorCounters {
+  accepted: number;
+  late: number;
+  duplicate: number;
+  forgotten: number;
+  finalEmitted: number;
+  revisionsEmitted: number;
+  provisionalEmitted: number;
+}
+
+export class CandleOperator {
+  readonly watermarks: Watermarks;
+  readonly counters: OperatorCounters = { accepted: 0, late: 0, duplicate: 0, forgotten: 0, finalEmitted: 0, revisionsEmitted: 0, provisionalEmitted: 0 };
+  private readonly symbols = new Map<string, SymbolState>();
+  private readonly intervals: readonly CandleInterval[];
+  private readonly sizes: number[];
+  private readonly retentionUs: number;
+  private readonly throttleMs: number;
+  private dirty: SymbolState[] = [];
+  private lastState: SymbolState | undefined;
+  /** floor(watermark / 1 min) at the last `advance`: windows ending at or before it are final. */
+  private limitMinute = Number.NEGATIVE_INFINITY;
+
+  constructor(opts: CandleOperatorOptions = {}) {
+    this.watermarks = new Watermarks((opts.watermarkBoundMs ?? 2000) * 1000, opts.idleTimeoutMs ?? 5000);
+    this.intervals = opts.intervals ?? CANDLE_INTERVALS;
+    this.sizes = this.intervals.map((i) => INTERVAL_MINUTES[i]);
+    const maxMinutes = Math.max(...this.sizes);
+    // Retention must cover the largest window, or its minutes would be pruned before it closes.
+    this.retentionUs = Math.max(opts.retentionMs ?? 6 * 3_600_000, 2 * maxMinutes * 60_000) * 1000;
+    this.throttleMs = opts.provisionalThrottleMs ?? 250;
+  }
+
+  /** Adds one (validated) trade read from `partition`. */
+  add(trade: TradeEvent, partition: number, nowMs: number): AddOutcome {
+    const timeUs = trade.tradeTimeUs;
+    this.watermarks.observe(partition, timeUs, nowMs);
+    const s = this.stateFor(trade.exchange, trade.symbol, partition);
+    const minute = Math.floor(timeUs / MINUTE_US);
+    if (minute < s.retainFrom || s.ids.isForgotten(trade.tradeId)) {
+      this.counters.forgotten++;
+      return 'forgotten';
+    }
+    if (!s.ids.add(trade.tradeId)) {
+      this.counters.duplicate++;
+      return 'duplicate';
+    }
+    let acc: MinuteAccumulator;
+    if (minute === s.lastAddedMinute) acc = s.lastAdded!;
+    else {
+      let found = s.minutes.get(minute);
+      if (found === undefined) {
+        found = new MinuteAccumulator();
+        s.minutes.set(minute, found);
+        insertSorted(s.nonEmpty, minute);
+      }
+      acc = found;
+      s.lastAdded = acc;
+      s.lastAddedMinute = minute;
+    }
+    const price = parseScaled(trade.price, PRICE_SCALE);
+    const qty = parseScaled(trade.qty, QTY_SCALE);
+    const quote = parseDual(trade.quoteQty, QUOTE_FAST_SCALE, QUOTE_SCALE);
+    if (trade.kind === 'aggTrade') acc.add(trade.tradeId, trade.firstTradeId!, trade.lastTradeId!, price, qty, quote, !trade.isBuyerMaker);
+    else acc.add(trade.tradeId, trade.tradeId, trade.tradeId, price, qty, quote, !trade.isBuyerMaker);
+
+    if (s.firstMinute === undefined) {
+      s.firstMinute = minute;
+      for (let i = 0; i < this.sizes.length; i++) s.frontier[i] = alignDown(minute, this.sizes[i]);
+    } else if (minute < s.firstMinute) {
+      // A new earliest trade: the windows between it and the old first one were never emitted.
+      // Those the watermark has not passed yet are simply forming; the others are late.
+      s.firstMinute = minute;
+      for (let i = 0; i < this.sizes.length; i++) {
+        const k = this.sizes[i];
+        s.frontier[i] = Math.min(s.frontier[i], Math.max(alignDown(minute, k), alignDown(this.limitMinute, k)));
+      }
+    }
+
+    // Late when the smallest window containing it (1m) is already final for this symbol.
+    let late = false;
+    for (let i = 0; i < this.sizes.length; i++) {
+      if (minute < s.frontier[i]) {
+        late = true;
+        break;
+      }
+    }
+    if (late) {
+      if (minute < s.lateFrom) s.lateFrom = minute;
+      this.counters.late++;
+    }
+    if (minute < s.dirtyFrom) s.dirtyFrom = minute;
+    if (minute > s.dirtyTo) s.dirtyTo = minute;
+    if (!s.inDirtyList) {
+      s.inDirtyList = true;
+      this.dirty.push(s);
+    }
+    if (late) return 'late';
+    this.counters.accepted++;
+    return 'accepted';
+  }
+
+  /** The global watermark (epoch µs). */
+  get watermarkUs(): number {
+    return this.watermarks.value;
+  }
+
+  /**
+   * Moves the watermark to what `nowMs` allows and returns, per symbol, the revisions of final
+   * windows that late trades changed and the windows that became final (in window order).
+   */
+  advance(nowMs: number): CandleEvent[] {
+    const wm = this.watermarks.advance(nowMs);
+    const out: CandleEvent[] = [];
+    if (wm === Number.NEGATIVE_INFINITY) return out;
+    const limitMinute = Math.floor(wm / MINUTE_US);
+    this.limitMinute = limitMinute;
+    const nowUs = nowMs * 1000;
+    for (const s of this.symbols.values()) {
+      if (s.firstMinute === undefined) continue;
+      if (s.lateFrom !== Number.POSITIVE_INFINITY) this.revise(s, nowUs, out);
+      for (let i = 0; i < this.sizes.length; i++) {
+        const k = this.sizes[i];
+        for (let start = s.frontier[i]; start + k <= limitMinute; start += k) {
+          this.emitFinal(s, i, start, nowUs, out);
+          s.frontier[i] = start + k;
+        }
+      }
+      this.prune(s, wm);
+    }
+    return out;
+  }
+
+  /** Forming candles touched since their symbol's last provisional emission (throttled). */
+  provisional(nowMs: number): CandleEvent[] {
+    const out: CandleEvent[] = [];
+    if (this.dirty.length === 0) return out;
+    const keep: SymbolState[] = [];
+    const nowUs = nowMs * 1000;
+    for (const s of this.dirty) {
+      if (nowMs - s.lastProvisionalMs < this.throttleMs) {
+        keep.push(s);
+        continue;
+      }
+      s.inDirtyList = false;
+      s.lastProvisionalMs = nowMs;
+      for (let i = 0; i < this.sizes.length; i++) {
+        const k = this.sizes[i];
+        const from = Math.max(alignDown(s.dirtyFrom, k), s.frontier[i]);
+        for (let start = from; start <= s.dirtyTo; start += k) {
+          const acc = this.windowAccumulator(s, start, k);
+          if (acc === undefined) continue;
+          out.push(this.toEvent(s, this.intervals[i], start, k, acc, 0, false, null, nowUs));
+          this.counters.provisionalEmitted++;
+        }
+      }
+      s.dirtyFrom = Number.POSITIVE_INFINITY;
+      s.dirtyTo = Number.NEGATIVE_INFINITY;
+    }
+    this.dirty = keep;
+    return out;
+  }
+
+  /** When the next throttled provisional emission is due (ms), or undefined if none pending. */
+  nextProvisionalDueMs(): number | undefined {
+    let due: number | undefined;
+    for (const s of this.dirty) {
+      const t = s.lastProvisionalMs + this.throttleMs;
+      if (due === undefined || t < due) due = t;
+    }
+    return due;
+  }
+
+  /**
+   * Tells the operator what was already emitted for a window (recovery from silver): final
+   * windows before `frontier` count as emitted with this revision and content, so a restart
+   * re-emits only what changed.
+   */
+  restoreEmitted(exchange: string, symbol: string, partition: number, interval: CandleInterval, windowStartUs: number, candle: CandleEvent): void {
+    const s = this.stateFor(exchange, symbol, partition);
+    const i = this.intervals.indexOf(interval);
+    if (i < 0) return;
+    s.emitted[i].set(Math.floor(windowStartUs / MINUTE_US), { revision: candle.revision, fingerprint: fingerprint(candle) });
+  }
+
+  /**
+   * Recovery: declares every window of `interval` that starts before `frontierUs` final (it is
+   * in silver already), and the carried-forward close before the first retained minute.
+   */
+  restoreFrontier(exchange: string, symbol: string, partition: number, frontierUs: Record<CandleInterval, number>, carryClose: string | undefined, retainFromUs: number): void {
+    const s = this.stateFor(exchange, symbol, partition);
+    const retainFrom = Math.floor(retainFromUs / MINUTE_US);
+    s.retainFrom = retainFrom;
+    if (carryClose !== undefined) s.carryClose = parseScaled(carryClose, PRICE_SCALE);
+    for (let i = 0; i < this.intervals.length; i++) s.frontier[i] = Math.floor(frontierUs[this.intervals[i]] / MINUTE_US);
+    // The symbol traded before (silver has its candles): windows from the retained range on are
+    // emitted as soon as a previous close exists (the carried one, or the first replayed trade).
+    if (s.firstMinute === undefined || s.firstMinute > retainFrom) s.firstMinute = retainFrom;
+  }
+
+  /** Forgets every symbol read from `partition` (it was revoked from this consumer). */
+  dropPartition(partition: number): void {
+    for (const [key, s] of this.symbols) if (s.partition === partition) this.symbols.delete(key);
+    this.dirty = this.dirty.filter((s) => s.partition !== partition);
+    this.lastState = undefined;
+    this.watermarks.drop(partition);
+  }
+
+  get symbolCount(): number {
+    return this.symbols.size;
+  }
+
+  private stateFor(exchange: string, symbol: string, partition: number): SymbolState {
+    const last = this.lastState;
+    if (last !== undefined && last.symbol === symbol && last.exchange === exchange) return last;
+    const key = `${exchange}:${symbol}`;
+    let s = this.symbols.get(key);
+    if (s === undefined) {
+      s = new SymbolState(exchange, symbol, partition, this.sizes.length);
+      this.symbols.set(key, s);
+    }
+    this.lastState = s;
+    return s;
+  }
+
+  private emitFinal(s: SymbolState, i: number, start: number, nowUs: number, out: CandleEvent[]): void {
+    const k = this.sizes[i];
+    if (start + k <= s.firstMinute!) return; // before the symbol's first trade: no candle
+    const acc = this.windowAccumulator(s, start, k);
+    if (acc === undefined) return;
+    const event = this.toEvent(s, this.intervals[i], start, k, acc, 0, true, nowUs, nowUs);
+    const fp = fingerprint(event);
+    const prev = s.emitted[i].get(start);
+    if (prev !== undefined) {
+      // Restored from silver after a restart: re-emit only if the content changed.
+      if (prev.fingerprint === fp) return;
+      const revised = { ...event, revision: prev.revision + 1 };
+      s.emitted[i].set(start, { revision: revised.revision, fingerprint: fp });
+      out.push(revised);
+      this.counters.revisionsEmitted++;
+      return;
+    }
+    s.emitted[i].set(start, { revision: 0, fingerprint: fp });
+    out.push(event);
+    this.counters.finalEmitted++;
+  }
+
+  /** Re-evaluates the final windows from the earliest late minute on; emits what changed. */
+  private revise(s: SymbolState, nowUs: number, out: CandleEvent[]): void {
+    const lateFrom = s.lateFrom;
+    s.lateFrom = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < this.sizes.length; i++) {
+      const k = this.sizes[i];
+      for (let start = alignDown(lateFrom, k); start < s.frontier[i]; start += k) {
+        if (start + k <= s.firstMinute!) continue;
+        const acc = this.windowAccumulator(s, start, k);
+        if (acc === undefined) continue;
+        const event = this.toEvent(s, this.intervals[i], start, k, acc, 0, true, nowUs, nowUs);
+        const fp = fingerprint(event);
+        const prev = s.emitted[i].get(start);
+        if (prev !== undefined && prev.fingerprint === fp) continue;
+        const revision = prev === undefined ? 0 : prev.revision + 1;
+        s.emitted[i].set(start, { revision, fingerprint: fp });
+        out.push(revision === 0 ? event : { ...event, revision });
+        if (revision === 0) this.counters.finalEmitted++;
+        else this.counters.revisionsEmitted++;
+      }
+    }
+  }
+
+  /**
+   * The aggregate of window [start, start + k) in minutes: merged from its non-empty minutes,
+   * or an empty accumulator carrying the previous close, or undefined before the first trade.
+   */
+  private windowAccumulator(s: SymbolState, start: number, k: number): MinuteAccumulator | undefined {
+    if (k === 1) {
+      const acc = s.minutes.get(start);
+      if (acc !== undefined) return acc;
+    } else {
+      const nonEmpty = s.nonEmpty;
+      let idx = lowerBound(nonEmpty, start);
+      if (idx < nonEmpty.length && nonEmpty[idx] < start + k) {
+        const merged = new MinuteAccumulator();
+        for (; idx < nonEmpty.length && nonEmpty[idx] < start + k; idx++) merged.merge(s.minutes.get(nonEmpty[idx])!);
+        return merged;
+      }
+    }
+    const prev = this.previousClose(s, start);
+    if (prev === undefined) return undefined;
+    const empty = new MinuteAccumulator();
+    empty.high = empty.low = empty.openPrice = empty.closePrice = prev;
+    return empty;
+  }
+
+  private previousClose(s: SymbolState, beforeMinute: number): Scaled | undefined {
+    const idx = lowerBound(s.nonEmpty, beforeMinute) - 1;
+    if (idx >= 0) return s.minutes.get(s.nonEmpty[idx])!.closePrice;
+    return s.carryClose;
+  }
+
+  /** Drops minutes and emitted records older than the retention horizon (whole hours). */
+  private prune(s: SymbolState, wm: number): void {
+    let target = alignDown(Math.floor((wm - this.retentionUs) / MINUTE_US), 60);
+    for (const f of s.frontier) target = Math.min(target, f);
+    if (target <= s.retainFrom) return;
+    s.retainFrom = target;
+    const nonEmpty = s.nonEmpty;
+    let cut = 0;
+    while (cut < nonEmpty.length && nonEmpty[cut] < target) cut++;
+    if (cut > 0) {
+      s.carryClose = s.minutes.get(nonEmpty[cut - 1])!.closePrice;
+      // Ids up to the largest pruned one can no longer be told apart from duplicates.
+      let maxPrunedId = Number.NEGATIVE_INFINITY;
+      for (let j = 0; j < cut; j++) {
+        const acc = s.minutes.get(nonEmpty[j])!;
+        if (acc.closeId > maxPrunedId) maxPrunedId = acc.closeId;
+        s.minutes.delete(nonEmpty[j]);
+      }
+      s.ids.forgetBelow(maxPrunedId + 1);
+      s.nonEmpty = nonEmpty.slice(cut);
+      if (s.lastAddedMinute < target) {
+        s.lastAdded = undefined;
+        s.lastAddedMinute = Number.NaN;
+      }
+    }
+    for (const m of s.emitted) for (const start of m.keys()) if (start < target) m.delete(start);
+  }
+
+  private toEvent(
+    s: SymbolState,
+    interval: CandleInterval,
+    start: number,
+    k: number,
+    acc: MinuteAccumulator,
+    revision: number,
+    isFinal: boolean,
+    finalizedAtUs: number | null,
+    emittedAtUs: number,
+  ): CandleEvent {
+    const volume = sumValue(acc.volume);
+    const quote = sumValue(acc.quoteVolume);
+    const empty = acc.events === 0;
+    return {
+      v: 1,
+      exchange: s.exchange,
+      symbol: s.symbol,
+      interval,
+      windowStartUs: start * MINUTE_US,
+      windowEndUs: (start + k) * MINUTE_US,
+      open: formatScaled(acc.openPrice, PRICE_SCALE),
+      high: formatScaled(acc.high, PRICE_SCALE),
+      low: formatScaled(acc.low, PRICE_SCALE),
+      close: formatScaled(acc.closePrice, PRICE_SCALE),
+      volume: formatScaled(volume, QTY_SCALE),
+      quoteVolume: formatScaled(quote, QUOTE_SCALE),
+      vwap: volume === 0n ? null : formatScaled(divideRounded(quote, volume, QUOTE_SCALE, QTY_SCALE, VWAP_SCALE), VWAP_SCALE),
+      tradeCount: acc.tradeCount,
+      takerBuyVolume: formatScaled(sumValue(acc.takerBuyVolume), QTY_SCALE),
+      takerBuyQuoteVolume: formatScaled(sumValue(acc.takerBuyQuoteVolume), QUOTE_SCALE),
+      firstTradeId: empty ? null : acc.firstTradeId,
+      lastTradeId: empty ? null : acc.lastTradeId,
+      revision,
+      isFinal,
+      finalizedAtUs,
+      emittedAtUs,
+    };
+  }
+}
+
+/** The content of a candle (what a revision must change), without revision or timestamps. */
+export function fingerprint(c: CandleEvent): string {
+  return `${c.open}|${c.high}|${c.low}|${c.close}|${c.volume}|${c.quoteVolume}|${c.vwap}|${c.tradeCount}|${c.takerBuyVolume}|${c.takerBuyQuoteVolume}|${c.firstTradeId}|${c.lastTradeId}`;
+}
+
+function alignDown(minute: number, k: number): number {
+  return Math.floor(minute / k) * k;
+}
+
+function lowerBound(sorted: number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function insertSorted(sorted: number[], value: number): void {
+  const n = sorted.length;
+  if (n === 0 || sorted[n - 1] < value) {
+    sorted.push(value);
+    return;
+  }
+  sorted.splice(lowerBound(sorted, value), 0, value);
+}

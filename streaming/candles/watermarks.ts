@@ -1,0 +1,61 @@
+/**
+ * Event-time progress. Each Kafka partition has its own watermark (the largest event time seen
+ * minus the out-of-orderness bound); the operator's watermark is the minimum over the partitions
+ * that are active, so a quiet partition (no events for `idleTimeoutMs` of processing time) does
+ * not hold every symbol's candles back. It never moves backwards.
+ */
+export class Watermarks {
+  private readonly partitions = new Map<number, { maxEventUs: number; lastSeenMs: number }>();
+  private current = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly boundUs: number,
+    private readonly idleTimeoutMs: number,
+  ) {}
+
+  observe(partition: number, eventUs: number, nowMs: number): void {
+    const p = this.partitions.get(partition);
+    if (p === undefined) this.partitions.set(partition, { maxEventUs: eventUs, lastSeenMs: nowMs });
+    else {
+      if (eventUs > p.maxEventUs) p.maxEventUs = eventUs;
+      p.lastSeenMs = nowMs;
+    }
+  }
+
+  /** Recomputes and returns the global watermark (epoch µs; −Infinity before any event). */
+  advance(nowMs: number): number {
+    let activeMin = Number.POSITIVE_INFINITY;
+    let anyActive = false;
+    let allMax = Number.NEGATIVE_INFINITY;
+    for (const p of this.partitions.values()) {
+      const wm = p.maxEventUs - this.boundUs;
+      if (wm > allMax) allMax = wm;
+      if (nowMs - p.lastSeenMs < this.idleTimeoutMs) {
+        anyActive = true;
+        if (wm < activeMin) activeMin = wm;
+      }
+    }
+    // When every partition is idle there is nothing left to wait for: the largest one counts.
+    const candidate = anyActive ? activeMin : allMax;
+    if (candidate > this.current) this.current = candidate;
+    return this.current;
+  }
+
+  get value(): number {
+    return this.current;
+  }
+
+  partitionWatermark(partition: number): number | undefined {
+    const p = this.partitions.get(partition);
+    return p === undefined ? undefined : p.maxEventUs - this.boundUs;
+  }
+
+  /** Per-partition watermarks (for metrics: watermark delay per partition). */
+  entries(): Array<{ partition: number; watermarkUs: number; lastSeenMs: number }> {
+    return [...this.partitions].map(([partition, p]) => ({ partition, watermarkUs: p.maxEventUs - this.boundUs, lastSeenMs: p.lastSeenMs }));
+  }
+
+  drop(partition: number): void {
+    this.partitions.delete(partition);
+  }
+}

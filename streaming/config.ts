@@ -1,0 +1,40 @@
+/** Configuration of the streaming service (environment only, parsed once with zod). */
+import { z } from 'zod';
+import { baseEnvSchema, parseEnv } from '../common/config.ts';
+import { TOPICS } from '../common/topics.ts';
+
+const ms = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
+
+export const streamEnvSchema = baseEnvSchema.extend({
+  /** Kafka consumer group: instances with the same group share the partitions. */
+  STREAM_GROUP_ID: z.string().min(1).default('marketlake-stream'),
+  /** A bronze micro-batch is committed when it holds this many events ... */
+  STREAM_BATCH_MAX_ROWS: z.coerce.number().int().min(1).default(200_000),
+  /** ... or when its oldest event has waited this long. */
+  STREAM_BATCH_MAX_MS: ms(1000),
+  /** Out-of-orderness bound: watermark = max event time − this. */
+  STREAM_WATERMARK_BOUND_MS: ms(2000),
+  /** A partition without events for this long (processing time) no longer holds the watermark. */
+  STREAM_IDLE_PARTITION_MS: ms(5000),
+  /** How long final candles stay revisable in memory (older late trades are repaired from bronze). */
+  STREAM_LATE_RETENTION_MS: ms(6 * 3_600_000),
+  /** Provisional candle updates, at most this often per symbol. */
+  STREAM_PROVISIONAL_MS: ms(250),
+  /** Kafka group session timeout: how soon a crashed instance's partitions move to another. */
+  STREAM_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).default(30_000),
+  /** Topic names (tests use private topics). */
+  STREAM_TRADES_TOPIC: z.string().min(1).default(TOPICS.trades),
+  STREAM_TICKERS_TOPIC: z.string().min(1).default(TOPICS.tickers),
+  STREAM_SENTIMENT_TOPIC: z.string().min(1).default(TOPICS.sentiment),
+  STREAM_NEWS_TOPIC: z.string().min(1).default(TOPICS.news),
+  STREAM_CANDLES_TOPIC: z.string().min(1).default(TOPICS.candles),
+  STREAM_DEADLETTER_TOPIC: z.string().min(1).default(TOPICS.deadletter),
+  /** Comma-separated: which of trades,tickers,sentiment,news to consume. */
+  STREAM_INPUTS: z.string().min(1).default('trades,tickers,sentiment,news'),
+});
+
+export type StreamConfig = z.infer<typeof streamEnvSchema>;
+
+export function loadStreamConfig(env: NodeJS.ProcessEnv = process.env): StreamConfig {
+  return parseEnv(streamEnvSchema, env);
+}

@@ -1,0 +1,139 @@
+/**
+ * Decoding and validating what the service reads: JSON, then the topic's zod schema, then the
+ * lake's column limits (a DECIMAL(18,8) price cannot hold 9 decimals; the lake would refuse the
+ * whole commit). Anything that fails becomes a dead letter with the reason; nothing is dropped.
+ */
+import type { z } from 'zod';
+import { newsEventSchema, type NewsEvent } from '../../common/events/news.ts';
+import { sentimentEventSchema, type SentimentEvent } from '../../common/events/sentiment.ts';
+import { tickerEventSchema, type TickerEvent } from '../../common/events/ticker.ts';
+import { tradeEventSchema, type TradeEvent } from '../../common/events/trade.ts';
+
+export type Decoded<T> = { ok: true; event: T } | { ok: false; reason: string };
+
+/** True when decimal string `value` fits DECIMAL(precision, scale) without rounding. */
+export function fitsDecimal(value: string, precision: number, scale: number): boolean {
+  const dot = value.indexOf('.');
+  const whole = dot < 0 ? value : value.slice(0, dot);
+  let frac = dot < 0 ? '' : value.slice(dot + 1);
+  let end = frac.length;
+  while (end > 0 && frac.charCodeAt(end - 1) === 48) end--;
+  frac = frac.slice(0, end);
+  const intDigits = whole.replace(/^0+/, '').length;
+  return frac.length <= scale && intDigits <= precision - scale;
+}
+
+function parseJson(raw: Buffer | null): Decoded<unknown> {
+  if (raw === null) return { ok: false, reason: 'empty message (null value)' };
+  try {
+    return { ok: true, event: JSON.parse(raw.toString('utf8')) as unknown };
+  } catch (err) {
+    return { ok: false, reason: `not JSON: ${(err as Error).message}` };
+  }
+}
+
+function check<T>(schema: z.ZodType<T>, raw: Buffer | null): Decoded<T> {
+  const json = parseJson(raw);
+  if (!json.ok) return json;
+  const r = schema.safeParse(json.event);
+  if (!r.success) return { ok: false, reason: `invalid event: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}` };
+  return { ok: true, event: r.data };
+}
+
+const validNames = new Set<string>();
+const EXCHANGE_RE = /^[a-z0-9_-]+$/;
+const SYMBOL_RE = /^[A-Z0-9]+$/;
+const SOURCES = new Set(['ws', 'rest', 'archive', 'simulator']);
+
+function nonNegativeSafeInt(v: unknown): boolean {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+}
+
+/**
+ * The hot path: the same rules as tradeEventSchema, checked by hand (zod costs several µs per
+ * event, more than everything else the service does with a trade). Only when this says no does
+ * zod run, to produce its precise reason; a disagreement favours zod.
+ */
+function isValidTradeFast(t: Record<string, unknown>): boolean {
+  if (t.v !== 1) return false;
+  const { exchange, symbol, kind, price, qty, quoteQty } = t;
+  if (typeof exchange !== 'string' || typeof symbol !== 'string') return false;
+  const names = `${exchange}\u0000${symbol}`;
+  if (!validNames.has(names)) {
+    if (!EXCHANGE_RE.test(exchange) || !SYMBOL_RE.test(symbol)) return false;
+    if (validNames.size < 100_000) validNames.add(names);
+  }
+  if (kind !== 'trade' && kind !== 'aggTrade') return false;
+  if (!nonNegativeSafeInt(t.tradeId)) return false;
+  if (t.firstTradeId !== undefined && !nonNegativeSafeInt(t.firstTradeId)) return false;
+  if (t.lastTradeId !== undefined && !nonNegativeSafeInt(t.lastTradeId)) return false;
+  if (kind === 'aggTrade' && !(t.firstTradeId !== undefined && t.lastTradeId !== undefined && (t.firstTradeId as number) <= (t.lastTradeId as number))) return false;
+  if (typeof price !== 'string' || typeof qty !== 'string' || typeof quoteQty !== 'string') return false;
+  if (!isDecimalLiteral(price) || !isDecimalLiteral(qty) || !isDecimalLiteral(quoteQty)) return false;
+  if (typeof t.isBuyerMaker !== 'boolean') return false;
+  if (!nonNegativeSafeInt(t.tradeTimeUs) || !nonNegativeSafeInt(t.receivedAtUs)) return false;
+  return typeof t.source === 'string' && SOURCES.has(t.source);
+}
+
+/** DECIMAL_PATTERN (common/decimal.ts) without a regex: (0|[1-9]\d*)(\.\d+)? */
+function isDecimalLiteral(s: string): boolean {
+  const n = s.length;
+  if (n === 0) return false;
+  let i = 0;
+  const first = s.charCodeAt(0);
+  if (first === 48) i = 1;
+  else {
+    while (i < n) {
+      const c = s.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      i++;
+    }
+    if (i === 0) return false;
+  }
+  if (i === n) return true;
+  if (s.charCodeAt(i) !== 46 || i === n - 1) return false;
+  for (i++; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+/** bronze/trades: price and qty DECIMAL(18,8), quote_qty DECIMAL(38,16). */
+export function decodeTrade(raw: Buffer | null): Decoded<TradeEvent> {
+  let d: Decoded<TradeEvent>;
+  const json = parseJson(raw);
+  if (!json.ok) return json;
+  const obj = json.event;
+  if (obj !== null && typeof obj === 'object' && !Array.isArray(obj) && isValidTradeFast(obj as Record<string, unknown>)) {
+    d = { ok: true, event: obj as TradeEvent };
+  } else {
+    const r = tradeEventSchema.safeParse(obj);
+    if (!r.success) return { ok: false, reason: `invalid event: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}` };
+    d = { ok: true, event: r.data };
+  }
+  const t = d.event;
+  if (!fitsDecimal(t.price, 18, 8)) return { ok: false, reason: `price ${t.price} does not fit DECIMAL(18,8)` };
+  if (!fitsDecimal(t.qty, 18, 8)) return { ok: false, reason: `qty ${t.qty} does not fit DECIMAL(18,8)` };
+  if (!fitsDecimal(t.quoteQty, 38, 16)) return { ok: false, reason: `quoteQty ${t.quoteQty} does not fit DECIMAL(38,16)` };
+  return d;
+}
+
+/** bronze/tickers: prices and amounts DECIMAL(38,18). */
+export function decodeTicker(raw: Buffer | null): Decoded<TickerEvent> {
+  const d = check(tickerEventSchema, raw);
+  if (!d.ok) return d;
+  for (const field of ['price', 'marketCap', 'volume24h', 'high24h', 'low24h'] as const) {
+    const v = d.event[field];
+    if (v !== undefined && !fitsDecimal(v, 38, 18)) return { ok: false, reason: `${field} ${v} does not fit DECIMAL(38,18)` };
+  }
+  return d;
+}
+
+export function decodeSentiment(raw: Buffer | null): Decoded<SentimentEvent> {
+  return check(sentimentEventSchema, raw);
+}
+
+export function decodeNews(raw: Buffer | null): Decoded<NewsEvent> {
+  return check(newsEventSchema, raw);
+}

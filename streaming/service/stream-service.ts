@@ -1,0 +1,549 @@
+/**
+ * The streaming service: Kafka → bronze tables + event-time candles → silver/candles and
+ * `market.candles.v1`, exactly once.
+ *
+ * The loop (kafkajs eachBatch, serialised with the timed flush by one mutex):
+ *   decode + validate each message (invalid → dead letter); trades go through the candle
+ *   operator (duplicates dropped there) and into the bronze buffer of their partition; forming
+ *   candles go out as provisional updates right away (throttled per symbol).
+ * A flush (every STREAM_BATCH_MAX_MS or STREAM_BATCH_MAX_ROWS) then
+ *   1. publishes pending dead letters,
+ *   2. commits each bronze table ONCE: the rows plus, per topic-partition, a Delta `txn`
+ *      (appId `stream:<group>:<topic>:<partition>`, version = next offset), fenced: the commit
+ *      only goes ahead for partitions whose recorded version is the one we continued from,
+ *   3. advances the watermark: final candles and revisions → silver/candles (one commit) →
+ *      `market.candles.v1`,
+ *   4. commits the offsets to Kafka (informational: on start and after every rebalance each
+ *      partition resumes from the lake's offsets, never from Kafka's).
+ * Because candles are only finalised after the trades they contain are in bronze, and the
+ * operator's state is rebuilt from bronze + silver on every (re)assignment (recovery.ts), a
+ * crash at any point leaves bronze with each trade once and silver equal to the recomputation.
+ */
+import { Kafka, Partitioners, logLevel, type Consumer, type EachBatchPayload, type Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import { candleKey, type CandleEvent } from '../../common/events/candle.ts';
+import { deadLetter, type DeadLetter } from '../../common/events/deadletter.ts';
+import type { TradeEvent } from '../../common/events/trade.ts';
+import {
+  ConcurrentModificationError,
+  Lake,
+  LakeQueryEngine,
+  newsEventToRow,
+  sentimentEventToRow,
+  tickerEventToRow,
+  tradeEventToRow,
+  type LakeRow,
+} from '../../lake/index.ts';
+import { CandleOperator } from '../candles/candle-operator.ts';
+import { candleToRow } from './candle-rows.ts';
+import { decodeNews, decodeSentiment, decodeTicker, decodeTrade, type Decoded } from './decode.ts';
+import { Mutex } from './mutex.ts';
+import { recoverOperatorState } from './recovery.ts';
+import type { StreamMetrics } from './stream-metrics.ts';
+
+export type InputKind = 'trades' | 'tickers' | 'sentiment' | 'news';
+
+export interface StreamServiceOptions {
+  readonly brokers: readonly string[];
+  readonly clientId?: string;
+  readonly groupId: string;
+  readonly lake: Lake;
+  readonly logger: Logger;
+  readonly metrics?: StreamMetrics;
+  readonly topics: Readonly<Record<InputKind | 'candles' | 'deadletter', string>>;
+  readonly inputs?: readonly InputKind[];
+  readonly batchMaxRows?: number;
+  readonly batchMaxMs?: number;
+  readonly watermarkBoundMs?: number;
+  readonly idlePartitionMs?: number;
+  readonly lateRetentionMs?: number;
+  readonly provisionalMs?: number;
+  readonly sessionTimeoutMs?: number;
+  /** Publish provisional candle updates (default true). */
+  readonly provisional?: boolean;
+}
+
+interface InputSpec {
+  readonly kind: InputKind;
+  readonly topic: string;
+  readonly table: string;
+  readonly decode: (raw: Buffer | null) => Decoded<unknown>;
+  readonly toRow: (event: never) => LakeRow;
+}
+
+/** Where one topic-partition stands. */
+interface PartitionState {
+  readonly input: InputSpec;
+  readonly partition: number;
+  readonly appId: string;
+  /** The lake's recorded next offset (what a fenced commit expects to find). */
+  committed: number | undefined;
+  /** Next offset to process (committed + what is buffered). */
+  next: number | undefined;
+  rows: LakeRow[];
+  ready: boolean;
+  seeked: boolean;
+}
+
+export interface StreamStatus {
+  readonly running: boolean;
+  readonly failed?: string;
+  readonly lastFlushAt?: number;
+  readonly watermarkUs: number;
+  readonly partitions: number;
+}
+
+export class StreamService {
+  readonly operator: CandleOperator;
+  private readonly kafka: Kafka;
+  private readonly consumer: Consumer;
+  private readonly producer: Producer;
+  private readonly inputs: Map<string, InputSpec>;
+  private readonly states = new Map<string, PartitionState>();
+  private readonly mutex = new Mutex();
+  private engine: LakeQueryEngine | undefined;
+  private tradesPartitions = 0;
+  private assignment = new Map<string, Set<number>>();
+  private pendingDeadLetters: DeadLetter[] = [];
+  private bufferedRows = 0;
+  private bufferSince: number | undefined;
+  private sendChain: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private recovering = false;
+  private running = false;
+  private failure: Error | undefined;
+  private lastFlushAt: number | undefined;
+  private flushing = false;
+  private readonly done: Promise<void>;
+  private resolveDone!: () => void;
+  private rejectDone!: (err: Error) => void;
+
+  constructor(private readonly opts: StreamServiceOptions) {
+    this.operator = new CandleOperator({
+      watermarkBoundMs: opts.watermarkBoundMs,
+      idleTimeoutMs: opts.idlePartitionMs,
+      retentionMs: opts.lateRetentionMs,
+      provisionalThrottleMs: opts.provisionalMs,
+    });
+    this.kafka = new Kafka({ clientId: opts.clientId ?? 'marketlake-stream', brokers: [...opts.brokers], logLevel: logLevel.WARN });
+    this.consumer = this.kafka.consumer({
+      groupId: opts.groupId,
+      sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
+      rebalanceTimeout: 2 * (opts.sessionTimeoutMs ?? 30_000),
+      heartbeatInterval: Math.max(500, Math.floor((opts.sessionTimeoutMs ?? 30_000) / 10)),
+      maxWaitTimeInMs: 100,
+      maxBytesPerPartition: 4 * 1024 * 1024,
+      maxBytes: 32 * 1024 * 1024,
+    });
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    const all: InputSpec[] = [
+      { kind: 'trades', topic: opts.topics.trades, table: 'bronze/trades', decode: decodeTrade, toRow: tradeEventToRow as (e: never) => LakeRow },
+      { kind: 'tickers', topic: opts.topics.tickers, table: 'bronze/tickers', decode: decodeTicker, toRow: tickerEventToRow as (e: never) => LakeRow },
+      { kind: 'sentiment', topic: opts.topics.sentiment, table: 'bronze/sentiment', decode: decodeSentiment, toRow: sentimentEventToRow as (e: never) => LakeRow },
+      { kind: 'news', topic: opts.topics.news, table: 'bronze/news', decode: decodeNews, toRow: newsEventToRow as (e: never) => LakeRow },
+    ];
+    const wanted = new Set(opts.inputs ?? ['trades', 'tickers', 'sentiment', 'news']);
+    this.inputs = new Map(all.filter((i) => wanted.has(i.kind)).map((i) => [i.topic, i]));
+    this.done = new Promise((resolve, reject) => {
+      this.resolveDone = resolve;
+      this.rejectDone = reject;
+    });
+    this.done.catch(() => undefined);
+  }
+
+  /** Connects, subscribes and starts consuming; resolves once the consumer runs. */
+  async start(): Promise<void> {
+    const log = this.opts.logger;
+    await this.opts.lake.ensureKnownTables();
+    this.engine = await LakeQueryEngine.open({ lake: this.opts.lake, readOnly: true });
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const meta = await admin.fetchTopicMetadata({ topics: [...this.inputs.keys()] });
+      const trades = meta.topics.find((t) => t.name === this.opts.topics.trades);
+      this.tradesPartitions = trades?.partitions.length ?? 0;
+    } finally {
+      await admin.disconnect();
+    }
+    await this.producer.connect();
+    await this.consumer.connect();
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
+      const assignment = e.payload.memberAssignment as Record<string, number[]>;
+      void this.mutex.run(async () => this.applyAssignment(assignment));
+    });
+    this.consumer.on(this.consumer.events.CRASH, (e) => {
+      if (!e.payload.restart) this.fail(new Error(`Kafka consumer crashed: ${e.payload.error.message}`));
+    });
+    await this.consumer.subscribe({ topics: [...this.inputs.keys()], fromBeginning: true });
+    this.running = true;
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      // An error here must not make kafkajs retry the batch with half of it committed: stop
+      // instead (the process exits and resumes from the lake).
+      eachBatch: (payload) => this.mutex.run(() => this.onBatch(payload)).catch((err: Error) => this.fail(err)),
+    });
+    const tickMs = Math.min(50, this.opts.provisionalMs ?? 250);
+    this.timer = setInterval(() => this.tick(), tickMs);
+    log.info({ topics: [...this.inputs.keys()], group: this.opts.groupId }, 'streaming started');
+  }
+
+  /** Resolves when the service stops cleanly; rejects when it fails (then exit and restart). */
+  get finished(): Promise<void> {
+    return this.done;
+  }
+
+  status(): StreamStatus {
+    return {
+      running: this.running,
+      failed: this.failure?.message,
+      lastFlushAt: this.lastFlushAt,
+      watermarkUs: this.operator.watermarkUs,
+      partitions: this.states.size,
+    };
+  }
+
+  /** Stops consuming, commits what is buffered, and disconnects. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    clearInterval(this.timer);
+    await this.consumer.stop().catch(() => undefined);
+    if (!this.failure) {
+      await this.mutex
+        .run(() => this.flush())
+        .catch((err: Error) => this.opts.logger.error({ err: err.message }, 'final flush failed; the lake keeps the last commit'));
+    }
+    await this.consumer.disconnect().catch(() => undefined);
+    await this.sendChain.catch(() => undefined);
+    await this.producer.disconnect().catch(() => undefined);
+    this.engine?.close();
+    this.resolveDone();
+  }
+
+  private fail(err: Error): void {
+    if (this.failure) return;
+    this.failure = err;
+    this.opts.logger.error({ err: err.message, stack: err.stack }, 'streaming failed');
+    this.running = false;
+    clearInterval(this.timer);
+    void this.consumer.disconnect().catch(() => undefined);
+    void this.producer.disconnect().catch(() => undefined);
+    this.rejectDone(err);
+  }
+
+  private key(topic: string, partition: number): string {
+    return `${topic}\u0000${partition}`;
+  }
+
+  private stateFor(topic: string, partition: number): PartitionState {
+    const k = this.key(topic, partition);
+    let s = this.states.get(k);
+    if (s === undefined) {
+      const input = this.inputs.get(topic)!;
+      s = { input, partition, appId: `stream:${this.opts.groupId}:${topic}:${partition}`, committed: undefined, next: undefined, rows: [], ready: false, seeked: false };
+      this.states.set(k, s);
+    }
+    return s;
+  }
+
+  /** A new generation of the group: forget partitions we lost (their buffers were never committed). */
+  private async applyAssignment(assignment: Record<string, number[]>): Promise<void> {
+    this.assignment = new Map(Object.entries(assignment).map(([t, ps]) => [t, new Set(ps)]));
+    for (const [k, s] of this.states) {
+      if (this.assignment.get(s.input.topic)?.has(s.partition)) continue;
+      this.dropPartition(k, s);
+    }
+    this.opts.logger.info({ assignment }, 'partitions assigned');
+  }
+
+  private dropPartition(k: string, s: PartitionState): void {
+    this.bufferedRows -= s.rows.length;
+    this.states.delete(k);
+    if (s.input.kind === 'trades') this.operator.dropPartition(s.partition);
+    this.opts.metrics?.symbols.set(this.operator.symbolCount);
+  }
+
+  /** Reads the lake's offsets for every assigned, not yet initialised partition (and rebuilds candle state). */
+  private async initialize(heartbeat: () => Promise<void>): Promise<void> {
+    const pending: PartitionState[] = [];
+    for (const [topic, parts] of this.assignment) {
+      if (!this.inputs.has(topic)) continue;
+      for (const p of parts) {
+        const s = this.stateFor(topic, p);
+        if (!s.ready) pending.push(s);
+      }
+    }
+    if (pending.length === 0) return;
+    const beat = setInterval(() => void heartbeat().catch(() => undefined), 2000);
+    this.recovering = true;
+    try {
+      const t0 = Date.now();
+      for (const table of new Set(pending.map((s) => s.input.table))) {
+        const snap = await (await this.opts.lake.table(table)).refresh();
+        for (const s of pending.filter((x) => x.input.table === table)) {
+          s.committed = snap.txnVersion(s.appId);
+          s.next = s.committed;
+          s.rows = [];
+          s.seeked = false;
+        }
+      }
+      const tradeParts = pending.filter((s) => s.input.kind === 'trades').map((s) => s.partition);
+      let recovered = { symbols: 0, trades: 0, restoredCandles: 0 };
+      if (tradeParts.length > 0) {
+        for (const p of tradeParts) this.operator.dropPartition(p);
+        await this.engine!.refresh();
+        recovered = await recoverOperatorState({
+          engine: this.engine!,
+          operator: this.operator,
+          partitions: tradeParts,
+          numPartitions: this.tradesPartitions,
+          retentionMs: this.opts.lateRetentionMs ?? 6 * 3_600_000,
+          nowMs: Date.now(),
+        });
+      }
+      for (const s of pending) s.ready = true;
+      this.opts.metrics?.recoveries.inc();
+      this.opts.metrics?.symbols.set(this.operator.symbolCount);
+      this.opts.logger.info(
+        { partitions: pending.map((s) => `${s.input.topic}:${s.partition}@${s.committed ?? 'start'}`), ...recovered, ms: Date.now() - t0 },
+        'resumed from the lake',
+      );
+    } finally {
+      clearInterval(beat);
+      this.recovering = false;
+    }
+  }
+
+  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    if (!this.running || this.failure) return;
+    const input = this.inputs.get(batch.topic);
+    if (input === undefined) return;
+    if (!this.assignment.get(batch.topic)?.has(batch.partition)) {
+      // A batch can arrive before GROUP_JOIN was handled; the assignment evidently includes it.
+      const parts = this.assignment.get(batch.topic) ?? new Set<number>();
+      parts.add(batch.partition);
+      this.assignment.set(batch.topic, parts);
+    }
+    const s = this.stateFor(batch.topic, batch.partition);
+    if (!s.ready) await this.initialize(heartbeat);
+    if (batch.messages.length === 0) return;
+    const first = Number(batch.messages[0].offset);
+    if (s.next !== undefined && first > s.next && !s.seeked) {
+      // Kafka's committed position is ahead of the lake (e.g. a lake reset): go back to the lake's.
+      s.seeked = true;
+      this.opts.logger.warn({ topic: batch.topic, partition: batch.partition, from: first, to: s.next }, 'seeking back to the lake offset');
+      this.consumer.seek({ topic: batch.topic, partition: batch.partition, offset: String(s.next) });
+      return;
+    }
+    const nowMs = Date.now();
+    const metrics = this.opts.metrics;
+    let accepted = 0;
+    let late = 0;
+    let duplicate = 0;
+    let tooLate = 0;
+    let dead = 0;
+    for (const m of batch.messages) {
+      if (!isRunning() || isStale()) break;
+      const offset = Number(m.offset);
+      if (s.next !== undefined && offset < s.next) {
+        resolveOffset(m.offset); // already in the lake
+        continue;
+      }
+      const d = input.decode(m.value);
+      if (!d.ok) {
+        this.pendingDeadLetters.push(deadLetter({ stage: 'stream', reason: d.reason, raw: m.value ?? Buffer.alloc(0), sourceTopic: batch.topic, partition: batch.partition, offset: m.offset }));
+        dead++;
+      } else if (input.kind === 'trades') {
+        const trade = d.event as TradeEvent;
+        const outcome = this.operator.add(trade, batch.partition, nowMs);
+        if (outcome === 'accepted') {
+          accepted++;
+          s.rows.push(tradeEventToRow(trade));
+        } else if (outcome === 'late') {
+          late++;
+          s.rows.push(tradeEventToRow(trade));
+        } else if (outcome === 'duplicate') duplicate++;
+        else {
+          // Older than the in-memory horizon: it cannot be deduplicated or revised here.
+          tooLate++;
+          this.pendingDeadLetters.push(
+            deadLetter({ stage: 'stream', reason: 'trade older than STREAM_LATE_RETENTION_MS behind the watermark: not deduplicated or counted; repair with a backfill', raw: m.value ?? Buffer.alloc(0), sourceTopic: batch.topic, partition: batch.partition, offset: m.offset }),
+          );
+        }
+      } else {
+        accepted++;
+        s.rows.push(input.toRow(d.event as never));
+      }
+      s.next = offset + 1;
+      resolveOffset(m.offset);
+    }
+    const added = accepted + late;
+    this.bufferedRows += added;
+    if (this.bufferSince === undefined && s.next !== s.committed) this.bufferSince = nowMs;
+    if (metrics) {
+      if (accepted) metrics.events.inc({ topic: batch.topic, outcome: 'accepted' }, accepted);
+      if (late) metrics.events.inc({ topic: batch.topic, outcome: 'late' }, late);
+      if (duplicate) metrics.events.inc({ topic: batch.topic, outcome: 'duplicate' }, duplicate);
+      if (tooLate) metrics.events.inc({ topic: batch.topic, outcome: 'too_late' }, tooLate);
+      if (dead) metrics.events.inc({ topic: batch.topic, outcome: 'deadletter' }, dead);
+      if (s.next !== undefined) metrics.consumerLag.set({ topic: batch.topic, partition: String(batch.partition) }, Math.max(0, Number(batch.highWatermark) - s.next));
+    }
+    if (input.kind === 'trades') this.emitProvisional(nowMs);
+    if (this.bufferedRows >= (this.opts.batchMaxRows ?? 200_000) || (this.bufferSince !== undefined && nowMs - this.bufferSince >= (this.opts.batchMaxMs ?? 1000))) {
+      await this.flush();
+    }
+    await heartbeat();
+  }
+
+  private tick(): void {
+    if (!this.running || this.failure) return;
+    const now = Date.now();
+    const due = this.operator.nextProvisionalDueMs();
+    if (due !== undefined && due <= now) this.emitProvisional(now);
+    // Flush on time even when no batch arrives (idle topics, watermark moved by idleness).
+    if (!this.flushing && (this.lastFlushAt === undefined || now - this.lastFlushAt >= (this.opts.batchMaxMs ?? 1000))) {
+      this.flushing = true;
+      void this.mutex
+        .run(() => this.flush())
+        .catch((err: Error) => this.fail(err))
+        .finally(() => {
+          this.flushing = false;
+        });
+    }
+  }
+
+  private emitProvisional(nowMs: number): void {
+    if (this.recovering || this.opts.provisional === false) return;
+    const candles = this.operator.provisional(nowMs);
+    if (candles.length === 0) return;
+    this.opts.metrics?.candles.inc({ kind: 'provisional' }, candles.length);
+    void this.send(this.opts.topics.candles, candles.map(candleMessage)).catch((err: Error) =>
+      this.opts.logger.warn({ err: err.message }, 'provisional candles not published'),
+    );
+  }
+
+  /**
+   * Publishes in order (one send at a time: the idempotent producer numbers batches per
+   * partition), in chunks that stay under the broker's 1 MB limit for a record batch.
+   */
+  private send(topic: string, messages: { key: string; value: string }[]): Promise<unknown> {
+    const p = this.sendChain.then(async () => {
+      let chunk: { key: string; value: string }[] = [];
+      let bytes = 0;
+      for (const m of messages) {
+        const size = m.key.length + m.value.length + 64;
+        if (chunk.length > 0 && bytes + size > SEND_CHUNK_BYTES) {
+          await this.producer.send({ topic, messages: chunk });
+          chunk = [];
+          bytes = 0;
+        }
+        chunk.push(m);
+        bytes += size;
+      }
+      if (chunk.length > 0) await this.producer.send({ topic, messages: chunk });
+    });
+    this.sendChain = p.catch(() => undefined);
+    return p;
+  }
+
+  /** One flush: dead letters, bronze (fenced, with offsets), candles → silver → Kafka, offsets → Kafka. */
+  private async flush(): Promise<void> {
+    if (this.failure) return;
+    const nowMs = Date.now();
+    const log = this.opts.logger;
+    const metrics = this.opts.metrics;
+    if (this.pendingDeadLetters.length > 0) {
+      const letters = this.pendingDeadLetters;
+      this.pendingDeadLetters = [];
+      await this.send(this.opts.topics.deadletter, letters.map((l) => ({ key: `${l.sourceTopic}:${l.partition}`, value: JSON.stringify(l) })));
+    }
+    const committedNow: PartitionState[] = [];
+    const byTable = new Map<string, PartitionState[]>();
+    for (const s of this.states.values()) {
+      if (!s.ready || s.next === undefined || s.next === s.committed) continue;
+      const list = byTable.get(s.input.table) ?? [];
+      list.push(s);
+      byTable.set(s.input.table, list);
+    }
+    for (const [tableName, parts] of byTable) {
+      const table = await this.opts.lake.table(tableName);
+      const snap = await table.refresh();
+      const owned: PartitionState[] = [];
+      for (const s of parts) {
+        const recorded = snap.txnVersion(s.appId);
+        if (recorded !== s.committed) {
+          // Someone else committed this partition since we resumed it: we are a zombie for it.
+          log.warn({ table: tableName, appId: s.appId, expected: s.committed, recorded }, 'lost ownership of a partition; dropping its uncommitted work');
+          metrics?.commitFailures.inc({ table: tableName, reason: 'fenced' });
+          this.resetPartition(s);
+        } else owned.push(s);
+      }
+      if (owned.length === 0) continue;
+      const rows = owned.length === 1 ? owned[0].rows : owned.flatMap((s) => s.rows);
+      const t0 = performance.now();
+      try {
+        await table.append(rows, { txn: owned.map((s) => ({ appId: s.appId, version: s.next! })) });
+      } catch (err) {
+        if (!(err instanceof ConcurrentModificationError)) throw err;
+        log.warn({ table: tableName, err: err.message }, 'concurrent commit for our partitions; dropping their uncommitted work');
+        metrics?.commitFailures.inc({ table: tableName, reason: 'conflict' });
+        for (const s of owned) this.resetPartition(s);
+        continue;
+      }
+      metrics?.commitSeconds.observe({ table: tableName }, (performance.now() - t0) / 1000);
+      metrics?.batchRows.observe({ table: tableName }, rows.length);
+      for (const s of owned) {
+        this.bufferedRows -= s.rows.length;
+        s.rows = [];
+        s.committed = s.next;
+        committedNow.push(s);
+      }
+    }
+    if (this.bufferedRows < 0) this.bufferedRows = 0;
+    this.bufferSince = undefined;
+
+    // Candles: only now, with every trade they contain durable in bronze.
+    const candles = this.operator.advance(nowMs);
+    if (candles.length > 0) {
+      const silver = await this.opts.lake.table('silver/candles');
+      const t0 = performance.now();
+      await silver.append(candles.map(candleToRow));
+      metrics?.commitSeconds.observe({ table: 'silver/candles' }, (performance.now() - t0) / 1000);
+      metrics?.batchRows.observe({ table: 'silver/candles' }, candles.length);
+      let revisions = 0;
+      for (const c of candles) if (c.revision > 0) revisions++;
+      metrics?.candles.inc({ kind: 'final' }, candles.length - revisions);
+      if (revisions) metrics?.candles.inc({ kind: 'revision' }, revisions);
+      await this.send(this.opts.topics.candles, candles.map(candleMessage));
+    }
+    if (metrics) {
+      const wm = this.operator.watermarkUs;
+      if (Number.isFinite(wm)) metrics.watermarkDelay.set((nowMs * 1000 - wm) / 1e6);
+      for (const p of this.operator.watermarks.entries()) metrics.partitionWatermarkDelay.set({ partition: String(p.partition) }, (nowMs * 1000 - p.watermarkUs) / 1e6);
+      metrics.symbols.set(this.operator.symbolCount);
+    }
+    if (committedNow.length > 0) {
+      await this.consumer
+        .commitOffsets(committedNow.map((s) => ({ topic: s.input.topic, partition: s.partition, offset: String(s.committed) })))
+        .catch((err: Error) => log.warn({ err: err.message }, 'Kafka offset commit failed (the lake holds the position)'));
+    }
+    this.lastFlushAt = Date.now();
+  }
+
+  /** Forgets a partition's uncommitted work and state; the next batch re-initialises it from the lake. */
+  private resetPartition(s: PartitionState): void {
+    this.bufferedRows -= s.rows.length;
+    s.rows = [];
+    s.ready = false;
+    // The next batch of this partition re-reads the lake's offset and seeks there (onBatch).
+    if (s.input.kind === 'trades') this.operator.dropPartition(s.partition);
+  }
+}
+
+const SEND_CHUNK_BYTES = 512 * 1024;
+
+function candleMessage(c: CandleEvent): { key: string; value: string } {
+  return { key: candleKey(c), value: JSON.stringify(c) };
+}

@@ -1,0 +1,65 @@
+/** Starting the streaming service in-process against the test Kafka and a throw-away lake. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Kafka } from 'kafkajs';
+import { createLogger } from '../../common/logger.ts';
+import { Lake } from '../../lake/index.ts';
+import { createTestTopic, kafkaBrokers } from '../../test/infra.ts';
+import { StreamService, type StreamServiceOptions } from '../service/stream-service.ts';
+
+export interface StreamFixture {
+  readonly lakeDir: string;
+  readonly group: string;
+  readonly topics: StreamServiceOptions['topics'];
+  start(overrides?: Partial<StreamServiceOptions>): Promise<StreamService>;
+  /** Resolves once the lake's recorded offsets reach the topic's end offsets. */
+  caughtUp(kafka: Kafka, timeoutMs?: number): Promise<void>;
+  cleanup(): void;
+}
+
+export async function streamFixture(kafka: Kafka, name: string, tradePartitions = 3): Promise<StreamFixture> {
+  const trades = await createTestTopic(kafka, `${name}-trades`, tradePartitions);
+  const candles = await createTestTopic(kafka, `${name}-candles`, 1);
+  const deadletter = await createTestTopic(kafka, `${name}-dlq`, 1);
+  const lakeDir = fs.mkdtempSync(path.join(os.tmpdir(), `ml-stream-${name}-`));
+  const group = `${name}-${path.basename(lakeDir)}`;
+  const topics = { trades, tickers: 'unused', sentiment: 'unused', news: 'unused', candles, deadletter };
+  return {
+    lakeDir,
+    group,
+    topics,
+    async start(overrides = {}) {
+      const service = new StreamService({
+        brokers: kafkaBrokers(),
+        groupId: group,
+        lake: new Lake(lakeDir),
+        logger: createLogger('stream-test', 'warn'),
+        topics,
+        inputs: ['trades'],
+        batchMaxMs: 300,
+        sessionTimeoutMs: 6000,
+        ...overrides,
+      });
+      await service.start();
+      return service;
+    },
+    async caughtUp(k, timeoutMs = 120_000) {
+      const admin = k.admin();
+      await admin.connect();
+      const ends = await admin.fetchTopicOffsets(trades);
+      await admin.disconnect();
+      const lake = new Lake(lakeDir);
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const snap = await (await lake.table('bronze/trades')).refresh();
+        if (ends.every((p) => (snap.txnVersion(`stream:${group}:${trades}:${p.partition}`) ?? 0) === Number(p.high))) return;
+        if (Date.now() > deadline) throw new Error('the streaming service did not catch up with the topic');
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    },
+    cleanup() {
+      fs.rmSync(lakeDir, { recursive: true, force: true });
+    },
+  };
+}
