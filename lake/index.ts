@@ -43,7 +43,9 @@
  *
  * Views: `bronze_trades`, `bronze_tickers`, `bronze_sentiment`, `bronze_news`, `silver_candles`
  * (latest revision of each candle), `silver_candles_all_revisions`, `gold_<name>`. Filter on the
- * partition columns (`symbol`, `date`) to prune files. DECIMAL values come back as exact strings.
+ * partition columns (`symbol`, `date`) with constants: `engine.query` then rewrites the scan to
+ * read only the matching files (query/pruning.ts). DECIMAL values come back as exact strings.
+ * `engine.connection` is the raw DuckDB connection with the views (no pruning, no guard).
  */
 export { Lake, LAYERS, normaliseTableName, viewName, type Layer } from './lake.ts';
 export {
@@ -67,5 +69,6 @@ export { optimize, type OptimizeOptions, type OptimizeResult } from './maintenan
 export { vacuum, type VacuumOptions, type VacuumResult, DEFAULT_VACUUM_RETENTION_HOURS } from './maintenance/vacuum.ts';
 export * from './tables/index.ts';
 export { LakeQueryEngine, CANDLES_ALL_REVISIONS_VIEW, type LakeQueryEngineOptions, type QueryResult } from './query/engine.ts';
-export { ReadOnlyViolation, assertSingleSelect } from './query/readonly-guard.ts';
+export { ReadOnlyViolation, assertSingleSelect, parseSingleSelect } from './query/readonly-guard.ts';
+export { formatResult, type OutputFormat } from './query/format.ts';
 export { lakeDuckDB, withLakeConnection } from './duckdb.ts';

@@ -31,10 +31,8 @@ export async function writeCheckpoint(store: LogStore, snapshot: Snapshot, now =
   const lines: string[] = [JSON.stringify({ protocol: snapshot.protocol }), JSON.stringify({ metaData: normaliseMetadata(snapshot) })];
   for (const t of snapshot.txns.values()) lines.push(JSON.stringify({ txn: t }));
   for (const a of snapshot.files.values()) lines.push(JSON.stringify({ add: { ...a, tags: a.tags ?? null, stats: a.stats ?? null } }));
-  let tombstones = 0;
   for (const r of snapshot.tombstones.values()) {
     if ((r.deletionTimestamp ?? 0) < now - retention) continue;
-    tombstones += 1;
     lines.push(JSON.stringify({ remove: { ...r, extendedFileMetadata: r.extendedFileMetadata ?? false } }));
   }
   const id = randomUUID();
@@ -54,7 +52,6 @@ export async function writeCheckpoint(store: LogStore, snapshot: Snapshot, now =
     const { size } = await fs.stat(tmpParquet);
     await fs.rename(tmpParquet, store.checkpointPath(snapshot.version));
     await store.writeLastCheckpoint({ version: snapshot.version, size: lines.length, sizeInBytes: size, numOfAddFiles: snapshot.files.size });
-    void tombstones;
   } finally {
     await fs.rm(ndjson, { force: true });
     await fs.rm(tmpParquet, { force: true });

@@ -12,8 +12,9 @@ import { ident, literal } from '../delta/schema.ts';
 import type { Snapshot } from '../delta/snapshot.ts';
 import { Lake, viewName } from '../lake.ts';
 import type { DeltaTable } from '../table.ts';
-import { assertSingleSelect } from './readonly-guard.ts';
-import { latestCandleRevisionSql, snapshotSelectSql } from './views.ts';
+import { assertSelectStatement, parseSingleSelect } from './readonly-guard.ts';
+import { findPrunableScans, type PartitionedView } from './pruning.ts';
+import { filesSelectSql, latestCandleRevisionSql, snapshotSelectSql } from './views.ts';
 
 export interface LakeQueryEngineOptions {
   /** The lake (or its root directory). */
@@ -38,6 +39,7 @@ export interface QueryResult {
 /** What a view was built from, so refresh can tell whether it changed. */
 interface ViewState {
   readonly table: string;
+  readonly snapshot: Snapshot;
   readonly version: number;
   /** Set when the view is pinned to a past version (time travel). */
   readonly pinned: boolean;
@@ -45,8 +47,13 @@ interface ViewState {
 
 export const CANDLES_ALL_REVISIONS_VIEW = 'silver_candles_all_revisions';
 
+const REWRITE_CACHE_SIZE = 256;
+
 export class LakeQueryEngine {
   private readonly views = new Map<string, ViewState>();
+  /** Query text + view versions → the pruned SQL and the temp views it uses (a small plan cache). */
+  private readonly rewrites = new Map<string, { sql: string | undefined; tempViews: string[] }>();
+  private tempViewSeq = 0;
 
   private constructor(
     readonly lake: Lake,
@@ -120,10 +127,17 @@ export class LakeQueryEngine {
    * disappeared (vacuum), the views are refreshed and the query runs once more.
    */
   async query(sql: string): Promise<QueryResult> {
-    // The guard prepares (binds) the statement, which already opens the view's files.
+    // Binding (also in the guard's prepare) already opens the view's files, so all of it retries.
     const attempt = async () => {
-      if (this.readOnly) await assertSingleSelect(this.connection, sql);
-      return this.run(sql);
+      let ast: Record<string, unknown> | undefined;
+      try {
+        ast = await parseSingleSelect(this.connection, sql);
+      } catch (err) {
+        if (this.readOnly) throw err;
+      }
+      const toRun = (ast && (await this.prunedCached(sql, ast))) ?? sql;
+      if (this.readOnly) await assertSelectStatement(this.connection, toRun);
+      return this.run(toRun);
     };
     try {
       return await attempt();
@@ -132,6 +146,56 @@ export class LakeQueryEngine {
       await this.refresh();
       return attempt();
     }
+  }
+
+  /**
+   * The query rewritten so that scans of lake views with constant partition filters read only the
+   * matching files (see pruning.ts), or undefined when nothing can be pruned.
+   */
+  private async prunedCached(sql: string, ast: Record<string, unknown>): Promise<string | undefined> {
+    const key = `${JSON.stringify(this.viewVersions())}\u0000${sql}`;
+    const hit = this.rewrites.get(key);
+    if (hit) {
+      this.rewrites.delete(key);
+      this.rewrites.set(key, hit);
+      return hit.sql;
+    }
+    const tempViews: string[] = [];
+    const rewritten = await this.pruned(ast, tempViews);
+    this.rewrites.set(key, { sql: rewritten, tempViews });
+    if (this.rewrites.size > REWRITE_CACHE_SIZE) {
+      const [oldKey, old] = this.rewrites.entries().next().value!;
+      this.rewrites.delete(oldKey);
+      for (const v of old.tempViews) await this.connection.run(`DROP VIEW IF EXISTS temp.${ident(v)}`);
+    }
+    return rewritten;
+  }
+
+  private async pruned(ast: Record<string, unknown>, tempViews: string[]): Promise<string | undefined> {
+    const prunable = new Map<string, PartitionedView>();
+    for (const [name, state] of this.views) {
+      if (name === 'silver_candles' || state.snapshot.partitionColumns.length === 0) continue;
+      const types = Object.fromEntries(state.snapshot.columns.filter((c) => state.snapshot.partitionColumns.includes(c.name)).map((c) => [c.name, c.type]));
+      prunable.set(name, { partitionColumns: state.snapshot.partitionColumns, types });
+    }
+    const scans = findPrunableScans(ast, prunable);
+    if (scans.length === 0) return undefined;
+    for (const { node, view, predicates } of scans) {
+      const state = this.views.get(view)!;
+      const files = [...state.snapshot.files.values()].filter((f) => predicates.every((pr) => pr.test(f.partitionValues[pr.column] ?? null)));
+      const name = `__pruned_${view}_${++this.tempViewSeq}`;
+      tempViews.push(name);
+      await this.connection.run(`CREATE OR REPLACE TEMP VIEW ${ident(name)} AS ${filesSelectSql(state.table, state.snapshot, files)}`);
+      if (!node.alias) node.alias = view;
+      node.table_name = name;
+      node.schema_name = '';
+      node.catalog_name = '';
+    }
+    const reader = await this.connection.runAndReadAll('SELECT json_deserialize_sql($1::JSON) AS q', [
+      // JSON.parse turned DuckDB's "no location" (2^64 - 1) into a float; write it back exactly.
+      JSON.stringify(ast).replace(/"query_location":18446744073709552000/g, '"query_location":18446744073709551615'),
+    ]);
+    return String(reader.getRowsJson()[0][0]);
   }
 
   close(): void {
@@ -156,7 +220,7 @@ export class LakeQueryEngine {
     } else {
       await this.connection.run(`CREATE OR REPLACE VIEW ${ident(view)} AS ${select}`);
     }
-    this.views.set(view, { table: table.dir, version: snapshot.version, pinned });
+    this.views.set(view, { table: table.dir, snapshot, version: snapshot.version, pinned });
   }
 }
 

@@ -15,7 +15,8 @@ export class ReadOnlyViolation extends Error {
   }
 }
 
-export async function assertSingleSelect(conn: DuckDBConnection, sql: string): Promise<void> {
+/** Parses `sql` with DuckDB's parser; throws ReadOnlyViolation unless it is exactly one SELECT. Returns the syntax tree. */
+export async function parseSingleSelect(conn: DuckDBConnection, sql: string): Promise<Record<string, unknown>> {
   const reader = await conn.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR) AS j', [sql]);
   const parsed = JSON.parse(String(reader.getRowsJson()[0][0])) as { error: boolean; error_message?: string; statements?: unknown[] };
   if (parsed.error) {
@@ -23,10 +24,21 @@ export async function assertSingleSelect(conn: DuckDBConnection, sql: string): P
     throw new ReadOnlyViolation(/Only SELECT/i.test(msg) ? 'only a single read-only SELECT statement is allowed (the lake is read-only here)' : msg);
   }
   if ((parsed.statements?.length ?? 0) !== 1) throw new ReadOnlyViolation(`exactly one statement is allowed, got ${parsed.statements?.length ?? 0}`);
+  return parsed as unknown as Record<string, unknown>;
+}
+
+/** A second, independent check on the statement actually run: its prepared type must be SELECT. */
+export async function assertSelectStatement(conn: DuckDBConnection, sql: string): Promise<void> {
   const prepared = await conn.prepare(sql);
   try {
     if (prepared.statementType !== StatementType.SELECT) throw new ReadOnlyViolation('only a SELECT statement is allowed');
   } finally {
     prepared.destroySync();
   }
+}
+
+/** Both checks. */
+export async function assertSingleSelect(conn: DuckDBConnection, sql: string): Promise<void> {
+  await parseSingleSelect(conn, sql);
+  await assertSelectStatement(conn, sql);
 }

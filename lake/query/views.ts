@@ -6,20 +6,26 @@
  * the column as NULL (groups come from the columns each file's stats list).
  */
 import path from 'node:path';
-import { parseStats } from '../delta/actions.ts';
+import { parseStats, type AddAction } from '../delta/actions.ts';
 import { duckdbType, ident, literal, type LakeColumn } from '../delta/schema.ts';
 import type { Snapshot } from '../delta/snapshot.ts';
 
 export function snapshotSelectSql(tableDir: string, snapshot: Snapshot): string {
+  return filesSelectSql(tableDir, snapshot, snapshot.files.values());
+}
+
+/** The same over a subset of a snapshot's files (partition pruning). */
+export function filesSelectSql(tableDir: string, snapshot: Pick<Snapshot, 'columns' | 'partitionColumns'>, files: Iterable<AddAction>): string {
   const columns = snapshot.columns;
   const partitionColumns = new Set(snapshot.partitionColumns);
   const dataColumns = columns.filter((c) => !partitionColumns.has(c.name));
-  if (snapshot.files.size === 0) {
+  const fileList = [...files];
+  if (fileList.length === 0) {
     return `SELECT ${columns.map((c) => `CAST(NULL AS ${duckdbType(c.type)}) AS ${ident(c.name)}`).join(', ')} WHERE false`;
   }
   // Group files by the data columns they contain; `undefined` = unknown (no stats).
   const groups = new Map<string, { present: Set<string> | undefined; paths: string[] }>();
-  for (const f of snapshot.files.values()) {
+  for (const f of fileList) {
     const stats = parseStats(f);
     const present = stats?.nullCount ? dataColumns.filter((c) => c.name in stats.nullCount).map((c) => c.name) : undefined;
     const key = present ? present.join(',') : '\u0000unknown';

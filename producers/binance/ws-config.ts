@@ -39,7 +39,13 @@ export const binanceWsEnvSchema = z
     BINANCE_WS_BACKOFF_MAX_MS: ms(60_000),
     /** Binance allows 300 connection attempts per 5 minutes per IP; we stay below. */
     BINANCE_WS_MAX_CONNECTS_PER_5_MIN: z.coerce.number().int().min(1).max(300).default(250),
-    /** Gaps up to this many trades are filled from REST when a REST client is configured. */
+    /** Fill small gaps from Binance REST (`/api/v3/aggTrades`) at BINANCE_REST_BASE_URL. */
+    BINANCE_WS_REPAIR: z
+      .enum(['true', 'false'])
+      .default('true')
+      .transform((v) => v === 'true'),
+    BINANCE_REST_BASE_URL: z.url().default('https://api.binance.com'),
+    /** Gaps up to this many trades are filled from REST; larger ones stay open for a backfill. */
     BINANCE_WS_REPAIR_MAX_TRADES: z.coerce.number().int().min(0).default(1_000),
     BINANCE_WS_REPAIR_TIMEOUT_MS: ms(10_000),
     /** Frames queued between the socket and Kafka before the socket is paused (backpressure). */

@@ -10,6 +10,7 @@ import type { TradeEvent } from '../../common/events/trade.ts';
 import { createLogger } from '../../common/logger.ts';
 import { TOPICS } from '../../common/topics.ts';
 import { startBinanceLocalServer } from '../testing/binance-local-server.ts';
+import { startHttpReplayServer } from '../testing/http-replay-server.ts';
 import { MemorySink } from '../testing/memory-sink.ts';
 import { waitFor } from '../testing/wait-for.ts';
 import { startBinanceWsServer, type BinanceWsTestServer } from '../testing/ws-binance-server.ts';
@@ -17,6 +18,7 @@ import { btcTrades20170817, recordedSpotFrames, tradeFrame, trxTrades20250304, t
 import { loadBinanceWsConfig } from './ws-config.ts';
 import { createBinanceWsProducer, type BinanceWsDeps } from './ws-producer.ts';
 import { BinanceRestClient } from './rest-client.ts';
+import { createBinanceProducer, loadBinanceConfig } from './index.ts';
 
 const btc = btcTrades20170817();
 const trx = trxTrades20250304().slice(0, 100);
@@ -134,7 +136,11 @@ describe('Binance websocket producer (local combined-stream server)', () => {
       const startAgg = aggs.find((a) => a.firstTradeId! >= 300)!;
       const endAgg = aggs.find((a) => a.lastTradeId! >= startAgg.firstTradeId! + 20)!;
       const [from, to] = [startAgg.firstTradeId!, endAgg.lastTradeId!];
-      const { sink, running } = start({ BINANCE_WS_REPAIR_MAX_TRADES: '100' }, { rest });
+      // Through index.ts, as `marketlake produce binance` builds it: the REST client comes from BINANCE_REST_BASE_URL.
+      const config = loadBinanceConfig({ BINANCE_WS_BASE_URL: server.url, BINANCE_REST_BASE_URL: restServer.url, BINANCE_SYMBOLS: 'BTCUSDT', BINANCE_WS_REPAIR_MAX_TRADES: '100' });
+      const sink = new MemorySink({ [TRADE_GAPS_TOPIC]: tradeGapEventSchema });
+      stop = new AbortController();
+      const running = createBinanceProducer(config, sink, { signal: stop.signal, logger, registry: new Registry() }).run();
       const c1 = await server.connection(1);
       await c1.sendAll(frames([...range(0, from - 1), ...range(to + 1, 999), ...range(1300, 1400)]));
       await waitFor(() => sink.on<TradeEvent>(TOPICS.trades).some((t) => t.tradeId === 1400 && t.source === 'ws'), 'the last trade');
@@ -160,6 +166,28 @@ describe('Binance websocket producer (local combined-stream server)', () => {
       expect(restServer.requests.filter((r) => r.path === '/api/v3/aggTrades').length).toBeGreaterThanOrEqual(2);
     } finally {
       await restServer.close();
+    }
+  });
+
+  it('leaves a gap open and carries on when REST does not answer within BINANCE_WS_REPAIR_TIMEOUT_MS', async () => {
+    server = await startBinanceWsServer();
+    const hanging = await startHttpReplayServer({ '/api/v3/aggTrades': [{ delayMs: 5_000, body: '[]' }] });
+    try {
+      const config = loadBinanceConfig({ BINANCE_WS_BASE_URL: server.url, BINANCE_REST_BASE_URL: hanging.url, BINANCE_SYMBOLS: 'BTCUSDT', BINANCE_WS_REPAIR_TIMEOUT_MS: '300' });
+      const sink = new MemorySink({ [TRADE_GAPS_TOPIC]: tradeGapEventSchema });
+      stop = new AbortController();
+      const running = createBinanceProducer(config, sink, { signal: stop.signal, logger, registry: new Registry() }).run();
+      const c1 = await server.connection(1);
+      const t0 = Date.now();
+      await c1.sendAll(frames([...range(0, 9), ...range(15, 20)]));
+      await waitFor(() => sink.on(TOPICS.trades).length === 16, 'the trades after the gap');
+      expect(Date.now() - t0).toBeLessThan(3_000);
+      stop.abort();
+      await running;
+      expect(sink.on<TradeGapEvent>(TRADE_GAPS_TOPIC).map((g) => [g.firstMissingTradeId, g.lastMissingTradeId, g.status])).toEqual([[10, 14, 'open']]);
+      expect(hanging.requestsTo('/api/v3/aggTrades').length).toBeGreaterThanOrEqual(1);
+    } finally {
+      await hanging.close();
     }
   });
 

@@ -76,6 +76,7 @@ export function createBinanceWsProducer(config: BinanceWsConfig, sink: EventSink
       const deadline = new Promise<never>((_, reject) =>
         signal.addEventListener('abort', () => reject(new Error(`no answer within ${config.BINANCE_WS_REPAIR_TIMEOUT_MS} ms`)), { once: true }),
       );
+      deadline.catch(() => undefined); // it fires after a successful fill too: nobody must be left unhandled
       const result = await Promise.race([fillGapFromAggTrades(gap, deps.rest, signal), deadline]);
       return 'filled' in result ? result : { reason: result.unfilled };
     } catch (err) {

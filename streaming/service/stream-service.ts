@@ -182,7 +182,14 @@ export class StreamService {
       partitionsConsumedConcurrently: 1,
       // An error here must not make kafkajs retry the batch with half of it committed: stop
       // instead (the process exits and resumes from the lake).
-      eachBatch: (payload) => this.mutex.run(() => this.onBatch(payload)).catch((err: Error) => this.fail(err)),
+      // Group errors (a rebalance in progress, a lost membership) go back to kafkajs, which
+      // rejoins and redelivers; we skip what we already hold by offset.
+      eachBatch: (payload) =>
+        this.mutex.run(() => this.onBatch(payload)).catch((err: Error) => {
+          // kafkajs is CommonJS and its error classes are not named ESM exports: match by name.
+          if (err.name.startsWith('KafkaJS')) throw err;
+          this.fail(err);
+        }),
     });
     const tickMs = Math.min(50, this.opts.provisionalMs ?? 250);
     this.timer = setInterval(() => this.tick(), tickMs);
@@ -392,7 +399,9 @@ export class StreamService {
     }
     if (input.kind === 'trades') this.emitProvisional(nowMs);
     if (this.bufferedRows >= (this.opts.batchMaxRows ?? 200_000) || (this.bufferSince !== undefined && nowMs - this.bufferSince >= (this.opts.batchMaxMs ?? 1000))) {
-      await this.flush();
+      await this.flush().catch((err: Error) => {
+        throw new FlushError(err);
+      });
     }
     await heartbeat();
   }
@@ -543,6 +552,15 @@ export class StreamService {
 }
 
 const SEND_CHUNK_BYTES = 512 * 1024;
+
+/** A failed flush is fatal for this process (never retried by kafkajs with half of it committed). */
+class FlushError extends Error {
+  constructor(readonly cause: Error) {
+    super(`flush failed: ${cause.message}`);
+    this.name = 'FlushError';
+    this.stack = cause.stack;
+  }
+}
 
 function candleMessage(c: CandleEvent): { key: string; value: string } {
   return { key: candleKey(c), value: JSON.stringify(c) };
