@@ -38,22 +38,12 @@ function simulatorSource(config: ProducerConfig, sink: EventSink, deps: SourceDe
   };
 }
 
-/** The binance websocket module (part B); loaded by path so this file builds before it lands. */
-async function binanceSource(_config: ProducerConfig, sink: EventSink, deps: SourceDeps, env: NodeJS.ProcessEnv): Promise<SourceProducer> {
-  const modulePath = './binance/index.ts';
-  const mod = (await import(modulePath)) as {
-    createBinanceProducer?: (config: unknown, sink: EventSink, deps: SourceDeps) => SourceProducer;
-    loadBinanceConfig?: (env: NodeJS.ProcessEnv) => unknown;
-  };
-  if (!mod.createBinanceProducer || !mod.loadBinanceConfig) {
-    throw new Error('producers/binance/index.ts must export createBinanceProducer(config, sink, deps) and loadBinanceConfig(env)');
-  }
-  return mod.createBinanceProducer(mod.loadBinanceConfig(env), sink, deps);
-}
-
 const SOURCES: Record<ProducerName, SourceFactory> = {
   simulator: async (config, sink, deps) => simulatorSource(config, sink, deps),
-  binance: binanceSource,
+  binance: async (_c, sink, deps, env) => {
+    const m = await import('./binance/index.ts');
+    return m.createBinanceProducer(m.loadBinanceConfig(env), sink, deps);
+  },
   coingecko: async (_c, sink, deps, env) => {
     const m = await import('./coingecko/index.ts');
     return m.createCoinGeckoProducer(m.loadCoinGeckoConfig(env), sink, deps);

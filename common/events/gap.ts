@@ -1,15 +1,15 @@
 /**
- * `market.gaps.v1` (proposed; until common/topics.ts lists it, `TRADE_GAPS_TOPIC` is the name):
- * a hole in an exchange's trade id sequence seen by a live producer. Binance trade ids are
+ * `market.gaps.v1`: a hole in an exchange's trade id sequence seen by a live producer. Binance trade ids are
  * contiguous per symbol, so a jump from id 100 to id 104 means trades 101..103 were missed
  * (a dropped connection, a stall). Each gap names the missing ids and the time span they lie
  * in, so a repair (REST or archive backfill) can fetch exactly them. `status: 'filled'` means the
  * producer already fetched and published them itself; `open` ones still need a repair.
  */
 import { z } from 'zod';
+import { TOPICS } from '../topics.ts';
 import { epochMicros } from './trade.ts';
 
-export const TRADE_GAPS_TOPIC = 'market.gaps.v1' as const;
+export const TRADE_GAPS_TOPIC = TOPICS.gaps;
 
 const id = z.number().int().nonnegative();
 

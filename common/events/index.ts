@@ -4,5 +4,6 @@ export * from './ticker.ts';
 export * from './sentiment.ts';
 export * from './news.ts';
 export * from './kline.ts';
+export * from './gap.ts';
 export * from './deadletter.ts';
 export * from './candle.ts';

@@ -18,7 +18,7 @@ import type { Kafka } from 'kafkajs';
 import { waitFor } from '../testing/wait-for.ts';
 import { startBinanceWsServer } from '../testing/ws-binance-server.ts';
 import { btcTrades20170817, tradeFrame } from '../testing/ws-frames.ts';
-import { BINANCE_WS_ENCODERS, createBinanceWsProducer, loadBinanceWsConfig } from './ws.ts';
+import { createBinanceWsProducer, loadBinanceWsConfig } from './ws.ts';
 
 const logger = createLogger('test', 'silent');
 const btc = btcTrades20170817();
@@ -70,8 +70,7 @@ describe('Binance websocket → KafkaPublisher → Kafka', () => {
       name: 'binance-ws',
       logger,
       registry: new Registry(),
-      encoders: BINANCE_WS_ENCODERS,
-      topicNames: { [TOPICS.trades]: trades, [TOPICS.deadletter]: dead, [TRADE_GAPS_TOPIC as unknown as TopicName]: gaps },
+      topicNames: { [TOPICS.trades]: trades, [TOPICS.deadletter]: dead, [TRADE_GAPS_TOPIC]: gaps },
     }).start();
     const config = loadBinanceWsConfig({ BINANCE_WS_BASE_URL: server.url, BINANCE_SYMBOLS: 'BTCUSDT', BINANCE_WS_BACKOFF_INITIAL_MS: '50', BINANCE_WS_BACKOFF_MAX_MS: '100' });
     const stop = new AbortController();

@@ -101,7 +101,7 @@ export function createBinanceWsProducer(config: BinanceWsConfig, sink: EventSink
       status: filled ? 'filled' : 'open',
       ...(filled ? { filledBy: 'rest' as const } : {}),
     };
-    await sink.publish(TRADE_GAPS_TOPIC as unknown as TopicName, tradeGapKey(event), event, origin);
+    await sink.publish(TRADE_GAPS_TOPIC, tradeGapKey(event), event, origin);
     metrics.gaps.labels(gap.symbol, event.status).inc();
     metrics.missingTrades.labels(gap.symbol).inc(missing);
     logger.warn(

@@ -85,8 +85,8 @@ export const encodeTrade: EventEncoder = (value) => {
   return result.success ? { ok: true, json: JSON.stringify(result.data) } : { ok: false, reason: describeZodError(result.error) };
 };
 
-/** Topics the publisher can validate: DESIGN.md's, plus the proposed gaps topic. */
-export type PublishTopic = TopicName | typeof TRADE_GAPS_TOPIC;
+/** Topics the publisher can validate. */
+export type PublishTopic = TopicName;
 
 /** The encoder of each topic whose schema lives in common/events. */
 export const DEFAULT_ENCODERS: Readonly<Partial<Record<PublishTopic, EventEncoder>>> = {

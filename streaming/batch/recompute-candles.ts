@@ -39,14 +39,21 @@ function sqlString(s: string): string {
  * Candles of `interval` for one symbol, from the window of its first trade up to windows ending
  * at or before `untilUs`, empty windows included (Binance's rule).
  */
-export function recomputeCandlesSql(exchange: string, symbol: string, interval: CandleInterval, untilUs: number): string {
+export function recomputeCandlesSql(exchange: string, symbol: string, interval: CandleInterval, untilUs: number, fromUs?: number): string {
   const size = INTERVAL_MINUTES[interval] * 60_000_000;
   const where = `exchange = ${sqlString(exchange)} AND symbol = ${sqlString(symbol)}`;
+  const from = fromUs === undefined ? undefined : Math.floor(fromUs / size) * size;
+  // From a given window on, empty windows carry the close of the last non-empty window before it.
+  const seed =
+    from === undefined
+      ? `SELECT NULL::DECIMAL(18,8) AS close`
+      : `SELECT arg_max(price, trade_id) AS close FROM bronze_trades WHERE ${where}
+           AND (epoch_us(trade_time) // ${size}) = (SELECT max(epoch_us(trade_time) // ${size}) FROM bronze_trades WHERE ${where} AND epoch_us(trade_time) < ${from})`;
   return `
 WITH t AS (
   SELECT trade_id, kind, first_trade_id, last_trade_id, price, qty, quote_qty, is_buyer_maker, epoch_us(trade_time) AS ts
-  FROM bronze_trades WHERE ${where} AND epoch_us(trade_time) < ${untilUs}
-), w AS (
+  FROM bronze_trades WHERE ${where} AND epoch_us(trade_time) < ${untilUs}${from === undefined ? '' : ` AND epoch_us(trade_time) >= ${from}`}
+), seed AS (${seed}), w AS (
   SELECT (ts // ${size}) * ${size} AS ws,
     arg_min(price, trade_id) AS open, max(price) AS high, min(price) AS low, arg_max(price, trade_id) AS close,
     sum(qty) AS volume, sum(quote_qty) AS quote_volume,
@@ -56,11 +63,11 @@ WITH t AS (
     min(coalesce(first_trade_id, trade_id)) AS first_trade_id, max(coalesce(last_trade_id, trade_id)) AS last_trade_id
   FROM t GROUP BY ALL
 ), grid AS (
-  SELECT unnest(generate_series((SELECT min(ws) FROM w), ${untilUs - size}, ${size})) AS ws
+  SELECT unnest(generate_series(${from === undefined ? '(SELECT min(ws) FROM w)' : `${from}::BIGINT`}, ${untilUs - size}, ${size})) AS ws
 ), filled AS (
   SELECT g.ws, w.open, w.high, w.low, w.close, w.volume, w.quote_volume, w.trade_count, w.taker_buy_volume, w.taker_buy_quote_volume,
     w.first_trade_id, w.last_trade_id,
-    last_value(w.close IGNORE NULLS) OVER (ORDER BY g.ws ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS carried
+    coalesce(last_value(w.close IGNORE NULLS) OVER (ORDER BY g.ws ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW), (SELECT close FROM seed)) AS carried
   FROM grid g LEFT JOIN w USING (ws)
 )
 SELECT ws AS window_start_us, ws + ${size} AS window_end_us,
@@ -71,11 +78,11 @@ SELECT ws AS window_start_us, ws + ${size} AS window_end_us,
   coalesce(taker_buy_volume, 0)::DECIMAL(38,8)::VARCHAR AS taker_buy_volume,
   coalesce(taker_buy_quote_volume, 0)::DECIMAL(38,16)::VARCHAR AS taker_buy_quote_volume,
   first_trade_id, last_trade_id
-FROM filled ORDER BY ws`;
+FROM filled WHERE carried IS NOT NULL ORDER BY ws`;
 }
 
-export async function recomputeCandles(engine: LakeQueryEngine, exchange: string, symbol: string, interval: CandleInterval, untilUs: number): Promise<RecomputedCandle[]> {
-  const { rows } = await engine.query(recomputeCandlesSql(exchange, symbol, interval, untilUs));
+export async function recomputeCandles(engine: LakeQueryEngine, exchange: string, symbol: string, interval: CandleInterval, untilUs: number, fromUs?: number): Promise<RecomputedCandle[]> {
+  const { rows } = await engine.query(recomputeCandlesSql(exchange, symbol, interval, untilUs, fromUs));
   return rows.map((r) => {
     const volume = String(r.volume);
     const quoteVolume = String(r.quote_volume);

@@ -61,6 +61,8 @@ class SymbolState {
   firstMinute: number | undefined;
   /** Per interval: start minute of the first window not yet final. */
   readonly frontier: number[];
+  /** max(frontier): a trade before it falls into some final window. */
+  maxFrontier = Number.NEGATIVE_INFINITY;
   /** Per interval: final windows still revisable (start minute → what was emitted). */
   readonly emitted: Map<number, Emitted>[];
   /** Minutes below this were pruned. */
@@ -102,6 +104,7 @@ export class CandleOperator {
   readonly watermarks: Watermarks;
   readonly counters: OperatorCounters = { accepted: 0, late: 0, duplicate: 0, forgotten: 0, finalEmitted: 0, revisionsEmitted: 0, provisionalEmitted: 0 };
   private readonly symbols = new Map<string, SymbolState>();
+  private readonly byExchange = new Map<string, Map<string, SymbolState>>();
   private readonly intervals: readonly CandleInterval[];
   private readonly sizes: number[];
   private readonly retentionUs: number;
@@ -157,6 +160,7 @@ export class CandleOperator {
     if (s.firstMinute === undefined) {
       s.firstMinute = minute;
       for (let i = 0; i < this.sizes.length; i++) s.frontier[i] = alignDown(minute, this.sizes[i]);
+      s.maxFrontier = Math.max(...s.frontier);
     } else if (minute < s.firstMinute) {
       // A new earliest trade: the windows between it and the old first one were never emitted.
       // Those the watermark has not passed yet are simply forming; the others are late.
@@ -165,16 +169,11 @@ export class CandleOperator {
         const k = this.sizes[i];
         s.frontier[i] = Math.min(s.frontier[i], Math.max(alignDown(minute, k), alignDown(this.limitMinute, k)));
       }
+      s.maxFrontier = Math.max(...s.frontier);
     }
 
-    // Late when the smallest window containing it (1m) is already final for this symbol.
-    let late = false;
-    for (let i = 0; i < this.sizes.length; i++) {
-      if (minute < s.frontier[i]) {
-        late = true;
-        break;
-      }
-    }
+    // Late when a window containing it is already final for this symbol.
+    const late = minute < s.maxFrontier;
     if (late) {
       if (minute < s.lateFrom) s.lateFrom = minute;
       this.counters.late++;
@@ -215,6 +214,7 @@ export class CandleOperator {
           this.emitFinal(s, i, start, nowUs, out);
           s.frontier[i] = start + k;
         }
+        if (s.frontier[i] > s.maxFrontier) s.maxFrontier = s.frontier[i];
       }
       this.prune(s, wm);
     }
@@ -283,6 +283,7 @@ export class CandleOperator {
     s.retainFrom = retainFrom;
     if (carryClose !== undefined) s.carryClose = parseScaled(carryClose, PRICE_SCALE);
     for (let i = 0; i < this.intervals.length; i++) s.frontier[i] = Math.floor(frontierUs[this.intervals[i]] / MINUTE_US);
+    s.maxFrontier = Math.max(...s.frontier);
     // The symbol traded before (silver has its candles): windows from the retained range on are
     // emitted as soon as a previous close exists (the carried one, or the first replayed trade).
     if (s.firstMinute === undefined || s.firstMinute > retainFrom) s.firstMinute = retainFrom;
@@ -290,7 +291,11 @@ export class CandleOperator {
 
   /** Forgets every symbol read from `partition` (it was revoked from this consumer). */
   dropPartition(partition: number): void {
-    for (const [key, s] of this.symbols) if (s.partition === partition) this.symbols.delete(key);
+    for (const [key, s] of this.symbols) {
+      if (s.partition !== partition) continue;
+      this.symbols.delete(key);
+      this.byExchange.get(s.exchange)?.delete(s.symbol);
+    }
     this.dirty = this.dirty.filter((s) => s.partition !== partition);
     this.lastState = undefined;
     this.watermarks.drop(partition);
@@ -303,11 +308,17 @@ export class CandleOperator {
   private stateFor(exchange: string, symbol: string, partition: number): SymbolState {
     const last = this.lastState;
     if (last !== undefined && last.symbol === symbol && last.exchange === exchange) return last;
-    const key = `${exchange}:${symbol}`;
-    let s = this.symbols.get(key);
+    // Two-level lookup: no key string is built per trade.
+    let bySymbol = this.byExchange.get(exchange);
+    if (bySymbol === undefined) {
+      bySymbol = new Map();
+      this.byExchange.set(exchange, bySymbol);
+    }
+    let s = bySymbol.get(symbol);
     if (s === undefined) {
       s = new SymbolState(exchange, symbol, partition, this.sizes.length);
-      this.symbols.set(key, s);
+      bySymbol.set(symbol, s);
+      this.symbols.set(`${exchange}:${symbol}`, s);
     }
     this.lastState = s;
     return s;

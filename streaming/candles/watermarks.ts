@@ -7,6 +7,9 @@
 export class Watermarks {
   private readonly partitions = new Map<number, { maxEventUs: number; lastSeenMs: number }>();
   private current = Number.NEGATIVE_INFINITY;
+  /** The partition of the previous event (events come in per-partition batches). */
+  private last: { maxEventUs: number; lastSeenMs: number } | undefined;
+  private lastPartition = -1;
 
   constructor(
     private readonly boundUs: number,
@@ -14,12 +17,18 @@ export class Watermarks {
   ) {}
 
   observe(partition: number, eventUs: number, nowMs: number): void {
-    const p = this.partitions.get(partition);
-    if (p === undefined) this.partitions.set(partition, { maxEventUs: eventUs, lastSeenMs: nowMs });
-    else {
-      if (eventUs > p.maxEventUs) p.maxEventUs = eventUs;
-      p.lastSeenMs = nowMs;
+    let p = this.last;
+    if (p === undefined || this.lastPartition !== partition) {
+      p = this.partitions.get(partition);
+      if (p === undefined) {
+        p = { maxEventUs: eventUs, lastSeenMs: nowMs };
+        this.partitions.set(partition, p);
+      }
+      this.last = p;
+      this.lastPartition = partition;
     }
+    if (eventUs > p.maxEventUs) p.maxEventUs = eventUs;
+    p.lastSeenMs = nowMs;
   }
 
   /** Recomputes and returns the global watermark (epoch µs; −Infinity before any event). */
@@ -57,5 +66,7 @@ export class Watermarks {
 
   drop(partition: number): void {
     this.partitions.delete(partition);
+    this.last = undefined;
+    this.lastPartition = -1;
   }
 }

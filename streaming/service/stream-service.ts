@@ -35,6 +35,7 @@ import {
   type LakeRow,
 } from '../../lake/index.ts';
 import { CandleOperator } from '../candles/candle-operator.ts';
+import { repairCandles } from '../batch/repair-candles.ts';
 import { candleToRow } from './candle-rows.ts';
 import { decodeNews, decodeSentiment, decodeTicker, decodeTrade, type Decoded } from './decode.ts';
 import { Mutex } from './mutex.ts';
@@ -81,6 +82,8 @@ interface PartitionState {
   /** Next offset to process (committed + what is buffered). */
   next: number | undefined;
   rows: LakeRow[];
+  /** Trades older than the operator's horizon, waiting for the bronze check at the flush. */
+  tooLate: TradeEvent[];
   ready: boolean;
   seeked: boolean;
 }
@@ -249,7 +252,7 @@ export class StreamService {
     let s = this.states.get(k);
     if (s === undefined) {
       const input = this.inputs.get(topic)!;
-      s = { input, partition, appId: `stream:${this.opts.groupId}:${topic}:${partition}`, committed: undefined, next: undefined, rows: [], ready: false, seeked: false };
+      s = { input, partition, appId: `stream:${this.opts.groupId}:${topic}:${partition}`, committed: undefined, next: undefined, rows: [], tooLate: [], ready: false, seeked: false };
       this.states.set(k, s);
     }
     return s;
@@ -293,6 +296,7 @@ export class StreamService {
           s.committed = snap.txnVersion(s.appId);
           s.next = s.committed;
           s.rows = [];
+          s.tooLate = [];
           s.seeked = false;
         }
       }
@@ -373,11 +377,9 @@ export class StreamService {
           s.rows.push(tradeEventToRow(trade));
         } else if (outcome === 'duplicate') duplicate++;
         else {
-          // Older than the in-memory horizon: it cannot be deduplicated or revised here.
+          // Older than the in-memory horizon: deduplicated against bronze and repaired from it at the flush.
           tooLate++;
-          this.pendingDeadLetters.push(
-            deadLetter({ stage: 'stream', reason: 'trade older than STREAM_LATE_RETENTION_MS behind the watermark: not deduplicated or counted; repair with a backfill', raw: m.value ?? Buffer.alloc(0), sourceTopic: batch.topic, partition: batch.partition, offset: m.offset }),
-          );
+          s.tooLate.push(trade);
         }
       } else {
         accepted++;
@@ -468,6 +470,7 @@ export class StreamService {
       this.pendingDeadLetters = [];
       await this.send(this.opts.topics.deadletter, letters.map((l) => ({ key: `${l.sourceTopic}:${l.partition}`, value: JSON.stringify(l) })));
     }
+    const repairs = await this.checkTooLate();
     const committedNow: PartitionState[] = [];
     const byTable = new Map<string, PartitionState[]>();
     for (const s of this.states.values()) {
@@ -527,6 +530,7 @@ export class StreamService {
       if (revisions) metrics?.candles.inc({ kind: 'revision' }, revisions);
       await this.send(this.opts.topics.candles, candles.map(candleMessage));
     }
+    if (repairs.length > 0) await this.repair(repairs, nowMs);
     if (metrics) {
       const wm = this.operator.watermarkUs;
       if (Number.isFinite(wm)) metrics.watermarkDelay.set((nowMs * 1000 - wm) / 1e6);
@@ -539,6 +543,67 @@ export class StreamService {
         .catch((err: Error) => log.warn({ err: err.message }, 'Kafka offset commit failed (the lake holds the position)'));
     }
     this.lastFlushAt = Date.now();
+  }
+
+  /**
+   * Trades older than the operator's horizon: those bronze does not have yet join their
+   * partition's rows (so the bronze commit stores them); returns what must be repaired.
+   */
+  private async checkTooLate(): Promise<{ state: PartitionState; exchange: string; symbol: string; fromUs: number }[]> {
+    const pending = [...this.states.values()].filter((s) => s.tooLate.length > 0);
+    if (pending.length === 0) return [];
+    await this.engine!.refresh();
+    const repairs = new Map<string, { state: PartitionState; exchange: string; symbol: string; fromUs: number }>();
+    for (const s of pending) {
+      const bySymbol = new Map<string, TradeEvent[]>();
+      for (const t of s.tooLate) {
+        const k = `${t.exchange}\u0000${t.symbol}`;
+        const list = bySymbol.get(k) ?? [];
+        list.push(t);
+        bySymbol.set(k, list);
+      }
+      for (const list of bySymbol.values()) {
+        const { exchange, symbol } = list[0];
+        const ids = [...new Set(list.map((t) => t.tradeId))];
+        const quoted = (v: string) => `'${v.replace(/'/g, "''")}'`;
+        const existing = new Set(
+          (await this.engine!.query(`SELECT trade_id FROM bronze_trades WHERE exchange = ${quoted(exchange)} AND symbol = ${quoted(symbol)} AND trade_id IN (${ids.join(',')})`)).rows.map((r) => Number(r.trade_id)),
+        );
+        for (const t of list) {
+          if (existing.has(t.tradeId)) {
+            this.opts.metrics?.events.inc({ topic: s.input.topic, outcome: 'duplicate' });
+            continue;
+          }
+          existing.add(t.tradeId);
+          s.rows.push(tradeEventToRow(t));
+          this.bufferedRows++;
+          const key = `${exchange}:${symbol}`;
+          const r = repairs.get(key);
+          if (r === undefined || t.tradeTimeUs < r.fromUs) repairs.set(key, { state: s, exchange, symbol, fromUs: t.tradeTimeUs });
+        }
+      }
+      s.tooLate = [];
+    }
+    return [...repairs.values()];
+  }
+
+  /** Revises, from bronze, the final candles that too-late trades changed; then rebuilds those partitions' state. */
+  private async repair(repairs: { state: PartitionState; exchange: string; symbol: string; fromUs: number }[], nowMs: number): Promise<void> {
+    await this.engine!.refresh();
+    const revisions: CandleEvent[] = [];
+    for (const r of repairs) {
+      if (!r.state.ready) continue; // fenced away meanwhile: the new owner's recovery sees bronze
+      revisions.push(...(await repairCandles(this.engine!, r.exchange, r.symbol, r.fromUs, nowMs * 1000)));
+    }
+    if (revisions.length > 0) {
+      await (await this.opts.lake.table('silver/candles')).append(revisions.map(candleToRow));
+      this.opts.metrics?.candles.inc({ kind: 'revision' }, revisions.length);
+      await this.send(this.opts.topics.candles, revisions.map(candleMessage));
+    }
+    this.opts.logger.info({ symbols: repairs.map((r) => `${r.exchange}:${r.symbol}`), revisions: revisions.length }, 'repaired candles from bronze after trades older than the retention horizon');
+    // The operator's view of those symbols (emitted revisions, carried close) is stale now.
+    for (const r of repairs) if (r.state.ready) this.resetPartition(r.state);
+    await this.initialize(async () => undefined);
   }
 
   /** Forgets a partition's uncommitted work and state; the next batch re-initialises it from the lake. */
