@@ -22,6 +22,25 @@ function candle(overrides: Record<string, unknown>): Record<string, unknown> {
 }
 
 describe('LakeQueryEngine', () => {
+  it('a brand-new lake already has every contract view, typed and empty, and picks up the first commit', async () => {
+    const lake = new Lake(tmpLakeDir());
+    const engine = await LakeQueryEngine.open({ lake });
+    try {
+      for (const view of ['bronze_trades', 'bronze_tickers', 'bronze_sentiment', 'bronze_news', 'silver_candles', 'silver_candles_all_revisions']) {
+        expect((await engine.query(`SELECT count(*) AS n FROM ${view}`)).rows[0].n, view).toBe('0');
+      }
+      const described = await engine.query('DESCRIBE silver_candles');
+      expect(described.rows.find((r) => r.column_name === 'close')?.column_type).toMatch(/^DECIMAL/);
+      expect(await lake.listTables()).toEqual([]); // reading created nothing on disk
+
+      await (await lake.table('silver/candles')).append([candle({})]);
+      expect(await engine.refresh()).toContain('silver_candles');
+      expect((await engine.query('SELECT count(*) AS n FROM silver_candles')).rows[0].n).toBe('1');
+    } finally {
+      engine.close();
+    }
+  });
+
   it('silver_candles shows only the latest revision; all revisions stay visible', async () => {
     const lake = new Lake(tmpLakeDir());
     const candles = await lake.table('silver/candles');

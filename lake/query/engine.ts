@@ -11,6 +11,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { ident, literal } from '../delta/schema.ts';
 import type { Snapshot } from '../delta/snapshot.ts';
 import { Lake, viewName } from '../lake.ts';
+import { KNOWN_TABLES } from '../tables/index.ts';
 import type { DeltaTable } from '../table.ts';
 import { assertSelectStatement, parseSingleSelect } from './readonly-guard.ts';
 import { findPrunableScans, type PartitionedView } from './pruning.ts';
@@ -51,6 +52,8 @@ const REWRITE_CACHE_SIZE = 256;
 
 export class LakeQueryEngine {
   private readonly views = new Map<string, ViewState>();
+  /** Views of known tables that do not exist on disk yet (typed, empty). */
+  private readonly placeholderViews = new Set<string>();
   /** Query text + view versions → the pruned SQL and the temp views it uses (a small plan cache). */
   private readonly rewrites = new Map<string, { sql: string | undefined; tempViews: string[] }>();
   private tempViewSeq = 0;
@@ -94,6 +97,21 @@ export class LakeQueryEngine {
       const state = this.views.get(view);
       if (state && (state.pinned || state.version === snapshot.version)) continue;
       await this.defineTableView(view, table, snapshot, false);
+      changed.push(view);
+    }
+    // The contract's tables are queryable from the first minute: until a table has its first
+    // commit its view is empty but typed, so `SELECT * FROM silver_candles` works on a new lake.
+    for (const [name, def] of Object.entries(KNOWN_TABLES)) {
+      const view = viewName(name);
+      if (this.views.has(view) || this.placeholderViews.has(view)) continue;
+      const empty = filesSelectSql('', { columns: def.columns, partitionColumns: def.partitionColumns ?? [] }, []);
+      if (view === 'silver_candles') {
+        await this.connection.run(`CREATE OR REPLACE VIEW ${ident(CANDLES_ALL_REVISIONS_VIEW)} AS ${empty}`);
+        await this.connection.run(`CREATE OR REPLACE VIEW ${ident(view)} AS ${latestCandleRevisionSql(CANDLES_ALL_REVISIONS_VIEW)}`);
+      } else {
+        await this.connection.run(`CREATE OR REPLACE VIEW ${ident(view)} AS ${empty}`);
+      }
+      this.placeholderViews.add(view);
       changed.push(view);
     }
     return changed;
@@ -221,6 +239,7 @@ export class LakeQueryEngine {
       await this.connection.run(`CREATE OR REPLACE VIEW ${ident(view)} AS ${select}`);
     }
     this.views.set(view, { table: table.dir, snapshot, version: snapshot.version, pinned });
+    this.placeholderViews.delete(view);
   }
 }
 
