@@ -38,7 +38,11 @@ export class RowValidationError extends Error {
 /** Writes `rows` as Parquet files under the table directory; returns their `add` actions. */
 export async function writeRows(spec: DataFileSpec, rows: readonly LakeRow[]): Promise<AddAction[]> {
   if (rows.length === 0) return [];
-  const staged = spec.columns.filter((c) => !c.derivedFrom);
+  const columns = spec.columns.filter((c) => !c.derivedFrom);
+  // Per-value appender calls dominate the write path, so a column holding one value in every row
+  // (exchange, source, kind in a typical batch) is validated once and written as a SQL literal.
+  const constants = constantColumns(columns, rows);
+  const staged = columns.filter((c) => !constants.has(c.name));
   return withLakeConnection(async (conn) => {
     const staging = `staging_${randomUUID().replace(/-/g, '')}`;
     await conn.run(`CREATE TEMP TABLE ${staging} (${staged.map((c) => `${ident(c.name)} ${stagingType(c)}`).join(', ')})`);
@@ -50,13 +54,66 @@ export async function writeRows(spec: DataFileSpec, rows: readonly LakeRow[]): P
       } finally {
         appender.closeSync();
       }
-      const typed = `SELECT ${staged.map((c) => `${castFromStaging(c)} AS ${ident(c.name)}`).join(', ')} FROM temp.${staging}`;
+      const projection = columns.map((c) => `${constants.has(c.name) ? constantSql(c, constants.get(c.name)) : castFromStaging(c)} AS ${ident(c.name)}`);
+      const typed = `SELECT ${projection.join(', ')} FROM temp.${staging}`;
       // Non-derived partition columns are non-nullable and checked per row above.
       return await copyToTable(conn, spec, typed, spec.columns.some((c) => spec.partitionColumns.includes(c.name) && (c.derivedFrom || c.nullable !== false)));
     } finally {
       await conn.run(`DROP TABLE IF EXISTS temp.${staging}`);
     }
   });
+}
+
+/**
+ * The columns whose value is the same in every row (null counts as a value), each validated
+ * once, by name. At least one column always stays staged so that the staging table has the rows.
+ */
+function constantColumns(columns: readonly LakeColumn[], rows: readonly LakeRow[]): Map<string, unknown> {
+  const constants = new Map<string, unknown>();
+  if (rows.length < 2) return constants;
+  for (const c of columns) {
+    const first = rows[0][c.name] ?? null;
+    let same = true;
+    for (let r = 1; r < rows.length && same; r++) same = (rows[r][c.name] ?? null) === first;
+    if (!same) continue;
+    if (first === null) {
+      if (c.nullable === false) throw new RowValidationError(`row 0: ${c.name} is required`);
+    } else {
+      try {
+        appenderFor(c)(VALIDATING_APPENDER, first);
+      } catch (err) {
+        if (err instanceof RowValidationError) throw new RowValidationError(`row 0: ${err.message}`);
+        throw err;
+      }
+    }
+    constants.set(c.name, first);
+  }
+  if (constants.size === columns.length) constants.delete(columns[0].name);
+  return constants;
+}
+
+/** An appender that accepts everything: running a column's append function on it only validates. */
+const VALIDATING_APPENDER = new Proxy({}, { get: () => () => undefined }) as DuckDBAppender;
+
+/** A validated constant as a typed SQL expression, cast exactly like a staged value would be. */
+function constantSql(c: LakeColumn, value: unknown): string {
+  if (value === null) return `CAST(NULL AS ${duckdbType(c.type)})`;
+  const d = decimalPrecisionScale(c.type);
+  if (d) return `CAST(${literal(String(value))} AS ${duckdbType(c.type)})`;
+  switch (c.type) {
+    case 'timestamp':
+      return `make_timestamptz(CAST(${Number(value)} AS BIGINT))`;
+    case 'long':
+      return `CAST(${Number(value)} AS BIGINT)`;
+    case 'integer':
+      return `CAST(${Number(value)} AS INTEGER)`;
+    case 'double':
+      return `CAST(${literal(String(value))} AS DOUBLE)`;
+    case 'boolean':
+      return value ? 'true' : 'false';
+    default:
+      return `CAST(${literal(String(value))} AS ${duckdbType(c.type)})`;
+  }
 }
 
 /**
