@@ -21,7 +21,7 @@ describe('writeRows with columns that hold one value', () => {
   it('constant, null-only and varying columns all read back exactly', async () => {
     const rows = syntheticTrades({ count: 300, symbols: ['BTCUSDT', 'ETHUSDT'], stepUs: 1_000_000 });
     // exchange, kind, source constant; first/last ids null throughout; a constant decimal too.
-    const withConstantQty = rows.map((r) => ({ ...r, qty: '0.50000000' }));
+    const withConstantQty: Record<string, unknown>[] = rows.map((r) => ({ ...r, qty: '0.50000000' }));
     const lake = new Lake(tmpLakeDir());
     await (await lake.table('bronze/trades')).append(withConstantQty);
     const back = await readBack(lake);

@@ -78,6 +78,8 @@ class SymbolState {
   lastProvisionalMs = Number.NEGATIVE_INFINITY;
   lastAdded: MinuteAccumulator | undefined;
   lastAddedMinute = Number.NaN;
+  lastPriceText = '';
+  lastPrice: Scaled = 0;
 
   constructor(
     readonly exchange: string,
@@ -151,7 +153,14 @@ export class CandleOperator {
       s.lastAdded = acc;
       s.lastAddedMinute = minute;
     }
-    const price = parseScaled(trade.price, PRICE_SCALE);
+    // Consecutive trades of a symbol often print the same price: parse it once.
+    let price: Scaled;
+    if (trade.price === s.lastPriceText) price = s.lastPrice;
+    else {
+      price = parseScaled(trade.price, PRICE_SCALE);
+      s.lastPriceText = trade.price;
+      s.lastPrice = price;
+    }
     const qty = parseScaled(trade.qty, QTY_SCALE);
     const quote = parseDual(trade.quoteQty, QUOTE_FAST_SCALE, QUOTE_SCALE);
     if (trade.kind === 'aggTrade') acc.add(trade.tradeId, trade.firstTradeId!, trade.lastTradeId!, price, qty, quote, !trade.isBuyerMaker);

@@ -74,7 +74,8 @@ describe('streaming service: exactly once across kill -9', () => {
     };
     // 5 symbols over 2 hours of event time; 1% late (up to 3,000 positions), 1% duplicated.
     const stream = disorderedTrades({ count: TRADES, fromUs: Date.UTC(2024, 4, 1) * 1000, spanMs: 2 * 3_600_000, seed: 11 });
-    const publishing = publishTrades(kafka, topic, stream.messages, { perSecond: Math.max(5_000, TRADES / 20) });
+    // Paced so that the trades are still streaming while the kills happen.
+    const publishing = publishTrades(kafka, topic, stream.messages, { perSecond: Math.max(2_000, TRADES / 60) });
 
     const lake = new Lake(lakeDir);
     const progress = async () => {
@@ -83,9 +84,13 @@ describe('streaming service: exactly once across kill -9', () => {
     };
     const atKill: number[] = [];
     for (let i = 0; i < KILLS; i++) {
+      const before = await progress();
       const child = startStream(env);
-      // A restarted member waits for the killed one's session (6 s) to expire before it gets partitions.
-      await new Promise((r) => setTimeout(r, 4_000 + Math.floor(Math.random() * 6_000)));
+      // A restarted member first waits for the killed one's session (6 s) to expire; kill it at a
+      // random moment once it is committing again, i.e. in the middle of its work.
+      const deadline = Date.now() + 60_000;
+      while ((await progress()) <= before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 2_500)));
       child.kill('SIGKILL');
       await exited(child);
       atKill.push(await progress());

@@ -2,11 +2,12 @@
  * The streaming service: Kafka → bronze tables + event-time candles → silver/candles and
  * `market.candles.v1`, exactly once.
  *
- * The loop (kafkajs eachBatch, serialised with the timed flush by one mutex):
+ * The loop (kafkajs eachBatch; batches, assignments and state rebuilds serialised by one mutex):
  *   decode + validate each message (invalid → dead letter); trades go through the candle
  *   operator (duplicates dropped there) and into the bronze buffer of their partition; forming
  *   candles go out as provisional updates right away (throttled per symbol).
- * A flush (every STREAM_BATCH_MAX_MS or STREAM_BATCH_MAX_ROWS) then
+ * A flush (every STREAM_BATCH_MAX_MS or STREAM_BATCH_MAX_ROWS; it takes the buffers at once and
+ * runs its I/O while consumption goes on) then
  *   1. publishes pending dead letters,
  *   2. commits each bronze table ONCE: the rows plus, per topic-partition, a Delta `txn`
  *      (appId `stream:<group>:<topic>:<partition>`, version = next offset), fenced: the commit
@@ -15,9 +16,12 @@
  *      `market.candles.v1`,
  *   4. commits the offsets to Kafka (informational: on start and after every rebalance each
  *      partition resumes from the lake's offsets, never from Kafka's).
- * Because candles are only finalised after the trades they contain are in bronze, and the
- * operator's state is rebuilt from bronze + silver on every (re)assignment (recovery.ts), a
- * crash at any point leaves bronze with each trade once and silver equal to the recomputation.
+ * The operator's state is rebuilt from bronze + silver on every (re)assignment (recovery.ts) and
+ * consumption resumes at bronze's offsets, so a crash at any point leaves bronze with each trade
+ * once. A final candle can reach silver one flush before the last trades it contains reach
+ * bronze (they were consumed while the commit was in flight); after a crash those trades are
+ * read again from Kafka, recomputed into the same candle, and recognised as already emitted, so
+ * silver again equals the recomputation from bronze.
  */
 import { Kafka, Partitioners, logLevel, type Consumer, type EachBatchPayload, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -88,6 +92,22 @@ interface PartitionState {
   seeked: boolean;
 }
 
+/** What one flush commits for one partition: its buffered rows up to `next`. */
+interface FlushUnit {
+  readonly s: PartitionState;
+  readonly rows: LakeRow[];
+  readonly tooLate: TradeEvent[];
+  readonly next: number;
+  readonly expected: number | undefined;
+}
+
+interface Repair {
+  readonly state: PartitionState;
+  readonly exchange: string;
+  readonly symbol: string;
+  readonly fromUs: number;
+}
+
 export interface StreamStatus {
   readonly running: boolean;
   readonly failed?: string;
@@ -116,7 +136,8 @@ export class StreamService {
   private running = false;
   private failure: Error | undefined;
   private lastFlushAt: number | undefined;
-  private flushing = false;
+  private flushPromise: Promise<void> | undefined;
+  private initializing = false;
   private readonly done: Promise<void>;
   private resolveDone!: () => void;
   private rejectDone!: (err: Error) => void;
@@ -220,10 +241,9 @@ export class StreamService {
     this.running = false;
     clearInterval(this.timer);
     await this.consumer.stop().catch(() => undefined);
+    await this.flushPromise;
     if (!this.failure) {
-      await this.mutex
-        .run(() => this.flush())
-        .catch((err: Error) => this.opts.logger.error({ err: err.message }, 'final flush failed; the lake keeps the last commit'));
+      await this.flush().catch((err: Error) => this.opts.logger.error({ err: err.message }, 'final flush failed; the lake keeps the last commit'));
     }
     await this.consumer.disconnect().catch(() => undefined);
     await this.sendChain.catch(() => undefined);
@@ -400,10 +420,11 @@ export class StreamService {
       if (s.next !== undefined) metrics.consumerLag.set({ topic: batch.topic, partition: String(batch.partition) }, Math.max(0, Number(batch.highWatermark) - s.next));
     }
     if (input.kind === 'trades') this.emitProvisional(nowMs);
-    if (this.bufferedRows >= (this.opts.batchMaxRows ?? 200_000) || (this.bufferSince !== undefined && nowMs - this.bufferSince >= (this.opts.batchMaxMs ?? 1000))) {
-      await this.flush().catch((err: Error) => {
-        throw new FlushError(err);
-      });
+    const maxRows = this.opts.batchMaxRows ?? 200_000;
+    if (this.bufferedRows >= maxRows || (this.bufferSince !== undefined && nowMs - this.bufferSince >= (this.opts.batchMaxMs ?? 1000))) {
+      const flushing = this.startFlush();
+      // Backpressure: while a commit is in flight, buffer at most one more batch's worth.
+      if (this.bufferedRows >= maxRows) await flushing;
     }
     await heartbeat();
   }
@@ -414,13 +435,17 @@ export class StreamService {
     const due = this.operator.nextProvisionalDueMs();
     if (due !== undefined && due <= now) this.emitProvisional(now);
     // Flush on time even when no batch arrives (idle topics, watermark moved by idleness).
-    if (!this.flushing && (this.lastFlushAt === undefined || now - this.lastFlushAt >= (this.opts.batchMaxMs ?? 1000))) {
-      this.flushing = true;
+    if (this.flushPromise === undefined && (this.lastFlushAt === undefined || now - this.lastFlushAt >= (this.opts.batchMaxMs ?? 1000))) {
+      void this.startFlush();
+    }
+    // A partition reset after a repair or a fenced commit may see no batch for a while: rebuild it now.
+    if (!this.recovering && !this.initializing && [...this.states.values()].some((st) => !st.ready)) {
+      this.initializing = true;
       void this.mutex
-        .run(() => this.flush())
+        .run(() => this.initialize(async () => undefined))
         .catch((err: Error) => this.fail(err))
         .finally(() => {
-          this.flushing = false;
+          this.initializing = false;
         });
     }
   }
@@ -459,76 +484,99 @@ export class StreamService {
     return p;
   }
 
-  /** One flush: dead letters, bronze (fenced, with offsets), candles → silver → Kafka, offsets → Kafka. */
+  /** Starts a flush unless one runs; failures are fatal (the process restarts from the lake). */
+  private startFlush(): Promise<void> {
+    this.flushPromise ??= this.flush()
+      .catch((err: Error) => this.fail(err))
+      .finally(() => {
+        this.flushPromise = undefined;
+      });
+    return this.flushPromise;
+  }
+
+  /**
+   * One flush: dead letters, bronze (fenced, with offsets), candles → silver → Kafka, offsets →
+   * Kafka. The buffers are taken synchronously at the start; consumption goes on meanwhile (the
+   * lake I/O runs on DuckDB's threads), so batches keep flowing while a commit is in flight.
+   */
   private async flush(): Promise<void> {
     if (this.failure) return;
     const nowMs = Date.now();
     const log = this.opts.logger;
     const metrics = this.opts.metrics;
-    if (this.pendingDeadLetters.length > 0) {
-      const letters = this.pendingDeadLetters;
-      this.pendingDeadLetters = [];
-      await this.send(this.opts.topics.deadletter, letters.map((l) => ({ key: `${l.sourceTopic}:${l.partition}`, value: JSON.stringify(l) })));
-    }
-    const repairs = await this.checkTooLate();
-    const committedNow: PartitionState[] = [];
-    const byTable = new Map<string, PartitionState[]>();
+    // Synchronous snapshot: each unit's rows are exactly the events below its `next` offset.
+    const units: FlushUnit[] = [];
     for (const s of this.states.values()) {
       if (!s.ready || s.next === undefined || s.next === s.committed) continue;
-      const list = byTable.get(s.input.table) ?? [];
-      list.push(s);
-      byTable.set(s.input.table, list);
+      units.push({ s, rows: s.rows, tooLate: s.tooLate, next: s.next, expected: s.committed });
+      this.bufferedRows -= s.rows.length;
+      s.rows = [];
+      s.tooLate = [];
+    }
+    if (this.bufferedRows < 0) this.bufferedRows = 0;
+    this.bufferSince = undefined;
+    const letters = this.pendingDeadLetters;
+    this.pendingDeadLetters = [];
+    if (letters.length > 0) {
+      await this.send(this.opts.topics.deadletter, letters.map((l) => ({ key: `${l.sourceTopic}:${l.partition}`, value: JSON.stringify(l) })));
+    }
+    const repairs = await this.checkTooLate(units);
+    const committedNow: FlushUnit[] = [];
+    const byTable = new Map<string, FlushUnit[]>();
+    for (const u of units) {
+      const list = byTable.get(u.s.input.table) ?? [];
+      list.push(u);
+      byTable.set(u.s.input.table, list);
     }
     for (const [tableName, parts] of byTable) {
       const table = await this.opts.lake.table(tableName);
       const snap = await table.refresh();
-      const owned: PartitionState[] = [];
-      for (const s of parts) {
-        const recorded = snap.txnVersion(s.appId);
-        if (recorded !== s.committed) {
+      const owned: FlushUnit[] = [];
+      for (const u of parts) {
+        const recorded = snap.txnVersion(u.s.appId);
+        if (recorded !== u.expected) {
           // Someone else committed this partition since we resumed it: we are a zombie for it.
-          log.warn({ table: tableName, appId: s.appId, expected: s.committed, recorded }, 'lost ownership of a partition; dropping its uncommitted work');
+          log.warn({ table: tableName, appId: u.s.appId, expected: u.expected, recorded }, 'lost ownership of a partition; dropping its uncommitted work');
           metrics?.commitFailures.inc({ table: tableName, reason: 'fenced' });
-          this.resetPartition(s);
-        } else owned.push(s);
+          this.resetPartition(u.s);
+        } else owned.push(u);
       }
       if (owned.length === 0) continue;
-      const rows = owned.length === 1 ? owned[0].rows : owned.flatMap((s) => s.rows);
+      const rows = owned.length === 1 ? owned[0].rows : owned.flatMap((u) => u.rows);
       const t0 = performance.now();
       try {
-        await table.append(rows, { txn: owned.map((s) => ({ appId: s.appId, version: s.next! })) });
+        await table.append(rows, { txn: owned.map((u) => ({ appId: u.s.appId, version: u.next })) });
       } catch (err) {
         if (!(err instanceof ConcurrentModificationError)) throw err;
         log.warn({ table: tableName, err: err.message }, 'concurrent commit for our partitions; dropping their uncommitted work');
         metrics?.commitFailures.inc({ table: tableName, reason: 'conflict' });
-        for (const s of owned) this.resetPartition(s);
+        for (const u of owned) this.resetPartition(u.s);
         continue;
       }
       metrics?.commitSeconds.observe({ table: tableName }, (performance.now() - t0) / 1000);
       metrics?.batchRows.observe({ table: tableName }, rows.length);
-      for (const s of owned) {
-        this.bufferedRows -= s.rows.length;
-        s.rows = [];
-        s.committed = s.next;
-        committedNow.push(s);
+      for (const u of owned) {
+        // Unless the partition was reset or re-read meanwhile, the lake now records `next`.
+        if (this.states.get(this.key(u.s.input.topic, u.s.partition)) === u.s && u.s.committed === u.expected) u.s.committed = u.next;
+        committedNow.push(u);
       }
     }
-    if (this.bufferedRows < 0) this.bufferedRows = 0;
-    this.bufferSince = undefined;
 
-    // Candles: only now, with every trade they contain durable in bronze.
-    const candles = this.operator.advance(nowMs);
-    if (candles.length > 0) {
-      const silver = await this.opts.lake.table('silver/candles');
-      const t0 = performance.now();
-      await silver.append(candles.map(candleToRow));
-      metrics?.commitSeconds.observe({ table: 'silver/candles' }, (performance.now() - t0) / 1000);
-      metrics?.batchRows.observe({ table: 'silver/candles' }, candles.length);
-      let revisions = 0;
-      for (const c of candles) if (c.revision > 0) revisions++;
-      metrics?.candles.inc({ kind: 'final' }, candles.length - revisions);
-      if (revisions) metrics?.candles.inc({ kind: 'revision' }, revisions);
-      await this.send(this.opts.topics.candles, candles.map(candleMessage));
+    // Candles: final windows and revisions. Not while a partition's state is being rebuilt.
+    if (!this.recovering) {
+      const candles = this.operator.advance(nowMs);
+      if (candles.length > 0) {
+        const silver = await this.opts.lake.table('silver/candles');
+        const t0 = performance.now();
+        await silver.append(candles.map(candleToRow));
+        metrics?.commitSeconds.observe({ table: 'silver/candles' }, (performance.now() - t0) / 1000);
+        metrics?.batchRows.observe({ table: 'silver/candles' }, candles.length);
+        let revisions = 0;
+        for (const c of candles) if (c.revision > 0) revisions++;
+        metrics?.candles.inc({ kind: 'final' }, candles.length - revisions);
+        if (revisions) metrics?.candles.inc({ kind: 'revision' }, revisions);
+        await this.send(this.opts.topics.candles, candles.map(candleMessage));
+      }
     }
     if (repairs.length > 0) await this.repair(repairs, nowMs);
     if (metrics) {
@@ -539,24 +587,24 @@ export class StreamService {
     }
     if (committedNow.length > 0) {
       await this.consumer
-        .commitOffsets(committedNow.map((s) => ({ topic: s.input.topic, partition: s.partition, offset: String(s.committed) })))
+        .commitOffsets(committedNow.map((u) => ({ topic: u.s.input.topic, partition: u.s.partition, offset: String(u.next) })))
         .catch((err: Error) => log.warn({ err: err.message }, 'Kafka offset commit failed (the lake holds the position)'));
     }
     this.lastFlushAt = Date.now();
   }
 
   /**
-   * Trades older than the operator's horizon: those bronze does not have yet join their
-   * partition's rows (so the bronze commit stores them); returns what must be repaired.
+   * Trades older than the operator's horizon: those bronze does not have yet join their unit's
+   * rows (so the bronze commit stores them); returns what must be repaired.
    */
-  private async checkTooLate(): Promise<{ state: PartitionState; exchange: string; symbol: string; fromUs: number }[]> {
-    const pending = [...this.states.values()].filter((s) => s.tooLate.length > 0);
+  private async checkTooLate(units: FlushUnit[]): Promise<Repair[]> {
+    const pending = units.filter((u) => u.tooLate.length > 0);
     if (pending.length === 0) return [];
     await this.engine!.refresh();
-    const repairs = new Map<string, { state: PartitionState; exchange: string; symbol: string; fromUs: number }>();
-    for (const s of pending) {
+    const repairs = new Map<string, Repair>();
+    for (const u of pending) {
       const bySymbol = new Map<string, TradeEvent[]>();
-      for (const t of s.tooLate) {
+      for (const t of u.tooLate) {
         const k = `${t.exchange}\u0000${t.symbol}`;
         const list = bySymbol.get(k) ?? [];
         list.push(t);
@@ -571,24 +619,22 @@ export class StreamService {
         );
         for (const t of list) {
           if (existing.has(t.tradeId)) {
-            this.opts.metrics?.events.inc({ topic: s.input.topic, outcome: 'duplicate' });
+            this.opts.metrics?.events.inc({ topic: u.s.input.topic, outcome: 'duplicate' });
             continue;
           }
           existing.add(t.tradeId);
-          s.rows.push(tradeEventToRow(t));
-          this.bufferedRows++;
+          u.rows.push(tradeEventToRow(t));
           const key = `${exchange}:${symbol}`;
           const r = repairs.get(key);
-          if (r === undefined || t.tradeTimeUs < r.fromUs) repairs.set(key, { state: s, exchange, symbol, fromUs: t.tradeTimeUs });
+          if (r === undefined || t.tradeTimeUs < r.fromUs) repairs.set(key, { state: u.s, exchange, symbol, fromUs: t.tradeTimeUs });
         }
       }
-      s.tooLate = [];
     }
     return [...repairs.values()];
   }
 
   /** Revises, from bronze, the final candles that too-late trades changed; then rebuilds those partitions' state. */
-  private async repair(repairs: { state: PartitionState; exchange: string; symbol: string; fromUs: number }[], nowMs: number): Promise<void> {
+  private async repair(repairs: Repair[], nowMs: number): Promise<void> {
     await this.engine!.refresh();
     const revisions: CandleEvent[] = [];
     for (const r of repairs) {
@@ -602,8 +648,8 @@ export class StreamService {
     }
     this.opts.logger.info({ symbols: repairs.map((r) => `${r.exchange}:${r.symbol}`), revisions: revisions.length }, 'repaired candles from bronze after trades older than the retention horizon');
     // The operator's view of those symbols (emitted revisions, carried close) is stale now.
+    // Rebuilt by the next batch of the partition, or by the timer when it is idle.
     for (const r of repairs) if (r.state.ready) this.resetPartition(r.state);
-    await this.initialize(async () => undefined);
   }
 
   /** Forgets a partition's uncommitted work and state; the next batch re-initialises it from the lake. */
@@ -617,15 +663,6 @@ export class StreamService {
 }
 
 const SEND_CHUNK_BYTES = 512 * 1024;
-
-/** A failed flush is fatal for this process (never retried by kafkajs with half of it committed). */
-class FlushError extends Error {
-  constructor(readonly cause: Error) {
-    super(`flush failed: ${cause.message}`);
-    this.name = 'FlushError';
-    this.stack = cause.stack;
-  }
-}
 
 function candleMessage(c: CandleEvent): { key: string; value: string } {
   return { key: candleKey(c), value: JSON.stringify(c) };
