@@ -22,7 +22,7 @@ import { TOPICS, type TopicName } from '../common/topics.ts';
 import type { EventSink } from './event-sink.ts';
 import { BoundedBuffer, BufferClosedError } from './publishing/bounded-buffer.ts';
 import { DEFAULT_ENCODERS, type EventEncoder, type PublishTopic } from './publishing/event-encoders.ts';
-import { kafkajsLevel, kafkajsLogCreator } from './publishing/kafkajs-logger.ts';
+import { kafkajsLevel, kafkajsLogCreator } from '../common/kafkajs-logger.ts';
 import { publisherMetrics, type PublisherMetrics } from './publishing/publisher-metrics.ts';
 
 export type PublisherCompression = 'none' | 'gzip';

@@ -14,6 +14,9 @@ import { isAlive } from './processes.ts';
 import { Stack, formatStatusTable } from './stack.ts';
 import { renderLocalPrometheusConfig } from './prometheus.ts';
 import type { StackSettings } from './settings.ts';
+import { fileURLToPath } from 'node:url';
+import YAML from 'yaml';
+import { renderDashboards } from '../grafana/build.ts';
 
 async function portRun(): Promise<number> {
   for (;;) {
@@ -61,6 +64,20 @@ describe('marketlake stack', () => {
     }, { timeoutMs: 20_000 });
     expect(jobs).toContain('marketlake-api');
     expect(jobs).toContain('prometheus');
+
+    // Every dashboard query and alert expression parses and evaluates on this real Prometheus.
+    const exprs: string[] = [];
+    for (const json of (await renderDashboards()).values()) {
+      for (const panel of JSON.parse(json).panels) for (const t of panel.targets) exprs.push(t.expr);
+    }
+    const rules = YAML.parse(fs.readFileSync(fileURLToPath(new URL('../prometheus/rules.yml', import.meta.url)), 'utf8'));
+    for (const group of rules.groups) for (const rule of group.rules) exprs.push(rule.expr);
+    expect(exprs.length).toBeGreaterThan(10);
+    for (const expr of exprs) {
+      const res = await fetch(`http://127.0.0.1:${settings.prometheus.port}/api/v1/query?query=${encodeURIComponent(expr)}`);
+      const body = await res.json();
+      expect(body.status, `${expr}: ${body.error ?? ''}`).toBe('success');
+    }
 
     // A second `up` is a no-op while everything runs.
     await stack.up();

@@ -67,6 +67,9 @@ export function registerDevCommand(program: Command): void {
         `Prometheus    ${stack.prometheus.url}`,
         ...devServices(config).flatMap((s) => (s.publicUrl ? [`${s.name.padEnd(13)} ${s.publicUrl(config)}`] : [])),
         '',
+        'Candles land in the lake within a minute or two; query them with',
+        '  npx marketlake sql "select * from silver_candles order by window_start desc limit 10"',
+        '',
         'Ctrl-C stops everything.',
         '',
       ];

@@ -1,6 +1,6 @@
 /** Routes kafkajs's own log lines into our pino logger, so every line stays structured JSON. */
 import { logLevel, type logCreator } from 'kafkajs';
-import type { Logger } from '../../common/logger.ts';
+import type { Logger } from './logger.ts';
 
 export function kafkajsLogCreator(logger: Logger): logCreator {
   const kafkaLogger = logger.child({ component: 'kafkajs' });
