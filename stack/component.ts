@@ -1,5 +1,6 @@
 /** The shape shared by the stack's components (Kafka, Temporal, Prometheus). */
 import type { ProgressSink } from './tools.ts';
+import { isPortFree } from './net.ts';
 
 export interface PortUse {
   readonly port: number;
@@ -41,4 +42,13 @@ export class PortInUseError extends Error {
     );
     this.name = 'PortInUseError';
   }
+}
+
+/**
+ * The status row of a component this stack is not running: `down`, or `foreign` when something
+ * else already listens on its port (so `stack up` would refuse to start it).
+ */
+export async function notRunningStatus(name: string, address: string, port: number): Promise<ComponentStatus> {
+  const foreign = !(await isPortFree(port));
+  return foreign ? { name, address, state: 'foreign', detail: 'port in use by a process this stack did not start' } : { name, address, state: 'down' };
 }

@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { Kafka, logLevel } from 'kafkajs';
 import { ensureTopics } from './topics.ts';
 import type { StackSettings } from './settings.ts';
-import { PortInUseError, type ComponentStatus, type PortUse, type StackComponent } from './component.ts';
+import { PortInUseError, notRunningStatus, type ComponentStatus, type PortUse, type StackComponent } from './component.ts';
 import { isPortFree, waitUntil } from './net.ts';
 import { runningPid, startDetached, stopProcess, tailFile } from './processes.ts';
 import { requireJava, requireTool, runWithProgress, which, type ProgressSink } from './tools.ts';
@@ -222,8 +222,7 @@ export class KafkaComponent implements StackComponent {
     const pid = runningPid(this.pidFile);
     const address = this.bootstrap;
     if (pid === undefined) {
-      const foreign = !(await isPortFree(this.settings.kafka.port));
-      return [{ name: this.name, address, state: foreign ? 'foreign' : 'down', detail: foreign ? 'port in use by a process this stack did not start' : undefined }];
+      return [await notRunningStatus(this.name, address, this.settings.kafka.port)];
     }
     const up = await this.answers().catch(() => false);
     return [{ name: this.name, address, state: up ? 'up' : 'starting', pid }];

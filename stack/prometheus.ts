@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import type { StackSettings } from './settings.ts';
-import { PortInUseError, type ComponentStatus, type PortUse, type StackComponent } from './component.ts';
+import { PortInUseError, notRunningStatus, type ComponentStatus, type PortUse, type StackComponent } from './component.ts';
 import { httpOk, isPortFree, waitUntil } from './net.ts';
 import { runningPid, startDetached, stopProcess, tailFile } from './processes.ts';
 import { MissingPrerequisiteError, which, type ProgressSink } from './tools.ts';
@@ -100,8 +100,7 @@ export class PrometheusComponent implements StackComponent {
   async status(): Promise<ComponentStatus[]> {
     const pid = runningPid(this.pidFile);
     if (pid === undefined) {
-      const foreign = !(await isPortFree(this.settings.prometheus.port));
-      return [{ name: this.name, address: this.url, state: foreign ? 'foreign' : 'down', detail: foreign ? 'port in use by a process this stack did not start' : undefined }];
+      return [await notRunningStatus(this.name, this.url, this.settings.prometheus.port)];
     }
     const up = await httpOk(`${this.url}/-/ready`).catch(() => false);
     return [{ name: this.name, address: this.url, state: up ? 'up' : 'starting', pid }];

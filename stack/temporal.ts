@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { StackSettings } from './settings.ts';
-import { PortInUseError, type ComponentStatus, type PortUse, type StackComponent } from './component.ts';
+import { PortInUseError, notRunningStatus, type ComponentStatus, type PortUse, type StackComponent } from './component.ts';
 import { httpOk, isPortFree, waitUntil } from './net.ts';
 import { runningPid, startDetached, stopProcess, tailFile } from './processes.ts';
 import { requireTool, runWithProgress, which, type ProgressSink } from './tools.ts';
@@ -125,9 +125,8 @@ export class TemporalComponent implements StackComponent {
   async status(): Promise<ComponentStatus[]> {
     const pid = runningPid(this.pidFile);
     if (pid === undefined) {
-      const foreign = !(await isPortFree(this.settings.temporal.port));
       return [
-        { name: this.name, address: this.address, state: foreign ? 'foreign' : 'down', detail: foreign ? 'port in use by a process this stack did not start' : undefined },
+        await notRunningStatus(this.name, this.address, this.settings.temporal.port),
         { name: 'Temporal UI', address: this.uiUrl, state: 'down' },
       ];
     }
