@@ -4,15 +4,18 @@
  * (b) the streaming service (`marketlake stream`, a child process) on the same topic, bronze and
  *     silver committed: trades/s, ratio (b)/(a), and its peak memory (VmHWM);
  * (c) the candle operator alone against DuckDB's GROUP BY of the same trades in memory;
- * (d) at a paced rate (10k trades/s), the latency from a trade's arrival in Kafka to the first
- *     provisional candle update on market.candles.v1 that contains it (p50/p99), and the
- *     service's own share of it (candle publish time − newest contained trade's publish time).
- *     With provisional updates throttled to one per 250 ms per symbol, a trade that arrives just
- *     after an update waits for the next one: the first figure includes that wait by design.
+ * (d) at a paced rate (10k trades/s), latency on Kafka's clock: the trades and candles topics
+ *     use LogAppendTime, so every timestamp is the broker's append time. Two figures:
+ *     - pipeline latency (the target): for each provisional 1m update on market.candles.v1, its
+ *       append time − the append time of the NEWEST trade it includes (its lastTradeId: a symbol
+ *       lives in one partition and the simulator's ids grow with send order). This is what the
+ *       service adds; the 250 ms per-symbol throttle's waiting is by design and not in it.
+ *     - per-trade latency: for each trade, the first provisional update containing it − the
+ *       trade's append time. It includes the throttle's wait (up to 250 ms) by design.
  *
  * Env: STREAM_BENCH_TRADES (default 5,000,000), STREAM_BENCH_OPERATOR_TRADES (1,000,000),
- * STREAM_BENCH_LATENCY_RATE (10,000/s), STREAM_BENCH_LATENCY_SECONDS (10),
- * STREAM_BENCH_SYMBOLS (5).
+ * STREAM_BENCH_LATENCY_RATE (10,000/s), STREAM_BENCH_LATENCY_SECONDS (30: about 600 updates, so that p99 is not one or two samples),
+ * STREAM_BENCH_SYMBOLS (5), STREAM_BENCH_CPU_PROF (a directory: CPU-profile the service runs).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -38,12 +41,13 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-async function createTopic(kafka: Kafka, partitions: number): Promise<string> {
+async function createTopic(kafka: Kafka, partitions: number, logAppendTime = false): Promise<string> {
   const topic = `bench.stream.${randomUUID().slice(0, 8)}`;
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
+    const configEntries = logAppendTime ? [{ name: 'message.timestamp.type', value: 'LogAppendTime' }] : [];
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1, configEntries }], waitForLeaders: true });
   } finally {
     await admin.disconnect();
   }
@@ -100,8 +104,11 @@ async function bareConsumer(kafka: Kafka, topic: string, count: number): Promise
   return ((count - firstCount) / (end - first)) * 1000;
 }
 
-function startService(env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, [BIN, 'stream'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+/** STREAM_BENCH_CPU_PROF=<dir> writes V8 CPU profiles of each service run there (`<dir>/<phase>/`, one per thread). */
+function startService(env: NodeJS.ProcessEnv, phase: string): ChildProcess {
+  const profDir = process.env.STREAM_BENCH_CPU_PROF;
+  const prof = profDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(profDir, phase)}`] : [];
+  return spawn(process.execPath, [...prof, BIN, 'stream'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 function peakRssBytes(pid: number): number {
@@ -128,7 +135,7 @@ async function serviceRun(ctx: BenchContext, kafka: Kafka, topic: string, count:
   const child = startService({
     LAKE_DIR: lakeDir, KAFKA_BROKERS: ctx.kafkaBrokers!.join(','), LOG_LEVEL: 'warn', STREAM_GROUP_ID: group, STREAM_TRADES_TOPIC: topic,
     STREAM_CANDLES_TOPIC: candles, STREAM_DEADLETTER_TOPIC: dlq, STREAM_INPUTS: 'trades', STREAM_METRICS_PORT: '0',
-  });
+  }, 'throughput');
   const lake = new Lake(lakeDir);
   let first = 0;
   let firstCount = 0;
@@ -192,16 +199,51 @@ async function operatorVsDuckDb(ctx: BenchContext, count: number): Promise<{ ope
   return { operatorRate: (count / bestOp) * 1000, duckdbRate: (count / bestDuck) * 1000 };
 }
 
-/** (d) trade → provisional candle latency at a paced rate, live-like event times. */
-async function latency(ctx: BenchContext, kafka: Kafka, rate: number, seconds: number): Promise<{ p50: number; p99: number; serviceP50: number; serviceP99: number; trades: number }> {
-  const topic = await createTopic(kafka, 6);
-  const candles = await createTopic(kafka, 1);
+/** Reads `topic` back: each trade's broker append time (LogAppendTime), by `symbol:tradeId`. */
+async function appendTimes(kafka: Kafka, topic: string, count: number): Promise<Map<string, number>> {
+  const times = new Map<string, number>();
+  const consumer = kafka.consumer({ groupId: `bench-append-times-${randomUUID()}`, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await new Promise<void>((resolve) => {
+    void consumer.run({
+      eachBatch: async ({ batch }) => {
+        for (const m of batch.messages) {
+          const t = JSON.parse(m.value!.toString()) as TradeEvent;
+          times.set(`${t.symbol}:${t.tradeId}`, Number(m.timestamp));
+        }
+        if (times.size >= count) resolve();
+      },
+    });
+  });
+  await consumer.disconnect();
+  return times;
+}
+
+interface LatencyFigures {
+  /** Per provisional update: its append time − the newest included trade's append time (the target). */
+  p50: number;
+  p99: number;
+  /** Per trade: first provisional update containing it − its append time (includes the throttle wait). */
+  perTradeP50: number;
+  perTradeP99: number;
+  /** The pipeline latency's two parts: newest trade's append → update built; update built → appended. */
+  consumeP99: number;
+  publishP99: number;
+  trades: number;
+  updates: number;
+}
+
+/** (d) trade → provisional candle latency at a paced rate, live-like event times (see the header). */
+async function latency(ctx: BenchContext, kafka: Kafka, rate: number, seconds: number): Promise<LatencyFigures> {
+  const topic = await createTopic(kafka, 6, true);
+  const candles = await createTopic(kafka, 1, true);
   const dlq = await createTopic(kafka, 1);
   const group = `bench-latency-${randomUUID().slice(0, 8)}`;
   const child = startService({
     LAKE_DIR: path.join(ctx.workDir, 'lake-latency'), KAFKA_BROKERS: ctx.kafkaBrokers!.join(','), LOG_LEVEL: 'warn', STREAM_GROUP_ID: group,
     STREAM_TRADES_TOPIC: topic, STREAM_CANDLES_TOPIC: candles, STREAM_DEADLETTER_TOPIC: dlq, STREAM_INPUTS: 'trades', STREAM_METRICS_PORT: '0',
-  });
+  }, 'latency');
   const received: { ts: number; c: CandleEvent }[] = [];
   const consumer = kafka.consumer({ groupId: `${group}-reader`, maxWaitTimeInMs: 10 });
   await consumer.connect();
@@ -217,7 +259,6 @@ async function latency(ctx: BenchContext, kafka: Kafka, rate: number, seconds: n
   // Warm-up: the service joins its group and reads the (empty) lake before the clock starts.
   await new Promise((r) => setTimeout(r, 8_000));
   const sim = new TradeSimulator({ symbols: SYMBOLS, ratePerSecond: rate, startTimeUs: Date.now() * 1000, seed: 4 });
-  const sentAt = new Map<string, number>();
   const sent: TradeEvent[] = [];
   const tickMs = 10;
   const perTick = Math.max(1, Math.round((rate * tickMs) / 1000));
@@ -231,8 +272,7 @@ async function latency(ctx: BenchContext, kafka: Kafka, rate: number, seconds: n
     for (let i = 0; i < perTick; i++) {
       const t = { ...sim.next(), tradeTimeUs: now * 1000, receivedAtUs: now * 1000 };
       sent.push(t);
-      sentAt.set(`${t.symbol}:${t.tradeId}`, now);
-      batch.push({ key: tradeKey(t), value: JSON.stringify(t), timestamp: String(now) });
+      batch.push({ key: tradeKey(t), value: JSON.stringify(t) });
     }
     await producer.send({ topic, messages: batch, acks: 1 });
   }
@@ -240,7 +280,8 @@ async function latency(ctx: BenchContext, kafka: Kafka, rate: number, seconds: n
   await producer.disconnect();
   await consumer.disconnect();
   await stopService(child);
-  // For each trade, the first provisional 1m candle of its symbol and minute that contains it.
+  const appendedAt = await appendTimes(kafka, topic, sent.length);
+  // Per trade: the first provisional 1m candle of its symbol and minute that contains it.
   const bySymbol = new Map<string, { ts: number; c: CandleEvent }[]>();
   for (const r of received) {
     const list = bySymbol.get(r.c.symbol) ?? [];
@@ -248,21 +289,40 @@ async function latency(ctx: BenchContext, kafka: Kafka, rate: number, seconds: n
     bySymbol.set(r.c.symbol, list);
   }
   for (const list of bySymbol.values()) list.sort((a, b) => a.ts - b.ts);
-  const all: number[] = [];
+  const perTrade: number[] = [];
   for (const t of sent) {
     const list = bySymbol.get(t.symbol) ?? [];
     const hit = list.find((r) => r.c.windowStartUs <= t.tradeTimeUs && t.tradeTimeUs < r.c.windowEndUs && (r.c.lastTradeId ?? -1) >= t.tradeId);
-    if (hit) all.push(Math.max(0, hit.ts - sentAt.get(`${t.symbol}:${t.tradeId}`)!));
+    if (hit) perTrade.push(Math.max(0, hit.ts - appendedAt.get(`${t.symbol}:${t.tradeId}`)!));
   }
-  const service: number[] = [];
+  // Per update: from the newest trade it includes.
+  // Split at the candle's emittedAtUs (the service's clock when it built the update): consuming
+  // and processing before it, publishing (the send queue, the broker's ack) after it.
+  const pipeline: number[] = [];
+  const consume: number[] = [];
+  const publish: number[] = [];
   for (const r of received) {
-    const at = sentAt.get(`${r.c.symbol}:${r.c.lastTradeId}`);
-    if (at !== undefined) service.push(Math.max(0, r.ts - at));
+    const at = appendedAt.get(`${r.c.symbol}:${r.c.lastTradeId}`);
+    if (at === undefined) continue;
+    pipeline.push(Math.max(0, r.ts - at));
+    consume.push(Math.max(0, r.c.emittedAtUs / 1000 - at));
+    publish.push(Math.max(0, r.ts - r.c.emittedAtUs / 1000));
   }
-  all.sort((a, b) => a - b);
-  service.sort((a, b) => a - b);
-  if (all.length < sent.length * 0.95) throw new Error(`only ${all.length} of ${sent.length} trades reached a provisional candle`);
-  return { p50: percentile(all, 50), p99: percentile(all, 99), serviceP50: percentile(service, 50), serviceP99: percentile(service, 99), trades: sent.length };
+  consume.sort((a, b) => a - b);
+  publish.sort((a, b) => a - b);
+  perTrade.sort((a, b) => a - b);
+  pipeline.sort((a, b) => a - b);
+  if (perTrade.length < sent.length * 0.95) throw new Error(`only ${perTrade.length} of ${sent.length} trades reached a provisional candle`);
+  return {
+    p50: percentile(pipeline, 50),
+    p99: percentile(pipeline, 99),
+    perTradeP50: percentile(perTrade, 50),
+    perTradeP99: percentile(perTrade, 99),
+    consumeP99: percentile(consume, 99),
+    publishP99: percentile(publish, 99),
+    trades: sent.length,
+    updates: pipeline.length,
+  };
 }
 
 const bench: Benchmark = {
@@ -294,13 +354,16 @@ const bench: Benchmark = {
     figures.service_peak_rss_mb = service.peakRss / 1024 / 1024;
     ctx.log(`service ${service.rate.toFixed(0)}/s, peak RSS ${figures.service_peak_rss_mb.toFixed(0)} MB`);
 
-    const lat = await latency(ctx, kafka, envInt('STREAM_BENCH_LATENCY_RATE', 10_000), envInt('STREAM_BENCH_LATENCY_SECONDS', 10));
+    const lat = await latency(ctx, kafka, envInt('STREAM_BENCH_LATENCY_RATE', 10_000), envInt('STREAM_BENCH_LATENCY_SECONDS', 30));
     figures.latency_p50_ms = lat.p50;
     figures.latency_p99_ms = lat.p99;
-    figures.latency_service_p50_ms = lat.serviceP50;
-    figures.latency_service_p99_ms = lat.serviceP99;
+    figures.latency_per_trade_p50_ms = lat.perTradeP50;
+    figures.latency_per_trade_p99_ms = lat.perTradeP99;
+    figures.latency_consume_p99_ms = lat.consumeP99;
+    figures.latency_publish_p99_ms = lat.publishP99;
     figures.latency_trades = lat.trades;
-    ctx.log(`latency p50 ${lat.p50} ms, p99 ${lat.p99} ms (service share p50 ${lat.serviceP50}, p99 ${lat.serviceP99})`);
+    figures.latency_updates = lat.updates;
+    ctx.log(`pipeline latency (newest included trade → update) p50 ${lat.p50} ms, p99 ${lat.p99} ms over ${lat.updates} updates; per trade incl. the 250 ms throttle p50 ${lat.perTradeP50} ms, p99 ${lat.perTradeP99} ms; p99 of its parts: to the update built ${lat.consumeP99.toFixed(0)} ms, publishing ${lat.publishP99.toFixed(0)} ms`);
     return {
       figures,
       ratios: {

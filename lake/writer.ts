@@ -49,7 +49,7 @@ export async function writeRows(spec: DataFileSpec, rows: readonly LakeRow[]): P
     try {
       const appender = await conn.createAppender(staging, 'main', 'temp');
       try {
-        appendRows(appender, staged, rows);
+        await appendRows(appender, staged, rows);
         appender.flushSync();
       } finally {
         appender.closeSync();
@@ -330,12 +330,20 @@ function appenderFor(c: LakeColumn): Appendfn {
   throw new Error(`unsupported type ${c.type}`);
 }
 
-function appendRows(appender: DuckDBAppender, columns: readonly LakeColumn[], rows: readonly LakeRow[]): void {
+/**
+ * Rows per synchronous stretch of appending. Appender calls are synchronous native calls (a few
+ * µs per row), so a large batch would block the event loop for as long as a second; between
+ * stretches the loop runs (a streaming service keeps consuming and publishing meanwhile).
+ */
+const APPEND_ROWS_PER_SLICE = 2048;
+
+async function appendRows(appender: DuckDBAppender, columns: readonly LakeColumn[], rows: readonly LakeRow[]): Promise<void> {
   const names = columns.map((c) => c.name);
   const fns = columns.map(appenderFor);
   const nullable = columns.map((c) => c.nullable ?? true);
   const n = columns.length;
   for (let r = 0; r < rows.length; r++) {
+    if (r > 0 && r % APPEND_ROWS_PER_SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
     const row = rows[r];
     for (let i = 0; i < n; i++) {
       const v = row[names[i]];

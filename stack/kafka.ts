@@ -174,7 +174,10 @@ export class KafkaComponent implements StackComponent {
   private async formatStorage(launcher: Launcher, config: string): Promise<void> {
     if (fs.existsSync(path.join(this.dir, 'data', 'meta.properties'))) return;
     // A KRaft cluster id is 16 random bytes in URL-safe base64 (22 characters).
-    const clusterId = Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
+    // It must not start with '-', or the storage tool's argument parser takes it for an option.
+    let clusterId: string;
+    do clusterId = Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
+    while (clusterId.startsWith('-'));
     const { command, args, env } = this.command(launcher, 'storage', ['format', '-t', clusterId, '-c', config]);
     const out = spawnSync(command, args, { env: { ...process.env, ...env }, encoding: 'utf8' });
     if (out.status !== 0) throw new Error(`Kafka: formatting the storage failed:\n${out.stdout}${out.stderr}`);

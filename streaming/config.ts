@@ -1,4 +1,5 @@
 /** Configuration of the streaming service (environment only, parsed once with zod). */
+import os from 'node:os';
 import { z } from 'zod';
 import { baseEnvSchema, parseEnv } from '../common/config.ts';
 import { TOPICS } from '../common/topics.ts';
@@ -29,6 +30,12 @@ export const streamEnvSchema = baseEnvSchema.extend({
   STREAM_NEWS_TOPIC: z.string().min(1).default(TOPICS.news),
   STREAM_CANDLES_TOPIC: z.string().min(1).default(TOPICS.candles),
   STREAM_DEADLETTER_TOPIC: z.string().min(1).default(TOPICS.deadletter),
+  /**
+   * Threads of the lake's DuckDB (Parquet writing) in this process; default: all cores but one,
+   * so that a flush never takes the core the consumer's event loop needs (latency of provisional
+   * candles). 0 = DuckDB's default (every core).
+   */
+  STREAM_LAKE_THREADS: z.coerce.number().int().min(0).default(Math.max(1, os.availableParallelism() - 1)),
   /** Comma-separated: which of trades,tickers,sentiment,news to consume. */
   STREAM_INPUTS: z.string().min(1).default('trades,tickers,sentiment,news'),
 });

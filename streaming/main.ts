@@ -40,6 +40,7 @@ export async function runStream(env: NodeJS.ProcessEnv = process.env): Promise<v
     lateRetentionMs: config.STREAM_LATE_RETENTION_MS,
     provisionalMs: config.STREAM_PROVISIONAL_MS,
     sessionTimeoutMs: config.STREAM_SESSION_TIMEOUT_MS,
+    lakeThreads: config.STREAM_LAKE_THREADS || undefined,
   });
   const server = await startObservabilityServer({
     service: 'stream',

@@ -28,6 +28,23 @@ describe('decodeTrade', () => {
     expect(fitsDecimal('12345678901', 18, 8)).toBe(false);
   });
 
+  it('fitsDecimal agrees with a plain slicing reference on any digits-and-dots string', () => {
+    const reference = (value: string, precision: number, scale: number) => {
+      const dot = value.indexOf('.');
+      const whole = dot < 0 ? value : value.slice(0, dot);
+      const frac = dot < 0 ? '' : value.slice(dot + 1).replace(/0+$/, '');
+      return frac.length <= scale && whole.replace(/^0+/, '').length <= precision - scale;
+    };
+    const text = fc.array(fc.constantFrom('0', '1', '9', '.'), { maxLength: 30 }).map((cs) => cs.join(''));
+    fc.assert(
+      fc.property(text, fc.integer({ min: 1, max: 38 }), fc.integer({ min: 0, max: 20 }), (v, p, sc) => {
+        const scale = Math.min(sc, p);
+        expect(fitsDecimal(v, p, scale)).toBe(reference(v, p, scale));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it('the hand-written fast path accepts exactly what the zod schema accepts', () => {
     const field = fc.constantFrom(...Object.keys(valid), 'firstTradeId', 'lastTradeId');
     const value = fc.oneof(

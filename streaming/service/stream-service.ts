@@ -23,6 +23,7 @@
  * read again from Kafka, recomputed into the same candle, and recognised as already emitted, so
  * silver again equals the recomputation from bronze.
  */
+import { kafkajsLogCreator } from '../../common/kafkajs-logger.ts';
 import { Kafka, Partitioners, logLevel, type Consumer, type EachBatchPayload, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { candleKey, type CandleEvent } from '../../common/events/candle.ts';
@@ -36,6 +37,7 @@ import {
   sentimentEventToRow,
   tickerEventToRow,
   tradeEventToRow,
+  withLakeConnection,
   type LakeRow,
 } from '../../lake/index.ts';
 import { CandleOperator } from '../candles/candle-operator.ts';
@@ -64,6 +66,8 @@ export interface StreamServiceOptions {
   readonly lateRetentionMs?: number;
   readonly provisionalMs?: number;
   readonly sessionTimeoutMs?: number;
+  /** Threads of the process-wide lake DuckDB (Parquet writing); undefined leaves DuckDB's default. */
+  readonly lakeThreads?: number;
   /** Publish provisional candle updates (default true). */
   readonly provisional?: boolean;
 }
@@ -132,6 +136,7 @@ export class StreamService {
   private bufferSince: number | undefined;
   private sendChain: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
+  private provisionalTimer: NodeJS.Timeout | undefined;
   private recovering = false;
   private running = false;
   private failure: Error | undefined;
@@ -149,7 +154,13 @@ export class StreamService {
       retentionMs: opts.lateRetentionMs,
       provisionalThrottleMs: opts.provisionalMs,
     });
-    this.kafka = new Kafka({ clientId: opts.clientId ?? 'marketlake-stream', brokers: [...opts.brokers], logLevel: logLevel.WARN });
+    this.kafka = new Kafka({
+      clientId: opts.clientId ?? 'marketlake-stream',
+      brokers: [...opts.brokers],
+      logLevel: logLevel.WARN,
+      // kafkajs' own lines go through our logger too, so every line stays one JSON object.
+      logCreator: kafkajsLogCreator(opts.logger),
+    });
     this.consumer = this.kafka.consumer({
       groupId: opts.groupId,
       sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
@@ -178,6 +189,10 @@ export class StreamService {
   /** Connects, subscribes and starts consuming; resolves once the consumer runs. */
   async start(): Promise<void> {
     const log = this.opts.logger;
+    if (this.opts.lakeThreads !== undefined) {
+      const threads = this.opts.lakeThreads;
+      await withLakeConnection((conn) => conn.run(`SET GLOBAL threads = ${Math.max(1, Math.floor(threads))}`));
+    }
     await this.opts.lake.ensureKnownTables();
     this.engine = await LakeQueryEngine.open({ lake: this.opts.lake, readOnly: true });
     const admin = this.kafka.admin();
@@ -240,6 +255,7 @@ export class StreamService {
     if (!this.running) return;
     this.running = false;
     clearInterval(this.timer);
+    clearTimeout(this.provisionalTimer);
     await this.consumer.stop().catch(() => undefined);
     await this.flushPromise;
     if (!this.failure) {
@@ -258,6 +274,7 @@ export class StreamService {
     this.opts.logger.error({ err: err.message, stack: err.stack }, 'streaming failed');
     this.running = false;
     clearInterval(this.timer);
+    clearTimeout(this.provisionalTimer);
     void this.consumer.disconnect().catch(() => undefined);
     void this.producer.disconnect().catch(() => undefined);
     this.rejectDone(err);
@@ -375,18 +392,25 @@ export class StreamService {
     let duplicate = 0;
     let tooLate = 0;
     let dead = 0;
+    // kafkajs's resolveOffset parses and re-formats the offset as a Long (about 1 µs) and only
+    // records it: resolving the last processed message once per batch is the same.
+    let resolved: string | undefined;
+    const trades = input.kind === 'trades';
+    // The loop below never awaits, so nothing can stop the consumer or seek this partition while
+    // it runs: checking once per batch is the same as per message (kafkajs builds a key string
+    // for every isStale call).
+    if (!isRunning() || isStale()) return;
     for (const m of batch.messages) {
-      if (!isRunning() || isStale()) break;
       const offset = Number(m.offset);
       if (s.next !== undefined && offset < s.next) {
-        resolveOffset(m.offset); // already in the lake
+        resolved = m.offset; // already in the lake
         continue;
       }
       const d = input.decode(m.value);
       if (!d.ok) {
         this.pendingDeadLetters.push(deadLetter({ stage: 'stream', reason: d.reason, raw: m.value ?? Buffer.alloc(0), sourceTopic: batch.topic, partition: batch.partition, offset: m.offset }));
         dead++;
-      } else if (input.kind === 'trades') {
+      } else if (trades) {
         const trade = d.event as TradeEvent;
         const outcome = this.operator.add(trade, batch.partition, nowMs);
         if (outcome === 'accepted') {
@@ -406,8 +430,9 @@ export class StreamService {
         s.rows.push(input.toRow(d.event as never));
       }
       s.next = offset + 1;
-      resolveOffset(m.offset);
+      resolved = m.offset;
     }
+    if (resolved !== undefined) resolveOffset(resolved);
     const added = accepted + late;
     this.bufferedRows += added;
     if (this.bufferSince === undefined && s.next !== s.committed) this.bufferSince = nowMs;
@@ -419,7 +444,7 @@ export class StreamService {
       if (dead) metrics.events.inc({ topic: batch.topic, outcome: 'deadletter' }, dead);
       if (s.next !== undefined) metrics.consumerLag.set({ topic: batch.topic, partition: String(batch.partition) }, Math.max(0, Number(batch.highWatermark) - s.next));
     }
-    if (input.kind === 'trades') this.emitProvisional(nowMs);
+    if (trades) this.emitProvisional(Date.now());
     const maxRows = this.opts.batchMaxRows ?? 200_000;
     if (this.bufferedRows >= maxRows || (this.bufferSince !== undefined && nowMs - this.bufferSince >= (this.opts.batchMaxMs ?? 1000))) {
       const flushing = this.startFlush();
@@ -453,11 +478,26 @@ export class StreamService {
   private emitProvisional(nowMs: number): void {
     if (this.recovering || this.opts.provisional === false) return;
     const candles = this.operator.provisional(nowMs);
+    this.scheduleProvisional();
     if (candles.length === 0) return;
     this.opts.metrics?.candles.inc({ kind: 'provisional' }, candles.length);
     void this.send(this.opts.topics.candles, candles.map(candleMessage)).catch((err: Error) =>
       this.opts.logger.warn({ err: err.message }, 'provisional candles not published'),
     );
+  }
+
+  /**
+   * Symbols held back by the throttle are published the moment their throttle expires (not at
+   * the next tick, which would add up to its period to their latency).
+   */
+  private scheduleProvisional(): void {
+    if (this.provisionalTimer !== undefined || !this.running) return;
+    const due = this.operator.nextProvisionalDueMs();
+    if (due === undefined) return;
+    this.provisionalTimer = setTimeout(() => {
+      this.provisionalTimer = undefined;
+      if (this.running && !this.failure) this.emitProvisional(Date.now());
+    }, Math.max(0, due - Date.now()));
   }
 
   /**
