@@ -69,12 +69,16 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('gives every long-running service a health check', () => {
+  it('gives every long-running service a health check; ours ask the port the service listens on', () => {
     for (const [name, service] of Object.entries(compose.services)) {
-      if (service.restart === 'no') continue;
-      const isOurs = service.image === 'marketlake:local';
-      if (isOurs) continue; // our services expose /health; the image has no curl, compose waits on dependencies
+      if (service.restart === 'no') continue; // one-shot jobs (topic creation)
       expect(service.healthcheck, `${name} has a healthcheck`).toBeDefined();
+      if (service.image !== 'marketlake:local') continue;
+      const env = (service as { environment?: Record<string, string> }).environment ?? {};
+      const test = ((service.healthcheck as { test: string[] }).test ?? []).join(' ');
+      const port = /127\.0\.0\.1:(\d+)\/health/.exec(test)?.[1];
+      expect(port, `${name} healthcheck calls /health`).toBeDefined();
+      expect(Object.values(env), `${name} listens where its healthcheck asks`).toContain(port);
     }
   });
 
