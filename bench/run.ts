@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadBaseConfig } from '../common/config.ts';
-import { freePort, isPortFree } from '../stack/net.ts';
+import { freePort, freePortRun } from '../stack/net.ts';
+import { TEMPORAL_CONSECUTIVE_PORTS } from '../stack/temporal.ts';
 import { Stack } from '../stack/stack.ts';
 import type { Benchmark, BenchResult } from './harness.ts';
 
@@ -31,14 +32,12 @@ const needs = new Set(benches.flatMap((b) => b.needs ?? []));
 let stack: Stack | undefined;
 const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'marketlake-bench-'));
 if (needs.size > 0) {
-  let temporalPort = await freePort();
-  while (!(await isPortFree(temporalPort + 1)) || !(await isPortFree(temporalPort + 2))) temporalPort = await freePort();
   stack = new Stack(
     {
       stateDir,
       cacheDir: path.resolve(loadBaseConfig().MARKETLAKE_CACHE_DIR),
       kafka: { port: await freePort(), controllerPort: await freePort(), partitions: 6, tradesPartitions: 6, heapMb: 2048 },
-      temporal: { port: temporalPort, uiPort: await freePort(), dbFile: undefined, namespace: 'default' },
+      temporal: { port: await freePortRun(TEMPORAL_CONSECUTIVE_PORTS), uiPort: await freePort(), dbFile: undefined, namespace: 'default' },
       prometheus: { port: await freePort(), scrapeTargets: {} },
     },
     { only: [...needs] as ('kafka' | 'temporal')[], onEvent: (m) => console.error(`[bench infra] ${m}`) },

@@ -26,7 +26,10 @@ export interface StackComponent {
   provision(progress: ProgressSink): Promise<void>;
   /** True when the server this stack started is running. */
   isRunning(): boolean;
-  /** Starts the server (if this stack does not already run it) and waits until it answers. */
+  /**
+   * Starts the server (if this stack does not already run it) and waits until it answers. Its
+   * ports are checked beforehand, for every component at once, by `Stack.preflight`.
+   */
   start(): Promise<'started' | 'already-running'>;
   status(): Promise<ComponentStatus[]>;
   /** Stops the server this stack started; false when it was not running. */

@@ -12,8 +12,8 @@ import { spawnSync } from 'node:child_process';
 import { Kafka, logLevel } from 'kafkajs';
 import { ensureTopics } from './topics.ts';
 import type { StackSettings } from './settings.ts';
-import { PortInUseError, notRunningStatus, type ComponentStatus, type PortUse, type StackComponent } from './component.ts';
-import { isPortFree, waitUntil } from './net.ts';
+import { notRunningStatus, type ComponentStatus, type PortUse, type StackComponent } from './component.ts';
+import { waitUntil } from './net.ts';
 import { runningPid, startDetached, stopProcess, tailFile } from './processes.ts';
 import { requireJava, requireTool, runWithProgress, which, type ProgressSink } from './tools.ts';
 
@@ -189,7 +189,6 @@ export class KafkaComponent implements StackComponent {
 
   async start(): Promise<'started' | 'already-running'> {
     if (runningPid(this.pidFile) !== undefined) return 'already-running';
-    for (const use of this.ports) if (!(await isPortFree(use.port))) throw new PortInUseError(this.name, use);
     const launcher = this.launcher();
     const config = this.writeConfig();
     await this.formatStorage(launcher, config);

@@ -22,6 +22,20 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
+/**
+ * The first of `length` consecutive ports that are all free (the Temporal dev server takes the
+ * two ports after its frontend port for its HTTP API and metrics).
+ */
+export async function freePortRun(length: number, host = '127.0.0.1'): Promise<number> {
+  for (;;) {
+    const first = await freePort(host);
+    if (first + length - 1 > 65535) continue;
+    let free = true;
+    for (let p = first + 1; p < first + length && free; p++) free = await isPortFree(p, host);
+    if (free) return first;
+  }
+}
+
 export class ReadinessTimeoutError extends Error {}
 
 /**

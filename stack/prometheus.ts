@@ -8,8 +8,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import type { StackSettings } from './settings.ts';
-import { PortInUseError, notRunningStatus, type ComponentStatus, type PortUse, type StackComponent } from './component.ts';
-import { httpOk, isPortFree, waitUntil } from './net.ts';
+import { notRunningStatus, type ComponentStatus, type PortUse, type StackComponent } from './component.ts';
+import { httpOk, waitUntil } from './net.ts';
 import { runningPid, startDetached, stopProcess, tailFile } from './processes.ts';
 import { MissingPrerequisiteError, which, type ProgressSink } from './tools.ts';
 
@@ -72,7 +72,6 @@ export class PrometheusComponent implements StackComponent {
 
   async start(): Promise<'started' | 'already-running'> {
     if (runningPid(this.pidFile) !== undefined) return 'already-running';
-    for (const use of this.ports) if (!(await isPortFree(use.port))) throw new PortInUseError(this.name, use);
     const binary = this.binary();
     fs.mkdirSync(path.join(this.dir, 'data'), { recursive: true });
     const config = path.join(this.dir, 'prometheus.yml');

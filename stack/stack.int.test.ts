@@ -9,7 +9,8 @@ import net from 'node:net';
 import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadBaseConfig } from '../common/config.ts';
-import { freePort, isPortFree, waitUntil } from './net.ts';
+import { freePort, freePortRun, waitUntil } from './net.ts';
+import { TEMPORAL_CONSECUTIVE_PORTS } from './temporal.ts';
 import { isAlive } from './processes.ts';
 import { Stack, formatStatusTable } from './stack.ts';
 import { renderLocalPrometheusConfig } from './prometheus.ts';
@@ -17,13 +18,6 @@ import type { StackSettings } from './settings.ts';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { renderDashboards } from '../grafana/build.ts';
-
-async function portRun(): Promise<number> {
-  for (;;) {
-    const p = await freePort();
-    if ((await isPortFree(p + 1)) && (await isPortFree(p + 2))) return p;
-  }
-}
 
 describe('marketlake stack', () => {
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ml-stack-'));
@@ -38,7 +32,7 @@ describe('marketlake stack', () => {
       stateDir,
       cacheDir: path.resolve(loadBaseConfig().MARKETLAKE_CACHE_DIR),
       kafka: { port: await freePort(), controllerPort: await freePort(), partitions: 2, tradesPartitions: 3, heapMb: 512 },
-      temporal: { port: await portRun(), uiPort: await freePort(), dbFile: path.join(stateDir, 'temporal', 'temporal.db'), namespace: 'default' },
+      temporal: { port: await freePortRun(TEMPORAL_CONSECUTIVE_PORTS), uiPort: await freePort(), dbFile: path.join(stateDir, 'temporal', 'temporal.db'), namespace: 'default' },
       prometheus: { port: await freePort(), scrapeTargets: { 'marketlake-api': ['127.0.0.1:1'] } },
     };
     stack = new Stack(settings);
@@ -100,7 +94,7 @@ describe('marketlake stack', () => {
       stateDir: path.join(stateDir, 'second'),
       cacheDir: path.resolve(loadBaseConfig().MARKETLAKE_CACHE_DIR),
       kafka: { port: await freePort(), controllerPort: await freePort(), partitions: 1, tradesPartitions: 1, heapMb: 256 },
-      temporal: { port: await portRun(), uiPort: taken, dbFile: undefined, namespace: 'default' },
+      temporal: { port: await freePortRun(TEMPORAL_CONSECUTIVE_PORTS), uiPort: taken, dbFile: undefined, namespace: 'default' },
       prometheus: { port: await freePort(), scrapeTargets: {} },
     };
     const second = new Stack(settings);

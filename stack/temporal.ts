@@ -8,13 +8,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { StackSettings } from './settings.ts';
-import { PortInUseError, notRunningStatus, type ComponentStatus, type PortUse, type StackComponent } from './component.ts';
-import { httpOk, isPortFree, waitUntil } from './net.ts';
+import { notRunningStatus, type ComponentStatus, type PortUse, type StackComponent } from './component.ts';
+import { httpOk, waitUntil } from './net.ts';
 import { runningPid, startDetached, stopProcess, tailFile } from './processes.ts';
 import { requireTool, runWithProgress, which, type ProgressSink } from './tools.ts';
 
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal';
+/** The frontend port and the two after it (HTTP API, metrics): pick TEMPORAL_PORT with `freePortRun(3)`. */
+export const TEMPORAL_CONSECUTIVE_PORTS = 3;
 
 export class TemporalComponent implements StackComponent {
   readonly name = 'Temporal';
@@ -83,7 +85,6 @@ export class TemporalComponent implements StackComponent {
 
   async start(): Promise<'started' | 'already-running'> {
     if (runningPid(this.pidFile) !== undefined) return 'already-running';
-    for (const use of this.ports) if (!(await isPortFree(use.port))) throw new PortInUseError(this.name, use);
     const binary = this.binary();
     if (!binary) throw new Error('Temporal CLI is not provisioned yet: run `marketlake stack up`');
     fs.mkdirSync(this.dir, { recursive: true });

@@ -9,16 +9,10 @@ import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { freePort, isPortFree } from '../stack/net.ts';
+import { freePort, freePortRun, isPortFree } from '../stack/net.ts';
+import { TEMPORAL_CONSECUTIVE_PORTS } from '../stack/temporal.ts';
 
 const BIN = fileURLToPath(new URL('../bin/marketlake.js', import.meta.url));
-
-async function portRun(): Promise<number> {
-  for (;;) {
-    const p = await freePort();
-    if ((await isPortFree(p + 1)) && (await isPortFree(p + 2))) return p;
-  }
-}
 
 describe('marketlake dev', () => {
   it('starts the stack and the services, and Ctrl-C stops everything', async () => {
@@ -29,7 +23,7 @@ describe('marketlake dev', () => {
       LAKE_DIR: path.join(stateDir, 'lake'),
       KAFKA_PORT: String(await freePort()),
       KAFKA_CONTROLLER_PORT: String(await freePort()),
-      TEMPORAL_PORT: String(await portRun()),
+      TEMPORAL_PORT: String(await freePortRun(TEMPORAL_CONSECUTIVE_PORTS)),
       TEMPORAL_UI_PORT: String(await freePort()),
       PROMETHEUS_PORT: String(await freePort()),
       API_PORT: String(await freePort()),

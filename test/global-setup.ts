@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { loadBaseConfig } from '../common/config.ts';
-import { freePort, isPortFree } from '../stack/net.ts';
+import { freePort, freePortRun } from '../stack/net.ts';
+import { TEMPORAL_CONSECUTIVE_PORTS } from '../stack/temporal.ts';
 import { Stack } from '../stack/stack.ts';
 import type { StackSettings } from '../stack/settings.ts';
 
@@ -21,14 +22,6 @@ declare module 'vitest' {
   }
 }
 
-/** A port p with p+1 and p+2 free too (the dev server's HTTP API and metrics ports). */
-async function freePortRun(): Promise<number> {
-  for (;;) {
-    const p = await freePort();
-    if (p + 2 < 65535 && (await isPortFree(p + 1)) && (await isPortFree(p + 2))) return p;
-  }
-}
-
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const base = loadBaseConfig();
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'marketlake-test-'));
@@ -36,7 +29,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     stateDir,
     cacheDir: path.resolve(base.MARKETLAKE_CACHE_DIR),
     kafka: { port: await freePort(), controllerPort: await freePort(), partitions: 3, tradesPartitions: 3, heapMb: 768 },
-    temporal: { port: await freePortRun(), uiPort: await freePort(), dbFile: undefined, namespace: 'default' },
+    temporal: { port: await freePortRun(TEMPORAL_CONSECUTIVE_PORTS), uiPort: await freePort(), dbFile: undefined, namespace: 'default' },
     prometheus: { port: await freePort(), scrapeTargets: {} },
   };
   const stack = new Stack(settings, { only: ['kafka', 'temporal'], onEvent: (m) => console.log(`[test infra] ${m}`) });
