@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Partitioners } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { waitForValue } from './test-support/wait.ts';
 import type { CandleEvent } from '../common/events/candle.ts';
 import type { DeadLetter } from '../common/events/deadletter.ts';
 import { tradeKey } from '../common/events/trade.ts';
@@ -23,16 +24,6 @@ import { loadOracleTrades } from './test-support/binance-oracle.ts';
 const BIN = fileURLToPath(new URL('../bin/marketlake.js', import.meta.url));
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 describe('marketlake stream (child process)', () => {
   it('serves /health and /metrics, fills the bronze tables, dead-letters bad events with a reason, stops on SIGTERM', async () => {
@@ -58,10 +49,11 @@ describe('marketlake stream (child process)', () => {
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     try {
-      const health = await waitFor('/health', async () => {
-        const r = await fetch(`http://127.0.0.1:${port}/health`);
-        const body = (await r.json()) as { service: string; status: string };
-        return r.status === 200 && body.status === 'ok' ? body : undefined;
+      // Connection refused until the child listens: such errors mean "not yet".
+      const health = await waitForValue('/health', async () => {
+        const r = await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined);
+        const body = (await r?.json().catch(() => undefined)) as { service: string; status: string } | undefined;
+        return r?.status === 200 && body?.status === 'ok' ? body : undefined;
       });
       expect(health).toMatchObject({ service: 'stream', status: 'ok' });
 
@@ -82,12 +74,13 @@ describe('marketlake stream (child process)', () => {
 
       const engine = await LakeQueryEngine.open({ lake: lakeDir });
       try {
-        const counts = await waitFor('the bronze tables', async () => {
+        const counts = await waitForValue('the bronze tables', async () => {
           await engine.refresh();
           const r = (
             await engine.query(`SELECT (SELECT count(*) FROM bronze_trades) AS trades, (SELECT count(*) FROM bronze_tickers) AS tickers,
-              (SELECT count(*) FROM bronze_sentiment) AS sentiment, (SELECT count(*) FROM bronze_news) AS news`)
-          ).rows[0];
+              (SELECT count(*) FROM bronze_sentiment) AS sentiment, (SELECT count(*) FROM bronze_news) AS news`).catch(() => undefined)
+          )?.rows[0];
+          if (!r) return undefined;
           return Number(r.trades) === 200 && Number(r.tickers) === 1 && Number(r.sentiment) === 1 && Number(r.news) === 1 ? r : undefined;
         });
         expect(counts).toBeDefined();

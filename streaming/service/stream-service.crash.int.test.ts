@@ -16,6 +16,7 @@ import { Lake, LakeQueryEngine } from '../../lake/index.ts';
 import { createTestTopic, kafkaBrokers, testKafka } from '../../test/infra.ts';
 import { bronzeCounts, checkSilverAgainstBronze } from '../test-support/silver-check.ts';
 import { disorderedTrades, publishTrades } from '../test-support/trade-stream.ts';
+import { waitForBronzeToCover } from '../test-support/wait.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/marketlake.js', import.meta.url));
 const TRADES = Number(process.env.STREAM_CRASH_TRADES ?? 100_000);
@@ -101,18 +102,7 @@ describe('streaming service: exactly once across kill -9', () => {
     expect(moved.length, `lake offsets at each kill: ${atKill.join(', ')}`).toBeGreaterThanOrEqual(Math.min(3, KILLS));
 
     const final = startStream(env);
-    const admin = kafka.admin();
-    await admin.connect();
-    const ends = await admin.fetchTopicOffsets(topic);
-    await admin.disconnect();
-    const deadline = Date.now() + 240_000;
-    for (;;) {
-      const snap = await (await lake.table('bronze/trades')).refresh();
-      const done = ends.every((p) => snap.txnVersion(`stream:${group}:${topic}:${p.partition}`) === Number(p.high));
-      if (done) break;
-      if (Date.now() > deadline) throw new Error('the final run did not catch up');
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    await waitForBronzeToCover(kafka, lake, group, topic, 240_000);
     // Let the last flush publish the candles of the final watermark, then stop cleanly.
     await new Promise((r) => setTimeout(r, 2_000));
     final.kill('SIGTERM');

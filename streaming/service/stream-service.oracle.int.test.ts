@@ -19,21 +19,12 @@ import { createTestTopic, kafkaBrokers, testKafka } from '../../test/infra.ts';
 import { dayEndSentinel, loadOracleKlines, ORACLE_TRADES_FILE } from '../test-support/binance-oracle.ts';
 import { bronzeCounts, checkSilverAgainstBronze } from '../test-support/silver-check.ts';
 import { StreamService } from './stream-service.ts';
+import { waitForBronzeToCover, waitForValue } from '../test-support/wait.ts';
 
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 describe('streaming service: the Binance oracle through real Kafka', () => {
   it('silver 1m candles equal the official klines; 5m/15m/1h equal DuckDB over bronze; replaying again changes nothing', async () => {
@@ -45,9 +36,10 @@ describe('streaming service: the Binance oracle through real Kafka', () => {
     dirs.push(lakeDir);
     const logger = createLogger('stream-test', 'warn');
     const lake = new Lake(lakeDir);
+    const groupId = `oracle-${path.basename(lakeDir)}`;
     const service = new StreamService({
       brokers: kafkaBrokers(),
-      groupId: `oracle-${path.basename(lakeDir)}`,
+      groupId,
       lake,
       logger,
       topics: { trades, tickers: 'unused', sentiment: 'unused', news: 'unused', candles, deadletter },
@@ -65,7 +57,7 @@ describe('streaming service: the Binance oracle through real Kafka', () => {
       await publisher.publish(TOPICS.trades, tradeKey(sentinel), sentinel);
       await publisher.close();
 
-      const rows = await waitFor('1,200 final 1m candles', async () => {
+      const rows = await waitForValue('1,200 final 1m candles', async () => {
         await engine.refresh();
         const r = await engine.query(
           `SELECT epoch_ms(window_start) AS open_time, open::VARCHAR AS open, high::VARCHAR AS high, low::VARCHAR AS low, close::VARCHAR AS close,
@@ -104,13 +96,10 @@ describe('streaming service: the Binance oracle through real Kafka', () => {
       }
       // Silver can be committed one flush before the bronze rows of the same trades (both are
       // recovered from the lake's offsets after a crash): wait until bronze covers every message.
-      await waitFor('bronze to cover all 3,428 messages', async () => {
-        const offsets = (await lake.table('bronze/trades').then((t) => t.refresh())).txnVersions('stream:');
-        return [...offsets.values()][0] === 3427 + 1 ? true : undefined;
-      });
+      await waitForBronzeToCover(kafka, lake, groupId, trades);
       await engine.refresh();
       expect(await bronzeCounts(engine)).toEqual({ rows: 3428, distinct: 3428 });
-      const higher = await waitFor('the 1h candle of 23:00', async () => {
+      const higher = await waitForValue('the 1h candle of 23:00', async () => {
         await engine.refresh();
         const r = await engine.query(`SELECT count(*) AS n FROM silver_candles WHERE symbol = 'BTCUSDT' AND "interval" = '1h'`);
         return Number(r.rows[0].n) >= 20 ? true : undefined;
@@ -124,10 +113,7 @@ describe('streaming service: the Binance oracle through real Kafka', () => {
       const again = new KafkaPublisher({ brokers: kafkaBrokers(), name: 'replay', logger, topicNames: { [TOPICS.trades]: trades } });
       await replayArchive(ORACLE_TRADES_FILE, again, { speed: 'max' });
       await again.close();
-      await waitFor('the replay to be consumed', async () => {
-        const offsets = (await lake.table('bronze/trades').then((t) => t.refresh())).txnVersions('stream:');
-        return [...offsets.values()][0] === 2 * 3427 + 1 ? true : undefined;
-      });
+      await waitForBronzeToCover(kafka, lake, groupId, trades);
       expect(await bronzeCounts(engine)).toEqual({ rows: 3428, distinct: 3428 });
       await engine.refresh();
       const revised = await engine.query(`SELECT count(*) AS n FROM silver_candles_all_revisions WHERE revision > 0`);

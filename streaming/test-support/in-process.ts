@@ -7,6 +7,7 @@ import { createLogger } from '../../common/logger.ts';
 import { Lake } from '../../lake/index.ts';
 import { createTestTopic, kafkaBrokers } from '../../test/infra.ts';
 import { StreamService, type StreamServiceOptions } from '../service/stream-service.ts';
+import { waitForBronzeToCover } from './wait.ts';
 
 export interface StreamFixture {
   readonly lakeDir: string;
@@ -44,19 +45,8 @@ export async function streamFixture(kafka: Kafka, name: string, tradePartitions 
       await service.start();
       return service;
     },
-    async caughtUp(k, timeoutMs = 120_000) {
-      const admin = k.admin();
-      await admin.connect();
-      const ends = await admin.fetchTopicOffsets(trades);
-      await admin.disconnect();
-      const lake = new Lake(lakeDir);
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const snap = await (await lake.table('bronze/trades')).refresh();
-        if (ends.every((p) => (snap.txnVersion(`stream:${group}:${trades}:${p.partition}`) ?? 0) === Number(p.high))) return;
-        if (Date.now() > deadline) throw new Error('the streaming service did not catch up with the topic');
-        await new Promise((r) => setTimeout(r, 300));
-      }
+    caughtUp(k, timeoutMs = 120_000) {
+      return waitForBronzeToCover(k, lakeDir, group, trades, timeoutMs);
     },
     cleanup() {
       fs.rmSync(lakeDir, { recursive: true, force: true });
