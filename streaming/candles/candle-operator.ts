@@ -310,6 +310,11 @@ export class CandleOperator {
     this.watermarks.drop(partition);
   }
 
+  /** The partition a symbol's trades are read from, or undefined when the operator holds no state for it. */
+  partitionOf(exchange: string, symbol: string): number | undefined {
+    return this.byExchange.get(exchange)?.get(symbol)?.partition;
+  }
+
   get symbolCount(): number {
     return this.symbols.size;
   }

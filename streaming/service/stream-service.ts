@@ -12,13 +12,17 @@
  *   2. commits each bronze table ONCE: the rows plus, per topic-partition, a Delta `txn`
  *      (appId `stream:<group>:<topic>:<partition>`, version = next offset), fenced: the commit
  *      only goes ahead for partitions whose recorded version is the one we continued from,
- *   3. advances the watermark: final candles and revisions → silver/candles (one commit) →
- *      `market.candles.v1`,
+ *   3. advances the watermark: final candles and revisions → silver/candles (one commit, fenced
+ *      per trades partition by an ownership epoch, see below) → `market.candles.v1`,
  *   4. commits the offsets to Kafka (informational: on start and after every rebalance each
  *      partition resumes from the lake's offsets, never from Kafka's).
  * The operator's state is rebuilt from bronze + silver on every (re)assignment (recovery.ts) and
  * consumption resumes at bronze's offsets, so a crash at any point leaves bronze with each trade
- * once. A final candle can reach silver one flush before the last trades it contains reach
+ * once. Before it reads silver, the new owner of a trades partition claims it in silver: a commit
+ * with only a Delta `txn` (appId `stream:<group>:silver:<topic>:<partition>`, version = the
+ * previous owner's epoch + 1). Every candle commit re-asserts its owner's epoch and is dropped
+ * for partitions whose epoch moved on, so the previous owner's in-flight flush can never land a
+ * candle the new owner's recovery did not see (two writers of the same revision). A final candle can reach silver one flush before the last trades it contains reach
  * bronze (they were consumed while the commit was in flight); after a crash those trades are
  * read again from Kafka, recomputed into the same candle, and recognised as already emitted, so
  * silver again equals the recomputation from bronze.
@@ -85,6 +89,9 @@ interface PartitionState {
   readonly input: InputSpec;
   readonly partition: number;
   readonly appId: string;
+  /** Trades partitions only: our ownership claim in silver/candles (appId and epoch). */
+  readonly silverAppId: string;
+  silverEpoch: number | undefined;
   /** The lake's recorded next offset (what a fenced commit expects to find). */
   committed: number | undefined;
   /** Next offset to process (committed + what is buffered). */
@@ -103,6 +110,13 @@ interface FlushUnit {
   readonly tooLate: TradeEvent[];
   readonly next: number;
   readonly expected: number | undefined;
+}
+
+/** A candle with the trades partition it belongs to and that partition's ownership epoch when it was computed. */
+interface OwnedCandle {
+  readonly candle: CandleEvent;
+  readonly state: PartitionState | undefined;
+  readonly epoch: number | undefined;
 }
 
 interface Repair {
@@ -289,7 +303,13 @@ export class StreamService {
     let s = this.states.get(k);
     if (s === undefined) {
       const input = this.inputs.get(topic)!;
-      s = { input, partition, appId: `stream:${this.opts.groupId}:${topic}:${partition}`, committed: undefined, next: undefined, rows: [], tooLate: [], ready: false, seeked: false };
+      s = {
+        input,
+        partition,
+        appId: `stream:${this.opts.groupId}:${topic}:${partition}`,
+        silverAppId: `stream:${this.opts.groupId}:silver:${topic}:${partition}`,
+        silverEpoch: undefined,
+        committed: undefined, next: undefined, rows: [], tooLate: [], ready: false, seeked: false };
       this.states.set(k, s);
     }
     return s;
@@ -337,10 +357,14 @@ export class StreamService {
           s.seeked = false;
         }
       }
-      const tradeParts = pending.filter((s) => s.input.kind === 'trades').map((s) => s.partition);
+      const tradeStates = pending.filter((s) => s.input.kind === 'trades');
+      const tradeParts = tradeStates.map((s) => s.partition);
       let recovered = { symbols: 0, trades: 0, restoredCandles: 0 };
       if (tradeParts.length > 0) {
         for (const p of tradeParts) this.operator.dropPartition(p);
+        // Claim first, read silver after: a candle commit of the previous owner either landed
+        // before the claim (recovery sees it) or is fenced out.
+        await this.claimSilver(tradeStates);
         await this.engine!.refresh();
         recovered = await recoverOperatorState({
           engine: this.engine!,
@@ -604,18 +628,19 @@ export class StreamService {
 
     // Candles: final windows and revisions. Not while a partition's state is being rebuilt.
     if (!this.recovering) {
-      const candles = this.operator.advance(nowMs);
-      if (candles.length > 0) {
-        const silver = await this.opts.lake.table('silver/candles');
+      const advanced = this.ownedCandles(this.operator.advance(nowMs));
+      if (advanced.length > 0) {
         const t0 = performance.now();
-        await silver.append(candles.map(candleToRow));
-        metrics?.commitSeconds.observe({ table: 'silver/candles' }, (performance.now() - t0) / 1000);
-        metrics?.batchRows.observe({ table: 'silver/candles' }, candles.length);
-        let revisions = 0;
-        for (const c of candles) if (c.revision > 0) revisions++;
-        metrics?.candles.inc({ kind: 'final' }, candles.length - revisions);
-        if (revisions) metrics?.candles.inc({ kind: 'revision' }, revisions);
-        await this.send(this.opts.topics.candles, candles.map(candleMessage));
+        const candles = await this.commitCandles(advanced);
+        if (candles.length > 0) {
+          metrics?.commitSeconds.observe({ table: 'silver/candles' }, (performance.now() - t0) / 1000);
+          metrics?.batchRows.observe({ table: 'silver/candles' }, candles.length);
+          let revisions = 0;
+          for (const c of candles) if (c.revision > 0) revisions++;
+          metrics?.candles.inc({ kind: 'final' }, candles.length - revisions);
+          if (revisions) metrics?.candles.inc({ kind: 'revision' }, revisions);
+          await this.send(this.opts.topics.candles, candles.map(candleMessage));
+        }
       }
     }
     if (repairs.length > 0) await this.repair(repairs, nowMs);
@@ -676,13 +701,14 @@ export class StreamService {
   /** Revises, from bronze, the final candles that too-late trades changed; then rebuilds those partitions' state. */
   private async repair(repairs: Repair[], nowMs: number): Promise<void> {
     await this.engine!.refresh();
-    const revisions: CandleEvent[] = [];
+    const owned: OwnedCandle[] = [];
     for (const r of repairs) {
       if (!r.state.ready) continue; // fenced away meanwhile: the new owner's recovery sees bronze
-      revisions.push(...(await repairCandles(this.engine!, r.exchange, r.symbol, r.fromUs, nowMs * 1000)));
+      const epoch = r.state.silverEpoch;
+      for (const candle of await repairCandles(this.engine!, r.exchange, r.symbol, r.fromUs, nowMs * 1000)) owned.push({ candle, state: r.state, epoch });
     }
+    const revisions = owned.length > 0 ? await this.commitCandles(owned) : [];
     if (revisions.length > 0) {
-      await (await this.opts.lake.table('silver/candles')).append(revisions.map(candleToRow));
       this.opts.metrics?.candles.inc({ kind: 'revision' }, revisions.length);
       await this.send(this.opts.topics.candles, revisions.map(candleMessage));
     }
@@ -690,6 +716,75 @@ export class StreamService {
     // The operator's view of those symbols (emitted revisions, carried close) is stale now.
     // Rebuilt by the next batch of the partition, or by the timer when it is idle.
     for (const r of repairs) if (r.state.ready) this.resetPartition(r.state);
+  }
+
+  /**
+   * Claims trades partitions in silver/candles (see the header): one commit of `txn` actions,
+   * each the partition's recorded epoch + 1. Retried when another claim lands at the same time.
+   */
+  private async claimSilver(states: readonly PartitionState[]): Promise<void> {
+    const silver = await this.opts.lake.table('silver/candles');
+    for (let attempt = 1; ; attempt++) {
+      const snap = await silver.refresh();
+      const marks = states.map((s) => ({ appId: s.silverAppId, version: (snap.txnVersion(s.silverAppId) ?? 0) + 1 }));
+      try {
+        await silver.append([], { txn: marks, parameters: { claim: 'stream partition ownership' } });
+      } catch (err) {
+        if (err instanceof ConcurrentModificationError && attempt < MAX_FENCED_ATTEMPTS) continue;
+        throw err;
+      }
+      states.forEach((s, i) => (s.silverEpoch = marks[i].version));
+      return;
+    }
+  }
+
+  /** Pairs candles with their partition and its current epoch (synchronously, before any await). */
+  private ownedCandles(candles: readonly CandleEvent[]): OwnedCandle[] {
+    const topic = this.opts.topics.trades;
+    return candles.map((candle) => {
+      const p = this.operator.partitionOf(candle.exchange, candle.symbol);
+      const state = p === undefined ? undefined : this.states.get(this.key(topic, p));
+      return { candle, state, epoch: state?.ready ? state.silverEpoch : undefined };
+    });
+  }
+
+  /**
+   * Appends candles to silver in one commit that re-asserts each partition's epoch (a concurrent
+   * claim of one of them makes the commit conflict). Candles of partitions claimed since they
+   * were computed are dropped (their new owner recomputes them from bronze); returns the rest.
+   */
+  private async commitCandles(items: readonly OwnedCandle[]): Promise<CandleEvent[]> {
+    const silver = await this.opts.lake.table('silver/candles');
+    let pending = items;
+    for (let attempt = 1; ; attempt++) {
+      const snap = await silver.refresh();
+      const marks = new Map<string, number>();
+      const lost = new Map<PartitionState | undefined, number | undefined>();
+      pending = pending.filter((it) => {
+        const recorded = it.state === undefined ? undefined : snap.txnVersion(it.state.silverAppId);
+        if (it.state === undefined || it.epoch === undefined || recorded !== it.epoch) {
+          lost.set(it.state, recorded);
+          return false;
+        }
+        marks.set(it.state.silverAppId, it.epoch);
+        return true;
+      });
+      for (const [state, recorded] of lost) {
+        this.opts.logger.warn({ appId: state?.silverAppId, recorded }, 'lost ownership of a partition; dropping its candles');
+        this.opts.metrics?.commitFailures.inc({ table: 'silver/candles', reason: 'fenced' });
+        // Claimed by someone else (a re-claim of our own moves our epoch to the recorded one first).
+        if (state !== undefined && state.ready && state.silverEpoch !== recorded) this.resetPartition(state);
+      }
+      if (pending.length === 0) return [];
+      const candles = pending.map((it) => it.candle);
+      try {
+        await silver.append(candles.map(candleToRow), { txn: [...marks].map(([appId, version]) => ({ appId, version })) });
+        return candles;
+      } catch (err) {
+        if (err instanceof ConcurrentModificationError && attempt < MAX_FENCED_ATTEMPTS) continue;
+        throw err;
+      }
+    }
   }
 
   /** Forgets a partition's uncommitted work and state; the next batch re-initialises it from the lake. */
@@ -703,6 +798,8 @@ export class StreamService {
 }
 
 const SEND_CHUNK_BYTES = 512 * 1024;
+/** Commits that meet a concurrent claim are re-checked and retried this often before the service fails. */
+const MAX_FENCED_ATTEMPTS = 5;
 
 function candleMessage(c: CandleEvent): { key: string; value: string } {
   return { key: candleKey(c), value: JSON.stringify(c) };

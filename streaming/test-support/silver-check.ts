@@ -1,7 +1,8 @@
 /**
  * The invariant of the streaming service, checked against the lake: for every symbol and
  * interval, the latest revisions in silver_candles equal the DuckDB recomputation from
- * bronze_trades, window for window, up to the last window silver has finalised.
+ * bronze_trades, window for window, up to the last window silver has finalised; and no two rows
+ * of one candle share a revision (the latest-revision view would pick between them arbitrarily).
  */
 import { CANDLE_INTERVALS, type CandleInterval } from '../../common/events/candle.ts';
 import type { LakeQueryEngine } from '../../lake/index.ts';
@@ -25,6 +26,10 @@ export async function checkSilverAgainstBronze(engine: LakeQueryEngine, interval
   await engine.refresh();
   const groups = (await engine.query(`SELECT exchange, symbol, "interval", epoch_us(max(window_end)) AS until_us FROM silver_candles GROUP BY ALL ORDER BY ALL`)).rows;
   const mismatches: string[] = [];
+  const ties = await engine.query(
+    `SELECT exchange, symbol, "interval", window_start::VARCHAR AS window_start, revision, count(*) AS n FROM silver_candles_all_revisions GROUP BY ALL HAVING count(*) > 1 ORDER BY ALL LIMIT 20`,
+  );
+  for (const t of ties.rows) mismatches.push(`${t.exchange}:${t.symbol} ${t.interval} ${t.window_start}: ${t.n} rows with revision ${t.revision}`);
   let compared = 0;
   for (const g of groups) {
     const interval = String(g.interval) as CandleInterval;
