@@ -47,7 +47,7 @@
  * read only the matching files (query/pruning.ts). DECIMAL values come back as exact strings.
  * `engine.connection` is the raw DuckDB connection with the views (no pruning, no guard).
  */
-export { Lake, LAYERS, normaliseTableName, viewName, type Layer } from './lake.ts';
+export { Lake, LAYERS, normaliseTableName, viewName, type Layer, type LakeOptions } from './lake.ts';
 export {
   DeltaTable,
   DEFAULT_CHECKPOINT_INTERVAL,
@@ -65,6 +65,8 @@ export { TableNotFoundError } from './delta/loader.ts';
 export type { LakeColumn, LakeType } from './delta/schema.ts';
 export type { AddAction, RemoveAction, TxnAction, MetadataAction, ProtocolAction, CommitInfoAction, FileStats } from './delta/actions.ts';
 export { RowValidationError, type LakeRow, type ParquetCompression } from './writer.ts';
+export { JsonEventsBuilder, materializeRows, type JsonEventKind, type JsonEvents, type RowBatch } from './json-events.ts';
+export { WriterThread, type RowWriter } from './writer-thread.ts';
 export { optimize, type OptimizeOptions, type OptimizeResult } from './maintenance/optimize.ts';
 export { vacuum, type VacuumOptions, type VacuumResult, DEFAULT_VACUUM_RETENTION_HOURS } from './maintenance/vacuum.ts';
 export * from './tables/index.ts';

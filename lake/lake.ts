@@ -7,6 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { loadBaseConfig } from '../common/config.ts';
 import { DeltaTable, type TableDefinition } from './table.ts';
+import type { RowWriter } from './writer-thread.ts';
 import { KNOWN_TABLES } from './tables/index.ts';
 
 export const LAYERS = ['bronze', 'silver', 'gold'] as const;
@@ -26,11 +27,19 @@ export function viewName(table: string): string {
   return normaliseTableName(table).replace('/', '_');
 }
 
+export interface LakeOptions {
+  /** Where appended rows become Parquet files (default: this thread; see WriterThread). */
+  readonly rowWriter?: RowWriter;
+}
+
 export class Lake {
   readonly root: string;
   private readonly handles = new Map<string, Promise<DeltaTable>>();
 
-  constructor(root: string) {
+  constructor(
+    root: string,
+    private readonly options: LakeOptions = {},
+  ) {
     this.root = path.resolve(root);
   }
 
@@ -52,7 +61,7 @@ export class Lake {
     let h = this.handles.get(key);
     if (!h) {
       const def = KNOWN_TABLES[key];
-      h = def ? DeltaTable.openOrCreate(this.tableDir(key), def) : DeltaTable.open(this.tableDir(key));
+      h = (def ? DeltaTable.openOrCreate(this.tableDir(key), def) : DeltaTable.open(this.tableDir(key))).then((t) => this.configure(t));
       h.catch(() => this.handles.delete(key));
       this.handles.set(key, h);
     }
@@ -62,10 +71,15 @@ export class Lake {
   /** Creates (or opens, if it exists) a table such as `gold/indicators` from a definition. */
   createTable(def: TableDefinition): Promise<DeltaTable> {
     const key = normaliseTableName(def.name);
-    const h = DeltaTable.openOrCreate(this.tableDir(key), { ...def, name: key });
+    const h = DeltaTable.openOrCreate(this.tableDir(key), { ...def, name: key }).then((t) => this.configure(t));
     h.catch(() => this.handles.delete(key));
     this.handles.set(key, h);
     return h;
+  }
+
+  private configure(t: DeltaTable): DeltaTable {
+    if (this.options.rowWriter) t.rowWriter = this.options.rowWriter;
+    return t;
   }
 
   /** Creates every known bronze and silver table that does not exist yet. */

@@ -14,6 +14,8 @@ import { advanceSnapshot, commitTimestamp, loadSnapshot, readCommitsFrom, TableN
 import { CommitConflict, LogStore } from './delta/log-store.ts';
 import { toDeltaSchemaString, validateColumns, type LakeColumn } from './delta/schema.ts';
 import type { Snapshot } from './delta/snapshot.ts';
+import { materializeRows, type RowBatch } from './json-events.ts';
+import type { RowWriter } from './writer-thread.ts';
 import { writeRows, writeSelect, type LakeRow, type ParquetCompression } from './writer.ts';
 
 export interface TableDefinition {
@@ -85,6 +87,8 @@ export interface CommitRequest {
 }
 
 export class DeltaTable {
+  /** Writes appended rows into data files; a WriterThread's `write` moves that off this thread. */
+  rowWriter: RowWriter = (spec, batch) => writeRows(spec, materializeRows(batch));
   private current: Snapshot;
   private refreshing: Promise<Snapshot> | undefined;
 
@@ -205,10 +209,10 @@ export class DeltaTable {
     return this.snapshotAt(commits[lo]);
   }
 
-  /** Appends rows in one commit (optionally with streaming positions). */
-  async append(rows: readonly LakeRow[], options: WriteOptions = {}): Promise<CommitResult> {
+  /** Appends rows (or JSON events, see json-events.ts) in one commit (optionally with streaming positions). */
+  async append(rows: RowBatch, options: WriteOptions = {}): Promise<CommitResult> {
     const read = this.current;
-    const added = await writeRows(this.fileSpec(read, options), rows);
+    const added = await this.rowWriter(this.fileSpec(read, options), rows);
     return this.commitData(read, added, [], 'WRITE', { mode: 'Append' }, options, undefined);
   }
 
@@ -222,7 +226,7 @@ export class DeltaTable {
   /** Replaces whole partitions with new rows in one commit (removes + adds): backfills, recomputation. */
   async replacePartitions(rows: readonly LakeRow[], options: ReplaceOptions = {}): Promise<CommitResult> {
     const read = await this.refresh();
-    const added = await writeRows(this.fileSpec(read, options), rows);
+    const added = await this.rowWriter(this.fileSpec(read, options), rows);
     return this.replaceWith(read, added, options);
   }
 

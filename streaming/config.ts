@@ -36,6 +36,12 @@ export const streamEnvSchema = baseEnvSchema.extend({
    * candles). 0 = DuckDB's default (every core).
    */
   STREAM_LAKE_THREADS: z.coerce.number().int().min(0).default(Math.max(1, os.availableParallelism() - 1)),
+  /**
+   * Write bronze and silver Parquet files on a worker thread (the default): appending rows to
+   * DuckDB is synchronous per value and would otherwise stall consumption and provisional
+   * candles on the event loop. `false` writes on the main thread.
+   */
+  STREAM_WRITER_THREAD: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   /** Comma-separated: which of trades,tickers,sentiment,news to consume. */
   STREAM_INPUTS: z.string().min(1).default('trades,tickers,sentiment,news'),
 });

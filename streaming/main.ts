@@ -7,7 +7,7 @@ import { createLogger } from '../common/logger.ts';
 import { createMetricsRegistry } from '../common/metrics.ts';
 import { startObservabilityServer } from '../common/observability-server.ts';
 import { Shutdown } from '../common/shutdown.ts';
-import { Lake } from '../lake/index.ts';
+import { Lake, WriterThread } from '../lake/index.ts';
 import { loadStreamConfig } from './config.ts';
 import { StreamMetrics } from './service/stream-metrics.ts';
 import { StreamService, type InputKind } from './service/stream-service.ts';
@@ -17,11 +17,14 @@ export async function runStream(env: NodeJS.ProcessEnv = process.env): Promise<v
   const logger = createLogger('stream', config.LOG_LEVEL);
   const registry = createMetricsRegistry('stream');
   const shutdown = new Shutdown(logger).listen();
+  const lakeThreads = config.STREAM_LAKE_THREADS || undefined;
+  const writer = config.STREAM_WRITER_THREAD ? await WriterThread.start({ threads: lakeThreads }) : undefined;
+  if (writer) shutdown.add('lake writer thread', () => writer.close());
   const service = new StreamService({
     brokers: kafkaBrokerList(config),
     clientId: `${config.KAFKA_CLIENT_ID}-stream`,
     groupId: config.STREAM_GROUP_ID,
-    lake: new Lake(config.LAKE_DIR),
+    lake: new Lake(config.LAKE_DIR, { rowWriter: writer?.write }),
     logger,
     metrics: new StreamMetrics(registry),
     topics: {
@@ -40,7 +43,7 @@ export async function runStream(env: NodeJS.ProcessEnv = process.env): Promise<v
     lateRetentionMs: config.STREAM_LATE_RETENTION_MS,
     provisionalMs: config.STREAM_PROVISIONAL_MS,
     sessionTimeoutMs: config.STREAM_SESSION_TIMEOUT_MS,
-    lakeThreads: config.STREAM_LAKE_THREADS || undefined,
+    lakeThreads,
   });
   const server = await startObservabilityServer({
     service: 'stream',

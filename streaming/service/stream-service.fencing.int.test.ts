@@ -17,7 +17,7 @@ import { waitForValue } from '../test-support/wait.ts';
 import { StreamMetrics } from './stream-metrics.ts';
 
 const fixtures: StreamFixture[] = [];
-afterAll(() => fixtures.forEach((f) => f.cleanup()));
+afterAll(() => Promise.all(fixtures.map((f) => f.cleanup())));
 
 async function counter(metrics: StreamMetrics, reason: string): Promise<number> {
   const values = (await metrics.commitFailures.get()).values;

@@ -11,7 +11,7 @@ import { testKafka } from '../../test/infra.ts';
 import { streamFixture, type StreamFixture } from '../test-support/in-process.ts';
 
 const fixtures: StreamFixture[] = [];
-afterAll(() => fixtures.forEach((f) => f.cleanup()));
+afterAll(() => Promise.all(fixtures.map((f) => f.cleanup())));
 
 const base: TradeEvent = { v: 1, exchange: 'binance', symbol: 'BTCUSDT', kind: 'trade', tradeId: 1, price: '100.00000000', qty: '0.50000000', quoteQty: '50.0000000000000001', isBuyerMaker: false, tradeTimeUs: Date.UTC(2024, 1, 1) * 1000, receivedAtUs: Date.UTC(2024, 1, 1) * 1000, source: 'ws' };
 

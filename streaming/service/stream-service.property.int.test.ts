@@ -14,7 +14,7 @@ import { disorderedTrades, publishTrades } from '../test-support/trade-stream.ts
 
 const RUNS = Number(process.env.STREAM_PROPERTY_RUNS ?? 3);
 const fixtures: StreamFixture[] = [];
-afterAll(() => fixtures.forEach((f) => f.cleanup()));
+afterAll(() => Promise.all(fixtures.map((f) => f.cleanup())));
 const ALL = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'XRPUSDT'];
 
 describe('streaming service property: silver equals the recomputation from bronze', () => {

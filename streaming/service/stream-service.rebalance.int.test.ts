@@ -12,7 +12,7 @@ import { bronzeCounts, checkSilverAgainstBronze } from '../test-support/silver-c
 import { disorderedTrades, publishTrades } from '../test-support/trade-stream.ts';
 
 const fixtures: StreamFixture[] = [];
-afterAll(() => fixtures.forEach((f) => f.cleanup()));
+afterAll(() => Promise.all(fixtures.map((f) => f.cleanup())));
 
 describe('streaming service: rebalance', () => {
   it('a second instance joins mid-stream, the first stops: exactly once, silver = recomputation', async () => {

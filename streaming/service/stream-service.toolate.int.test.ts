@@ -12,7 +12,7 @@ import { bronzeCounts, checkSilverAgainstBronze } from '../test-support/silver-c
 import { publishTrades } from '../test-support/trade-stream.ts';
 
 const fixtures: StreamFixture[] = [];
-afterAll(() => fixtures.forEach((f) => f.cleanup()));
+afterAll(() => Promise.all(fixtures.map((f) => f.cleanup())));
 
 const T0 = Date.UTC(2024, 7, 1) * 1000;
 function trade(id: number, minute: number, price: string): TradeEvent {

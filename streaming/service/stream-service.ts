@@ -37,12 +37,9 @@ import {
   ConcurrentModificationError,
   Lake,
   LakeQueryEngine,
-  newsEventToRow,
-  sentimentEventToRow,
-  tickerEventToRow,
-  tradeEventToRow,
+  JsonEventsBuilder,
   withLakeConnection,
-  type LakeRow,
+  type JsonEventKind,
 } from '../../lake/index.ts';
 import { CandleOperator } from '../candles/candle-operator.ts';
 import { repairCandles } from '../batch/repair-candles.ts';
@@ -81,7 +78,8 @@ interface InputSpec {
   readonly topic: string;
   readonly table: string;
   readonly decode: (raw: Buffer | null) => Decoded<unknown>;
-  readonly toRow: (event: never) => LakeRow;
+  /** How the bronze writer maps the event (its JSON is what gets buffered and written). */
+  readonly event: JsonEventKind;
 }
 
 /** Where one topic-partition stands. */
@@ -96,7 +94,8 @@ interface PartitionState {
   committed: number | undefined;
   /** Next offset to process (committed + what is buffered). */
   next: number | undefined;
-  rows: LakeRow[];
+  /** The JSON of the events buffered for bronze (the Kafka message values themselves). */
+  rows: JsonEventsBuilder;
   /** Trades older than the operator's horizon, waiting for the bronze check at the flush. */
   tooLate: TradeEvent[];
   ready: boolean;
@@ -106,7 +105,7 @@ interface PartitionState {
 /** What one flush commits for one partition: its buffered rows up to `next`. */
 interface FlushUnit {
   readonly s: PartitionState;
-  readonly rows: LakeRow[];
+  readonly rows: JsonEventsBuilder;
   readonly tooLate: TradeEvent[];
   readonly next: number;
   readonly expected: number | undefined;
@@ -186,10 +185,10 @@ export class StreamService {
     });
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     const all: InputSpec[] = [
-      { kind: 'trades', topic: opts.topics.trades, table: 'bronze/trades', decode: decodeTrade, toRow: tradeEventToRow as (e: never) => LakeRow },
-      { kind: 'tickers', topic: opts.topics.tickers, table: 'bronze/tickers', decode: decodeTicker, toRow: tickerEventToRow as (e: never) => LakeRow },
-      { kind: 'sentiment', topic: opts.topics.sentiment, table: 'bronze/sentiment', decode: decodeSentiment, toRow: sentimentEventToRow as (e: never) => LakeRow },
-      { kind: 'news', topic: opts.topics.news, table: 'bronze/news', decode: decodeNews, toRow: newsEventToRow as (e: never) => LakeRow },
+      { kind: 'trades', topic: opts.topics.trades, table: 'bronze/trades', decode: decodeTrade, event: 'trade' },
+      { kind: 'tickers', topic: opts.topics.tickers, table: 'bronze/tickers', decode: decodeTicker, event: 'ticker' },
+      { kind: 'sentiment', topic: opts.topics.sentiment, table: 'bronze/sentiment', decode: decodeSentiment, event: 'sentiment' },
+      { kind: 'news', topic: opts.topics.news, table: 'bronze/news', decode: decodeNews, event: 'news' },
     ];
     const wanted = new Set(opts.inputs ?? ['trades', 'tickers', 'sentiment', 'news']);
     this.inputs = new Map(all.filter((i) => wanted.has(i.kind)).map((i) => [i.topic, i]));
@@ -309,7 +308,7 @@ export class StreamService {
         appId: `stream:${this.opts.groupId}:${topic}:${partition}`,
         silverAppId: `stream:${this.opts.groupId}:silver:${topic}:${partition}`,
         silverEpoch: undefined,
-        committed: undefined, next: undefined, rows: [], tooLate: [], ready: false, seeked: false };
+        committed: undefined, next: undefined, rows: new JsonEventsBuilder(input.event), tooLate: [], ready: false, seeked: false };
       this.states.set(k, s);
     }
     return s;
@@ -352,7 +351,7 @@ export class StreamService {
         for (const s of pending.filter((x) => x.input.table === table)) {
           s.committed = snap.txnVersion(s.appId);
           s.next = s.committed;
-          s.rows = [];
+          s.rows = new JsonEventsBuilder(s.input.event);
           s.tooLate = [];
           s.seeked = false;
         }
@@ -439,10 +438,10 @@ export class StreamService {
         const outcome = this.operator.add(trade, batch.partition, nowMs);
         if (outcome === 'accepted') {
           accepted++;
-          s.rows.push(tradeEventToRow(trade));
+          s.rows.push(m.value!);
         } else if (outcome === 'late') {
           late++;
-          s.rows.push(tradeEventToRow(trade));
+          s.rows.push(m.value!);
         } else if (outcome === 'duplicate') duplicate++;
         else {
           // Older than the in-memory horizon: deduplicated against bronze and repaired from it at the flush.
@@ -451,7 +450,8 @@ export class StreamService {
         }
       } else {
         accepted++;
-        s.rows.push(input.toRow(d.event as never));
+        // The schemas have no defaults or transforms: the bytes parse to exactly the validated event.
+        s.rows.push(m.value!);
       }
       s.next = offset + 1;
       resolved = m.offset;
@@ -574,7 +574,7 @@ export class StreamService {
       if (!s.ready || s.next === undefined || s.next === s.committed) continue;
       units.push({ s, rows: s.rows, tooLate: s.tooLate, next: s.next, expected: s.committed });
       this.bufferedRows -= s.rows.length;
-      s.rows = [];
+      s.rows = new JsonEventsBuilder(s.input.event);
       s.tooLate = [];
     }
     if (this.bufferedRows < 0) this.bufferedRows = 0;
@@ -606,7 +606,8 @@ export class StreamService {
         } else owned.push(u);
       }
       if (owned.length === 0) continue;
-      const rows = owned.length === 1 ? owned[0].rows : owned.flatMap((u) => u.rows);
+      // One buffer for the whole commit: it moves to the writer thread without a copy.
+      const rows = JsonEventsBuilder.build(owned.map((u) => u.rows));
       const t0 = performance.now();
       try {
         await table.append(rows, { txn: owned.map((u) => ({ appId: u.s.appId, version: u.next })) });
@@ -618,7 +619,7 @@ export class StreamService {
         continue;
       }
       metrics?.commitSeconds.observe({ table: tableName }, (performance.now() - t0) / 1000);
-      metrics?.batchRows.observe({ table: tableName }, rows.length);
+      metrics?.batchRows.observe({ table: tableName }, rows.ends.length);
       for (const u of owned) {
         // Unless the partition was reset or re-read meanwhile, the lake now records `next`.
         if (this.states.get(this.key(u.s.input.topic, u.s.partition)) === u.s && u.s.committed === u.expected) u.s.committed = u.next;
@@ -688,7 +689,7 @@ export class StreamService {
             continue;
           }
           existing.add(t.tradeId);
-          u.rows.push(tradeEventToRow(t));
+          u.rows.pushEvent(t);
           const key = `${exchange}:${symbol}`;
           const r = repairs.get(key);
           if (r === undefined || t.tradeTimeUs < r.fromUs) repairs.set(key, { state: u.s, exchange, symbol, fromUs: t.tradeTimeUs });
@@ -790,7 +791,7 @@ export class StreamService {
   /** Forgets a partition's uncommitted work and state; the next batch re-initialises it from the lake. */
   private resetPartition(s: PartitionState): void {
     this.bufferedRows -= s.rows.length;
-    s.rows = [];
+    s.rows = new JsonEventsBuilder(s.input.event);
     s.ready = false;
     // The next batch of this partition re-reads the lake's offset and seeks there (onBatch).
     if (s.input.kind === 'trades') this.operator.dropPartition(s.partition);

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Kafka } from 'kafkajs';
 import { createLogger } from '../../common/logger.ts';
-import { Lake } from '../../lake/index.ts';
+import { Lake, WriterThread } from '../../lake/index.ts';
 import { createTestTopic, kafkaBrokers } from '../../test/infra.ts';
 import { StreamService, type StreamServiceOptions } from '../service/stream-service.ts';
 import { waitForBronzeToCover } from './wait.ts';
@@ -16,7 +16,7 @@ export interface StreamFixture {
   start(overrides?: Partial<StreamServiceOptions>): Promise<StreamService>;
   /** Resolves once the lake's recorded offsets reach the topic's end offsets. */
   caughtUp(kafka: Kafka, timeoutMs?: number): Promise<void>;
-  cleanup(): void;
+  cleanup(): Promise<void>;
 }
 
 export async function streamFixture(kafka: Kafka, name: string, tradePartitions = 3): Promise<StreamFixture> {
@@ -26,6 +26,8 @@ export async function streamFixture(kafka: Kafka, name: string, tradePartitions 
   const lakeDir = fs.mkdtempSync(path.join(os.tmpdir(), `ml-stream-${name}-`));
   const group = `${name}-${path.basename(lakeDir)}`;
   const topics = { trades, tickers: 'unused', sentiment: 'unused', news: 'unused', candles, deadletter };
+  // As `marketlake stream` does: Parquet files are written on a worker thread.
+  const writer = await WriterThread.start({ threads: 1 });
   return {
     lakeDir,
     group,
@@ -34,7 +36,7 @@ export async function streamFixture(kafka: Kafka, name: string, tradePartitions 
       const service = new StreamService({
         brokers: kafkaBrokers(),
         groupId: group,
-        lake: new Lake(lakeDir),
+        lake: new Lake(lakeDir, { rowWriter: writer.write }),
         logger: createLogger('stream-test', 'warn'),
         topics,
         inputs: ['trades'],
@@ -48,7 +50,8 @@ export async function streamFixture(kafka: Kafka, name: string, tradePartitions 
     caughtUp(k, timeoutMs = 120_000) {
       return waitForBronzeToCover(k, lakeDir, group, trades, timeoutMs);
     },
-    cleanup() {
+    async cleanup() {
+      await writer.close();
       fs.rmSync(lakeDir, { recursive: true, force: true });
     },
   };
