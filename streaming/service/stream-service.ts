@@ -138,6 +138,12 @@ export class StreamService {
   private readonly kafka: Kafka;
   private readonly consumer: Consumer;
   private readonly producer: Producer;
+  /**
+   * Provisional updates only: their own connection and no queue behind the flush's sends (final
+   * candles, dead letters), several requests in flight. An update is a snapshot of a forming
+   * window that the next one supersedes, so neither idempotence nor strict order is needed.
+   */
+  private readonly provisionalProducer: Producer;
   private readonly inputs: Map<string, InputSpec>;
   private readonly states = new Map<string, PartitionState>();
   private readonly mutex = new Mutex();
@@ -184,6 +190,7 @@ export class StreamService {
       maxBytes: 32 * 1024 * 1024,
     });
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    this.provisionalProducer = this.kafka.producer({ maxInFlightRequests: 5, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     const all: InputSpec[] = [
       { kind: 'trades', topic: opts.topics.trades, table: 'bronze/trades', decode: decodeTrade, event: 'trade' },
       { kind: 'tickers', topic: opts.topics.tickers, table: 'bronze/tickers', decode: decodeTicker, event: 'ticker' },
@@ -218,6 +225,7 @@ export class StreamService {
       await admin.disconnect();
     }
     await this.producer.connect();
+    if (this.opts.provisional !== false) await this.provisionalProducer.connect();
     await this.consumer.connect();
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
       const assignment = e.payload.memberAssignment as Record<string, number[]>;
@@ -277,6 +285,7 @@ export class StreamService {
     await this.consumer.disconnect().catch(() => undefined);
     await this.sendChain.catch(() => undefined);
     await this.producer.disconnect().catch(() => undefined);
+    await this.provisionalProducer.disconnect().catch(() => undefined);
     this.engine?.close();
     this.resolveDone();
   }
@@ -290,6 +299,7 @@ export class StreamService {
     clearTimeout(this.provisionalTimer);
     void this.consumer.disconnect().catch(() => undefined);
     void this.producer.disconnect().catch(() => undefined);
+    void this.provisionalProducer.disconnect().catch(() => undefined);
     this.rejectDone(err);
   }
 
@@ -505,7 +515,7 @@ export class StreamService {
     this.scheduleProvisional();
     if (candles.length === 0) return;
     this.opts.metrics?.candles.inc({ kind: 'provisional' }, candles.length);
-    void this.send(this.opts.topics.candles, candles.map(candleMessage)).catch((err: Error) =>
+    void this.provisionalProducer.send({ topic: this.opts.topics.candles, messages: candles.map(candleMessage) }).catch((err: Error) =>
       this.opts.logger.warn({ err: err.message }, 'provisional candles not published'),
     );
   }
