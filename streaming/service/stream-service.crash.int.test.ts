@@ -101,7 +101,13 @@ describe('streaming service: exactly once across kill -9', () => {
     const moved = atKill.filter((v, i) => v > (i === 0 ? 0 : atKill[i - 1]) && v < stream.messages.length);
     expect(moved.length, `lake offsets at each kill: ${atKill.join(', ')}`).toBeGreaterThanOrEqual(Math.min(3, KILLS));
 
+    // The final run must really run (not be stopped while it is still loading, which under load
+    // takes seconds): it has started once it has claimed its partitions in silver.
+    const claims = async () => [...(await (await lake.table('silver/candles')).refresh()).txnVersions(`stream:${group}:silver:`).values()].reduce((a, b) => a + b, 0);
+    const claimsBefore = await claims();
     const final = startStream(env);
+    const started = Date.now() + 60_000;
+    while ((await claims()) <= claimsBefore && Date.now() < started) await new Promise((r) => setTimeout(r, 100));
     await waitForBronzeToCover(kafka, lake, group, topic, 240_000);
     // Let the last flush publish the candles of the final watermark, then stop cleanly.
     await new Promise((r) => setTimeout(r, 2_000));
