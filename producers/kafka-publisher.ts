@@ -13,13 +13,14 @@
  */
 import { performance } from 'node:perf_hooks';
 import { inspect } from 'node:util';
-import { CompressionTypes, Kafka, Partitioners, type Message, type Producer, type TopicMessages } from 'kafkajs';
+import { CompressionTypes, Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { deadLetter as buildDeadLetter, type DeadLetter } from '../common/events/deadletter.ts';
 import type { Logger } from '../common/logger.ts';
 import type { HealthReport } from '../common/observability-server.ts';
 import { TOPICS, type TopicName } from '../common/topics.ts';
 import type { EventSink } from './event-sink.ts';
+import { CachedDefaultPartitioner } from './publishing/cached-partitioner.ts';
 import { BoundedBuffer, BufferClosedError } from './publishing/bounded-buffer.ts';
 import { DEFAULT_ENCODERS, type EventEncoder, type PublishTopic } from './publishing/event-encoders.ts';
 import { kafkajsLevel, kafkajsLogCreator } from '../common/kafkajs-logger.ts';
@@ -169,7 +170,7 @@ export class KafkaPublisher implements EventSink {
     this.producer = kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
-      createPartitioner: Partitioners.DefaultPartitioner,
+      createPartitioner: CachedDefaultPartitioner,
     });
     this.metrics = publisherMetrics(opts.registry ?? new Registry());
     const publisherLabel = { publisher: opts.name };
