@@ -15,6 +15,7 @@ import { CompressionTypes, Kafka, logLevel, Partitioners, type Message } from 'k
 import { createLogger } from '../common/logger.ts';
 import { tradeKey } from '../common/events/trade.ts';
 import { TOPICS } from '../common/topics.ts';
+import { createTopicsWithLeaders } from '../stack/topics.ts';
 import { KafkaPublisher, type PublisherCompression } from '../producers/kafka-publisher.ts';
 import { encodeTrade } from '../producers/publishing/event-encoders.ts';
 import { runSimulator } from '../producers/simulator/run-simulator.ts';
@@ -34,7 +35,7 @@ async function createTopic(kafka: Kafka, name: string): Promise<string> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: [{ topic: name, numPartitions: 6, replicationFactor: 1 }], waitForLeaders: true });
+    await createTopicsWithLeaders(admin, [{ topic: name, numPartitions: 6, replicationFactor: 1 }]);
   } finally {
     await admin.disconnect();
   }

@@ -32,6 +32,7 @@ import { Kafka, logLevel, Partitioners, type Message } from 'kafkajs';
 import type { CandleEvent } from '../common/events/candle.ts';
 import { tradeKey, type TradeEvent } from '../common/events/trade.ts';
 import { Lake } from '../lake/index.ts';
+import { createTopicsWithLeaders } from '../stack/topics.ts';
 import { generateTrades, TradeSimulator } from '../producers/simulator/trade-simulator.ts';
 import { CandleOperator } from '../streaming/candles/candle-operator.ts';
 import type { Benchmark, BenchContext } from './harness.ts';
@@ -51,7 +52,7 @@ async function createTopic(kafka: Kafka, partitions: number, logAppendTime = fal
   await admin.connect();
   try {
     const configEntries = logAppendTime ? [{ name: 'message.timestamp.type', value: 'LogAppendTime' }] : [];
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1, configEntries }], waitForLeaders: true });
+    await createTopicsWithLeaders(admin, [{ topic, numPartitions: partitions, replicationFactor: 1, configEntries }]);
   } finally {
     await admin.disconnect();
   }

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { TradeEvent } from '../common/events/trade.ts';
 import { TOPICS } from '../common/topics.ts';
 import { freePort } from '../stack/net.ts';
+import { createTopicsWithLeaders } from '../stack/topics.ts';
 import { kafkaBrokers, testKafka } from '../test/infra.ts';
 import { chooseProducer, startProducer } from './run-producer.ts';
 import { loadProducerConfig } from './producer-config.ts';
@@ -17,7 +18,7 @@ describe('produce dispatcher', () => {
     const kafka = testKafka();
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [TOPICS.trades, TOPICS.deadletter].map((t) => ({ topic: `${t}${suffix}`, numPartitions: 3 })), waitForLeaders: true });
+    await createTopicsWithLeaders(admin, [TOPICS.trades, TOPICS.deadletter].map((t) => ({ topic: `${t}${suffix}`, numPartitions: 3 })));
     await admin.disconnect();
     const port = await freePort();
     const env = { ...process.env, KAFKA_BROKERS: kafkaBrokers().join(','), PRODUCER_METRICS_PORT: String(port), PRODUCER_TOPIC_SUFFIX: suffix, SIMULATOR_RATE: '2000', SIMULATOR_SYMBOLS: 'BTCUSDT,ETHUSDT', LOG_LEVEL: 'silent' };
