@@ -22,7 +22,8 @@
  * with only a Delta `txn` (appId `stream:<group>:silver:<topic>:<partition>`, version = the
  * previous owner's epoch + 1). Every candle commit re-asserts its owner's epoch and is dropped
  * for partitions whose epoch moved on, so the previous owner's in-flight flush can never land a
- * candle the new owner's recovery did not see (two writers of the same revision). A final candle can reach silver one flush before the last trades it contains reach
+ * candle the new owner's recovery did not see (two writers of the same revision).
+ * A final candle can reach silver one flush before the last trades it contains reach
  * bronze (they were consumed while the commit was in flight); after a crash those trades are
  * read again from Kafka, recomputed into the same candle, and recognised as already emitted, so
  * silver again equals the recomputation from bronze.
@@ -318,7 +319,13 @@ export class StreamService {
         appId: `stream:${this.opts.groupId}:${topic}:${partition}`,
         silverAppId: `stream:${this.opts.groupId}:silver:${topic}:${partition}`,
         silverEpoch: undefined,
-        committed: undefined, next: undefined, rows: new JsonEventsBuilder(input.event), tooLate: [], ready: false, seeked: false };
+        committed: undefined,
+        next: undefined,
+        rows: new JsonEventsBuilder(input.event),
+        tooLate: [],
+        ready: false,
+        seeked: false,
+      };
       this.states.set(k, s);
     }
     return s;
