@@ -47,6 +47,7 @@ import { repairCandles } from '../batch/repair-candles.ts';
 import { candleToRow } from './candle-rows.ts';
 import { decodeNews, decodeSentiment, decodeTicker, decodeTrade, type Decoded } from './decode.ts';
 import { Mutex } from './mutex.ts';
+import { claimOwnership, MAX_FENCED_ATTEMPTS } from './ownership-claims.ts';
 import { recoverOperatorState } from './recovery.ts';
 import type { StreamMetrics } from './stream-metrics.ts';
 
@@ -736,24 +737,10 @@ export class StreamService {
     for (const r of repairs) if (r.state.ready) this.resetPartition(r.state);
   }
 
-  /**
-   * Claims trades partitions in silver/candles (see the header): one commit of `txn` actions,
-   * each the partition's recorded epoch + 1. Retried when another claim lands at the same time.
-   */
+  /** Claims trades partitions in silver/candles (see the header and ownership-claims.ts). */
   private async claimSilver(states: readonly PartitionState[]): Promise<void> {
-    const silver = await this.opts.lake.table('silver/candles');
-    for (let attempt = 1; ; attempt++) {
-      const snap = await silver.refresh();
-      const marks = states.map((s) => ({ appId: s.silverAppId, version: (snap.txnVersion(s.silverAppId) ?? 0) + 1 }));
-      try {
-        await silver.append([], { txn: marks, parameters: { claim: 'stream partition ownership' } });
-      } catch (err) {
-        if (err instanceof ConcurrentModificationError && attempt < MAX_FENCED_ATTEMPTS) continue;
-        throw err;
-      }
-      states.forEach((s, i) => (s.silverEpoch = marks[i].version));
-      return;
-    }
+    const epochs = await claimOwnership(await this.opts.lake.table('silver/candles'), states.map((s) => s.silverAppId));
+    states.forEach((s, i) => (s.silverEpoch = epochs[i]));
   }
 
   /** Pairs candles with their partition and its current epoch (synchronously, before any await). */
@@ -816,8 +803,6 @@ export class StreamService {
 }
 
 const SEND_CHUNK_BYTES = 512 * 1024;
-/** Commits that meet a concurrent claim are re-checked and retried this often before the service fails. */
-const MAX_FENCED_ATTEMPTS = 5;
 
 function candleMessage(c: CandleEvent): { key: string; value: string } {
   return { key: candleKey(c), value: JSON.stringify(c) };
