@@ -12,9 +12,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Lake, LakeQueryEngine } from '../../lake/index.ts';
+import { Lake } from '../../lake/index.ts';
 import { createTestTopic, kafkaBrokers, testKafka } from '../../test/infra.ts';
-import { bronzeCounts, checkSilverAgainstBronze } from '../test-support/silver-check.ts';
+import { lakeOutcome } from '../test-support/silver-check.ts';
 import { disorderedTrades, publishTrades } from '../test-support/trade-stream.ts';
 import { waitForBronzeToCover } from '../test-support/wait.ts';
 
@@ -114,18 +114,12 @@ describe('streaming service: exactly once across kill -9', () => {
     final.kill('SIGTERM');
     expect(await exited(final)).toBe(0);
 
-    const engine = await LakeQueryEngine.open({ lake: lakeDir });
-    try {
-      expect(await bronzeCounts(engine)).toEqual({ rows: stream.unique, distinct: stream.unique });
-      const check = await checkSilverAgainstBronze(engine);
-      expect(check.mismatches).toEqual([]);
-      // 5 symbols × ~2 h: at least the 1m windows of the first 100 minutes of each.
-      expect(check.compared).toBeGreaterThan(5 * 100);
-      // The late trades were real: they revised final candles.
-      const revised = await engine.query(`SELECT count(*) AS n FROM silver_candles_all_revisions WHERE revision > 0`);
-      expect(Number(revised.rows[0].n)).toBeGreaterThan(0);
-    } finally {
-      engine.close();
-    }
+    const outcome = await lakeOutcome(lakeDir);
+    expect(outcome.bronze).toEqual({ rows: stream.unique, distinct: stream.unique });
+    expect(outcome.silver.mismatches).toEqual([]);
+    // 5 symbols × ~2 h: at least the 1m windows of the first 100 minutes of each.
+    expect(outcome.silver.compared).toBeGreaterThan(5 * 100);
+    // The late trades were real: they revised final candles.
+    expect(outcome.revisions).toBeGreaterThan(0);
   }, 600_000);
 });

@@ -8,10 +8,10 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { createMetricsRegistry } from '../../common/metrics.ts';
-import { Lake, LakeQueryEngine } from '../../lake/index.ts';
+import { Lake } from '../../lake/index.ts';
 import { testKafka } from '../../test/infra.ts';
 import { streamFixture, type StreamFixture } from '../test-support/in-process.ts';
-import { bronzeCounts, checkSilverAgainstBronze } from '../test-support/silver-check.ts';
+import { lakeOutcome } from '../test-support/silver-check.ts';
 import { disorderedTrades, publishTrades } from '../test-support/trade-stream.ts';
 import { waitForValue } from '../test-support/wait.ts';
 import { claimOwnership } from './ownership-claims.ts';
@@ -65,14 +65,9 @@ describe('streaming service: silver ownership fencing', () => {
     }
     expect(service.status().failed).toBeUndefined();
 
-    const engine = await LakeQueryEngine.open({ lake: fx.lakeDir });
-    try {
-      expect(await bronzeCounts(engine)).toEqual({ rows: stream.unique, distinct: stream.unique });
-      const check = await checkSilverAgainstBronze(engine);
-      expect(check.mismatches).toEqual([]);
-      expect(check.compared).toBeGreaterThan(4 * 50);
-    } finally {
-      engine.close();
-    }
+    const outcome = await lakeOutcome(fx.lakeDir);
+    expect(outcome.bronze).toEqual({ rows: stream.unique, distinct: stream.unique });
+    expect(outcome.silver.mismatches).toEqual([]);
+    expect(outcome.silver.compared).toBeGreaterThan(4 * 50);
   }, 180_000);
 });

@@ -6,10 +6,9 @@
  */
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LakeQueryEngine } from '../../lake/index.ts';
 import { testKafka } from '../../test/infra.ts';
 import { streamFixture, type StreamFixture } from '../test-support/in-process.ts';
-import { bronzeCounts, checkSilverAgainstBronze } from '../test-support/silver-check.ts';
+import { lakeOutcome } from '../test-support/silver-check.ts';
 import { disorderedTrades, publishTrades } from '../test-support/trade-stream.ts';
 
 const RUNS = Number(process.env.STREAM_PROPERTY_RUNS ?? 3);
@@ -45,14 +44,9 @@ describe('streaming service property: silver equals the recomputation from bronz
           } finally {
             await service.stop();
           }
-          const engine = await LakeQueryEngine.open({ lake: fx.lakeDir });
-          try {
-            expect(await bronzeCounts(engine)).toEqual({ rows: stream.unique, distinct: stream.unique });
-            const check = await checkSilverAgainstBronze(engine);
-            expect(check.mismatches).toEqual([]);
-          } finally {
-            engine.close();
-          }
+          const outcome = await lakeOutcome(fx.lakeDir);
+          expect(outcome.bronze).toEqual({ rows: stream.unique, distinct: stream.unique });
+          expect(outcome.silver.mismatches).toEqual([]);
         },
       ),
       { numRuns: RUNS },

@@ -5,10 +5,9 @@
  * recomputation.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { LakeQueryEngine } from '../../lake/index.ts';
 import { testKafka } from '../../test/infra.ts';
 import { streamFixture, type StreamFixture } from '../test-support/in-process.ts';
-import { bronzeCounts, checkSilverAgainstBronze } from '../test-support/silver-check.ts';
+import { lakeOutcome } from '../test-support/silver-check.ts';
 import { disorderedTrades, publishTrades } from '../test-support/trade-stream.ts';
 
 const fixtures: StreamFixture[] = [];
@@ -36,14 +35,9 @@ describe('streaming service: rebalance', () => {
     await new Promise((r) => setTimeout(r, 1_500));
     await second.stop();
 
-    const engine = await LakeQueryEngine.open({ lake: fx.lakeDir });
-    try {
-      expect(await bronzeCounts(engine)).toEqual({ rows: stream.unique, distinct: stream.unique });
-      const check = await checkSilverAgainstBronze(engine);
-      expect(check.mismatches).toEqual([]);
-      expect(check.compared).toBeGreaterThan(6 * 60);
-    } finally {
-      engine.close();
-    }
+    const outcome = await lakeOutcome(fx.lakeDir);
+    expect(outcome.bronze).toEqual({ rows: stream.unique, distinct: stream.unique });
+    expect(outcome.silver.mismatches).toEqual([]);
+    expect(outcome.silver.compared).toBeGreaterThan(6 * 60);
   }, 240_000);
 });

@@ -5,7 +5,7 @@
  * of one candle share a revision (the latest-revision view would pick between them arbitrarily).
  */
 import { CANDLE_INTERVALS, type CandleInterval } from '../../common/events/candle.ts';
-import type { LakeQueryEngine } from '../../lake/index.ts';
+import { LakeQueryEngine } from '../../lake/index.ts';
 import { recomputeCandles, type RecomputedCandle } from '../batch/recompute-candles.ts';
 import { rowToCandle, SILVER_CANDLE_COLUMNS } from '../service/candle-rows.ts';
 
@@ -55,4 +55,24 @@ export async function bronzeCounts(engine: LakeQueryEngine): Promise<{ rows: num
   await engine.refresh();
   const r = (await engine.query(`SELECT count(*) AS rows, count(DISTINCT (exchange, symbol, trade_id)) AS distinct_ids FROM bronze_trades`)).rows[0];
   return { rows: Number(r.rows), distinct: Number(r.distinct_ids) };
+}
+
+/** What the exactly-once tests check at the end of a run, read through one set of lake views. */
+export interface LakeOutcome {
+  readonly bronze: { rows: number; distinct: number };
+  readonly silver: SilverCheck;
+  /** Rows of silver with revision > 0 (late trades revised final candles). */
+  readonly revisions: number;
+}
+
+export async function lakeOutcome(lakeDir: string): Promise<LakeOutcome> {
+  const engine = await LakeQueryEngine.open({ lake: lakeDir });
+  try {
+    const bronze = await bronzeCounts(engine);
+    const silver = await checkSilverAgainstBronze(engine);
+    const revised = await engine.query(`SELECT count(*) AS n FROM silver_candles_all_revisions WHERE revision > 0`);
+    return { bronze, silver, revisions: Number(revised.rows[0].n) };
+  } finally {
+    engine.close();
+  }
 }
