@@ -55,6 +55,28 @@ function describe(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.join('.') || '(data)'}: ${i.message}`).join('; ');
 }
 
+/** The event of a trade or an aggTrade: the fields both carry, and the ids that set them apart. */
+function wsTradeEvent(
+  exchange: string,
+  d: { readonly s: string; readonly p: string; readonly q: string; readonly m: boolean; readonly T: number },
+  receivedAtUs: number,
+  ids: Pick<TradeEvent, 'kind' | 'tradeId' | 'firstTradeId' | 'lastTradeId'>,
+): TradeEvent {
+  return {
+    v: 1,
+    exchange,
+    symbol: d.s,
+    ...ids,
+    price: d.p,
+    qty: d.q,
+    quoteQty: normalizeDecimal(multiplyDecimals(d.p, d.q)),
+    isBuyerMaker: d.m,
+    tradeTimeUs: toEpochMicros(d.T),
+    receivedAtUs,
+    source: 'ws',
+  };
+}
+
 export function mapWsFrame(raw: Buffer | string, receivedAtUs: number, exchange = 'binance'): FrameVerdict {
   let frame: unknown;
   try {
@@ -85,24 +107,7 @@ export function mapWsFrame(raw: Buffer | string, receivedAtUs: number, exchange 
     if (stream !== undefined && !stream.startsWith(`${d.s.toLowerCase()}@trade`)) {
       return { kind: 'invalid', reason: `trade for ${d.s} arrived on stream ${stream}` };
     }
-    return {
-      kind: 'trade',
-      stream,
-      event: {
-        v: 1,
-        exchange,
-        symbol: d.s,
-        kind: 'trade',
-        tradeId: d.t,
-        price: d.p,
-        qty: d.q,
-        quoteQty: normalizeDecimal(multiplyDecimals(d.p, d.q)),
-        isBuyerMaker: d.m,
-        tradeTimeUs: toEpochMicros(d.T),
-        receivedAtUs,
-        source: 'ws',
-      },
-    };
+    return { kind: 'trade', stream, event: wsTradeEvent(exchange, d, receivedAtUs, { kind: 'trade', tradeId: d.t }) };
   }
   if (type === 'aggTrade') {
     const parsed = rawAggTrade.safeParse(data);
@@ -112,26 +117,7 @@ export function mapWsFrame(raw: Buffer | string, receivedAtUs: number, exchange 
     if (stream !== undefined && !stream.startsWith(`${d.s.toLowerCase()}@aggTrade`)) {
       return { kind: 'invalid', reason: `aggTrade for ${d.s} arrived on stream ${stream}` };
     }
-    return {
-      kind: 'trade',
-      stream,
-      event: {
-        v: 1,
-        exchange,
-        symbol: d.s,
-        kind: 'aggTrade',
-        tradeId: d.a,
-        firstTradeId: d.f,
-        lastTradeId: d.l,
-        price: d.p,
-        qty: d.q,
-        quoteQty: normalizeDecimal(multiplyDecimals(d.p, d.q)),
-        isBuyerMaker: d.m,
-        tradeTimeUs: toEpochMicros(d.T),
-        receivedAtUs,
-        source: 'ws',
-      },
-    };
+    return { kind: 'trade', stream, event: wsTradeEvent(exchange, d, receivedAtUs, { kind: 'aggTrade', tradeId: d.a, firstTradeId: d.f, lastTradeId: d.l }) };
   }
   if (typeof type === 'string' || stream !== undefined) return { kind: 'ignored', reason: `not a trade stream (${stream ?? type})` };
   return { kind: 'invalid', reason: 'neither a combined-stream frame nor a trade or aggTrade event' };
