@@ -67,6 +67,11 @@ try {
     const verdicts: Record<string, string> = {};
     for (const [name, target] of Object.entries(bench.targets ?? {})) {
       const value = result.ratios?.[name] ?? result.figures[name];
+      if (value === undefined) {
+        // A partial run (e.g. STREAM_BENCH_PHASES) did not measure it: neither pass nor fail.
+        verdicts[name] = 'NOT MEASURED in this run';
+        continue;
+      }
       const ok = value !== undefined && (target.min === undefined || value >= target.min) && (target.max === undefined || value <= target.max);
       if (!ok) failed += 1;
       verdicts[name] = `${ok ? 'PASS' : 'FAIL'} ${value?.toFixed(3)} (target ${target.min !== undefined ? `>= ${target.min}` : ''}${target.max !== undefined ? `<= ${target.max}` : ''})`;
