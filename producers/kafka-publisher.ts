@@ -102,6 +102,8 @@ const COMPRESSION: Record<PublisherCompression, CompressionTypes> = {
 };
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** What `publish` returns when the event went straight into the buffer. */
+const RESOLVED: Promise<void> = Promise.resolve();
 
 function rawBytesOf(value: unknown): string {
   try {
@@ -204,19 +206,24 @@ export class KafkaPublisher implements EventSink {
     return this.connected;
   }
 
-  /** `topic` may also be `market.gaps.v1` (see common/events/gap.ts) or a topic given in `encoders`. */
-  async publish(topic: TopicName | PublishTopic | (string & {}), key: string, value: object, origin?: string): Promise<void> {
-    const encoder = this.encoders[topic];
-    const encoded = encoder ? encoder(value) : ({ ok: false, reason: `no schema is known for topic ${topic}` } as const);
-    if (!encoded.ok) {
-      await this.deadLetterInvalid(topic, key, value, encoded.reason, origin);
-      return;
+  /**
+   * `topic` may also be `market.gaps.v1` (see common/events/gap.ts) or a topic given in `encoders`.
+   * Not `async`: while the buffer has room the event goes in at once and the returned promise is
+   * one shared resolved promise (no promise chain per event on the hot path). Never throws;
+   * failures come back as a rejected promise.
+   */
+  publish(topic: TopicName | PublishTopic | (string & {}), key: string, value: object, origin?: string): Promise<void> {
+    try {
+      const encoder = this.encoders[topic];
+      const encoded = encoder ? encoder(value) : ({ ok: false, reason: `no schema is known for topic ${topic}` } as const);
+      if (!encoded.ok) return this.deadLetterInvalid(topic, key, value, encoded.reason, origin);
+      if (encoded.json.length > this.maxEventBytes) {
+        return this.deadLetterInvalid(topic, key, value, `event of ${encoded.json.length} bytes exceeds the ${this.maxEventBytes}-byte limit`, origin);
+      }
+      return this.enqueue(topic, key, encoded.json, origin ?? this.name);
+    } catch (err) {
+      return Promise.reject(err as Error);
     }
-    if (encoded.json.length > this.maxEventBytes) {
-      await this.deadLetterInvalid(topic, key, value, `event of ${encoded.json.length} bytes exceeds the ${this.maxEventBytes}-byte limit`, origin);
-      return;
-    }
-    await this.enqueue(topic, key, encoded.json, origin ?? this.name);
   }
 
   async deadLetter(letter: DeadLetter): Promise<void> {
@@ -260,22 +267,40 @@ export class KafkaPublisher implements EventSink {
     return s;
   }
 
-  private async enqueue(topic: string, key: string, json: string, source: string): Promise<void> {
+  private enqueue(topic: string, key: string, json: string, source: string): Promise<void> {
     if (this.closing) {
       this.refused += 1;
-      throw new PublisherClosedError();
+      return Promise.reject(new PublisherClosedError());
     }
     if (!this.sender) this.start();
     const series = this.seriesFor(topic, source, key);
     const entry: Entry = { topic, key, json, bytes: json.length + key.length, enqueuedAt: performance.now(), series };
+    let taken: boolean;
+    try {
+      taken = this.buffer.tryPush(entry);
+    } catch (err) {
+      return Promise.reject(this.refusal(err));
+    }
+    if (!taken) return this.enqueueWhenRoom(entry);
+    this.accepted += 1;
+    series.acceptedDelta += 1;
+    return RESOLVED;
+  }
+
+  /** The slow path: the buffer is full (backpressure), so the caller waits for room. */
+  private async enqueueWhenRoom(entry: Entry): Promise<void> {
     try {
       await this.buffer.push(entry);
     } catch (err) {
-      this.refused += 1;
-      throw err instanceof BufferClosedError ? new PublisherClosedError() : err;
+      throw this.refusal(err);
     }
     this.accepted += 1;
-    series.acceptedDelta += 1;
+    entry.series.acceptedDelta += 1;
+  }
+
+  private refusal(err: unknown): unknown {
+    this.refused += 1;
+    return err instanceof BufferClosedError ? new PublisherClosedError() : err;
   }
 
   private async connectUntilDone(): Promise<void> {

@@ -47,18 +47,29 @@ export class BoundedBuffer<T extends Sized> {
     return this.size < this.maxItems && (this.bytesHeld + bytes <= this.maxBytes || this.size === 0);
   }
 
+  /**
+   * Adds an item now if there is room and no one is waiting ahead; false otherwise (then `push`
+   * waits). The publisher's hot path: no promise per item while the buffer has room.
+   */
+  tryPush(item: T): boolean {
+    if (this.closedReason) throw this.closedReason;
+    if (this.spaceWaiters.length > 0 || !this.hasRoomFor(item.bytes)) return false;
+    this.items.push(item);
+    this.bytesHeld += item.bytes;
+    this.wakeSender();
+    return true;
+  }
+
   /** Adds an item, waiting while the buffer is full and no one is waiting ahead (FIFO fairness). */
   async push(item: T): Promise<void> {
+    if (this.tryPush(item)) return;
+    const started = Date.now();
+    this.waits += 1;
+    do {
+      await new Promise<void>((resolve, reject) => this.spaceWaiters.push({ resolve, reject }));
+    } while (!this.hasRoomFor(item.bytes));
+    this.waitedMs += Date.now() - started;
     if (this.closedReason) throw this.closedReason;
-    if (this.spaceWaiters.length > 0 || !this.hasRoomFor(item.bytes)) {
-      const started = Date.now();
-      this.waits += 1;
-      do {
-        await new Promise<void>((resolve, reject) => this.spaceWaiters.push({ resolve, reject }));
-      } while (!this.hasRoomFor(item.bytes));
-      this.waitedMs += Date.now() - started;
-      if (this.closedReason) throw this.closedReason;
-    }
     this.items.push(item);
     this.bytesHeld += item.bytes;
     this.wakeSender();
