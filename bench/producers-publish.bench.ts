@@ -10,7 +10,7 @@
  *
  * Env: BENCH_PRODUCER_TRADES (default 400000), BENCH_PRODUCER_ROUNDS (5),
  * BENCH_PRODUCER_LATENCY_RATE (10000), BENCH_PRODUCER_LATENCY_SECONDS (5),
- * BENCH_PRODUCER_COMPRESSION (none | gzip).
+ * BENCH_PRODUCER_COMPRESSION (none | gzip), BENCH_PRODUCER_SENDER_THREAD (true | false).
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -28,6 +28,8 @@ import type { Benchmark } from './harness.ts';
 const envInt = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const BATCH_EVENTS = 5_000;
 const BATCH_BYTES = 900_000;
+/** BENCH_PRODUCER_SENDER_THREAD=false measures the publisher with kafkajs on its own thread. */
+const senderThread = process.env.BENCH_PRODUCER_SENDER_THREAD !== 'false';
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -75,11 +77,17 @@ async function bareKafkajs(kafka: Kafka, topic: string, messages: readonly Messa
   return messages.length / seconds;
 }
 
+async function connected(publisher: KafkaPublisher): Promise<void> {
+  while (!publisher.isConnected) await new Promise((r) => setTimeout(r, 10));
+}
+
 async function ours(brokers: string[], topic: string, trades: number, compression: PublisherCompression): Promise<number> {
   const publisher = new KafkaPublisher({
     brokers, name: 'bench', logger: createLogger('bench', 'warn'), topicNames: { [TOPICS.trades]: topic },
-    batchEvents: BATCH_EVENTS, batchBytes: BATCH_BYTES, compression,
+    batchEvents: BATCH_EVENTS, batchBytes: BATCH_BYTES, compression, senderThread,
   }).start();
+  // Like the reference, which connects before its clock starts.
+  await connected(publisher);
   const started = performance.now();
   await runSimulator(publisher, new AbortController().signal, { ratePerSecond: 'max', maxTrades: trades, seed: 7 });
   const report = await publisher.close();
@@ -126,10 +134,13 @@ const bench: Benchmark = {
     const seconds = envInt('BENCH_PRODUCER_LATENCY_SECONDS', 5);
     const latencies: number[] = [];
     const publisher = new KafkaPublisher({
-      brokers, name: 'bench-latency', logger: createLogger('bench', 'warn'), compression: compressionName,
+      brokers, name: 'bench-latency', logger: createLogger('bench', 'warn'), compression: compressionName, senderThread,
       topicNames: { [TOPICS.trades]: await createTopic(kafka, `bench.lat.${randomUUID().slice(0, 8)}`) },
       onDeliveryLatency: (ms) => latencies.push(ms),
     }).start();
+    // Steady state: the clock starts once the producer is connected (its thread started, the
+    // idempotent producer id obtained), not with events queueing behind the connection.
+    await connected(publisher);
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), seconds * 1000);
     const started = performance.now();

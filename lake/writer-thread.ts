@@ -32,7 +32,7 @@ interface Pending {
 }
 
 // A plain-JS bootstrap registers tsx in the worker (it does not inherit the loader), then imports ENTRY.
-const BOOTSTRAP = new URL('./writer-thread-bootstrap.mjs', import.meta.url);
+const BOOTSTRAP = new URL('../common/worker-bootstrap.mjs', import.meta.url);
 const ENTRY = new URL('./writer-thread-worker.ts', import.meta.url).href;
 
 export class WriterThread {

@@ -19,12 +19,13 @@ function trade(symbol: string, id: number): TradeEvent {
   };
 }
 
-describe('KafkaPublisher', () => {
+// Both ways of running kafkajs: on a worker thread of its own (the default) and on the caller's.
+describe.each([{ senderThread: true }, { senderThread: false }])('KafkaPublisher (senderThread: $senderThread)', ({ senderThread }) => {
   it('delivers every event, keyed <exchange>:<symbol>, in order per key, exactly as given', async () => {
     const kafka = testKafka();
     const topic = await createTestTopic(kafka, 'pub-trades');
     const registry = new Registry();
-    const publisher = new KafkaPublisher({ brokers: kafkaBrokers(), name: 'test', logger, registry, topicNames: { [TOPICS.trades]: topic }, batchEvents: 200 });
+    const publisher = new KafkaPublisher({ senderThread, brokers: kafkaBrokers(), name: 'test', logger, registry, topicNames: { [TOPICS.trades]: topic }, batchEvents: 200 });
     const sent: TradeEvent[] = [];
     for (let i = 0; i < 1_500; i += 1) {
       const t = trade(['BTCUSDT', 'ETHUSDT', 'SOLUSDT'][i % 3], i);
@@ -73,7 +74,7 @@ describe('KafkaPublisher', () => {
 
   it('makes publish wait when the broker is unreachable and the buffer is full, then reports what was not delivered', async () => {
     const closedPort = await freePort();
-    const publisher = new KafkaPublisher({ brokers: [`127.0.0.1:${closedPort}`], name: 'test', logger, bufferEvents: 5, connectionTimeoutMs: 200 });
+    const publisher = new KafkaPublisher({ senderThread, brokers: [`127.0.0.1:${closedPort}`], name: 'test', logger, bufferEvents: 5, connectionTimeoutMs: 200 });
     for (let i = 0; i < 5; i += 1) await publisher.publish(TOPICS.trades, 'binance:BTCUSDT', trade('BTCUSDT', i));
     let sixthSettled = false;
     const sixth = publisher.publish(TOPICS.trades, 'binance:BTCUSDT', trade('BTCUSDT', 5)).finally(() => {

@@ -9,24 +9,25 @@
  * - One send is in flight at a time: kafkajs's idempotent producer numbers each partition's
  *   batches when it sends them, and concurrent sends to one partition break that sequence.
  *   Batches are large instead (thousands of events), which is what throughput needs anyway.
+ * - The kafkajs producer runs on a worker thread of its own (publishing/sender-thread.ts) unless
+ *   `senderThread: false`: its record encoding then runs beside the sources, not in turns.
  * - `close()` flushes within a deadline, then counts, logs and returns what was not delivered.
  */
 import { performance } from 'node:perf_hooks';
 import { inspect } from 'node:util';
-import { CompressionTypes, Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { deadLetter as buildDeadLetter, type DeadLetter } from '../common/events/deadletter.ts';
 import type { Logger } from '../common/logger.ts';
 import type { HealthReport } from '../common/observability-server.ts';
 import { TOPICS, type TopicName } from '../common/topics.ts';
 import type { EventSink } from './event-sink.ts';
-import { CachedDefaultPartitioner } from './publishing/cached-partitioner.ts';
+import { InProcessSender, type BatchSender, type OutgoingMessage, type PublisherCompression } from './publishing/batch-sender.ts';
+import { SenderThread } from './publishing/sender-thread.ts';
 import { BoundedBuffer, BufferClosedError } from './publishing/bounded-buffer.ts';
 import { DEFAULT_ENCODERS, type EventEncoder, type PublishTopic } from './publishing/event-encoders.ts';
-import { kafkajsLevel, kafkajsLogCreator } from '../common/kafkajs-logger.ts';
 import { publisherMetrics, type PublisherMetrics } from './publishing/publisher-metrics.ts';
 
-export type PublisherCompression = 'none' | 'gzip';
+export type { PublisherCompression } from './publishing/batch-sender.ts';
 
 export interface KafkaPublisherOptions {
   readonly brokers: readonly string[];
@@ -48,6 +49,11 @@ export interface KafkaPublisherOptions {
   /** How long the sender waits for a batch to fill before sending a smaller one. */
   readonly lingerMs?: number;
   readonly compression?: PublisherCompression;
+  /**
+   * Run the kafkajs producer on a worker thread of its own (default true), so that record
+   * encoding does not take turns with the sources on one core (publishing/batch-sender.ts).
+   */
+  readonly senderThread?: boolean;
   /** Largest single event; bigger ones are dead-lettered instead of failing a whole batch. */
   readonly maxEventBytes?: number;
   readonly connectionTimeoutMs?: number;
@@ -96,11 +102,6 @@ interface Entry {
   readonly series: Series;
 }
 
-const COMPRESSION: Record<PublisherCompression, CompressionTypes> = {
-  none: CompressionTypes.None,
-  gzip: CompressionTypes.GZIP,
-};
-
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 /** What `publish` returns when the event went straight into the buffer. */
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -116,7 +117,7 @@ function rawBytesOf(value: unknown): string {
 export class KafkaPublisher implements EventSink {
   readonly name: string;
   private readonly logger: Logger;
-  private readonly producer: Producer;
+  private readonly producer: BatchSender;
   private readonly buffer: BoundedBuffer<Entry>;
   private readonly metrics: PublisherMetrics;
   private readonly encoders: Partial<Record<string, EventEncoder>>;
@@ -124,7 +125,6 @@ export class KafkaPublisher implements EventSink {
   private readonly batchEvents: number;
   private readonly batchBytes: number;
   private readonly lingerMs: number;
-  private readonly compression: CompressionTypes;
   private readonly maxEventBytes: number;
   private readonly series = new Map<string, Map<string, Map<string, Series>>>();
   private readonly latencyByTopic = new Map<string, { observe(v: number): void }>();
@@ -158,22 +158,16 @@ export class KafkaPublisher implements EventSink {
     this.batchEvents = opts.batchEvents ?? 5_000;
     this.batchBytes = opts.batchBytes ?? 900_000;
     this.lingerMs = opts.lingerMs ?? 5;
-    this.compression = COMPRESSION[opts.compression ?? 'none'];
     this.maxEventBytes = opts.maxEventBytes ?? 512 * 1024;
     this.buffer = new BoundedBuffer<Entry>(opts.bufferEvents ?? 100_000, opts.bufferBytes ?? 64 * 1024 * 1024);
-    const kafka = new Kafka({
+    const senderOptions = {
       clientId: opts.clientId ?? `marketlake-${opts.name}`,
       brokers: [...opts.brokers],
-      connectionTimeout: opts.connectionTimeoutMs ?? 3_000,
-      requestTimeout: opts.requestTimeoutMs ?? 30_000,
-      logLevel: kafkajsLevel(this.logger.level),
-      logCreator: kafkajsLogCreator(this.logger),
-    });
-    this.producer = kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      createPartitioner: CachedDefaultPartitioner,
-    });
+      connectionTimeoutMs: opts.connectionTimeoutMs ?? 3_000,
+      requestTimeoutMs: opts.requestTimeoutMs ?? 30_000,
+      compression: opts.compression ?? 'none',
+    };
+    this.producer = opts.senderThread === false ? new InProcessSender(senderOptions, this.logger) : new SenderThread(senderOptions, this.logger);
     this.metrics = publisherMetrics(opts.registry ?? new Registry());
     const publisherLabel = { publisher: opts.name };
     const buffer = this.buffer;
@@ -343,7 +337,7 @@ export class KafkaPublisher implements EventSink {
       const batch = this.buffer.take(this.batchEvents, this.batchBytes);
       this.inFlight = batch;
       try {
-        await this.producer.sendBatch({ topicMessages: this.toTopicMessages(batch), acks: -1, compression: this.compression });
+        await this.producer.send(this.toOutgoing(batch));
         // After close() gave up, this batch is already reported as undelivered.
         if (this.abandoned) return;
         this.inFlight = [];
@@ -368,15 +362,13 @@ export class KafkaPublisher implements EventSink {
     }
   }
 
-  private toTopicMessages(batch: readonly Entry[]): TopicMessages[] {
-    const byTopic = new Map<string, Message[]>();
-    for (const e of batch) {
-      const topic = this.topicNames[e.topic] ?? e.topic;
-      let messages = byTopic.get(topic);
-      if (!messages) byTopic.set(topic, (messages = []));
-      messages.push({ key: e.key, value: e.json });
+  private toOutgoing(batch: readonly Entry[]): OutgoingMessage[] {
+    const out: OutgoingMessage[] = new Array(batch.length);
+    for (let i = 0; i < batch.length; i++) {
+      const e = batch[i];
+      out[i] = { topic: this.topicNames[e.topic] ?? e.topic, key: e.key, json: e.json };
     }
-    return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+    return out;
   }
 
   private onDelivered(batch: readonly Entry[]): void {

@@ -25,6 +25,8 @@ export const producerEnvSchema = baseEnvSchema.extend({
   PRODUCER_LINGER_MS: z.coerce.number().int().min(0).default(5),
   /** none is fastest on loopback (measured; see bench/producers-publish.bench.ts); gzip saves bandwidth. */
   PRODUCER_COMPRESSION: z.enum(['none', 'gzip']).default('none'),
+  /** kafkajs on a worker thread of its own, encoding records beside the source instead of in turns with it. */
+  PRODUCER_SENDER_THREAD: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   /** On shutdown, how long to keep trying to deliver what is buffered. */
   PRODUCER_CLOSE_TIMEOUT_MS: positiveInt(30_000),
   /** Appended to every topic name (e.g. `.staging`); tests use it to stay off the real topics. */
@@ -74,6 +76,7 @@ export function createPublisher(config: ProducerConfig, name: string, logger: Lo
     batchBytes: config.PRODUCER_BATCH_BYTES,
     lingerMs: config.PRODUCER_LINGER_MS,
     compression: config.PRODUCER_COMPRESSION,
+    senderThread: config.PRODUCER_SENDER_THREAD,
     topicNames: config.PRODUCER_TOPIC_SUFFIX
       ? Object.fromEntries([...ALL_TOPICS, TRADE_GAPS_TOPIC].map((t) => [t, `${t}${config.PRODUCER_TOPIC_SUFFIX}`]))
       : undefined,
