@@ -437,6 +437,8 @@ export class KafkaPublisher implements EventSink {
     const buffered = this.buffer.size;
     const detail = `${buffered}/${this.buffer.maxItems} buffered, ${this.delivered} delivered`;
     if (this.closing) return { status: 'down', checks: { kafka: { status: 'down', detail: 'closing' } } };
+    const broken = this.producer.failure;
+    if (broken) return { status: 'down', checks: { kafka: { status: 'down', detail: `${broken.message}; ${detail}` } } };
     if (!this.connected) {
       const why = this.lastSendError ? `cannot reach Kafka: ${this.lastSendError.message}` : 'connecting to Kafka';
       return { status: 'down', checks: { kafka: { status: 'down', detail: `${why}; ${detail}` } } };

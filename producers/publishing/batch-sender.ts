@@ -32,6 +32,8 @@ export interface BatchSender {
    */
   send(messages: readonly OutgoingMessage[]): Promise<void>;
   disconnect(): Promise<void>;
+  /** Set when the sender can no longer send at all (its thread died): every send fails. */
+  readonly failure?: Error;
 }
 
 export interface SenderOptions {

@@ -57,7 +57,7 @@ export class SenderThread implements BatchSender {
   private readonly pending = new Map<number, Pending>();
   private readonly ready: Promise<void>;
   private nextId = 1;
-  private failure: Error | undefined;
+  private broken: Error | undefined;
 
   constructor(opts: SenderOptions, logger: Logger) {
     const level = kafkajsLevel(logger.level);
@@ -78,15 +78,20 @@ export class SenderThread implements BatchSender {
         else p.reject(rebuildError(reply.error));
       });
       const fail = (err: Error) => {
-        this.failure ??= Object.assign(err, { retriable: false });
-        reject(this.failure);
-        for (const p of this.pending.values()) p.reject(this.failure);
+        this.broken ??= Object.assign(err, { retriable: false });
+        reject(this.broken);
+        for (const p of this.pending.values()) p.reject(this.broken);
         this.pending.clear();
       };
       this.worker.on('error', fail);
       this.worker.on('exit', (code) => fail(new Error(`the Kafka sender thread exited (code ${code})`)));
     });
     this.ready.catch(() => undefined);
+  }
+
+  /** Why the thread can no longer send (it died, or was stopped), for the publisher's /health. */
+  get failure(): Error | undefined {
+    return this.broken;
   }
 
   async connect(): Promise<void> {
@@ -124,15 +129,15 @@ export class SenderThread implements BatchSender {
 
   async disconnect(): Promise<void> {
     try {
-      if (!this.failure) await this.request({ id: this.nextId++, op: 'disconnect' });
+      if (!this.broken) await this.request({ id: this.nextId++, op: 'disconnect' });
     } finally {
-      this.failure ??= new Error('the Kafka sender thread was stopped');
+      this.broken ??= new Error('the Kafka sender thread was stopped');
       await this.worker.terminate();
     }
   }
 
   private request(req: SenderThreadRequest, transfer: ArrayBuffer[] = []): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure);
+    if (this.broken) return Promise.reject(this.broken);
     return new Promise<void>((resolve, reject) => {
       this.pending.set(req.id, { resolve, reject });
       if (this.pending.size === 1) this.worker.ref();
