@@ -117,7 +117,8 @@ function rawBytesOf(value: unknown): string {
 export class KafkaPublisher implements EventSink {
   readonly name: string;
   private readonly logger: Logger;
-  private readonly producer: BatchSender;
+  /** kafkajs, on its own thread or this one (publishing/batch-sender.ts). */
+  private readonly kafkaSender: BatchSender;
   private readonly buffer: BoundedBuffer<Entry>;
   private readonly metrics: PublisherMetrics;
   private readonly encoders: Partial<Record<string, EventEncoder>>;
@@ -137,7 +138,7 @@ export class KafkaPublisher implements EventSink {
   private readonly closingSignal = new Promise<void>((resolve) => {
     this.wakeClosing = resolve;
   });
-  private sender: Promise<void> | undefined;
+  private senderLoop: Promise<void> | undefined;
   private inFlight: Entry[] = [];
   private lastSendError: { at: number; message: string } | undefined;
   private closed: Promise<PublishReport> | undefined;
@@ -167,7 +168,7 @@ export class KafkaPublisher implements EventSink {
       requestTimeoutMs: opts.requestTimeoutMs ?? 30_000,
       compression: opts.compression ?? 'none',
     };
-    this.producer = opts.senderThread === false ? new InProcessSender(senderOptions, this.logger) : new SenderThread(senderOptions, this.logger);
+    this.kafkaSender = opts.senderThread === false ? new InProcessSender(senderOptions, this.logger) : new SenderThread(senderOptions, this.logger);
     this.metrics = publisherMetrics(opts.registry ?? new Registry());
     const publisherLabel = { publisher: opts.name };
     const buffer = this.buffer;
@@ -189,7 +190,7 @@ export class KafkaPublisher implements EventSink {
 
   /** Starts sending in the background; connecting is retried until it works or close() is called. */
   start(): this {
-    this.sender ??= this.runSender().catch((err: unknown) => {
+    this.senderLoop ??= this.runSender().catch((err: unknown) => {
       // The loop catches everything it expects; reaching here is a bug, so make it loud.
       this.logger.error({ err }, 'publisher sender loop failed');
     });
@@ -266,7 +267,7 @@ export class KafkaPublisher implements EventSink {
       this.refused += 1;
       return Promise.reject(new PublisherClosedError());
     }
-    if (!this.sender) this.start();
+    if (!this.senderLoop) this.start();
     const series = this.seriesFor(topic, source, key);
     const entry: Entry = { topic, key, json, bytes: json.length + key.length, enqueuedAt: performance.now(), series };
     let taken: boolean;
@@ -301,7 +302,7 @@ export class KafkaPublisher implements EventSink {
     let delayMs = 250;
     while (!this.connected && !this.abandoned) {
       try {
-        await this.producer.connect();
+        await this.kafkaSender.connect();
         this.connected = true;
         this.logger.info({ brokers: this.opts.brokers }, 'connected to Kafka');
       } catch (err) {
@@ -337,7 +338,7 @@ export class KafkaPublisher implements EventSink {
       const batch = this.buffer.take(this.batchEvents, this.batchBytes);
       this.inFlight = batch;
       try {
-        await this.producer.send(this.toOutgoing(batch));
+        await this.kafkaSender.send(this.toOutgoing(batch));
         // After close() gave up, this batch is already reported as undelivered.
         if (this.abandoned) return;
         this.inFlight = [];
@@ -437,7 +438,7 @@ export class KafkaPublisher implements EventSink {
     const buffered = this.buffer.size;
     const detail = `${buffered}/${this.buffer.maxItems} buffered, ${this.delivered} delivered`;
     if (this.closing) return { status: 'down', checks: { kafka: { status: 'down', detail: 'closing' } } };
-    const broken = this.producer.failure;
+    const broken = this.kafkaSender.failure;
     if (broken) return { status: 'down', checks: { kafka: { status: 'down', detail: `${broken.message}; ${detail}` } } };
     if (!this.connected) {
       const why = this.lastSendError ? `cannot reach Kafka: ${this.lastSendError.message}` : 'connecting to Kafka';
@@ -464,7 +465,7 @@ export class KafkaPublisher implements EventSink {
     this.wakeClosing();
     let timer: NodeJS.Timeout | undefined;
     const flushed = await Promise.race([
-      (this.sender ?? Promise.resolve()).then(() => true),
+      (this.senderLoop ?? Promise.resolve()).then(() => true),
       new Promise<boolean>((resolve) => {
         timer = setTimeout(() => resolve(false), timeoutMs);
       }),
@@ -479,7 +480,7 @@ export class KafkaPublisher implements EventSink {
       this.giveUp(this.buffer.drain(), 'publisher closed before it was started');
     }
     try {
-      await this.producer.disconnect();
+      await this.kafkaSender.disconnect();
     } catch (err) {
       this.logger.warn({ err: (err as Error).message }, 'Kafka disconnect failed');
     }

@@ -61,7 +61,7 @@ export function createIdempotentProducer(opts: SenderOptions, level: logLevel, l
 }
 
 /** Groups a batch by topic, keeping each topic's messages in order. */
-export function topicMessagesOf<V>(count: number, topicAt: (i: number) => string, messageAt: (i: number) => Message & { value: V }): { topic: string; messages: Message[] }[] {
+export function topicMessagesOf(count: number, topicAt: (i: number) => string, messageAt: (i: number) => Message): { topic: string; messages: Message[] }[] {
   const byTopic = new Map<string, Message[]>();
   for (let i = 0; i < count; i++) {
     const topic = topicAt(i);
