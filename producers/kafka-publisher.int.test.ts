@@ -91,3 +91,22 @@ describe.each([{ senderThread: true }, { senderThread: false }])('KafkaPublisher
     expect(report).toMatchObject({ accepted: 5, delivered: 0, undelivered: 5, refused: 1, buffered: 0 });
   });
 });
+
+describe('KafkaPublisher with its sender thread', () => {
+  it('reports down on /health and counts what it could not send when its sender thread dies', async () => {
+    const kafka = testKafka();
+    const topic = await createTestTopic(kafka, 'pub-dead-thread');
+    const publisher = new KafkaPublisher({ brokers: kafkaBrokers(), name: 'test', logger, topicNames: { [TOPICS.trades]: topic } });
+    publisher.start();
+    while (!publisher.isConnected) await new Promise((r) => setTimeout(r, 20));
+    expect(publisher.health().status).toBe('ok');
+    // The thread dies (a crash, an out-of-memory kill).
+    await (publisher as unknown as { kafkaSender: { worker: { terminate(): Promise<number> } } }).kafkaSender.worker.terminate();
+    await publisher.publish(TOPICS.trades, 'binance:BTCUSDT', trade('BTCUSDT', 1));
+    const health = publisher.health();
+    expect(health.status).toBe('down');
+    expect(health.checks?.kafka?.detail).toMatch(/sender thread exited/);
+    const report = await publisher.close({ timeoutMs: 2_000 });
+    expect(report).toMatchObject({ accepted: 1, delivered: 0, undelivered: 1 });
+  });
+});
