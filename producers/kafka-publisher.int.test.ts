@@ -101,7 +101,7 @@ describe('KafkaPublisher with its sender thread', () => {
     while (!publisher.isConnected) await new Promise((r) => setTimeout(r, 20));
     expect(publisher.health().status).toBe('ok');
     // The thread dies (a crash, an out-of-memory kill).
-    await (publisher as unknown as { kafkaSender: { worker: { terminate(): Promise<number> } } }).kafkaSender.worker.terminate();
+    await (publisher as unknown as { kafkaSender: { rpc: { worker: { terminate(): Promise<number> } } } }).kafkaSender.rpc.worker.terminate();
     await publisher.publish(TOPICS.trades, 'binance:BTCUSDT', trade('BTCUSDT', 1));
     const health = publisher.health();
     expect(health.status).toBe('down');

@@ -2,30 +2,25 @@
  * The worker side of SenderThread (sender-thread.ts): one idempotent kafkajs producer, fed
  * batches whose values are Buffer views of one transferred buffer (no copy per message).
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
+import { postEvent, serveRequests } from '../../common/worker-rpc.ts';
 import { COMPRESSION, createIdempotentProducer, topicMessagesOf } from './batch-sender.ts';
-import type { SenderThreadData, SenderThreadReply, SenderThreadRequest, SerializedError } from './sender-thread.ts';
+import type { SenderThreadData, SenderThreadRequest } from './sender-thread.ts';
 
-const port = parentPort!;
 const data = workerData as SenderThreadData;
-const reply = (r: SenderThreadReply) => port.postMessage(r);
 
 // kafkajs's log lines go to the publisher's logger on the main thread.
 const producer = createIdempotentProducer(data.options, data.logLevel, () => ({ namespace, level, label, log }) => {
   try {
-    reply({ id: -1, log: { namespace, level, label, log } });
+    postEvent({ namespace, level, label, log });
   } catch {
-    reply({ id: -1, log: { namespace, level, label, log: { message: String(log.message), timestamp: String(log.timestamp) } } });
+    // Something in the entry cannot be cloned: keep its text.
+    postEvent({ namespace, level, label, log: { message: String(log.message), timestamp: String(log.timestamp) } });
   }
 });
 const compression = COMPRESSION[data.options.compression];
 
-function serialize(err: unknown): SerializedError {
-  const e = err as Error & { retriable?: boolean };
-  return { name: e?.name ?? 'Error', message: e?.message ?? String(err), retriable: e?.retriable, stack: e?.stack };
-}
-
-async function handle(req: SenderThreadRequest): Promise<void> {
+serveRequests(async (req: SenderThreadRequest): Promise<void> => {
   if (req.op !== 'send') return req.op === 'connect' ? producer.connect() : producer.disconnect();
   const { topics, topicIndex, keys, values, ends } = req;
   const topicMessages = topicMessagesOf(
@@ -37,12 +32,4 @@ async function handle(req: SenderThreadRequest): Promise<void> {
     },
   );
   await producer.sendBatch({ topicMessages, acks: -1, compression });
-}
-
-port.on('message', (req: SenderThreadRequest) => {
-  handle(req).then(
-    () => reply({ id: req.id, ok: true }),
-    (err: unknown) => reply({ id: req.id, error: serialize(err) }),
-  );
 });
-reply({ id: 0, ready: true });

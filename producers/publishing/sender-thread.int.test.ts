@@ -62,7 +62,7 @@ describe('SenderThread', () => {
     const sender = new SenderThread(options(kafkaBrokers()), logger);
     await sender.connect();
     // The worker dies (a crash, an out-of-memory kill): nothing can be sent any more.
-    await (sender as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await (sender as unknown as { rpc: { worker: { terminate(): Promise<number> } } }).rpc.worker.terminate();
     const err = (await sender.send([{ topic: 'any', key: 'k', json: '{}' }]).catch((e: unknown) => e)) as Error & { retriable?: boolean };
     expect(err.message).toMatch(/sender thread exited/);
     expect(err.retriable).toBe(false);
