@@ -29,6 +29,11 @@ export async function withLakeConnection<T>(fn: (conn: DuckDBConnection) => Prom
   }
 }
 
+/** Sets how many threads the lake DuckDB of this thread (the process-wide one, or a worker's own) uses for Parquet writing. */
+export async function setLakeThreads(threads: number): Promise<void> {
+  await withLakeConnection((conn) => conn.run(`SET GLOBAL threads = ${Math.max(1, Math.floor(threads))}`));
+}
+
 /** Runs a query and returns its rows as JSON-friendly objects (BIGINT and DECIMAL as strings). */
 export async function queryJson(conn: DuckDBConnection, sql: string): Promise<Record<string, unknown>[]> {
   const reader = await conn.runAndReadAll(sql);

@@ -39,7 +39,7 @@ import {
   Lake,
   LakeQueryEngine,
   JsonEventsBuilder,
-  withLakeConnection,
+  setLakeThreads,
   type JsonEventKind,
 } from '../../lake/index.ts';
 import { CandleOperator } from '../candles/candle-operator.ts';
@@ -212,8 +212,7 @@ export class StreamService {
   async start(): Promise<void> {
     const log = this.opts.logger;
     if (this.opts.lakeThreads !== undefined) {
-      const threads = this.opts.lakeThreads;
-      await withLakeConnection((conn) => conn.run(`SET GLOBAL threads = ${Math.max(1, Math.floor(threads))}`));
+      await setLakeThreads(this.opts.lakeThreads);
     }
     await this.opts.lake.ensureKnownTables();
     this.engine = await LakeQueryEngine.open({ lake: this.opts.lake, readOnly: true });
