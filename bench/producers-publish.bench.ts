@@ -23,6 +23,7 @@ import { KafkaPublisher, type PublisherCompression } from '../producers/kafka-pu
 import { encodeTrade } from '../producers/publishing/event-encoders.ts';
 import { runSimulator } from '../producers/simulator/run-simulator.ts';
 import { generateTrades } from '../producers/simulator/trade-simulator.ts';
+import { median, percentile } from './stats.ts';
 import type { Benchmark } from './harness.ts';
 
 const envInt = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -30,17 +31,6 @@ const BATCH_EVENTS = 5_000;
 const BATCH_BYTES = 900_000;
 /** BENCH_PRODUCER_SENDER_THREAD=false measures the publisher with kafkajs on its own thread. */
 const senderThread = process.env.BENCH_PRODUCER_SENDER_THREAD !== 'false';
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
 
 async function createTopic(kafka: Kafka, name: string): Promise<string> {
   const admin = kafka.admin();

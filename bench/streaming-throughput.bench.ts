@@ -36,16 +36,12 @@ import { Lake } from '../lake/index.ts';
 import { createTopicsWithLeaders } from '../stack/topics.ts';
 import { generateTrades, TradeSimulator } from '../producers/simulator/trade-simulator.ts';
 import { CandleOperator } from '../streaming/candles/candle-operator.ts';
+import { percentile } from './stats.ts';
 import type { Benchmark, BenchContext } from './harness.ts';
 
 const envInt = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const BIN = fileURLToPath(new URL('../bin/marketlake.js', import.meta.url));
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'BNBUSDT', 'XRPUSDT', 'ADAUSDT', 'DOGEUSDT', 'AVAXUSDT'].slice(0, envInt('STREAM_BENCH_SYMBOLS', 5));
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
 
 async function createTopic(kafka: Kafka, partitions: number, logAppendTime = false): Promise<string> {
   const topic = `bench.stream.${randomUUID().slice(0, 8)}`;
