@@ -1,6 +1,7 @@
 /**
  * A local stand-in for Binance's public HTTP surfaces, built from the real reference data in
- * ../shared/data (nothing outside this machine is reachable in tests):
+ * test/fixtures, or the full set in MARKETLAKE_REFERENCE_DATA when given (nothing outside this
+ * machine is reachable in tests):
  *
  * - data.binance.vision: `/data/spot/{daily,monthly}/{trades,aggTrades,klines}/...` zips and
  *   their `.CHECKSUM` files. The 2017-08-17 trades and klines csvs are zipped on the fly as the
@@ -17,8 +18,10 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { zipSingleFile } from './zip-writer.ts';
+import { FIXTURES_DIR, referenceDataDir } from '../../test/fixtures/paths.ts';
 
-export const REFERENCE_DATA_DIR = process.env.MARKETLAKE_REFERENCE_DATA ?? path.resolve(fileURLToPath(new URL('../../../shared/data', import.meta.url)));
+/** The full reference set when configured (all of 2024's klines, for benchmarks), else the repository's fixtures. */
+export const REFERENCE_DATA_DIR = referenceDataDir() ?? FIXTURES_DIR;
 export const TRADES_2017_CSV = path.join(REFERENCE_DATA_DIR, 'binance/btcusdt-spot-2017-08-17-trades-and-1m-klines/BTCUSDT-trades-2017-08-17.csv');
 export const KLINES_2017_CSV = path.join(REFERENCE_DATA_DIR, 'binance/btcusdt-spot-2017-08-17-trades-and-1m-klines/BTCUSDT-1m-2017-08-17.csv');
 export const KLINES_2024_DIR = path.join(REFERENCE_DATA_DIR, 'binance/btcusdt-spot-1m-klines-2024');

@@ -1,18 +1,13 @@
-/**
- * Where the recorded real payloads live (../shared/data next to the checkout, see DESIGN.md),
- * overridable with MARKETLAKE_SHARED_DATA for checkouts placed elsewhere.
- */
+/** Where the recorded real payloads live: the repository's fixtures (test/fixtures/paths.ts). */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { FIXTURES_DIR } from '../../test/fixtures/paths.ts';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-export const SHARED_DATA_DIR = process.env.MARKETLAKE_SHARED_DATA ?? path.resolve(repoRoot, '..', 'shared', 'data');
+export const SHARED_DATA_DIR = FIXTURES_DIR;
 
 export function sharedDataPath(...parts: string[]): string {
   const p = path.join(SHARED_DATA_DIR, ...parts);
-  if (!fs.existsSync(p)) throw new Error(`recorded payload missing: ${p} (set MARKETLAKE_SHARED_DATA to the shared data folder)`);
+  if (!fs.existsSync(p)) throw new Error(`recorded payload missing: ${p} `);
   return p;
 }
 

@@ -1,18 +1,14 @@
 /**
- * The 2017-08-17 BTCUSDT oracle (../shared/data/binance/btcusdt-spot-2017-08-17-trades-and-1m-klines):
+ * The 2017-08-17 BTCUSDT oracle (test/fixtures/binance/btcusdt-spot-2017-08-17-trades-and-1m-klines):
  * 3,427 real trades and Binance's official 1m klines for the same day, loaded for tests.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
+import { TRADES_2017_DIR } from '../../test/fixtures/paths.ts';
 import type { TradeEvent } from '../../common/events/trade.ts';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-export const ORACLE_DIR = path.resolve(
-  process.env.MARKETLAKE_SHARED_DATA ?? path.join(here, '../../../shared/data'),
-  'binance/btcusdt-spot-2017-08-17-trades-and-1m-klines',
-);
+export const ORACLE_DIR = TRADES_2017_DIR;
 export const ORACLE_TRADES_FILE = path.join(ORACLE_DIR, 'BTCUSDT-trades-2017-08-17.csv');
 export const ORACLE_KLINES_FILE = path.join(ORACLE_DIR, 'BTCUSDT-1m-2017-08-17.csv');
 
