@@ -28,6 +28,8 @@ export interface LakeQueryEngineOptions {
   readonly readOnly?: boolean;
   /** DuckDB threads (default: DuckDB's choice). */
   readonly threads?: number;
+  /** DuckDB's memory_limit, e.g. `1GB` (default: DuckDB's, 80% of RAM); set before the configuration is locked. */
+  readonly memoryLimit?: string;
 }
 
 export interface QueryResult {
@@ -73,6 +75,7 @@ export class LakeQueryEngine {
     const conn = await instance.connect();
     await conn.run(`SET TimeZone = 'UTC'`);
     if (options.threads) await conn.run(`SET threads = ${Math.max(1, Math.floor(options.threads))}`);
+    if (options.memoryLimit) await conn.run(`SET memory_limit = ${literal(options.memoryLimit)}`);
     const engine = new LakeQueryEngine(lake, instance, conn, options.readOnly ?? true);
     await engine.refresh();
     if (engine.readOnly) {
