@@ -16,7 +16,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import type { Benchmark } from './harness.ts';
 import { DeltaTable } from '../lake/table.ts';
 import { BRONZE_TRADES } from '../lake/tables/index.ts';
-import { syntheticTrades } from '../lake/testing/synthetic-trades.ts';
+import { syntheticTrades } from '../test/support/lake/synthetic-trades.ts';
 import { decimalFromVarchar } from '../lake/writer.ts';
 
 function dirBytes(dir: string): number {

@@ -8,7 +8,7 @@ import { TOPICS } from '../common/topics.ts';
 import { freePort } from '../stack/net.ts';
 import { createTestTopic, kafkaBrokers, testKafka } from '../test/infra.ts';
 import { KafkaPublisher, PublisherClosedError } from './kafka-publisher.ts';
-import { readTopic } from './testing/read-topic.ts';
+import { readTopic } from '../test/support/read-topic.ts';
 
 const logger = createLogger('publisher-test', 'silent');
 

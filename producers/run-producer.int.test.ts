@@ -9,8 +9,8 @@ import { kafkaBrokers, testKafka } from '../test/infra.ts';
 import { chooseProducer, startProducer } from './run-producer.ts';
 import { loadProducerConfig } from './producer-config.ts';
 import { createLogger } from '../common/logger.ts';
-import { readTopic } from './testing/read-topic.ts';
-import { startBinanceLocalServer } from './testing/binance-local-server.ts';
+import { readTopic } from '../test/support/read-topic.ts';
+import { startBinanceLocalServer } from '../test/support/binance/binance-local-server.ts';
 
 describe('produce dispatcher', () => {
   it('runs the simulator into Kafka with /health and /metrics, and stops cleanly', async () => {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { underlyingTradeCount, type TradeEvent } from '../../common/events/trade.ts';
 import type { Kline } from '../../common/events/kline.ts';
-import { startBinanceLocalServer, TRADES_2017_CSV, type BinanceLocalServer } from '../testing/binance-local-server.ts';
+import { startBinanceLocalServer, TRADES_2017_CSV, type BinanceLocalServer } from '../../test/support/binance/binance-local-server.ts';
 import { archiveUrl } from './archive-layout.ts';
 import { readArchiveKlines, readArchiveTrades, type InvalidRow } from './archive-reader.ts';
 import { ChecksumMismatchError, type ChecksumOutcome } from './archive-source.ts';

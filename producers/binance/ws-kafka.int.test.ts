@@ -15,9 +15,9 @@ import { createTestTopic, kafkaBrokers, testKafka } from '../../test/infra.ts';
 import { KafkaPublisher } from '../kafka-publisher.ts';
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import { waitFor } from '../testing/wait-for.ts';
-import { startBinanceWsServer } from '../testing/ws-binance-server.ts';
-import { btcTrades20170817, tradeFrame } from '../testing/ws-frames.ts';
+import { waitFor } from '../../test/support/wait-for.ts';
+import { startBinanceWsServer } from '../../test/support/binance/ws-binance-server.ts';
+import { btcTrades20170817, tradeFrame } from '../../test/support/binance/ws-frames.ts';
 import { createBinanceWsProducer, loadBinanceWsConfig } from './ws.ts';
 
 const logger = createLogger('test', 'silent');

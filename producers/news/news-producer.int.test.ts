@@ -8,10 +8,10 @@ import type { NewsEvent } from '../../common/events/news.ts';
 import { newsEventSchema } from '../../common/events/news.ts';
 import { createLogger } from '../../common/logger.ts';
 import { TOPICS } from '../../common/topics.ts';
-import { startHttpReplayServer, type HttpReplayServer } from '../testing/http-replay-server.ts';
-import { MemorySink } from '../testing/memory-sink.ts';
-import { PAYLOADS, readSharedData } from '../testing/recorded-payloads.ts';
-import { waitFor } from '../testing/wait-for.ts';
+import { startHttpReplayServer, type HttpReplayServer } from '../../test/support/http-replay-server.ts';
+import { MemorySink } from '../../test/support/memory-sink.ts';
+import { PAYLOADS, readSharedData } from '../../test/support/recorded-payloads.ts';
+import { waitFor } from '../../test/support/wait-for.ts';
 import { loadNewsConfig } from './config.ts';
 import { createNewsProducer } from './news-producer.ts';
 

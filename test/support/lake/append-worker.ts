@@ -6,8 +6,8 @@
  *     writes the data files of an append (the first half of a commit), prints "written", then
  *     waits forever: the test kills it with SIGKILL before it writes the log entry.
  */
-import { DeltaTable } from '../table.ts';
-import { writeRows } from '../writer.ts';
+import { DeltaTable } from '../../../lake/table.ts';
+import { writeRows } from '../../../lake/writer.ts';
 import { syntheticTrades } from './synthetic-trades.ts';
 
 const [mode, dir, first, a, b, symbol] = process.argv.slice(2);

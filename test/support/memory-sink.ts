@@ -9,7 +9,7 @@ import { sentimentEventSchema } from '../../common/events/sentiment.ts';
 import { tickerEventSchema } from '../../common/events/ticker.ts';
 import { tradeEventSchema } from '../../common/events/trade.ts';
 import { TOPICS, type TopicName } from '../../common/topics.ts';
-import type { EventSink } from '../event-sink.ts';
+import type { EventSink } from '../../producers/event-sink.ts';
 
 const schemas: Partial<Record<string, z.ZodType>> = {
   [TOPICS.trades]: tradeEventSchema,
