@@ -10,7 +10,7 @@ import { Lake } from './lake.ts';
 import { RowValidationError } from './writer.ts';
 import { ConcurrentModificationError } from './delta/conflicts.ts';
 import { parseActions } from './delta/actions.ts';
-import type { TradeEvent } from '../common/events/trade.ts';
+import type { TradeEvent } from '../common/events/index.ts';
 
 afterAll(removeTmpDirs);
 

@@ -1,7 +1,7 @@
 /** Replay of the real 2017-08-17 trades file into the real Kafka broker. */
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../common/logger.ts';
-import type { TradeEvent } from '../common/events/trade.ts';
+import type { TradeEvent } from '../common/events/index.ts';
 import { TOPICS } from '../common/topics.ts';
 import { createTestTopic, kafkaBrokers, testKafka } from '../test/infra.ts';
 import { KafkaPublisher } from './kafka-publisher.ts';

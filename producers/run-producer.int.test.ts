@@ -1,7 +1,7 @@
 /** `marketlake produce simulator` end to end: real Kafka, /health, /metrics, clean stop. */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { TradeEvent } from '../common/events/trade.ts';
+import type { TradeEvent } from '../common/events/index.ts';
 import { TOPICS } from '../common/topics.ts';
 import { freePort } from '../stack/net.ts';
 import { createTopicsWithLeaders } from '../stack/topics.ts';

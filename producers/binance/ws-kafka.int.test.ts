@@ -6,9 +6,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
-import { TRADE_GAPS_TOPIC, type TradeGapEvent } from '../../common/events/gap.ts';
-import type { DeadLetter } from '../../common/events/deadletter.ts';
-import type { TradeEvent } from '../../common/events/trade.ts';
+import { TRADE_GAPS_TOPIC, type TradeGapEvent, type DeadLetter, type TradeEvent } from '../../common/events/index.ts';
 import { createLogger } from '../../common/logger.ts';
 import { TOPICS, type TopicName } from '../../common/topics.ts';
 import { createTestTopic, kafkaBrokers, testKafka } from '../../test/infra.ts';

@@ -5,8 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
-import { TRADE_GAPS_TOPIC, tradeGapEventSchema, type TradeGapEvent } from '../../common/events/gap.ts';
-import type { TradeEvent } from '../../common/events/trade.ts';
+import { TRADE_GAPS_TOPIC, tradeGapEventSchema, type TradeGapEvent, type TradeEvent } from '../../common/events/index.ts';
 import { createLogger } from '../../common/logger.ts';
 import { TOPICS } from '../../common/topics.ts';
 import { startBinanceLocalServer } from '../../test/support/binance/binance-local-server.ts';

@@ -1,7 +1,7 @@
 /** The CoinGecko poller against a local HTTP server replaying the recorded payloads. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
-import type { TickerEvent } from '../../common/events/ticker.ts';
+import type { TickerEvent } from '../../common/events/index.ts';
 import { createLogger } from '../../common/logger.ts';
 import { TOPICS } from '../../common/topics.ts';
 import { startHttpReplayServer, type HttpReplayServer } from '../../test/support/http-replay-server.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tickerEventSchema } from '../../common/events/ticker.ts';
+import { tickerEventSchema } from '../../common/events/index.ts';
 import { PAYLOADS, readSharedData } from '../../test/support/recorded-payloads.ts';
 import { mapCoinsMarkets, mapSimplePrice } from './mapper.ts';
 

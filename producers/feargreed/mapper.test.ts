@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sentimentEventSchema } from '../../common/events/sentiment.ts';
+import { sentimentEventSchema } from '../../common/events/index.ts';
 import { PAYLOADS, readSharedData } from '../../test/support/recorded-payloads.ts';
 import { mapFearGreed } from './mapper.ts';
 

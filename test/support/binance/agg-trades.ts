@@ -6,8 +6,8 @@
  * with Binance's semantics over them.
  */
 import { multiplyDecimals, normalizeDecimal, toScaled, fromScaled } from '../../../common/decimal.ts';
-import type { TradeEvent } from '../../../common/events/trade.ts';
-import type { AggTradesFetcher, AggTradesQuery } from '../../../producers/binance/ws-gap-filler.ts';
+import type { TradeEvent } from '../../../common/events/index.ts';
+import type { AggTradesFetcher, AggTradesQuery } from '../../../producers/index.ts';
 import type { RecordedTrade } from './ws-frames.ts';
 
 export function aggregateTrades(trades: readonly RecordedTrade[], firstAggId = 0): TradeEvent[] {
