@@ -35,7 +35,7 @@ import { tradeKey, type TradeEvent } from '../common/events/trade.ts';
 import { Lake } from '../lake/index.ts';
 import { createTopicsWithLeaders } from '../stack/topics.ts';
 import { generateTrades, TradeSimulator } from '../producers/simulator/trade-simulator.ts';
-import { CandleOperator } from '../streaming/candles/candle-operator.ts';
+import { CandleOperator } from '../streaming/index.ts';
 import { percentile } from './stats.ts';
 import type { Benchmark, BenchContext } from './harness.ts';
 

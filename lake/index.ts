@@ -63,6 +63,8 @@ export { Snapshot } from './delta/snapshot.ts';
 export { ConcurrentModificationError } from './delta/conflicts.ts';
 export { TableNotFoundError } from './delta/loader.ts';
 export type { LakeColumn, LakeType } from './delta/schema.ts';
+/** SQL quoting: `sqlIdentifier('interval')` → `"interval"`, `sqlLiteral("it's")` → `'it''s'`. */
+export { ident as sqlIdentifier, literal as sqlLiteral } from './delta/schema.ts';
 export type { AddAction, RemoveAction, TxnAction, MetadataAction, ProtocolAction, CommitInfoAction, FileStats } from './delta/actions.ts';
 export { RowValidationError, type LakeRow, type ParquetCompression } from './writer.ts';
 export { JsonEventsBuilder, materializeRows, type JsonEventKind, type JsonEvents, type RowBatch } from './json-events.ts';
