@@ -34,7 +34,7 @@ import { type CandleEvent, tradeKey, type TradeEvent } from '../common/events/in
 import { Lake } from '../lake/index.ts';
 import { createTopicsWithLeaders } from '../stack/topics.ts';
 import { generateTrades, TradeSimulator } from '../producers/index.ts';
-import { CandleOperator } from '../streaming/candles/candle-operator.ts';
+import { CandleOperator } from '../streaming/index.ts';
 import { percentile } from './stats.ts';
 import type { Benchmark, BenchContext } from './harness.ts';
 

@@ -68,7 +68,8 @@ export { RowValidationError, decimalFromVarchar, type LakeRow, type ParquetCompr
 export { JsonEventsBuilder, materializeRows, type JsonEventKind, type JsonEvents, type RowBatch } from './json-events.ts';
 export { writeRowBatch, type RowWriter } from './row-writer.ts';
 export { WriterThread } from './writer-thread.ts';
-export { sqlIdent, sqlLiteral } from './sql.ts';
+/** SQL quoting: `sqlIdentifier('interval')` → `"interval"`, `sqlLiteral("it's")` → `'it''s'`. */
+export { sqlIdentifier, sqlLiteral } from './sql.ts';
 export { optimize, type OptimizeOptions, type OptimizeResult } from './maintenance/optimize.ts';
 export { vacuum, type VacuumOptions, type VacuumResult, DEFAULT_VACUUM_RETENTION_HOURS } from './maintenance/vacuum.ts';
 export * from './tables/index.ts';

@@ -5,7 +5,7 @@
  */
 
 /** Quotes an SQL identifier: `a"b` → `"a""b"`. */
-export function sqlIdent(name: string): string {
+export function sqlIdentifier(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 

@@ -10,7 +10,7 @@ import { Lake } from '../lake.ts';
 import { LakeQueryEngine } from '../query/engine.ts';
 import { syntheticTrades } from '../../test/support/lake/synthetic-trades.ts';
 import { removeTmpDirs, tmpLakeDir } from '../../test/support/lake/tmp.ts';
-import { sqlIdent } from '../sql.ts';
+import { sqlIdentifier } from '../sql.ts';
 import type { Snapshot } from '../delta/snapshot.ts';
 import { deltaRs, deltaRsPython } from './python.ts';
 
@@ -23,7 +23,7 @@ afterAll(removeTmpDirs);
 
 /** Our rows as text, in the same spelling the Python helper uses. */
 async function ourRows(engine: LakeQueryEngine, view: string, snapshot: Snapshot): Promise<TextRow[]> {
-  const projection = snapshot.columns.map((c) => (c.type === 'timestamp' ? `CAST(epoch_us(${sqlIdent(c.name)}) AS VARCHAR) AS ${sqlIdent(c.name)}` : `CAST(${sqlIdent(c.name)} AS VARCHAR) AS ${sqlIdent(c.name)}`));
+  const projection = snapshot.columns.map((c) => (c.type === 'timestamp' ? `CAST(epoch_us(${sqlIdentifier(c.name)}) AS VARCHAR) AS ${sqlIdentifier(c.name)}` : `CAST(${sqlIdentifier(c.name)} AS VARCHAR) AS ${sqlIdentifier(c.name)}`));
   const { rows } = await engine.query(`SELECT ${projection.join(', ')} FROM ${view}`);
   return sortRows(rows as TextRow[]);
 }

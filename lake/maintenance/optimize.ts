@@ -5,7 +5,7 @@
  */
 import { parseStats, type Action, type AddAction } from '../delta/actions.ts';
 import { duckdbType } from '../delta/schema.ts';
-import { sqlIdent, sqlLiteral } from '../sql.ts';
+import { sqlIdentifier, sqlLiteral } from '../sql.ts';
 import type { Snapshot } from '../delta/snapshot.ts';
 import { withLakeConnection } from '../duckdb.ts';
 import type { DeltaTable } from '../table.ts';
@@ -90,9 +90,9 @@ function compactSelect(table: DeltaTable, snapshot: Snapshot, files: readonly Ad
   }
   const pv = files[0].partitionValues;
   const projection = snapshot.columns.map((c) => {
-    if (partitionColumns.has(c.name)) return `CAST(${pv[c.name] === null || pv[c.name] === undefined ? 'NULL' : sqlLiteral(pv[c.name]!)} AS ${duckdbType(c.type)}) AS ${sqlIdent(c.name)}`;
-    if (unknown || present.has(c.name)) return sqlIdent(c.name);
-    return `CAST(NULL AS ${duckdbType(c.type)}) AS ${sqlIdent(c.name)}`;
+    if (partitionColumns.has(c.name)) return `CAST(${pv[c.name] === null || pv[c.name] === undefined ? 'NULL' : sqlLiteral(pv[c.name]!)} AS ${duckdbType(c.type)}) AS ${sqlIdentifier(c.name)}`;
+    if (unknown || present.has(c.name)) return sqlIdentifier(c.name);
+    return `CAST(NULL AS ${duckdbType(c.type)}) AS ${sqlIdentifier(c.name)}`;
   });
   return `SELECT ${projection.join(', ')} FROM read_parquet([${files.map((f) => sqlLiteral(table.filePath(f.path))).join(', ')}], union_by_name = true, hive_partitioning = false)`;
 }

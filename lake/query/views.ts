@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { parseStats, type AddAction } from '../delta/actions.ts';
 import { duckdbType, type LakeColumn } from '../delta/schema.ts';
-import { sqlIdent, sqlLiteral } from '../sql.ts';
+import { sqlIdentifier, sqlLiteral } from '../sql.ts';
 import type { Snapshot } from '../delta/snapshot.ts';
 
 export function snapshotSelectSql(tableDir: string, snapshot: Snapshot): string {
@@ -22,7 +22,7 @@ export function filesSelectSql(tableDir: string, snapshot: Pick<Snapshot, 'colum
   const dataColumns = columns.filter((c) => !partitionColumns.has(c.name));
   const fileList = [...files];
   if (fileList.length === 0) {
-    return `SELECT ${columns.map((c) => `CAST(NULL AS ${duckdbType(c.type)}) AS ${sqlIdent(c.name)}`).join(', ')} WHERE false`;
+    return `SELECT ${columns.map((c) => `CAST(NULL AS ${duckdbType(c.type)}) AS ${sqlIdentifier(c.name)}`).join(', ')} WHERE false`;
   }
   // Group files by the data columns they contain; `undefined` = unknown (no stats).
   const groups = new Map<string, { present: Set<string> | undefined; paths: string[] }>();
@@ -49,13 +49,13 @@ export function filesSelectSql(tableDir: string, snapshot: Pick<Snapshot, 'colum
 }
 
 function projectColumn(c: LakeColumn, present: boolean): string {
-  return present ? sqlIdent(c.name) : `CAST(NULL AS ${duckdbType(c.type)}) AS ${sqlIdent(c.name)}`;
+  return present ? sqlIdentifier(c.name) : `CAST(NULL AS ${duckdbType(c.type)}) AS ${sqlIdentifier(c.name)}`;
 }
 
 /** Latest revision of each candle; `date` is in the window key so filters on it still prune. */
 export function latestCandleRevisionSql(allRevisionsView: string): string {
   return `SELECT * EXCLUDE (_revision_rank) FROM (
   SELECT *, row_number() OVER (PARTITION BY exchange, symbol, "interval", "date", window_start ORDER BY revision DESC) AS _revision_rank
-  FROM ${sqlIdent(allRevisionsView)}
+  FROM ${sqlIdentifier(allRevisionsView)}
 ) WHERE _revision_rank = 1`;
 }
