@@ -19,10 +19,13 @@ afterAll(removeTmpDirs);
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const worker = path.join(here, 'testing', 'append-worker.ts');
-const tsx = path.join(here, '..', 'node_modules', '.bin', 'tsx');
+// bin/run-ts.js loads tsx into the same node process: the PID we kill is the worker itself.
+// (node_modules/.bin/tsx is a wrapper that spawns node as its child; SIGKILL of the wrapper
+// left that child running after every test run.)
+const runTs = path.join(here, '..', 'bin', 'run-ts.js');
 
 function startWorker(...args: string[]): { child: ChildProcess; done: Promise<string> } {
-  const child = spawn(tsx, [worker, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [runTs, worker, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d) => (out += d));

@@ -1,8 +1,8 @@
 /**
  * A separate writer process for the lake's concurrency tests:
- *   tsx append-worker.ts append <tableDir> <firstTradeId> <batches> <batchSize> [symbol]
+ *   node bin/run-ts.js lake/testing/append-worker.ts append <tableDir> <firstTradeId> <batches> <batchSize> [symbol]
  *     appends `batches` commits of `batchSize` consecutive trade ids each, printing each version;
- *   tsx append-worker.ts write-then-hang <tableDir> <firstTradeId> <count>
+ *   node bin/run-ts.js lake/testing/append-worker.ts write-then-hang <tableDir> <firstTradeId> <count>
  *     writes the data files of an append (the first half of a commit), prints "written", then
  *     waits forever: the test kills it with SIGKILL before it writes the log entry.
  */
