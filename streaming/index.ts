@@ -1,8 +1,10 @@
 /**
- * The streaming service's public surface for the layers above it (workflows): the event-time
- * candle operator, so that a backfill computes silver from trades by the very code the stream
- * uses, and the batch recomputation from bronze.
+ * The streaming folder's front door: what other folders (the CLI, benchmarks, test support,
+ * workflows) use. See README.md in this folder for the service's rules and configuration.
+ * Workflows' backfills compute silver from trades with this very CandleOperator.
  */
-export { CandleOperator, fingerprint, type CandleOperatorOptions, type AddOutcome } from './candles/candle-operator.ts';
+export { runStream } from './main.ts';
+export { StreamService, type StreamServiceOptions, type StreamStatus, type InputKind } from './service/stream-service.ts';
+export { CandleOperator, type CandleOperatorOptions, type AddOutcome } from './candles/candle-operator.ts';
 export { recomputeCandles, recomputeCandlesSql, type RecomputedCandle } from './batch/recompute-candles.ts';
-export { candleToRow, rowToCandle, SILVER_CANDLE_COLUMNS } from './service/candle-rows.ts';
+export { repairCandles } from './batch/repair-candles.ts';

@@ -21,9 +21,3 @@ export function createBinanceProducer(config: BinanceWsConfig, sink: EventSink, 
     : undefined;
   return createBinanceWsProducer(config, sink, { ...deps, rest });
 }
-
-// The archive and REST readers, for backfills (workflows/backfill).
-export { BinanceRestClient, BinanceApiError, InvalidSymbolError, type BinanceRestOptions } from './rest-client.ts';
-export { openArchive, ArchiveError, ChecksumMismatchError } from './archive-source.ts';
-export { readArchiveTrades, readArchiveKlines } from './archive-reader.ts';
-export { archiveUrl, archivePath, archiveFileName, parseArchiveFileName, type ArchiveFile, type ArchiveKind } from './archive-layout.ts';

@@ -16,7 +16,7 @@ import { loadBaseConfig } from '../../common/config.ts';
 import { createLogger } from '../../common/logger.ts';
 import { createMetricsRegistry } from '../../common/metrics.ts';
 import { Lake } from '../../lake/index.ts';
-import { startBinanceLocalServer, type BinanceLocalServer } from '../../producers/testing/binance-local-server.ts';
+import { startBinanceLocalServer, type BinanceLocalServer } from './binance/binance-local-server.ts';
 import { TEMPORAL_CLI_VERSION } from '../../stack/temporal.ts';
 import { loadWorkerConfig, type WorkerConfig } from '../../workflows/config.ts';
 import { startWorkers, type Workers } from '../../workflows/worker.ts';

@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { backfillMetrics } from '../../common/metrics-catalog.ts';
 import type { TradeEvent } from '../../common/events/index.ts';
 import { LakeQueryEngine, withLakeConnection } from '../../lake/index.ts';
-import { BinanceRestClient, openArchive, readArchiveTrades } from '../../producers/binance/index.ts';
+import { BinanceRestClient, openArchive, readArchiveTrades } from '../../producers/index.ts';
 import type { ActivityDeps } from '../activity-deps.ts';
 import { ArchiveCache } from './archive-cache.ts';
 import { ArchiveUnavailableError, CorruptArchiveError, TransientFetchError } from './errors.ts';
