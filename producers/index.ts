@@ -17,8 +17,8 @@ export { encodeTrade, type EventEncoder, type Encoded } from './publishing/event
 export { runSimulator, type RunSimulatorOptions } from './simulator/run-simulator.ts';
 export { generateTrades, TradeSimulator, type SimulatorOptions } from './simulator/trade-simulator.ts';
 export type { AggTradesFetcher, AggTradesQuery } from './binance/ws-gap-filler.ts';
-// Binance archives and REST, for backfills (workflows/backfill): download/verify/read, klines.
+// Binance's REST API and data.binance.vision archives (backfills read them too).
 export { BinanceRestClient, BinanceApiError, InvalidSymbolError, type BinanceRestOptions } from './binance/rest-client.ts';
+export { readArchiveTrades, readArchiveKlines, type ReadArchiveOptions } from './binance/archive-reader.ts';
 export { openArchive, ArchiveError, ChecksumMismatchError } from './binance/archive-source.ts';
-export { readArchiveTrades, readArchiveKlines } from './binance/archive-reader.ts';
-export { archiveUrl, archivePath, archiveFileName, parseArchiveFileName, type ArchiveFile, type ArchiveKind } from './binance/archive-layout.ts';
+export { archiveFileName, archivePath, archiveUrl, parseArchiveFileName, type ArchiveFile, type ArchiveKind, type ArchivePeriod } from './binance/archive-layout.ts';
