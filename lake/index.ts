@@ -63,6 +63,8 @@ export { Snapshot } from './delta/snapshot.ts';
 export { ConcurrentModificationError } from './delta/conflicts.ts';
 export { TableNotFoundError } from './delta/loader.ts';
 export type { LakeColumn, LakeType } from './delta/schema.ts';
+/** SQL quoting (identifiers, string literals) and the DuckDB type of a lake column type, for code that writes SQL over the views. */
+export { ident, literal, duckdbType } from './delta/schema.ts';
 export type { AddAction, RemoveAction, TxnAction, MetadataAction, ProtocolAction, CommitInfoAction, FileStats } from './delta/actions.ts';
 export { RowValidationError, type LakeRow, type ParquetCompression } from './writer.ts';
 export { JsonEventsBuilder, materializeRows, type JsonEventKind, type JsonEvents, type RowBatch } from './json-events.ts';
@@ -73,4 +75,4 @@ export * from './tables/index.ts';
 export { LakeQueryEngine, CANDLES_ALL_REVISIONS_VIEW, type LakeQueryEngineOptions, type QueryResult } from './query/engine.ts';
 export { ReadOnlyViolation, assertSingleSelect, parseSingleSelect } from './query/readonly-guard.ts';
 export { formatResult, type OutputFormat } from './query/format.ts';
-export { lakeDuckDB, setLakeThreads, withLakeConnection } from './duckdb.ts';
+export { lakeDuckDB, setLakeThreads, withLakeConnection, queryJson } from './duckdb.ts';
