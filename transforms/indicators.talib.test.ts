@@ -6,8 +6,8 @@
  * within 1e-9 relative, and is NULL exactly where TA-Lib's is NaN.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lake, LakeQueryEngine, literal } from '../lake/index.ts';
-import { removeTmpDirs, tmpLakeDir } from '../lake/testing/tmp.ts';
+import { Lake, LakeQueryEngine, sqlLiteral } from '../lake/index.ts';
+import { removeTmpDirs, tmpLakeDir } from '../test/support/lake/tmp.ts';
 import { fixturePath } from '../test/fixtures/paths.ts';
 import { loadKlinesIntoSilver } from '../test/support/lake-loaders.ts';
 import { MODELS, runTransforms } from './index.ts';
@@ -33,8 +33,8 @@ afterAll(() => {
 });
 
 async function compare(interval: '1h' | '1d', expectedRows: number) {
-  const gold = (await engine.query(`SELECT epoch_ms(window_start) AS open_time, ${COLUMNS.join(', ')}, is_warm FROM gold_indicators WHERE "interval" = ${literal(interval)} ORDER BY window_start`)).rows;
-  const talib = (await engine.connection.runAndReadAll(`SELECT * FROM read_csv(${literal(`${DIR}/talib-BTCUSDT-${interval}-2024.csv.gz`)}, header = true, all_varchar = true)`)).getRowObjectsJson() as Record<string, string | null>[];
+  const gold = (await engine.query(`SELECT epoch_ms(window_start) AS open_time, ${COLUMNS.join(', ')}, is_warm FROM gold_indicators WHERE "interval" = ${sqlLiteral(interval)} ORDER BY window_start`)).rows;
+  const talib = (await engine.connection.runAndReadAll(`SELECT * FROM read_csv(${sqlLiteral(`${DIR}/talib-BTCUSDT-${interval}-2024.csv.gz`)}, header = true, all_varchar = true)`)).getRowObjectsJson() as Record<string, string | null>[];
   expect(gold.length).toBe(expectedRows);
   expect(talib.length).toBe(expectedRows);
   let compared = 0;
@@ -76,7 +76,7 @@ describe('gold/indicators against TA-Lib (real 2024 BTCUSDT)', () => {
   });
 
   it("1d closes equal the 1d klines rolled up from the 1m archive (Binance's daily candles)", async () => {
-    const expected = (await engine.connection.runAndReadAll(`SELECT column00 AS t, column04 AS close FROM read_csv(${literal(`${DIR}/BTCUSDT-1d-2024.csv.gz`)}, header = false, all_varchar = true) ORDER BY 1`)).getRowObjectsJson();
+    const expected = (await engine.connection.runAndReadAll(`SELECT column00 AS t, column04 AS close FROM read_csv(${sqlLiteral(`${DIR}/BTCUSDT-1d-2024.csv.gz`)}, header = false, all_varchar = true) ORDER BY 1`)).getRowObjectsJson();
     const gold = (await engine.query(`SELECT CAST(epoch_ms(window_start) AS VARCHAR) AS t, CAST(close AS VARCHAR) AS close FROM gold_indicators WHERE "interval" = '1d' ORDER BY window_start`)).rows;
     expect(gold).toEqual(expected);
   });

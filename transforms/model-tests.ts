@@ -5,7 +5,7 @@
  * (`marketlake transform test`).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { ident, literal, queryJson } from '../lake/index.ts';
+import { sqlIdentifier, sqlLiteral, queryJson } from '../lake/index.ts';
 import type { Model, ModelTest } from './model.ts';
 
 export interface TestResult {
@@ -41,13 +41,13 @@ export function testName(t: ModelTest): string {
 export function testSql(t: ModelTest, relation: string): string {
   switch (t.kind) {
     case 'unique': {
-      const cols = t.columns.map(ident).join(', ');
+      const cols = t.columns.map(sqlIdentifier).join(', ');
       return `SELECT ${cols}, count(*) AS n FROM ${relation} GROUP BY ${cols} HAVING count(*) > 1`;
     }
     case 'not_null':
-      return `SELECT * FROM ${relation} WHERE ${t.columns.map((c) => `${ident(c)} IS NULL`).join(' OR ')}`;
+      return `SELECT * FROM ${relation} WHERE ${t.columns.map((c) => `${sqlIdentifier(c)} IS NULL`).join(' OR ')}`;
     case 'accepted_values':
-      return `SELECT ${ident(t.column)}, count(*) AS n FROM ${relation} WHERE ${ident(t.column)} IS NULL OR CAST(${ident(t.column)} AS VARCHAR) NOT IN (${t.values.map(literal).join(', ')}) GROUP BY 1`;
+      return `SELECT ${sqlIdentifier(t.column)}, count(*) AS n FROM ${relation} WHERE ${sqlIdentifier(t.column)} IS NULL OR CAST(${sqlIdentifier(t.column)} AS VARCHAR) NOT IN (${t.values.map(sqlLiteral).join(', ')}) GROUP BY 1`;
     case 'sql':
       return t.sql.replace(/\{\{\s*this\s*\}\}/g, relation);
   }

@@ -2,7 +2,7 @@
  * Sets of table partitions (`{ symbol: 'BTCUSDT', date: '2024-03-01' }`, or a subset of the
  * partition columns meaning every partition that matches) and the SQL that selects them.
  */
-import { literal } from '../lake/index.ts';
+import { sqlLiteral } from '../lake/index.ts';
 
 export type Partition = Readonly<Record<string, string>>;
 /** 'all': every partition (a full build); otherwise the listed ones. */
@@ -55,7 +55,7 @@ export function partitionFilterSql(set: PartitionSet, alias?: string): string {
     if (shape === '') return 'TRUE';
     const cols = shape.split(',');
     const key = `concat_ws('|', ${cols.map((c) => `CAST(${columnSql(c, alias)} AS VARCHAR)`).join(', ')})`;
-    terms.push(`${key} IN (${parts.map((p) => literal(cols.map((c) => p[c]).join('|'))).join(', ')})`);
+    terms.push(`${key} IN (${parts.map((p) => sqlLiteral(cols.map((c) => p[c]).join('|'))).join(', ')})`);
   }
   return terms.length === 1 ? terms[0] : `(${terms.join(' OR ')})`;
 }
@@ -74,11 +74,11 @@ export function inputRangeSql(set: PartitionSet, lookbackDays: number, alias?: s
   if (dates.length === set.length && dates.length > 0) {
     const lo = addDays(dates.reduce((a, b) => (a < b ? a : b)), -lookbackDays);
     const hi = dates.reduce((a, b) => (a > b ? a : b));
-    terms.push(`${columnSql(dateCol, alias)} BETWEEN DATE ${literal(lo)} AND DATE ${literal(hi)}`);
+    terms.push(`${columnSql(dateCol, alias)} BETWEEN DATE ${sqlLiteral(lo)} AND DATE ${sqlLiteral(hi)}`);
   }
   const symbols = set.map((p) => p.symbol).filter((s): s is string => s !== undefined);
   if (symbolCol && symbols.length === set.length && symbols.length > 0) {
-    terms.push(`${columnSql(symbolCol, alias)} IN (${[...new Set(symbols)].map(literal).join(', ')})`);
+    terms.push(`${columnSql(symbolCol, alias)} IN (${[...new Set(symbols)].map(sqlLiteral).join(', ')})`);
   }
   return terms.length ? terms.join(' AND ') : 'TRUE';
 }

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import yauzl from 'yauzl';
-import { literal, withLakeConnection, type Lake } from '../../lake/index.ts';
+import { sqlLiteral, withLakeConnection, type Lake } from '../../lake/index.ts';
 
 /** Extracts the one csv of a data.binance.vision zip into a scratch directory; returns its path. */
 export async function extractZipCsv(zipFile: string, dir = fs.mkdtempSync(path.join(os.tmpdir(), 'marketlake-zip-'))): Promise<string> {
@@ -51,12 +51,12 @@ export async function loadKlinesIntoSilver(lake: Lake, csvFile: string, options:
   const symbol = options.symbol ?? 'BTCUSDT';
   const exchange = options.exchange ?? 'binance';
   const interval = options.interval ?? '1m';
-  const base = `SELECT * FROM read_csv(${literal(csvFile)}, header = false, columns = ${KLINE_COLUMNS})${options.where ? ` WHERE ${options.where}` : ''}`;
+  const base = `SELECT * FROM read_csv(${sqlLiteral(csvFile)}, header = false, columns = ${KLINE_COLUMNS})${options.where ? ` WHERE ${options.where}` : ''}`;
   const klines = options.transform ? `SELECT * FROM (${options.transform.replace(/\{\{\s*klines\s*\}\}/g, `(${base})`)})` : base;
   const typed = `SELECT open_time, open::DECIMAL(18,8) AS open, high::DECIMAL(18,8) AS high, low::DECIMAL(18,8) AS low, close::DECIMAL(18,8) AS close,
       volume::DECIMAL(38,8) AS volume, quote_volume::DECIMAL(38,16) AS quote_volume, count AS trade_count,
       taker_buy_volume::DECIMAL(38,8) AS taker_buy_volume, taker_buy_quote_volume::DECIMAL(38,16) AS taker_buy_quote_volume FROM (${klines})`;
-  const asSilver = (iv: string, src: string) => `SELECT ${literal(exchange)} AS exchange, ${literal(symbol)} AS symbol, ${literal(iv)} AS "interval",
+  const asSilver = (iv: string, src: string) => `SELECT ${sqlLiteral(exchange)} AS exchange, ${sqlLiteral(symbol)} AS symbol, ${sqlLiteral(iv)} AS "interval",
       make_timestamptz(open_time * 1000) AS window_start, make_timestamptz((open_time + ${INTERVAL_MS[iv]}) * 1000) AS window_end,
       open, high, low, close, volume, quote_volume,
       CASE WHEN volume = 0 THEN NULL ELSE CAST(CAST(quote_volume AS DOUBLE) / CAST(volume AS DOUBLE) AS DECIMAL(38,16)) END AS vwap,
@@ -86,10 +86,10 @@ export async function loadKlinesIntoSilver(lake: Lake, csvFile: string, options:
 /** Loads a Binance trades csv (id, price, qty, quote_qty, time ms, is_buyer_maker, is_best_match) into bronze/trades. */
 export async function loadTradesIntoBronze(lake: Lake, csvFile: string, options: { symbol?: string; exchange?: string } = {}): Promise<number> {
   const table = await lake.table('bronze/trades');
-  const sql = `SELECT ${literal(options.exchange ?? 'binance')} AS exchange, ${literal(options.symbol ?? 'BTCUSDT')} AS symbol, 'trade' AS kind,
+  const sql = `SELECT ${sqlLiteral(options.exchange ?? 'binance')} AS exchange, ${sqlLiteral(options.symbol ?? 'BTCUSDT')} AS symbol, 'trade' AS kind,
       id AS trade_id, NULL::BIGINT AS first_trade_id, NULL::BIGINT AS last_trade_id,
       price::DECIMAL(18,8) AS price, qty::DECIMAL(18,8) AS qty, quote_qty::DECIMAL(38,16) AS quote_qty, is_buyer_maker,
       make_timestamptz(time * 1000) AS trade_time, make_timestamptz(time * 1000) AS received_at, 'archive' AS source
-    FROM read_csv(${literal(csvFile)}, header = false, columns = {'id': 'BIGINT', 'price': 'VARCHAR', 'qty': 'VARCHAR', 'quote_qty': 'VARCHAR', 'time': 'BIGINT', 'is_buyer_maker': 'BOOLEAN', 'is_best_match': 'BOOLEAN'})`;
+    FROM read_csv(${sqlLiteral(csvFile)}, header = false, columns = {'id': 'BIGINT', 'price': 'VARCHAR', 'qty': 'VARCHAR', 'quote_qty': 'VARCHAR', 'time': 'BIGINT', 'is_buyer_maker': 'BOOLEAN', 'is_best_match': 'BOOLEAN'})`;
   return withLakeConnection(async (conn) => (await table.appendFromSql(conn, sql)).rows);
 }

@@ -12,7 +12,7 @@
  * recomputed from its first candle.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { literal, queryJson, type TableDefinition } from '../../lake/index.ts';
+import { sqlLiteral, queryJson, type TableDefinition } from '../../lake/index.ts';
 import { computeSeries, OUTPUT_COLUMNS, WARM_BARS, type SeriesState } from '../indicators/ta.ts';
 import { readNumericColumns, writeColumnsTable, type WritableColumn } from '../indicators/columnar.ts';
 import type { BuildContext, Model } from '../model.ts';
@@ -79,10 +79,10 @@ async function symbolsOf(conn: DuckDBConnection, partitions: PartitionSet): Prom
 /** The computation for one symbol from date `from` on (or from its first candle). */
 async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from: string | undefined, first: boolean): Promise<number> {
   const { conn } = ctx;
-  const sym = literal(symbol);
+  const sym = sqlLiteral(symbol);
   const withVwap = (where: string) => `SELECT *, CAST(sum(quote_volume) OVER w AS DOUBLE) / NULLIF(CAST(sum(volume) OVER w AS DOUBLE), 0) AS vwap
     FROM (${goldCandlesSql(where)}) WINDOW w AS (PARTITION BY exchange, "interval", "date" ORDER BY window_start ROWS UNBOUNDED PRECEDING)`;
-  await conn.run(`CREATE OR REPLACE TEMP TABLE __ind_cand AS ${withVwap(`symbol = ${sym}${from ? ` AND "date" >= DATE ${literal(from)}` : ''}`)}`);
+  await conn.run(`CREATE OR REPLACE TEMP TABLE __ind_cand AS ${withVwap(`symbol = ${sym}${from ? ` AND "date" >= DATE ${sqlLiteral(from)}` : ''}`)}`);
   // History before `from`: the last WARM_BARS gold rows of each series (their closes for the
   // windows, the last one's state for the recursions), when that last row is warm.
   let histSelect = `SELECT NULL::VARCHAR AS exchange, NULL::VARCHAR AS "interval", NULL::TIMESTAMPTZ AS window_start, NULL::DOUBLE AS close, ${STATE_COLUMNS.map((c) => `NULL::DOUBLE AS ${c}`).join(', ')} WHERE false`;
@@ -90,17 +90,17 @@ async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from
     await conn.run(`CREATE OR REPLACE TEMP TABLE __ind_hist AS
       SELECT exchange, "interval", window_start, CAST(close AS DOUBLE) AS close, ${STATE_COLUMNS.join(', ')}, is_warm, n, rk FROM (
         SELECT *, row_number() OVER s AS rk, count(*) OVER (PARTITION BY exchange, "interval") AS n FROM gold_indicators
-        WHERE symbol = ${sym} AND "date" BETWEEN DATE ${literal(addDays(from, -HISTORY_DAYS))} AND DATE ${literal(addDays(from, -1))}
+        WHERE symbol = ${sym} AND "date" BETWEEN DATE ${sqlLiteral(addDays(from, -HISTORY_DAYS))} AND DATE ${sqlLiteral(addDays(from, -1))}
         WINDOW s AS (PARTITION BY exchange, "interval" ORDER BY window_start DESC)
       ) WHERE rk <= ${WARM_BARS}`);
     // Usable: WARM_BARS rows and the newest warm.
     await conn.run(`CREATE OR REPLACE TEMP TABLE __ind_warm AS SELECT exchange, "interval" FROM __ind_hist WHERE rk = 1 AND is_warm AND n >= ${WARM_BARS}`);
     histSelect = `SELECT h.exchange, h."interval", h.window_start, h.close, ${STATE_COLUMNS.map((c) => `h.${c}`).join(', ')} FROM __ind_hist h SEMI JOIN __ind_warm USING (exchange, "interval")`;
     // Series without a warm state start over from their first candle.
-    await conn.run(`INSERT INTO __ind_cand SELECT * FROM (${withVwap(`symbol = ${sym} AND "date" < DATE ${literal(from)}`)}) c
+    await conn.run(`INSERT INTO __ind_cand SELECT * FROM (${withVwap(`symbol = ${sym} AND "date" < DATE ${sqlLiteral(from)}`)}) c
       WHERE EXISTS (SELECT 1 FROM __ind_cand n WHERE n.exchange = c.exchange AND n."interval" = c."interval") AND NOT EXISTS (SELECT 1 FROM __ind_warm w WHERE w.exchange = c.exchange AND w."interval" = c."interval")`);
   } else if (from) {
-    await conn.run(`INSERT INTO __ind_cand SELECT * FROM (${withVwap(`symbol = ${sym} AND "date" < DATE ${literal(from)}`)})`);
+    await conn.run(`INSERT INTO __ind_cand SELECT * FROM (${withVwap(`symbol = ${sym} AND "date" < DATE ${sqlLiteral(from)}`)})`);
   }
   await conn.run(`CREATE OR REPLACE TEMP TABLE __ind_in AS
     SELECT (row_number() OVER (ORDER BY exchange, "interval", window_start) - 1)::INTEGER AS rn,
@@ -174,7 +174,7 @@ export const indicatorsModel: Model = {
     for (const p of changed) if (p.symbol && p.date && (!from.has(p.symbol) || p.date < from.get(p.symbol)!)) from.set(p.symbol, p.date);
     const out: Partition[] = changed.map((p) => ({ symbol: p.symbol, date: p.date }));
     for (const [symbol, date] of from) {
-      for (const r of await queryJson(conn, `SELECT DISTINCT CAST("date" AS VARCHAR) AS date FROM silver_candles_all_revisions WHERE symbol = ${literal(symbol)} AND "date" >= DATE ${literal(date)}`)) {
+      for (const r of await queryJson(conn, `SELECT DISTINCT CAST("date" AS VARCHAR) AS date FROM silver_candles_all_revisions WHERE symbol = ${sqlLiteral(symbol)} AND "date" >= DATE ${sqlLiteral(date)}`)) {
         out.push({ symbol, date: String(r.date) });
       }
     }
