@@ -11,6 +11,7 @@ import { registerLakeCommand } from './commands/lake.ts';
 import { registerProducerCommands } from './commands/producers.ts';
 import { registerStreamCommand } from './commands/stream.ts';
 import { registerWorkerCommand } from './commands/worker.ts';
+import { registerTransformCommand } from './commands/transform.ts';
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerProducerCommands(program);
   registerStreamCommand(program);
   registerWorkerCommand(program);
+  registerTransformCommand(program);
   return program;
 }
 

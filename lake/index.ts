@@ -77,4 +77,4 @@ export { LakeQueryEngine, CANDLES_ALL_REVISIONS_VIEW, type LakeQueryEngineOption
 export { ReadOnlyViolation, assertSingleSelect, parseSingleSelect } from './query/readonly-guard.ts';
 export { filesSelectSql, snapshotSelectSql } from './query/views.ts';
 export { formatResult, type OutputFormat } from './query/format.ts';
-export { lakeDuckDB, setLakeThreads, withLakeConnection } from './duckdb.ts';
+export { lakeDuckDB, setLakeThreads, withLakeConnection, queryJson } from './duckdb.ts';
