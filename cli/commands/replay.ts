@@ -11,8 +11,7 @@ import { waitForKafka } from '../../common/kafka-startup.ts';
 import { createLogger } from '../../common/logger.ts';
 import { createMetricsRegistry } from '../../common/metrics.ts';
 import { Shutdown } from '../../common/shutdown.ts';
-import { createPublisher, loadProducerConfig } from '../../producers/producer-config.ts';
-import { countCsvRows, parseReplaySpeed, replayArchive, tradesArchiveLayout, type ReplaySpeed } from '../../producers/replay.ts';
+import { countCsvRows, createPublisher, loadProducerConfig, parseReplaySpeed, replayArchive, tradesArchiveLayout, type ReplaySpeed } from '../../producers/index.ts';
 
 interface ReplayOpts {
   file: string;

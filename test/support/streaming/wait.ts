@@ -1,6 +1,6 @@
 /** Waiting in streaming tests: for a value to appear, and for bronze to cover a topic. */
 import type { Kafka } from 'kafkajs';
-import { Lake } from '../../lake/index.ts';
+import { Lake } from '../../../lake/index.ts';
 
 /** Polls `fn` every 250 ms until it returns a value (errors propagate at once). */
 export async function waitForValue<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {

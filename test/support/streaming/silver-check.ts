@@ -4,10 +4,10 @@
  * bronze_trades, window for window, up to the last window silver has finalised; and no two rows
  * of one candle share a revision (the latest-revision view would pick between them arbitrarily).
  */
-import { CANDLE_INTERVALS, type CandleInterval } from '../../common/events/candle.ts';
-import { LakeQueryEngine } from '../../lake/index.ts';
-import { recomputeCandles, type RecomputedCandle } from '../batch/recompute-candles.ts';
-import { rowToCandle, SILVER_CANDLE_COLUMNS } from '../service/candle-rows.ts';
+import { CANDLE_INTERVALS, type CandleInterval } from '../../../common/events/candle.ts';
+import { candleEventFromRow, LakeQueryEngine, SILVER_CANDLE_EVENT_COLUMNS } from '../../../lake/index.ts';
+import { recomputeCandles, type RecomputedCandle } from '../../../streaming/index.ts';
+
 
 export interface SilverCheck {
   readonly compared: number;
@@ -37,8 +37,8 @@ export async function checkSilverAgainstBronze(engine: LakeQueryEngine, interval
     const exchange = String(g.exchange);
     const symbol = String(g.symbol);
     const silver = (
-      await engine.query(`SELECT ${SILVER_CANDLE_COLUMNS} FROM silver_candles WHERE exchange = '${exchange}' AND symbol = '${symbol}' AND "interval" = '${interval}' ORDER BY window_start`)
-    ).rows.map((r) => content({ ...rowToCandle(r) }));
+      await engine.query(`SELECT ${SILVER_CANDLE_EVENT_COLUMNS} FROM silver_candles WHERE exchange = '${exchange}' AND symbol = '${symbol}' AND "interval" = '${interval}' ORDER BY window_start`)
+    ).rows.map((r) => content({ ...candleEventFromRow(r) }));
     const batch = (await recomputeCandles(engine, exchange, symbol, interval, Number(g.until_us))).map(content);
     compared += batch.length;
     if (silver.length !== batch.length) mismatches.push(`${exchange}:${symbol} ${interval}: silver has ${silver.length} windows, recomputation ${batch.length}`);

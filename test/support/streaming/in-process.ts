@@ -3,10 +3,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Kafka } from 'kafkajs';
-import { createLogger } from '../../common/logger.ts';
-import { Lake, WriterThread } from '../../lake/index.ts';
-import { createTestTopic, kafkaBrokers } from '../../test/infra.ts';
-import { StreamService, type StreamServiceOptions } from '../service/stream-service.ts';
+import { createLogger } from '../../../common/logger.ts';
+import { Lake, WriterThread } from '../../../lake/index.ts';
+import { createTestTopic, kafkaBrokers } from '../../infra.ts';
+import { StreamService, type StreamServiceOptions } from '../../../streaming/index.ts';
 import { waitForBronzeToCover } from './wait.ts';
 
 export interface StreamFixture {
