@@ -17,3 +17,7 @@ export { encodeTrade, type EventEncoder, type Encoded } from './publishing/event
 export { runSimulator, type RunSimulatorOptions } from './simulator/run-simulator.ts';
 export { generateTrades, TradeSimulator, type SimulatorOptions } from './simulator/trade-simulator.ts';
 export type { AggTradesFetcher, AggTradesQuery } from './binance/ws-gap-filler.ts';
+// Binance's REST API and data.binance.vision archives (backfills read them too).
+export { BinanceRestClient, BinanceApiError, InvalidSymbolError, type BinanceRestOptions } from './binance/rest-client.ts';
+export { readArchiveTrades, readArchiveKlines, type ReadArchiveOptions } from './binance/archive-reader.ts';
+export { archiveFileName, archivePath, archiveUrl, parseArchiveFileName, type ArchiveFile, type ArchiveKind, type ArchivePeriod } from './binance/archive-layout.ts';
