@@ -76,5 +76,6 @@ export * from './tables/index.ts';
 export { LakeQueryEngine, CANDLES_ALL_REVISIONS_VIEW, type LakeQueryEngineOptions, type QueryOptions, type QueryResult } from './query/engine.ts';
 export { QueryTimeoutError, UnknownViewError } from './query/errors.ts';
 export { ReadOnlyViolation, assertSingleSelect, parseSingleSelect } from './query/readonly-guard.ts';
+export { filesSelectSql, snapshotSelectSql } from './query/views.ts';
 export { formatResult, type OutputFormat } from './query/format.ts';
-export { lakeDuckDB, setLakeThreads, withLakeConnection } from './duckdb.ts';
+export { lakeDuckDB, setLakeThreads, withLakeConnection, queryJson } from './duckdb.ts';

@@ -42,6 +42,12 @@ export interface ReplaceOptions extends WriteOptions {
    * partitions the new rows fall into. Every new row must fall into one of them.
    */
   readonly partitions?: readonly Readonly<Record<string, string>>[];
+  /**
+   * The snapshot the new rows were computed from (e.g. rows merged with the partition's current
+   * ones). A change committed to those partitions after it then conflicts instead of being
+   * silently replaced. Default: the latest snapshot, read at the start of the call.
+   */
+  readonly readSnapshot?: Snapshot;
 }
 
 export interface CommitResult {
@@ -218,14 +224,14 @@ export class DeltaTable {
 
   /** Replaces whole partitions with new rows in one commit (removes + adds): backfills, recomputation. */
   async replacePartitions(rows: readonly LakeRow[], options: ReplaceOptions = {}): Promise<CommitResult> {
-    const read = await this.refresh();
+    const read = options.readSnapshot ?? (await this.refresh());
     const added = await this.rowWriter(this.fileSpec(read, options), rows);
     return this.replaceWith(read, added, options);
   }
 
   /** replacePartitions with the rows of a SELECT run on `conn`. */
   async replacePartitionsFromSql(conn: DuckDBConnection, selectSql: string, options: ReplaceOptions = {}): Promise<CommitResult> {
-    const read = await this.refresh();
+    const read = options.readSnapshot ?? (await this.refresh());
     const added = await writeSelect(conn, this.fileSpec(read, options), selectSql);
     return this.replaceWith(read, added, options);
   }
