@@ -223,6 +223,8 @@ export class KafkaPublisher implements EventSink {
   }
 
   async deadLetter(letter: DeadLetter): Promise<void> {
+    // Counted in metrics and logged: a person reading the log sees what was set aside and why.
+    this.logger.warn({ stage: letter.stage, origin: letter.origin, sourceTopic: letter.sourceTopic, offset: letter.offset, reason: letter.reason, bytes: Math.floor((letter.rawBase64.length * 3) / 4) }, 'dead-lettered');
     const encoded = this.encoders[TOPICS.deadletter]!(letter);
     const key = letter.origin ?? letter.stage;
     if (!encoded.ok) {
