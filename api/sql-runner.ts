@@ -7,7 +7,7 @@
  * outlives the time limit is interrupted. Rows beyond the limit are cut (and said so), a result
  * bigger than the byte limit is refused.
  */
-import { Lake, LakeQueryEngine, ReadOnlyViolation, parseSingleSelect, type QueryResult } from '../lake/index.ts';
+import { Lake, LakeQueryEngine, QueryTimeoutError, ReadOnlyViolation, UnknownViewError, parseSingleSelect, type QueryResult } from '../lake/index.ts';
 import { BadRequestProblem, UnprocessableProblem } from './problem.ts';
 
 export interface SqlLimits {
@@ -60,23 +60,17 @@ export class SqlRunner {
     // The row limit wraps the query (the wrapped text is guarded again by engine.query).
     const limited = `SELECT * FROM (\n${text}\n) AS query LIMIT ${this.limits.maxRows + 1}`;
     const t0 = performance.now();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      this.engine.connection.interrupt();
-    }, this.limits.timeoutMs);
     let result: QueryResult;
     try {
-      result = await this.engine.query(limited);
+      result = await this.engine.query(limited, { timeoutMs: this.limits.timeoutMs });
     } catch (err) {
-      if (timedOut) throw new UnprocessableProblem(`the query ran longer than the time limit of ${this.limits.timeoutMs} ms and was stopped`, 'time-limit');
+      if (err instanceof QueryTimeoutError) throw new UnprocessableProblem(`the query ran longer than the time limit of ${this.limits.timeoutMs} ms and was stopped`, 'time-limit');
       if (err instanceof ReadOnlyViolation) throw new UnprocessableProblem(err.message, 'not-a-single-select');
+      if (err instanceof UnknownViewError) throw new BadRequestProblem('sql', err.message);
       const message = (err as Error).message ?? String(err);
       if (/Out of Memory|memory limit/i.test(message)) throw new UnprocessableProblem('the query needed more memory than the limit allows', 'memory-limit');
       if (/Permission Error|enable_external_access|allowed_directories|not allowed/i.test(message)) throw new UnprocessableProblem(`refused: ${firstLine(message)}`, 'outside-the-lake');
       throw new BadRequestProblem('sql', firstLine(message));
-    } finally {
-      clearTimeout(timer);
     }
     const truncated = result.rows.length > this.limits.maxRows;
     const rows = truncated ? result.rows.slice(0, this.limits.maxRows) : result.rows;

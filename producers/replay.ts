@@ -6,12 +6,13 @@
  */
 import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { deadLetter } from '../common/events/deadletter.ts';
-import { tradeKey } from '../common/events/trade.ts';
+import { deadLetter, tradeKey } from '../common/events/index.ts';
 import { TOPICS } from '../common/topics.ts';
 import type { EventSink } from './event-sink.ts';
 import type { ArchiveKind } from './binance/archive-layout.ts';
 import { readArchiveTrades } from './binance/archive-reader.ts';
+
+export { tradesArchiveLayout } from './binance/archive-reader.ts';
 import type { ChecksumOutcome, ChecksumPolicy } from './binance/archive-source.ts';
 
 export type ReplaySpeed = number | 'max';

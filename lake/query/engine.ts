@@ -8,12 +8,13 @@
  */
 import fs from 'node:fs';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { ident, literal } from '../delta/schema.ts';
+import { sqlIdentifier, sqlLiteral } from '../sql.ts';
 import type { Snapshot } from '../delta/snapshot.ts';
 import { Lake, viewName } from '../lake.ts';
 import { KNOWN_TABLES } from '../tables/index.ts';
 import type { DeltaTable } from '../table.ts';
 import { assertSelectStatement, parseSingleSelect } from './readonly-guard.ts';
+import { QueryTimeoutError, UnknownViewError, closestName } from './errors.ts';
 import { findPrunableScans, type PartitionedView } from './pruning.ts';
 import { filesSelectSql, latestCandleRevisionSql, snapshotSelectSql } from './views.ts';
 
@@ -28,8 +29,16 @@ export interface LakeQueryEngineOptions {
   readonly readOnly?: boolean;
   /** DuckDB threads (default: DuckDB's choice). */
   readonly threads?: number;
-  /** DuckDB's memory_limit, e.g. `1GB` (default: DuckDB's, 80% of RAM); set before the configuration is locked. */
+  /**
+   * DuckDB's memory limit, in its syntax (e.g. `2GB`); a query needing more fails with an
+   * out-of-memory error instead of taking the machine (DuckDB's own default is 80% of RAM).
+   */
   readonly memoryLimit?: string;
+}
+
+export interface QueryOptions {
+  /** Interrupt the query after this long (QueryTimeoutError). */
+  readonly timeoutMs?: number;
 }
 
 export interface QueryResult {
@@ -75,12 +84,12 @@ export class LakeQueryEngine {
     const conn = await instance.connect();
     await conn.run(`SET TimeZone = 'UTC'`);
     if (options.threads) await conn.run(`SET threads = ${Math.max(1, Math.floor(options.threads))}`);
-    if (options.memoryLimit) await conn.run(`SET memory_limit = ${literal(options.memoryLimit)}`);
+    if (options.memoryLimit) await conn.run(`SET memory_limit = ${sqlLiteral(options.memoryLimit)}`);
     const engine = new LakeQueryEngine(lake, instance, conn, options.readOnly ?? true);
     await engine.refresh();
     if (engine.readOnly) {
       // Order matters: allowed_directories must be set while external access is still on.
-      await conn.run(`SET allowed_directories = [${literal(lake.root + '/')}]`);
+      await conn.run(`SET allowed_directories = [${sqlLiteral(lake.root + '/')}]`);
       await conn.run(`SET enable_external_access = false`);
       await conn.run(`SET lock_configuration = true`);
     }
@@ -109,10 +118,10 @@ export class LakeQueryEngine {
       if (this.views.has(view) || this.placeholderViews.has(view)) continue;
       const empty = filesSelectSql('', { columns: def.columns, partitionColumns: def.partitionColumns ?? [] }, []);
       if (view === 'silver_candles') {
-        await this.connection.run(`CREATE OR REPLACE VIEW ${ident(CANDLES_ALL_REVISIONS_VIEW)} AS ${empty}`);
-        await this.connection.run(`CREATE OR REPLACE VIEW ${ident(view)} AS ${latestCandleRevisionSql(CANDLES_ALL_REVISIONS_VIEW)}`);
+        await this.connection.run(`CREATE OR REPLACE VIEW ${sqlIdentifier(CANDLES_ALL_REVISIONS_VIEW)} AS ${empty}`);
+        await this.connection.run(`CREATE OR REPLACE VIEW ${sqlIdentifier(view)} AS ${latestCandleRevisionSql(CANDLES_ALL_REVISIONS_VIEW)}`);
       } else {
-        await this.connection.run(`CREATE OR REPLACE VIEW ${ident(view)} AS ${empty}`);
+        await this.connection.run(`CREATE OR REPLACE VIEW ${sqlIdentifier(view)} AS ${empty}`);
       }
       this.placeholderViews.add(view);
       changed.push(view);
@@ -147,7 +156,37 @@ export class LakeQueryEngine {
    * Runs one query. In read-only mode it must be a single SELECT. When a file of the snapshot
    * disappeared (vacuum), the views are refreshed and the query runs once more.
    */
-  async query(sql: string): Promise<QueryResult> {
+  async query(sql: string, options: QueryOptions = {}): Promise<QueryResult> {
+    const timeoutMs = options.timeoutMs;
+    if (timeoutMs === undefined || timeoutMs <= 0) return this.explained(() => this.queryOnce(sql));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      this.connection.interrupt();
+    }, timeoutMs);
+    try {
+      return await this.explained(() => this.queryOnce(sql));
+    } catch (err) {
+      if (timedOut) throw new QueryTimeoutError(timeoutMs);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** DuckDB's "Table with name X does not exist! Did you mean pg_tables?" as the lake's own views. */
+  private async explained<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      const m = /Table with name (\S+?) does not exist/.exec((err as Error)?.message ?? '');
+      if (!m) throw err;
+      const views = [...new Set([...this.views.keys(), ...this.placeholderViews])].sort();
+      throw new UnknownViewError(m[1], views, closestName(m[1], views));
+    }
+  }
+
+  private async queryOnce(sql: string): Promise<QueryResult> {
     // Binding (also in the guard's prepare) already opens the view's files, so all of it retries.
     const attempt = async () => {
       let ast: Record<string, unknown> | undefined;
@@ -187,7 +226,7 @@ export class LakeQueryEngine {
     if (this.rewrites.size > REWRITE_CACHE_SIZE) {
       const [oldKey, old] = this.rewrites.entries().next().value!;
       this.rewrites.delete(oldKey);
-      for (const v of old.tempViews) await this.connection.run(`DROP VIEW IF EXISTS temp.${ident(v)}`);
+      for (const v of old.tempViews) await this.connection.run(`DROP VIEW IF EXISTS temp.${sqlIdentifier(v)}`);
     }
     return rewritten;
   }
@@ -206,7 +245,7 @@ export class LakeQueryEngine {
       const files = [...state.snapshot.files.values()].filter((f) => predicates.every((pr) => pr.test(f.partitionValues[pr.column] ?? null)));
       const name = `__pruned_${view}_${++this.tempViewSeq}`;
       tempViews.push(name);
-      await this.connection.run(`CREATE OR REPLACE TEMP VIEW ${ident(name)} AS ${filesSelectSql(state.table, state.snapshot, files)}`);
+      await this.connection.run(`CREATE OR REPLACE TEMP VIEW ${sqlIdentifier(name)} AS ${filesSelectSql(state.table, state.snapshot, files)}`);
       if (!node.alias) node.alias = view;
       node.table_name = name;
       node.schema_name = '';
@@ -236,10 +275,10 @@ export class LakeQueryEngine {
   private async defineTableView(view: string, table: DeltaTable, snapshot: Snapshot, pinned: boolean): Promise<void> {
     const select = snapshotSelectSql(table.dir, snapshot);
     if (view === 'silver_candles') {
-      await this.connection.run(`CREATE OR REPLACE VIEW ${ident(CANDLES_ALL_REVISIONS_VIEW)} AS ${select}`);
-      await this.connection.run(`CREATE OR REPLACE VIEW ${ident(view)} AS ${latestCandleRevisionSql(CANDLES_ALL_REVISIONS_VIEW)}`);
+      await this.connection.run(`CREATE OR REPLACE VIEW ${sqlIdentifier(CANDLES_ALL_REVISIONS_VIEW)} AS ${select}`);
+      await this.connection.run(`CREATE OR REPLACE VIEW ${sqlIdentifier(view)} AS ${latestCandleRevisionSql(CANDLES_ALL_REVISIONS_VIEW)}`);
     } else {
-      await this.connection.run(`CREATE OR REPLACE VIEW ${ident(view)} AS ${select}`);
+      await this.connection.run(`CREATE OR REPLACE VIEW ${sqlIdentifier(view)} AS ${select}`);
     }
     this.views.set(view, { table: table.dir, snapshot, version: snapshot.version, pinned });
     this.placeholderViews.delete(view);
