@@ -59,20 +59,19 @@ export function streamCandles(trades: readonly TradeEvent[]): LakeRow[] {
 }
 
 export interface OracleLakeOptions {
-  /** Plant a defect in the trades before they go to bronze (silver is built from the untouched trades unless `candlesFrom` says otherwise). */
+  /** Plant a defect in the trades before they go to bronze. */
   readonly trades?: (trades: TradeEvent[]) => TradeEvent[];
-  /** Build silver from these trades instead (default: the trades as planted). */
-  readonly candlesFrom?: 'planted' | 'original';
+  /** The trades the stream saw (default: bronze's): silver is built from these. */
+  readonly streamed?: (trades: TradeEvent[]) => TradeEvent[];
   /** Plant a defect in the silver rows before they are written. */
   readonly candles?: (rows: LakeRow[]) => LakeRow[];
 }
 
 export async function oracleLake(opts: OracleLakeOptions = {}): Promise<TestLake> {
   const t = tempLake('oracle');
-  const original = oracleTrades();
-  const planted = opts.trades ? opts.trades(original.map((x) => ({ ...x }))) : original;
-  const candles = streamCandles(opts.candlesFrom === 'original' ? original : planted);
-  await (await t.lake.table('bronze/trades')).append(planted.map(tradeEventToRow));
+  const bronze = opts.trades ? opts.trades(oracleTrades()) : oracleTrades();
+  const candles = streamCandles(opts.streamed ? opts.streamed(bronze.map((x) => ({ ...x }))) : bronze);
+  await (await t.lake.table('bronze/trades')).append(bronze.map(tradeEventToRow));
   await (await t.lake.table('silver/candles')).append(opts.candles ? opts.candles(candles) : candles);
   return t;
 }
