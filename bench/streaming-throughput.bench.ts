@@ -30,12 +30,11 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Kafka, logLevel, Partitioners, type Message } from 'kafkajs';
-import type { CandleEvent } from '../common/events/candle.ts';
-import { tradeKey, type TradeEvent } from '../common/events/trade.ts';
+import { type CandleEvent, tradeKey, type TradeEvent } from '../common/events/index.ts';
 import { Lake } from '../lake/index.ts';
 import { createTopicsWithLeaders } from '../stack/topics.ts';
-import { generateTrades, TradeSimulator } from '../producers/simulator/trade-simulator.ts';
-import { CandleOperator } from '../streaming/candles/candle-operator.ts';
+import { generateTrades, TradeSimulator } from '../producers/index.ts';
+import { CandleOperator } from '../streaming/index.ts';
 import { percentile } from './stats.ts';
 import type { Benchmark, BenchContext } from './harness.ts';
 

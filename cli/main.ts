@@ -10,6 +10,8 @@ import { registerSqlCommand } from './commands/sql.ts';
 import { registerLakeCommand } from './commands/lake.ts';
 import { registerProducerCommands } from './commands/producers.ts';
 import { registerStreamCommand } from './commands/stream.ts';
+import { registerWorkerCommand } from './commands/worker.ts';
+import { registerTransformCommand } from './commands/transform.ts';
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -24,6 +26,8 @@ export function buildProgram(): Command {
   registerLakeCommand(program);
   registerProducerCommands(program);
   registerStreamCommand(program);
+  registerWorkerCommand(program);
+  registerTransformCommand(program);
   return program;
 }
 

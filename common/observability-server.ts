@@ -37,6 +37,8 @@ export async function startObservabilityServer(opts: {
   health: HealthCheck;
   port: number;
   host?: string;
+  /** More exposition text appended to /metrics (e.g. the Temporal SDK's own metrics). */
+  extraMetrics?: () => Promise<string>;
 }): Promise<ObservabilityServer> {
   const server = http.createServer((req, res) => {
     const url = (req.url ?? '/').split('?')[0];
@@ -46,8 +48,8 @@ export async function startObservabilityServer(opts: {
     };
     if (req.method !== 'GET') return send(405, 'text/plain', 'method not allowed\n');
     if (url === '/metrics') {
-      opts.registry.metrics().then(
-        (text) => send(200, opts.registry.contentType, text),
+      Promise.all([opts.registry.metrics(), opts.extraMetrics?.().catch(() => '') ?? Promise.resolve('')]).then(
+        ([text, extra]) => send(200, opts.registry.contentType, extra ? `${text.trimEnd()}\n${extra}` : text),
         (err: Error) => send(500, 'text/plain', `${err.message}\n`),
       );
       return;

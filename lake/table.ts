@@ -14,19 +14,12 @@ import { advanceSnapshot, commitTimestamp, loadSnapshot, readCommitsFrom, TableN
 import { CommitConflict, LogStore } from './delta/log-store.ts';
 import { toDeltaSchemaString, validateColumns, type LakeColumn } from './delta/schema.ts';
 import type { Snapshot } from './delta/snapshot.ts';
-import { materializeRows, type RowBatch } from './json-events.ts';
-import type { RowWriter } from './writer-thread.ts';
-import { writeRows, writeSelect, type LakeRow, type ParquetCompression } from './writer.ts';
+import type { RowBatch } from './json-events.ts';
+import { writeRowBatch, type RowWriter } from './row-writer.ts';
+import type { TableDefinition } from './tables/table-definition.ts';
+import { writeSelect, type LakeRow, type ParquetCompression } from './writer.ts';
 
-export interface TableDefinition {
-  /** Table name as the lake knows it, e.g. `bronze/trades`. */
-  readonly name: string;
-  readonly description?: string;
-  readonly columns: readonly LakeColumn[];
-  readonly partitionColumns?: readonly string[];
-  /** Delta table properties, e.g. `delta.checkpointInterval`. */
-  readonly configuration?: Readonly<Record<string, string>>;
-}
+export type { TableDefinition };
 
 /** A streaming position recorded in the same commit as the data: appId → version (e.g. next Kafka offset). */
 export interface TxnMark {
@@ -49,6 +42,12 @@ export interface ReplaceOptions extends WriteOptions {
    * partitions the new rows fall into. Every new row must fall into one of them.
    */
   readonly partitions?: readonly Readonly<Record<string, string>>[];
+  /**
+   * The snapshot the new rows were computed from (e.g. rows merged with the partition's current
+   * ones). A change committed to those partitions after it then conflicts instead of being
+   * silently replaced. Default: the latest snapshot, read at the start of the call.
+   */
+  readonly readSnapshot?: Snapshot;
 }
 
 export interface CommitResult {
@@ -88,7 +87,7 @@ export interface CommitRequest {
 
 export class DeltaTable {
   /** Writes appended rows into data files; a WriterThread's `write` moves that off this thread. */
-  rowWriter: RowWriter = (spec, batch) => writeRows(spec, materializeRows(batch));
+  rowWriter: RowWriter = writeRowBatch;
   private current: Snapshot;
   private refreshing: Promise<Snapshot> | undefined;
 
@@ -225,14 +224,14 @@ export class DeltaTable {
 
   /** Replaces whole partitions with new rows in one commit (removes + adds): backfills, recomputation. */
   async replacePartitions(rows: readonly LakeRow[], options: ReplaceOptions = {}): Promise<CommitResult> {
-    const read = await this.refresh();
+    const read = options.readSnapshot ?? (await this.refresh());
     const added = await this.rowWriter(this.fileSpec(read, options), rows);
     return this.replaceWith(read, added, options);
   }
 
   /** replacePartitions with the rows of a SELECT run on `conn`. */
   async replacePartitionsFromSql(conn: DuckDBConnection, selectSql: string, options: ReplaceOptions = {}): Promise<CommitResult> {
-    const read = await this.refresh();
+    const read = options.readSnapshot ?? (await this.refresh());
     const added = await writeSelect(conn, this.fileSpec(read, options), selectSql);
     return this.replaceWith(read, added, options);
   }

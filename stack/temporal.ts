@@ -18,6 +18,11 @@ const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal';
 /** The frontend port and the two after it (HTTP API, metrics): pick TEMPORAL_PORT with `freePortRun(3)`. */
 export const TEMPORAL_CONSECUTIVE_PORTS = 3;
 
+/** The dev server's /metrics port (Prometheus job `temporal`): the frontend port + 2. */
+export function temporalMetricsPort(frontendPort: number): number {
+  return frontendPort + 2;
+}
+
 export class TemporalComponent implements StackComponent {
   readonly name = 'Temporal';
   private readonly dir: string;
@@ -41,7 +46,7 @@ export class TemporalComponent implements StackComponent {
     return this.settings.temporal.port + 1;
   }
   private get metricsPort(): number {
-    return this.settings.temporal.port + 2;
+    return temporalMetricsPort(this.settings.temporal.port);
   }
 
   get address(): string {

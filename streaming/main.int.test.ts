@@ -11,15 +11,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Partitioners } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { waitForValue } from './test-support/wait.ts';
+import { waitForValue } from '../test/support/streaming/wait.ts';
 import type { CandleEvent } from '../common/events/candle.ts';
 import type { DeadLetter } from '../common/events/deadletter.ts';
 import { tradeKey } from '../common/events/trade.ts';
 import { LakeQueryEngine } from '../lake/index.ts';
-import { readTopic } from '../producers/testing/read-topic.ts';
+import { readTopic } from '../test/support/read-topic.ts';
 import { freePort } from '../stack/net.ts';
 import { createTestTopic, kafkaBrokers, testKafka } from '../test/infra.ts';
-import { loadOracleTrades } from './test-support/binance-oracle.ts';
+import { loadOracleTrades } from '../test/support/streaming/binance-oracle.ts';
 
 const BIN = fileURLToPath(new URL('../bin/marketlake.js', import.meta.url));
 const dirs: string[] = [];

@@ -3,7 +3,11 @@
  * ports in a throw-away state directory, and stops them at the end. Tests reach them through
  * `inject('kafkaBrokers')` / `inject('temporalAddress')` (see test/infra.ts) or the
  * KAFKA_BROKERS and TEMPORAL_ADDRESS variables, which forked test workers inherit.
+ *
+ * At the end it also checks that the run left no process behind (test/stray-processes.ts): a
+ * process any test started that is still alive fails the run, named, and is killed.
  */
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +17,7 @@ import { freePort, freePortRun } from '../stack/net.ts';
 import { TEMPORAL_CONSECUTIVE_PORTS } from '../stack/temporal.ts';
 import { Stack } from '../stack/stack.ts';
 import type { StackSettings } from '../stack/settings.ts';
+import { TEST_RUN_MARKER, reapStrayProcesses } from './stray-processes.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -24,6 +29,9 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const base = loadBaseConfig();
+  // Inherited by every process the run starts, so that teardown can find the ones left behind.
+  const runId = randomUUID();
+  process.env[TEST_RUN_MARKER] = runId;
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'marketlake-test-'));
   const settings: StackSettings = {
     stateDir,
@@ -46,5 +54,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return async () => {
     await stack.down();
     fs.rmSync(stateDir, { recursive: true, force: true });
+    const strays = await reapStrayProcesses(runId);
+    if (strays.length > 0) {
+      const list = strays.map((s) => `  pid ${s.pid} (parent ${s.ppid}): ${s.command}`).join('\n');
+      throw new Error(`the test run left ${strays.length} process(es) behind (now killed):\n${list}`);
+    }
   };
 }

@@ -1,6 +1,25 @@
 /**
- * transforms: what turns bronze and silver into gold, in DuckDB SQL over the lake's views.
- * Imports only `common` and `lake`.
- * - `checks/`: the data-quality checks (issue 15), their runner and their result tables.
+ * Gold transforms, the dbt way: one model a file under models/ (SQL over the lake views where
+ * SQL fits, TypeScript where a recursion is needed), run in graph order, incrementally (only the
+ * partitions whose inputs changed since the model last ran, from the Delta logs), each tested
+ * before its one commit, each run recorded in `gold/transform_runs`.
+ *
+ * ```ts
+ * const summary = await runTransforms(lake, MODELS, { select: ['indicators+'] });
+ * console.log(formatRunSummary(summary));
+ * ```
+ *
+ * `checks/`: the data-quality checks (issue 15), their runner, their result tables
+ * (gold/quality_results, gold/quality_failures) and gauges; see checks/index.ts.
  */
+export { MODELS } from './models/index.ts';
+export { GOLD_INDICATORS, indicatorsModel } from './models/indicators.ts';
+export { GOLD_INTERVALS, INTERVAL_MINUTES, goldCandlesSql, type GoldInterval } from './models/candles-sql.ts';
+export { ModelGraph, UnknownModelError } from './graph.ts';
+export { outputTableOf, type Model, type ModelTest, type BuildContext, type Materialization } from './model.ts';
+export { ModelTestFailure, type TestResult } from './model-tests.ts';
+export { runTransforms, testModels, formatRunSummary, describePartitions, openGoldTable, txnAppId, type TransformRunOptions, type TransformRunSummary, type ModelRun, type ModelRunStatus } from './runner.ts';
+export { TRANSFORM_RUNS } from './runs-table.ts';
+export { goldConfigFromEnv, goldEnvSchema, DEFAULT_GOLD_CONFIG, type GoldConfig } from './config.ts';
+export type { Partition, PartitionSet } from './partitions.ts';
 export * from './checks/index.ts';

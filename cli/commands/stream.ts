@@ -6,7 +6,7 @@ export function registerStreamCommand(program: Command): void {
     .command('stream')
     .description('run the streaming service: Kafka trades → bronze + event-time candles → silver/candles and market.candles.v1 (exactly once)')
     .action(async () => {
-      const { runStream } = await import('../../streaming/main.ts');
+      const { runStream } = await import('../../streaming/index.ts');
       await runStream();
     });
 }

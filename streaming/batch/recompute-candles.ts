@@ -5,7 +5,7 @@
  * two against each other, and a repair job can rebuild any range.
  */
 import { INTERVAL_MINUTES, type CandleInterval } from '../../common/events/candle.ts';
-import type { LakeQueryEngine } from '../../lake/index.ts';
+import { sqlLiteral, type LakeQueryEngine } from '../../lake/index.ts';
 import { divideRounded } from '../candles/scaled.ts';
 import { toScaled } from '../../common/decimal.ts';
 import { QTY_SCALE, QUOTE_SCALE, VWAP_SCALE } from '../candles/minute-accumulator.ts';
@@ -31,17 +31,13 @@ export interface RecomputedCandle {
   lastTradeId: number | null;
 }
 
-function sqlString(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`;
-}
-
 /**
  * Candles of `interval` for one symbol, from the window of its first trade up to windows ending
  * at or before `untilUs`, empty windows included (Binance's rule).
  */
 export function recomputeCandlesSql(exchange: string, symbol: string, interval: CandleInterval, untilUs: number, fromUs?: number): string {
   const size = INTERVAL_MINUTES[interval] * 60_000_000;
-  const where = `exchange = ${sqlString(exchange)} AND symbol = ${sqlString(symbol)}`;
+  const where = `exchange = ${sqlLiteral(exchange)} AND symbol = ${sqlLiteral(symbol)}`;
   const from = fromUs === undefined ? undefined : Math.floor(fromUs / size) * size;
   // From a given window on, empty windows carry the close of the last non-empty window before it.
   const seed =

@@ -5,27 +5,22 @@
  * DuckDB and compared with silver's latest revision; what differs is returned as a new revision.
  */
 import { CANDLE_INTERVALS, INTERVAL_MINUTES, type CandleEvent } from '../../common/events/candle.ts';
-import type { LakeQueryEngine } from '../../lake/index.ts';
+import { candleEventFromRow, SILVER_CANDLE_EVENT_COLUMNS, sqlLiteral, type LakeQueryEngine } from '../../lake/index.ts';
 import { fingerprint } from '../candles/candle-operator.ts';
-import { rowToCandle, SILVER_CANDLE_COLUMNS } from '../service/candle-rows.ts';
 import { recomputeCandles } from './recompute-candles.ts';
-
-function sqlString(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`;
-}
 
 export async function repairCandles(engine: LakeQueryEngine, exchange: string, symbol: string, fromUs: number, nowUs: number): Promise<CandleEvent[]> {
   await engine.refresh();
-  const where = `exchange = ${sqlString(exchange)} AND symbol = ${sqlString(symbol)}`;
+  const where = `exchange = ${sqlLiteral(exchange)} AND symbol = ${sqlLiteral(symbol)}`;
   const out: CandleEvent[] = [];
   for (const interval of CANDLE_INTERVALS) {
     const size = INTERVAL_MINUTES[interval] * 60_000_000;
     const from = Math.floor(fromUs / size) * size;
-    const until = Number((await engine.query(`SELECT epoch_us(max(window_end)) AS u FROM silver_candles_all_revisions WHERE ${where} AND "interval" = '${interval}' AND is_final`)).rows[0]?.u ?? NaN);
+    const until = Number((await engine.query(`SELECT epoch_us(max(window_end)) AS u FROM silver_candles_all_revisions WHERE ${where} AND "interval" = ${sqlLiteral(interval)} AND is_final`)).rows[0]?.u ?? NaN);
     if (!Number.isFinite(until) || from >= until) continue;
     const silver = new Map<number, CandleEvent>();
-    for (const r of (await engine.query(`SELECT ${SILVER_CANDLE_COLUMNS} FROM silver_candles WHERE ${where} AND "interval" = '${interval}' AND window_start >= make_timestamp(${from})`)).rows) {
-      const c = rowToCandle(r);
+    for (const r of (await engine.query(`SELECT ${SILVER_CANDLE_EVENT_COLUMNS} FROM silver_candles WHERE ${where} AND "interval" = ${sqlLiteral(interval)} AND window_start >= make_timestamp(${from})`)).rows) {
+      const c = candleEventFromRow(r);
       silver.set(c.windowStartUs, c);
     }
     for (const c of await recomputeCandles(engine, exchange, symbol, interval, until, from)) {

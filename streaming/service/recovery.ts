@@ -13,9 +13,8 @@
  */
 import { CANDLE_INTERVALS, INTERVAL_MINUTES, type CandleInterval } from '../../common/events/candle.ts';
 import type { TradeEvent, TradeSource } from '../../common/events/trade.ts';
-import type { LakeQueryEngine } from '../../lake/index.ts';
+import { candleEventFromRow, SILVER_CANDLE_EVENT_COLUMNS, sqlLiteral, type LakeQueryEngine } from '../../lake/index.ts';
 import { MINUTE_US, type CandleOperator } from '../candles/candle-operator.ts';
-import { rowToCandle, SILVER_CANDLE_COLUMNS } from './candle-rows.ts';
 import { partitionOfKey } from './partition-of.ts';
 
 const HOUR_US = 60 * MINUTE_US;
@@ -24,10 +23,6 @@ export interface RecoveryResult {
   readonly symbols: number;
   readonly trades: number;
   readonly restoredCandles: number;
-}
-
-function sqlString(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`;
 }
 
 function alignDown(us: number, sizeUs: number): number {
@@ -72,7 +67,7 @@ export async function recoverOperatorState(opts: {
     const key = `${s.exchange}:${s.symbol}`;
     const partition = partitionOfKey(key, opts.numPartitions);
     const silver = frontiers.get(key);
-    const where = `exchange = ${sqlString(s.exchange)} AND symbol = ${sqlString(s.symbol)}`;
+    const where = `exchange = ${sqlLiteral(s.exchange)} AND symbol = ${sqlLiteral(s.symbol)}`;
     let fromUs = alignDown(s.firstUs, HOUR_US);
     if (silver !== undefined) {
       const frontierUs = {} as Record<CandleInterval, number>;
@@ -89,9 +84,9 @@ export async function recoverOperatorState(opts: {
         )
       ).rows[0];
       operator.restoreFrontier(s.exchange, s.symbol, partition, frontierUs, carry === undefined ? undefined : String(carry.price), fromUs);
-      const emitted = await engine.query(`SELECT ${SILVER_CANDLE_COLUMNS} FROM silver_candles WHERE ${where} AND is_final AND window_start >= make_timestamp(${fromUs})`);
+      const emitted = await engine.query(`SELECT ${SILVER_CANDLE_EVENT_COLUMNS} FROM silver_candles WHERE ${where} AND is_final AND window_start >= make_timestamp(${fromUs})`);
       for (const row of emitted.rows) {
-        const c = rowToCandle(row);
+        const c = candleEventFromRow(row);
         operator.restoreEmitted(c.exchange, c.symbol, partition, c.interval, c.windowStartUs, c);
         restoredCandles++;
       }

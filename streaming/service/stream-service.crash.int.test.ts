@@ -14,9 +14,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Lake } from '../../lake/index.ts';
 import { createTestTopic, kafkaBrokers, testKafka } from '../../test/infra.ts';
-import { lakeOutcome } from '../test-support/silver-check.ts';
-import { disorderedTrades, publishTrades } from '../test-support/trade-stream.ts';
-import { waitForBronzeToCover } from '../test-support/wait.ts';
+import { lakeOutcome } from '../../test/support/streaming/silver-check.ts';
+import { disorderedTrades, publishTrades } from '../../test/support/streaming/trade-stream.ts';
+import { waitForBronzeToCover } from '../../test/support/streaming/wait.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/marketlake.js', import.meta.url));
 const TRADES = Number(process.env.STREAM_CRASH_TRADES ?? 100_000);

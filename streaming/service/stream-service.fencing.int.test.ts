@@ -10,10 +10,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createMetricsRegistry } from '../../common/metrics.ts';
 import { Lake } from '../../lake/index.ts';
 import { testKafka } from '../../test/infra.ts';
-import { streamFixture, type StreamFixture } from '../test-support/in-process.ts';
-import { lakeOutcome } from '../test-support/silver-check.ts';
-import { disorderedTrades, publishTrades } from '../test-support/trade-stream.ts';
-import { waitForValue } from '../test-support/wait.ts';
+import { streamFixture, type StreamFixture } from '../../test/support/streaming/in-process.ts';
+import { lakeOutcome } from '../../test/support/streaming/silver-check.ts';
+import { disorderedTrades, publishTrades } from '../../test/support/streaming/trade-stream.ts';
+import { waitForValue } from '../../test/support/streaming/wait.ts';
 import { claimOwnership } from './ownership-claims.ts';
 import { StreamMetrics } from './stream-metrics.ts';
 

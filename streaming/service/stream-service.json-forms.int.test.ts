@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { tradeKey, type TradeEvent } from '../../common/events/trade.ts';
 import { LakeQueryEngine } from '../../lake/index.ts';
 import { testKafka } from '../../test/infra.ts';
-import { streamFixture, type StreamFixture } from '../test-support/in-process.ts';
+import { streamFixture, type StreamFixture } from '../../test/support/streaming/in-process.ts';
 
 const fixtures: StreamFixture[] = [];
 afterAll(() => Promise.all(fixtures.map((f) => f.cleanup())));

@@ -16,10 +16,10 @@ import { Lake, LakeQueryEngine } from '../../lake/index.ts';
 import { KafkaPublisher } from '../../producers/kafka-publisher.ts';
 import { replayArchive } from '../../producers/replay.ts';
 import { createTestTopic, kafkaBrokers, testKafka } from '../../test/infra.ts';
-import { dayEndSentinel, loadOracleKlines, ORACLE_TRADES_FILE } from '../test-support/binance-oracle.ts';
-import { bronzeCounts, checkSilverAgainstBronze } from '../test-support/silver-check.ts';
+import { dayEndSentinel, loadOracleKlines, ORACLE_TRADES_FILE } from '../../test/support/streaming/binance-oracle.ts';
+import { bronzeCounts, checkSilverAgainstBronze } from '../../test/support/streaming/silver-check.ts';
 import { StreamService } from './stream-service.ts';
-import { waitForBronzeToCover, waitForValue } from '../test-support/wait.ts';
+import { waitForBronzeToCover, waitForValue } from '../../test/support/streaming/wait.ts';
 
 const dirs: string[] = [];
 afterAll(() => {

@@ -6,9 +6,9 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { testKafka } from '../../test/infra.ts';
-import { streamFixture, type StreamFixture } from '../test-support/in-process.ts';
-import { lakeOutcome } from '../test-support/silver-check.ts';
-import { disorderedTrades, publishTrades } from '../test-support/trade-stream.ts';
+import { streamFixture, type StreamFixture } from '../../test/support/streaming/in-process.ts';
+import { lakeOutcome } from '../../test/support/streaming/silver-check.ts';
+import { disorderedTrades, publishTrades } from '../../test/support/streaming/trade-stream.ts';
 
 const fixtures: StreamFixture[] = [];
 afterAll(() => Promise.all(fixtures.map((f) => f.cleanup())));

@@ -7,9 +7,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { TradeEvent } from '../../common/events/trade.ts';
 import { LakeQueryEngine } from '../../lake/index.ts';
 import { testKafka } from '../../test/infra.ts';
-import { streamFixture, type StreamFixture } from '../test-support/in-process.ts';
-import { bronzeCounts, checkSilverAgainstBronze } from '../test-support/silver-check.ts';
-import { publishTrades } from '../test-support/trade-stream.ts';
+import { streamFixture, type StreamFixture } from '../../test/support/streaming/in-process.ts';
+import { bronzeCounts, checkSilverAgainstBronze } from '../../test/support/streaming/silver-check.ts';
+import { publishTrades } from '../../test/support/streaming/trade-stream.ts';
 
 const fixtures: StreamFixture[] = [];
 afterAll(() => Promise.all(fixtures.map((f) => f.cleanup())));

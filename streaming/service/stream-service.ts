@@ -1,57 +1,45 @@
 /**
  * The streaming service: Kafka → bronze tables + event-time candles → silver/candles and
- * `market.candles.v1`, exactly once.
- *
- * The loop (kafkajs eachBatch; batches, assignments and state rebuilds serialised by one mutex):
- *   decode + validate each message (invalid → dead letter); trades go through the candle
- *   operator (duplicates dropped there) and into the bronze buffer of their partition; forming
- *   candles go out as provisional updates right away (throttled per symbol).
- * A flush (every STREAM_BATCH_MAX_MS or STREAM_BATCH_MAX_ROWS; it takes the buffers at once and
- * runs its I/O while consumption goes on) then
- *   1. publishes pending dead letters,
- *   2. commits each bronze table ONCE: the rows plus, per topic-partition, a Delta `txn`
- *      (appId `stream:<group>:<topic>:<partition>`, version = next offset), fenced: the commit
- *      only goes ahead for partitions whose recorded version is the one we continued from,
- *   3. advances the watermark: final candles and revisions → silver/candles (one commit, fenced
- *      per trades partition by an ownership epoch, see below) → `market.candles.v1`,
- *   4. commits the offsets to Kafka (informational: on start and after every rebalance each
- *      partition resumes from the lake's offsets, never from Kafka's).
+ * `market.candles.v1`, exactly once. This file is the loop; a batch goes, in order, through:
+ *   partitions.ts     the partition's lifecycle: assigned, resumed from the lake, buffering;
+ *   (here) onBatch    decode + validate each message (invalid → dead letter); trades go through
+ *                     the candle operator (duplicates dropped there) and into the bronze buffer of
+ *                     their partition; forming candles go out as provisional updates at once;
+ *   (here) flush      every STREAM_BATCH_MAX_MS or STREAM_BATCH_MAX_ROWS; it takes the buffers at
+ *                     once and runs its I/O while consumption goes on:
+ *     1. dead letters → Kafka (candle-publisher.ts),
+ *     2. too-late trades checked against bronze (too-late.ts),
+ *     3. bronze-writer.ts: each bronze table committed ONCE, with the Kafka offsets as Delta `txn`,
+ *        fenced per partition,
+ *     4. the watermark advances: final candles and revisions → silver-writer.ts (one commit,
+ *        fenced per trades partition by an ownership epoch) → candle-publisher.ts,
+ *     5. too-late repairs from bronze (too-late.ts),
+ *     6. offsets → Kafka (informational: on start and after every rebalance each partition
+ *        resumes from the lake's offsets, never from Kafka's).
  * The operator's state is rebuilt from bronze + silver on every (re)assignment (recovery.ts) and
  * consumption resumes at bronze's offsets, so a crash at any point leaves bronze with each trade
- * once. Before it reads silver, the new owner of a trades partition claims it in silver: a commit
- * with only a Delta `txn` (appId `stream:<group>:silver:<topic>:<partition>`, version = the
- * previous owner's epoch + 1). Every candle commit re-asserts its owner's epoch and is dropped
- * for partitions whose epoch moved on, so the previous owner's in-flight flush can never land a
- * candle the new owner's recovery did not see (two writers of the same revision).
- * A final candle can reach silver one flush before the last trades it contains reach
+ * once. A final candle can reach silver one flush before the last trades it contains reach
  * bronze (they were consumed while the commit was in flight); after a crash those trades are
  * read again from Kafka, recomputed into the same candle, and recognised as already emitted, so
  * silver again equals the recomputation from bronze.
  */
-import { kafkajsLogCreator } from '../../common/kafkajs-logger.ts';
-import { Kafka, Partitioners, logLevel, type Consumer, type EachBatchPayload, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
 import type { Logger } from 'pino';
-import { candleKey, type CandleEvent } from '../../common/events/candle.ts';
+import { kafkajsLogCreator } from '../../common/kafkajs-logger.ts';
 import { deadLetter, type DeadLetter } from '../../common/events/deadletter.ts';
 import type { TradeEvent } from '../../common/events/trade.ts';
-import {
-  ConcurrentModificationError,
-  Lake,
-  LakeQueryEngine,
-  JsonEventsBuilder,
-  setLakeThreads,
-  type JsonEventKind,
-} from '../../lake/index.ts';
+import { Lake, LakeQueryEngine, setLakeThreads } from '../../lake/index.ts';
 import { CandleOperator } from '../candles/candle-operator.ts';
-import { repairCandles } from '../batch/repair-candles.ts';
-import { candleToRow } from './candle-rows.ts';
-import { decodeNews, decodeSentiment, decodeTicker, decodeTrade, type Decoded } from './decode.ts';
+import { commitBronze } from './bronze-writer.ts';
+import { CandlePublisher } from './candle-publisher.ts';
+import { decodeNews, decodeSentiment, decodeTicker, decodeTrade } from './decode.ts';
 import { Mutex } from './mutex.ts';
-import { claimOwnership, MAX_FENCED_ATTEMPTS } from './ownership-claims.ts';
-import { recoverOperatorState } from './recovery.ts';
+import { Partitions, type InputKind, type InputSpec } from './partitions.ts';
+import { SilverWriter } from './silver-writer.ts';
 import type { StreamMetrics } from './stream-metrics.ts';
+import { TooLateTrades } from './too-late.ts';
 
-export type InputKind = 'trades' | 'tickers' | 'sentiment' | 'news';
+export type { InputKind } from './partitions.ts';
 
 export interface StreamServiceOptions {
   readonly brokers: readonly string[];
@@ -75,58 +63,6 @@ export interface StreamServiceOptions {
   readonly provisional?: boolean;
 }
 
-interface InputSpec {
-  readonly kind: InputKind;
-  readonly topic: string;
-  readonly table: string;
-  readonly decode: (raw: Buffer | null) => Decoded<unknown>;
-  /** How the bronze writer maps the event (its JSON is what gets buffered and written). */
-  readonly event: JsonEventKind;
-}
-
-/** Where one topic-partition stands. */
-interface PartitionState {
-  readonly input: InputSpec;
-  readonly partition: number;
-  readonly appId: string;
-  /** Trades partitions only: our ownership claim in silver/candles (appId and epoch). */
-  readonly silverAppId: string;
-  silverEpoch: number | undefined;
-  /** The lake's recorded next offset (what a fenced commit expects to find). */
-  committed: number | undefined;
-  /** Next offset to process (committed + what is buffered). */
-  next: number | undefined;
-  /** The JSON of the events buffered for bronze (the Kafka message values themselves). */
-  rows: JsonEventsBuilder;
-  /** Trades older than the operator's horizon, waiting for the bronze check at the flush. */
-  tooLate: TradeEvent[];
-  ready: boolean;
-  seeked: boolean;
-}
-
-/** What one flush commits for one partition: its buffered rows up to `next`. */
-interface FlushUnit {
-  readonly s: PartitionState;
-  readonly rows: JsonEventsBuilder;
-  readonly tooLate: TradeEvent[];
-  readonly next: number;
-  readonly expected: number | undefined;
-}
-
-/** A candle with the trades partition it belongs to and that partition's ownership epoch when it was computed. */
-interface OwnedCandle {
-  readonly candle: CandleEvent;
-  readonly state: PartitionState | undefined;
-  readonly epoch: number | undefined;
-}
-
-interface Repair {
-  readonly state: PartitionState;
-  readonly exchange: string;
-  readonly symbol: string;
-  readonly fromUs: number;
-}
-
 export interface StreamStatus {
   readonly running: boolean;
   readonly failed?: string;
@@ -139,23 +75,14 @@ export class StreamService {
   readonly operator: CandleOperator;
   private readonly kafka: Kafka;
   private readonly consumer: Consumer;
-  private readonly producer: Producer;
-  /**
-   * Provisional updates only: their own connection and no queue behind the flush's sends (final
-   * candles, dead letters), several requests in flight. An update is a snapshot of a forming
-   * window that the next one supersedes, so neither idempotence nor strict order is needed.
-   */
-  private readonly provisionalProducer: Producer;
+  private readonly publisher: CandlePublisher;
   private readonly inputs: Map<string, InputSpec>;
-  private readonly states = new Map<string, PartitionState>();
+  private readonly partitions: Partitions;
+  private readonly silver: SilverWriter;
+  private readonly tooLate: TooLateTrades;
   private readonly mutex = new Mutex();
   private engine: LakeQueryEngine | undefined;
-  private tradesPartitions = 0;
-  private assignment = new Map<string, Set<number>>();
   private pendingDeadLetters: DeadLetter[] = [];
-  private bufferedRows = 0;
-  private bufferSince: number | undefined;
-  private sendChain: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private provisionalTimer: NodeJS.Timeout | undefined;
   private recovering = false;
@@ -191,8 +118,7 @@ export class StreamService {
       maxBytesPerPartition: 4 * 1024 * 1024,
       maxBytes: 32 * 1024 * 1024,
     });
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
-    this.provisionalProducer = this.kafka.producer({ maxInFlightRequests: 5, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    this.publisher = new CandlePublisher(this.kafka, opts.topics.candles, opts.logger, opts.provisional !== false);
     const all: InputSpec[] = [
       { kind: 'trades', topic: opts.topics.trades, table: 'bronze/trades', decode: decodeTrade, event: 'trade' },
       { kind: 'tickers', topic: opts.topics.tickers, table: 'bronze/tickers', decode: decodeTicker, event: 'ticker' },
@@ -201,6 +127,26 @@ export class StreamService {
     ];
     const wanted = new Set(opts.inputs ?? ['trades', 'tickers', 'sentiment', 'news']);
     this.inputs = new Map(all.filter((i) => wanted.has(i.kind)).map((i) => [i.topic, i]));
+    const reset = (s: Parameters<Partitions['reset']>[0]) => this.partitions.reset(s);
+    this.silver = new SilverWriter({
+      lake: opts.lake,
+      operator: this.operator,
+      logger: opts.logger,
+      metrics: opts.metrics,
+      tradesPartition: (p) => this.partitions.get(opts.topics.trades, p),
+      reset,
+    });
+    this.partitions = new Partitions({
+      groupId: opts.groupId,
+      inputs: this.inputs,
+      lake: opts.lake,
+      operator: this.operator,
+      silver: this.silver,
+      logger: opts.logger,
+      metrics: opts.metrics,
+      retentionMs: opts.lateRetentionMs ?? 6 * 3_600_000,
+    });
+    this.tooLate = new TooLateTrades({ engine: () => this.engine!, silver: this.silver, publisher: this.publisher, logger: opts.logger, metrics: opts.metrics, reset });
     this.done = new Promise((resolve, reject) => {
       this.resolveDone = resolve;
       this.rejectDone = reject;
@@ -221,16 +167,15 @@ export class StreamService {
     try {
       const meta = await admin.fetchTopicMetadata({ topics: [...this.inputs.keys()] });
       const trades = meta.topics.find((t) => t.name === this.opts.topics.trades);
-      this.tradesPartitions = trades?.partitions.length ?? 0;
+      this.partitions.tradesPartitions = trades?.partitions.length ?? 0;
     } finally {
       await admin.disconnect();
     }
-    await this.producer.connect();
-    if (this.opts.provisional !== false) await this.provisionalProducer.connect();
+    await this.publisher.connect();
     await this.consumer.connect();
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
       const assignment = e.payload.memberAssignment as Record<string, number[]>;
-      void this.mutex.run(async () => this.applyAssignment(assignment));
+      void this.mutex.run(async () => this.partitions.assign(assignment));
     });
     this.consumer.on(this.consumer.events.CRASH, (e) => {
       if (!e.payload.restart) this.fail(new Error(`Kafka consumer crashed: ${e.payload.error.message}`));
@@ -268,7 +213,7 @@ export class StreamService {
       failed: this.failure?.message,
       lastFlushAt: this.lastFlushAt,
       watermarkUs: this.operator.watermarkUs,
-      partitions: this.states.size,
+      partitions: this.partitions.size,
     };
   }
 
@@ -284,9 +229,7 @@ export class StreamService {
       await this.flush().catch((err: Error) => this.opts.logger.error({ err: err.message }, 'final flush failed; the lake keeps the last commit'));
     }
     await this.consumer.disconnect().catch(() => undefined);
-    await this.sendChain.catch(() => undefined);
-    await this.producer.disconnect().catch(() => undefined);
-    await this.provisionalProducer.disconnect().catch(() => undefined);
+    await this.publisher.disconnect();
     this.engine?.close();
     this.resolveDone();
   }
@@ -299,123 +242,22 @@ export class StreamService {
     clearInterval(this.timer);
     clearTimeout(this.provisionalTimer);
     void this.consumer.disconnect().catch(() => undefined);
-    void this.producer.disconnect().catch(() => undefined);
-    void this.provisionalProducer.disconnect().catch(() => undefined);
+    this.publisher.abort();
     this.rejectDone(err);
   }
 
-  private key(topic: string, partition: number): string {
-    return `${topic}\u0000${partition}`;
-  }
-
-  private stateFor(topic: string, partition: number): PartitionState {
-    const k = this.key(topic, partition);
-    let s = this.states.get(k);
-    if (s === undefined) {
-      const input = this.inputs.get(topic)!;
-      s = {
-        input,
-        partition,
-        appId: `stream:${this.opts.groupId}:${topic}:${partition}`,
-        silverAppId: `stream:${this.opts.groupId}:silver:${topic}:${partition}`,
-        silverEpoch: undefined,
-        committed: undefined,
-        next: undefined,
-        rows: new JsonEventsBuilder(input.event),
-        tooLate: [],
-        ready: false,
-        seeked: false,
-      };
-      this.states.set(k, s);
-    }
-    return s;
-  }
-
-  /** A new generation of the group: forget partitions we lost (their buffers were never committed). */
-  private async applyAssignment(assignment: Record<string, number[]>): Promise<void> {
-    this.assignment = new Map(Object.entries(assignment).map(([t, ps]) => [t, new Set(ps)]));
-    for (const [k, s] of this.states) {
-      if (this.assignment.get(s.input.topic)?.has(s.partition)) continue;
-      this.dropPartition(k, s);
-    }
-    this.opts.logger.info({ assignment }, 'partitions assigned');
-  }
-
-  private dropPartition(k: string, s: PartitionState): void {
-    this.bufferedRows -= s.rows.length;
-    this.states.delete(k);
-    if (s.input.kind === 'trades') this.operator.dropPartition(s.partition);
-    this.opts.metrics?.symbols.set(this.operator.symbolCount);
-  }
-
-  /** Reads the lake's offsets for every assigned, not yet initialised partition (and rebuilds candle state). */
-  private async initialize(heartbeat: () => Promise<void>): Promise<void> {
-    const pending: PartitionState[] = [];
-    for (const [topic, parts] of this.assignment) {
-      if (!this.inputs.has(topic)) continue;
-      for (const p of parts) {
-        const s = this.stateFor(topic, p);
-        if (!s.ready) pending.push(s);
-      }
-    }
-    if (pending.length === 0) return;
-    const beat = setInterval(() => void heartbeat().catch(() => undefined), 2000);
-    this.recovering = true;
-    try {
-      const t0 = Date.now();
-      for (const table of new Set(pending.map((s) => s.input.table))) {
-        const snap = await (await this.opts.lake.table(table)).refresh();
-        for (const s of pending.filter((x) => x.input.table === table)) {
-          s.committed = snap.txnVersion(s.appId);
-          s.next = s.committed;
-          s.rows = new JsonEventsBuilder(s.input.event);
-          s.tooLate = [];
-          s.seeked = false;
-        }
-      }
-      const tradeStates = pending.filter((s) => s.input.kind === 'trades');
-      const tradeParts = tradeStates.map((s) => s.partition);
-      let recovered = { symbols: 0, trades: 0, restoredCandles: 0 };
-      if (tradeParts.length > 0) {
-        for (const p of tradeParts) this.operator.dropPartition(p);
-        // Claim first, read silver after: a candle commit of the previous owner either landed
-        // before the claim (recovery sees it) or is fenced out.
-        await this.claimSilver(tradeStates);
-        await this.engine!.refresh();
-        recovered = await recoverOperatorState({
-          engine: this.engine!,
-          operator: this.operator,
-          partitions: tradeParts,
-          numPartitions: this.tradesPartitions,
-          retentionMs: this.opts.lateRetentionMs ?? 6 * 3_600_000,
-          nowMs: Date.now(),
-        });
-      }
-      for (const s of pending) s.ready = true;
-      this.opts.metrics?.recoveries.inc();
-      this.opts.metrics?.symbols.set(this.operator.symbolCount);
-      this.opts.logger.info(
-        { partitions: pending.map((s) => `${s.input.topic}:${s.partition}@${s.committed ?? 'start'}`), ...recovered, ms: Date.now() - t0 },
-        'resumed from the lake',
-      );
-    } finally {
-      clearInterval(beat);
-      this.recovering = false;
-    }
+  /** Resumes the assigned partitions that are not ready from the lake (partitions.ts). */
+  private resume(heartbeat: () => Promise<void>): Promise<void> {
+    return this.partitions.resume(this.engine!, heartbeat, (on) => (this.recovering = on));
   }
 
   private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     if (!this.running || this.failure) return;
     const input = this.inputs.get(batch.topic);
     if (input === undefined) return;
-    if (!this.assignment.get(batch.topic)?.has(batch.partition)) {
-      // A batch can arrive before GROUP_JOIN was handled; the assignment evidently includes it.
-      const parts = this.assignment.get(batch.topic) ?? new Set<number>();
-      parts.add(batch.partition);
-      this.assignment.set(batch.topic, parts);
-    }
-    const s = this.stateFor(batch.topic, batch.partition);
-    if (!s.ready) await this.initialize(heartbeat);
+    this.partitions.noteBatch(batch.topic, batch.partition);
+    const s = this.partitions.stateFor(batch.topic, batch.partition);
+    if (!s.ready) await this.resume(heartbeat);
     if (batch.messages.length === 0) return;
     const first = Number(batch.messages[0].offset);
     if (s.next !== undefined && first > s.next && !s.seeked) {
@@ -474,9 +316,9 @@ export class StreamService {
       resolved = m.offset;
     }
     if (resolved !== undefined) resolveOffset(resolved);
-    const added = accepted + late;
-    this.bufferedRows += added;
-    if (this.bufferSince === undefined && s.next !== s.committed) this.bufferSince = nowMs;
+    const parts = this.partitions;
+    parts.bufferedRows += accepted + late;
+    if (parts.bufferSince === undefined && s.next !== s.committed) parts.bufferSince = nowMs;
     if (metrics) {
       if (accepted) metrics.events.inc({ topic: batch.topic, outcome: 'accepted' }, accepted);
       if (late) metrics.events.inc({ topic: batch.topic, outcome: 'late' }, late);
@@ -487,10 +329,10 @@ export class StreamService {
     }
     if (trades) this.emitProvisional(Date.now());
     const maxRows = this.opts.batchMaxRows ?? 200_000;
-    if (this.bufferedRows >= maxRows || (this.bufferSince !== undefined && nowMs - this.bufferSince >= (this.opts.batchMaxMs ?? 1000))) {
+    if (parts.bufferedRows >= maxRows || (parts.bufferSince !== undefined && nowMs - parts.bufferSince >= (this.opts.batchMaxMs ?? 1000))) {
       const flushing = this.startFlush();
       // Backpressure: while a commit is in flight, buffer at most one more batch's worth.
-      if (this.bufferedRows >= maxRows) await flushing;
+      if (parts.bufferedRows >= maxRows) await flushing;
     }
     await heartbeat();
   }
@@ -505,10 +347,10 @@ export class StreamService {
       void this.startFlush();
     }
     // A partition reset after a repair or a fenced commit may see no batch for a while: rebuild it now.
-    if (!this.recovering && !this.initializing && [...this.states.values()].some((st) => !st.ready)) {
+    if (!this.recovering && !this.initializing && this.partitions.anyNotReady()) {
       this.initializing = true;
       void this.mutex
-        .run(() => this.initialize(async () => undefined))
+        .run(() => this.resume(async () => undefined))
         .catch((err: Error) => this.fail(err))
         .finally(() => {
           this.initializing = false;
@@ -522,9 +364,7 @@ export class StreamService {
     this.scheduleProvisional();
     if (candles.length === 0) return;
     this.opts.metrics?.candles.inc({ kind: 'provisional' }, candles.length);
-    void this.provisionalProducer.send({ topic: this.opts.topics.candles, messages: candles.map(candleMessage) }).catch((err: Error) =>
-      this.opts.logger.warn({ err: err.message }, 'provisional candles not published'),
-    );
+    this.publisher.publishProvisional(candles);
   }
 
   /**
@@ -539,30 +379,6 @@ export class StreamService {
       this.provisionalTimer = undefined;
       if (this.running && !this.failure) this.emitProvisional(Date.now());
     }, Math.max(0, due - Date.now()));
-  }
-
-  /**
-   * Publishes in order (one send at a time: the idempotent producer numbers batches per
-   * partition), in chunks that stay under the broker's 1 MB limit for a record batch.
-   */
-  private send(topic: string, messages: { key: string; value: string }[]): Promise<unknown> {
-    const p = this.sendChain.then(async () => {
-      let chunk: { key: string; value: string }[] = [];
-      let bytes = 0;
-      for (const m of messages) {
-        const size = m.key.length + m.value.length + 64;
-        if (chunk.length > 0 && bytes + size > SEND_CHUNK_BYTES) {
-          await this.producer.send({ topic, messages: chunk });
-          chunk = [];
-          bytes = 0;
-        }
-        chunk.push(m);
-        bytes += size;
-      }
-      if (chunk.length > 0) await this.producer.send({ topic, messages: chunk });
-    });
-    this.sendChain = p.catch(() => undefined);
-    return p;
   }
 
   /** Starts a flush unless one runs; failures are fatal (the process restarts from the lake). */
@@ -585,71 +401,21 @@ export class StreamService {
     const nowMs = Date.now();
     const log = this.opts.logger;
     const metrics = this.opts.metrics;
-    // Synchronous snapshot: each unit's rows are exactly the events below its `next` offset.
-    const units: FlushUnit[] = [];
-    for (const s of this.states.values()) {
-      if (!s.ready || s.next === undefined || s.next === s.committed) continue;
-      units.push({ s, rows: s.rows, tooLate: s.tooLate, next: s.next, expected: s.committed });
-      this.bufferedRows -= s.rows.length;
-      s.rows = new JsonEventsBuilder(s.input.event);
-      s.tooLate = [];
-    }
-    if (this.bufferedRows < 0) this.bufferedRows = 0;
-    this.bufferSince = undefined;
+    const units = this.partitions.takeFlushUnits();
     const letters = this.pendingDeadLetters;
     this.pendingDeadLetters = [];
     if (letters.length > 0) {
-      await this.send(this.opts.topics.deadletter, letters.map((l) => ({ key: `${l.sourceTopic}:${l.partition}`, value: JSON.stringify(l) })));
+      await this.publisher.send(this.opts.topics.deadletter, letters.map((l) => ({ key: `${l.sourceTopic}:${l.partition}`, value: JSON.stringify(l) })));
     }
-    const repairs = await this.checkTooLate(units);
-    const committedNow: FlushUnit[] = [];
-    const byTable = new Map<string, FlushUnit[]>();
-    for (const u of units) {
-      const list = byTable.get(u.s.input.table) ?? [];
-      list.push(u);
-      byTable.set(u.s.input.table, list);
-    }
-    for (const [tableName, parts] of byTable) {
-      const table = await this.opts.lake.table(tableName);
-      const snap = await table.refresh();
-      const owned: FlushUnit[] = [];
-      for (const u of parts) {
-        const recorded = snap.txnVersion(u.s.appId);
-        if (recorded !== u.expected) {
-          // Someone else committed this partition since we resumed it: we are a zombie for it.
-          log.warn({ table: tableName, appId: u.s.appId, expected: u.expected, recorded }, 'lost ownership of a partition; dropping its uncommitted work');
-          metrics?.commitFailures.inc({ table: tableName, reason: 'fenced' });
-          this.resetPartition(u.s);
-        } else owned.push(u);
-      }
-      if (owned.length === 0) continue;
-      // One buffer for the whole commit: it moves to the writer thread without a copy.
-      const rows = JsonEventsBuilder.build(owned.map((u) => u.rows));
-      const t0 = performance.now();
-      try {
-        await table.append(rows, { txn: owned.map((u) => ({ appId: u.s.appId, version: u.next })) });
-      } catch (err) {
-        if (!(err instanceof ConcurrentModificationError)) throw err;
-        log.warn({ table: tableName, err: err.message }, 'concurrent commit for our partitions; dropping their uncommitted work');
-        metrics?.commitFailures.inc({ table: tableName, reason: 'conflict' });
-        for (const u of owned) this.resetPartition(u.s);
-        continue;
-      }
-      metrics?.commitSeconds.observe({ table: tableName }, (performance.now() - t0) / 1000);
-      metrics?.batchRows.observe({ table: tableName }, rows.ends.length);
-      for (const u of owned) {
-        // Unless the partition was reset or re-read meanwhile, the lake now records `next`.
-        if (this.states.get(this.key(u.s.input.topic, u.s.partition)) === u.s && u.s.committed === u.expected) u.s.committed = u.next;
-        committedNow.push(u);
-      }
-    }
+    const repairs = await this.tooLate.check(units);
+    const committedNow = await commitBronze(units, { lake: this.opts.lake, partitions: this.partitions, logger: log, metrics });
 
     // Candles: final windows and revisions. Not while a partition's state is being rebuilt.
     if (!this.recovering) {
-      const advanced = this.ownedCandles(this.operator.advance(nowMs));
+      const advanced = this.silver.owned(this.operator.advance(nowMs));
       if (advanced.length > 0) {
         const t0 = performance.now();
-        const candles = await this.commitCandles(advanced);
+        const candles = await this.silver.commit(advanced);
         if (candles.length > 0) {
           metrics?.commitSeconds.observe({ table: 'silver/candles' }, (performance.now() - t0) / 1000);
           metrics?.batchRows.observe({ table: 'silver/candles' }, candles.length);
@@ -657,11 +423,11 @@ export class StreamService {
           for (const c of candles) if (c.revision > 0) revisions++;
           metrics?.candles.inc({ kind: 'final' }, candles.length - revisions);
           if (revisions) metrics?.candles.inc({ kind: 'revision' }, revisions);
-          await this.send(this.opts.topics.candles, candles.map(candleMessage));
+          await this.publisher.publishCandles(candles);
         }
       }
     }
-    if (repairs.length > 0) await this.repair(repairs, nowMs);
+    if (repairs.length > 0) await this.tooLate.repair(repairs, nowMs);
     if (metrics) {
       const wm = this.operator.watermarkUs;
       if (Number.isFinite(wm)) metrics.watermarkDelay.set((nowMs * 1000 - wm) / 1e6);
@@ -675,134 +441,4 @@ export class StreamService {
     }
     this.lastFlushAt = Date.now();
   }
-
-  /**
-   * Trades older than the operator's horizon: those bronze does not have yet join their unit's
-   * rows (so the bronze commit stores them); returns what must be repaired.
-   */
-  private async checkTooLate(units: FlushUnit[]): Promise<Repair[]> {
-    const pending = units.filter((u) => u.tooLate.length > 0);
-    if (pending.length === 0) return [];
-    await this.engine!.refresh();
-    const repairs = new Map<string, Repair>();
-    for (const u of pending) {
-      const bySymbol = new Map<string, TradeEvent[]>();
-      for (const t of u.tooLate) {
-        const k = `${t.exchange}\u0000${t.symbol}`;
-        const list = bySymbol.get(k) ?? [];
-        list.push(t);
-        bySymbol.set(k, list);
-      }
-      for (const list of bySymbol.values()) {
-        const { exchange, symbol } = list[0];
-        const ids = [...new Set(list.map((t) => t.tradeId))];
-        const quoted = (v: string) => `'${v.replace(/'/g, "''")}'`;
-        const existing = new Set(
-          (await this.engine!.query(`SELECT trade_id FROM bronze_trades WHERE exchange = ${quoted(exchange)} AND symbol = ${quoted(symbol)} AND trade_id IN (${ids.join(',')})`)).rows.map((r) => Number(r.trade_id)),
-        );
-        for (const t of list) {
-          if (existing.has(t.tradeId)) {
-            this.opts.metrics?.events.inc({ topic: u.s.input.topic, outcome: 'duplicate' });
-            continue;
-          }
-          existing.add(t.tradeId);
-          u.rows.pushEvent(t);
-          const key = `${exchange}:${symbol}`;
-          const r = repairs.get(key);
-          if (r === undefined || t.tradeTimeUs < r.fromUs) repairs.set(key, { state: u.s, exchange, symbol, fromUs: t.tradeTimeUs });
-        }
-      }
-    }
-    return [...repairs.values()];
-  }
-
-  /** Revises, from bronze, the final candles that too-late trades changed; then rebuilds those partitions' state. */
-  private async repair(repairs: Repair[], nowMs: number): Promise<void> {
-    await this.engine!.refresh();
-    const owned: OwnedCandle[] = [];
-    for (const r of repairs) {
-      if (!r.state.ready) continue; // fenced away meanwhile: the new owner's recovery sees bronze
-      const epoch = r.state.silverEpoch;
-      for (const candle of await repairCandles(this.engine!, r.exchange, r.symbol, r.fromUs, nowMs * 1000)) owned.push({ candle, state: r.state, epoch });
-    }
-    const revisions = owned.length > 0 ? await this.commitCandles(owned) : [];
-    if (revisions.length > 0) {
-      this.opts.metrics?.candles.inc({ kind: 'revision' }, revisions.length);
-      await this.send(this.opts.topics.candles, revisions.map(candleMessage));
-    }
-    this.opts.logger.info({ symbols: repairs.map((r) => `${r.exchange}:${r.symbol}`), revisions: revisions.length }, 'repaired candles from bronze after trades older than the retention horizon');
-    // The operator's view of those symbols (emitted revisions, carried close) is stale now.
-    // Rebuilt by the next batch of the partition, or by the timer when it is idle.
-    for (const r of repairs) if (r.state.ready) this.resetPartition(r.state);
-  }
-
-  /** Claims trades partitions in silver/candles (see the header and ownership-claims.ts). */
-  private async claimSilver(states: readonly PartitionState[]): Promise<void> {
-    const epochs = await claimOwnership(await this.opts.lake.table('silver/candles'), states.map((s) => s.silverAppId));
-    states.forEach((s, i) => (s.silverEpoch = epochs[i]));
-  }
-
-  /** Pairs candles with their partition and its current epoch (synchronously, before any await). */
-  private ownedCandles(candles: readonly CandleEvent[]): OwnedCandle[] {
-    const topic = this.opts.topics.trades;
-    return candles.map((candle) => {
-      const p = this.operator.partitionOf(candle.exchange, candle.symbol);
-      const state = p === undefined ? undefined : this.states.get(this.key(topic, p));
-      return { candle, state, epoch: state?.ready ? state.silverEpoch : undefined };
-    });
-  }
-
-  /**
-   * Appends candles to silver in one commit that re-asserts each partition's epoch (a concurrent
-   * claim of one of them makes the commit conflict). Candles of partitions claimed since they
-   * were computed are dropped (their new owner recomputes them from bronze); returns the rest.
-   */
-  private async commitCandles(items: readonly OwnedCandle[]): Promise<CandleEvent[]> {
-    const silver = await this.opts.lake.table('silver/candles');
-    let pending = items;
-    for (let attempt = 1; ; attempt++) {
-      const snap = await silver.refresh();
-      const marks = new Map<string, number>();
-      const lost = new Map<PartitionState | undefined, number | undefined>();
-      pending = pending.filter((it) => {
-        const recorded = it.state === undefined ? undefined : snap.txnVersion(it.state.silverAppId);
-        if (it.state === undefined || it.epoch === undefined || recorded !== it.epoch) {
-          lost.set(it.state, recorded);
-          return false;
-        }
-        marks.set(it.state.silverAppId, it.epoch);
-        return true;
-      });
-      for (const [state, recorded] of lost) {
-        this.opts.logger.warn({ appId: state?.silverAppId, recorded }, 'lost ownership of a partition; dropping its candles');
-        this.opts.metrics?.commitFailures.inc({ table: 'silver/candles', reason: 'fenced' });
-        // Claimed by someone else (a re-claim of our own moves our epoch to the recorded one first).
-        if (state !== undefined && state.ready && state.silverEpoch !== recorded) this.resetPartition(state);
-      }
-      if (pending.length === 0) return [];
-      const candles = pending.map((it) => it.candle);
-      try {
-        await silver.append(candles.map(candleToRow), { txn: [...marks].map(([appId, version]) => ({ appId, version })) });
-        return candles;
-      } catch (err) {
-        if (err instanceof ConcurrentModificationError && attempt < MAX_FENCED_ATTEMPTS) continue;
-        throw err;
-      }
-    }
-  }
-
-  /** Forgets a partition's uncommitted work and state; the next batch re-initialises it from the lake. */
-  private resetPartition(s: PartitionState): void {
-    this.bufferedRows -= s.rows.length;
-    s.rows = new JsonEventsBuilder(s.input.event);
-    s.ready = false;
-    // The next batch of this partition re-reads the lake's offset and seeks there (onBatch).
-    if (s.input.kind === 'trades') this.operator.dropPartition(s.partition);
-  }
-}
-
-const SEND_CHUNK_BYTES = 512 * 1024;
-
-function candleMessage(c: CandleEvent): { key: string; value: string } {
-  return { key: candleKey(c), value: JSON.stringify(c) };
 }

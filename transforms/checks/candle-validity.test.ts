@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { klinesLake, oracleLake, ORACLE_NOW_US, type TestLake } from '../../test/support/quality-lakes.ts';
-import { runCheck } from '../../test/support/quality-run.ts';
+import { klinesLake, oracleLake, ORACLE_NOW_US, type TestLake } from '../../test/support/transforms/quality-lakes.ts';
+import { runCheck } from '../../test/support/transforms/quality-run.ts';
 import type { LakeRow } from '../../lake/index.ts';
 import { fromScaled, toScaled } from '../../common/decimal.ts';
 

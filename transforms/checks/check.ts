@@ -65,3 +65,28 @@ export function statusOf(outcome: CheckOutcome, severity: Severity): CheckStatus
   if (passed) return 'pass';
   return severity === 'warn' ? 'warn' : 'fail';
 }
+
+/** What one check's run produced (a row of gold/quality_results, its failing rows in `samples`). */
+export interface CheckResult {
+  readonly check: string;
+  readonly table: string;
+  readonly severity: Severity;
+  readonly blocking: boolean;
+  readonly status: CheckStatus;
+  readonly observed: number | null;
+  readonly threshold: number | null;
+  readonly failingRows: number;
+  readonly samples: readonly Record<string, unknown>[];
+  /** The error's message when status is `error`. */
+  readonly message?: string;
+  readonly thresholds: Record<string, unknown>;
+  readonly startedAtUs: number;
+  readonly durationMs: number;
+}
+
+export interface QualityRun {
+  readonly runId: string;
+  readonly startedAtUs: number;
+  readonly nowUs: number;
+  readonly results: readonly CheckResult[];
+}

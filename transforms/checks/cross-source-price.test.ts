@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { fromScaled, toScaled } from '../../common/decimal.ts';
 import { tickerEventToRow, type LakeRow } from '../../lake/index.ts';
-import { coingeckoBitcoin, klinesLake, type TestLake } from '../../test/support/quality-lakes.ts';
-import { runCheck } from '../../test/support/quality-run.ts';
+import { coingeckoBitcoin, klinesLake, type TestLake } from '../../test/support/transforms/quality-lakes.ts';
+import { runCheck } from '../../test/support/transforms/quality-run.ts';
 
 const lakes: TestLake[] = [];
 afterEach(() => lakes.splice(0).forEach((l) => l.cleanup()));

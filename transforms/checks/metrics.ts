@@ -5,8 +5,7 @@
  * - `marketlake_quality_check_duration_seconds`, `marketlake_quality_check_last_run_timestamp_seconds`.
  */
 import { Gauge, type Registry } from 'prom-client';
-import type { CheckStatus } from './check.ts';
-import type { QualityRun } from './runner.ts';
+import type { CheckStatus, QualityRun } from './check.ts';
 
 export const STATUS_VALUE: Readonly<Record<CheckStatus, number>> = { pass: 0, warn: 1, fail: 2, error: 3 };
 

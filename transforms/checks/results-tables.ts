@@ -5,7 +5,7 @@
  * "what failed today, and which rows exactly".
  */
 import type { Lake, LakeRow, TableDefinition } from '../../lake/index.ts';
-import type { QualityRun } from './runner.ts';
+import type { QualityRun } from './check.ts';
 
 export const QUALITY_RESULTS: TableDefinition = {
   name: 'gold/quality_results',

@@ -8,7 +8,8 @@ import { LakeQueryEngine, type Lake, type TableDefinition } from '../../lake/ind
 import type { ConfiguredCheck, QualityConfig } from './config.ts';
 import type { QualityMetrics } from './metrics.ts';
 import { recordQualityRun } from './results-tables.ts';
-import { isBlockingFailure, runChecks, type CheckResult, type QualityRun } from './runner.ts';
+import type { CheckResult, QualityRun } from './check.ts';
+import { isBlockingFailure, runChecks } from './runner.ts';
 
 export interface RunQualityOptions {
   readonly lake: Lake;

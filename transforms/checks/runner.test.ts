@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ConfigError } from '../../common/config.ts';
 import { LakeQueryEngine, tradeEventToRow } from '../../lake/index.ts';
-import { oracleLake, oracleTrades, ORACLE_NOW_US, type TestLake } from '../../test/support/quality-lakes.ts';
+import { oracleLake, oracleTrades, ORACLE_NOW_US, type TestLake } from '../../test/support/transforms/quality-lakes.ts';
 import { ALL_CHECKS, defineCheck, isBlockingFailure, isErrorFailure, qualityConfigFromEnv, resolveQualityConfig, runChecks, runQuality, UnknownCheckError } from '../index.ts';
 
 const lakes: TestLake[] = [];

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { KNOWN_TABLES, type LakeQueryEngine, type TableDefinition } from '../../lake/index.ts';
-import { statusOf, type CheckContext, type CheckStatus, type Severity } from './check.ts';
+import { statusOf, type CheckContext, type CheckResult, type QualityRun } from './check.ts';
 import type { ConfiguredCheck, QualityConfig } from './config.ts';
 import { QUALITY_TABLES } from './results-tables.ts';
 
@@ -18,30 +18,6 @@ export class UnknownCheckError extends Error {
     super(`no such check: ${names.join(', ')} (known: ${known.join(', ')})`);
     this.name = 'UnknownCheckError';
   }
-}
-
-export interface CheckResult {
-  readonly check: string;
-  readonly table: string;
-  readonly severity: Severity;
-  readonly blocking: boolean;
-  readonly status: CheckStatus;
-  readonly observed: number | null;
-  readonly threshold: number | null;
-  readonly failingRows: number;
-  readonly samples: readonly Record<string, unknown>[];
-  /** The error's message when status is `error`. */
-  readonly message?: string;
-  readonly thresholds: Record<string, unknown>;
-  readonly startedAtUs: number;
-  readonly durationMs: number;
-}
-
-export interface QualityRun {
-  readonly runId: string;
-  readonly startedAtUs: number;
-  readonly nowUs: number;
-  readonly results: readonly CheckResult[];
 }
 
 export interface RunChecksOptions {

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { fromScaled, toScaled } from '../../common/decimal.ts';
-import type { TradeEvent } from '../../common/events/trade.ts';
+import type { TradeEvent } from '../../common/events/index.ts';
 import { LakeQueryEngine } from '../../lake/index.ts';
-import { loadOracleKlines } from '../../streaming/test-support/binance-oracle.ts';
-import { oracleLake, oracleTrades, ORACLE_NOW_US, type TestLake } from '../../test/support/quality-lakes.ts';
-import { runCheck } from '../../test/support/quality-run.ts';
+import { loadOracleKlines } from '../../test/support/streaming/binance-oracle.ts';
+import { oracleLake, oracleTrades, ORACLE_NOW_US, type TestLake } from '../../test/support/transforms/quality-lakes.ts';
+import { runCheck } from '../../test/support/transforms/quality-run.ts';
 import { recomputedMinutesSql } from './silver-matches-bronze.ts';
 
 const lakes: TestLake[] = [];

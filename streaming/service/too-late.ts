@@ -1,0 +1,97 @@
+/**
+ * Trades older than the candle operator's in-memory horizon (STREAM_LATE_RETENTION_MS behind the
+ * watermark): the operator cannot tell them from duplicates any more, so at the flush they are
+ * checked against bronze (new ones join their partition's bronze rows), and once bronze holds
+ * them the final candles they change are repaired from bronze (batch/repair-candles.ts).
+ */
+import type { Logger } from 'pino';
+import type { TradeEvent } from '../../common/events/trade.ts';
+import { sqlLiteral, type LakeQueryEngine } from '../../lake/index.ts';
+import { repairCandles } from '../batch/repair-candles.ts';
+import type { CandlePublisher } from './candle-publisher.ts';
+import type { FlushUnit, PartitionState } from './partitions.ts';
+import type { OwnedCandle, SilverWriter } from './silver-writer.ts';
+import type { StreamMetrics } from './stream-metrics.ts';
+
+export interface Repair {
+  readonly state: PartitionState;
+  readonly exchange: string;
+  readonly symbol: string;
+  readonly fromUs: number;
+}
+
+export interface TooLateTradesOptions {
+  readonly engine: () => LakeQueryEngine;
+  readonly silver: SilverWriter;
+  readonly publisher: CandlePublisher;
+  readonly logger: Logger;
+  readonly metrics?: StreamMetrics;
+  readonly reset: (s: PartitionState) => void;
+}
+
+export class TooLateTrades {
+  constructor(private readonly opts: TooLateTradesOptions) {}
+
+  /**
+   * Before the bronze commit: the too-late trades bronze does not have yet join their unit's rows
+   * (so the commit stores them); returns what must be repaired once it has.
+   */
+  async check(units: readonly FlushUnit[]): Promise<Repair[]> {
+    const pending = units.filter((u) => u.tooLate.length > 0);
+    if (pending.length === 0) return [];
+    const engine = this.opts.engine();
+    await engine.refresh();
+    const repairs = new Map<string, Repair>();
+    for (const u of pending) {
+      const bySymbol = new Map<string, TradeEvent[]>();
+      for (const t of u.tooLate) {
+        const k = `${t.exchange}\u0000${t.symbol}`;
+        const list = bySymbol.get(k) ?? [];
+        list.push(t);
+        bySymbol.set(k, list);
+      }
+      for (const list of bySymbol.values()) {
+        const { exchange, symbol } = list[0];
+        const ids = [...new Set(list.map((t) => t.tradeId))];
+        const existing = new Set(
+          (
+            await engine.query(`SELECT trade_id FROM bronze_trades WHERE exchange = ${sqlLiteral(exchange)} AND symbol = ${sqlLiteral(symbol)} AND trade_id IN (${ids.join(',')})`)
+          ).rows.map((r) => Number(r.trade_id)),
+        );
+        for (const t of list) {
+          if (existing.has(t.tradeId)) {
+            this.opts.metrics?.events.inc({ topic: u.s.input.topic, outcome: 'duplicate' });
+            continue;
+          }
+          existing.add(t.tradeId);
+          u.rows.pushEvent(t);
+          const key = `${exchange}:${symbol}`;
+          const r = repairs.get(key);
+          if (r === undefined || t.tradeTimeUs < r.fromUs) repairs.set(key, { state: u.s, exchange, symbol, fromUs: t.tradeTimeUs });
+        }
+      }
+    }
+    return [...repairs.values()];
+  }
+
+  /** After the bronze commit: revises the final candles the trades changed, then rebuilds those partitions' state. */
+  async repair(repairs: readonly Repair[], nowMs: number): Promise<void> {
+    const engine = this.opts.engine();
+    await engine.refresh();
+    const owned: OwnedCandle[] = [];
+    for (const r of repairs) {
+      if (!r.state.ready) continue; // fenced away meanwhile: the new owner's recovery sees bronze
+      const epoch = r.state.silverEpoch;
+      for (const candle of await repairCandles(engine, r.exchange, r.symbol, r.fromUs, nowMs * 1000)) owned.push({ candle, state: r.state, epoch });
+    }
+    const revisions = owned.length > 0 ? await this.opts.silver.commit(owned) : [];
+    if (revisions.length > 0) {
+      this.opts.metrics?.candles.inc({ kind: 'revision' }, revisions.length);
+      await this.opts.publisher.publishCandles(revisions);
+    }
+    this.opts.logger.info({ symbols: repairs.map((r) => `${r.exchange}:${r.symbol}`), revisions: revisions.length }, 'repaired candles from bronze after trades older than the retention horizon');
+    // The operator's view of those symbols (emitted revisions, carried close) is stale now.
+    // Rebuilt by the next batch of the partition, or by the timer when it is idle.
+    for (const r of repairs) if (r.state.ready) this.opts.reset(r.state);
+  }
+}
