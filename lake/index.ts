@@ -25,7 +25,9 @@
  *   only newer log entries. `snapshot.txnVersion(appId)` / `snapshot.txnVersions(prefix)` read
  *   the recorded positions.
  * - Concurrent writers (threads or processes) are serialised by optimistic concurrency: appends
- *   never conflict; overlapping changes throw ConcurrentModificationError.
+ *   never conflict; overlapping changes throw a ConcurrentModificationError (a CommitFailedError),
+ *   by kind: ConcurrentAppendError, ConcurrentDeleteDeleteError, ConcurrentTransactionError,
+ *   MetadataChangedError, ProtocolChangedError.
  * - `replacePartitions(rows, { partitions })` swaps whole partitions in one commit (backfills,
  *   recomputation); `appendFromSql` / `replacePartitionsFromSql` write a SELECT's result (gold).
  * - `lake.createTable(def)` creates a `gold/<name>` table; `table.addColumns([...])` evolves a schema.
@@ -51,6 +53,7 @@ export { Lake, LAYERS, normaliseTableName, viewName, type Layer, type LakeOption
 export {
   DeltaTable,
   DEFAULT_CHECKPOINT_INTERVAL,
+  RowsOutsidePartitionsError,
   type TableDefinition,
   type TxnMark,
   type WriteOptions,
@@ -60,7 +63,16 @@ export {
   type CommitRequest,
 } from './table.ts';
 export { Snapshot } from './delta/snapshot.ts';
-export { ConcurrentModificationError } from './delta/conflicts.ts';
+export {
+  CommitFailedError,
+  ConcurrentModificationError,
+  ConcurrentAppendError,
+  ConcurrentDeleteDeleteError,
+  ConcurrentTransactionError,
+  MetadataChangedError,
+  ProtocolChangedError,
+  MaxCommitAttemptsExceededError,
+} from './delta/conflicts.ts';
 export { TableNotFoundError } from './delta/loader.ts';
 export type { LakeColumn, LakeType } from './delta/schema.ts';
 export type { Action, AddAction, RemoveAction, TxnAction, MetadataAction, ProtocolAction, CommitInfoAction, FileStats } from './delta/actions.ts';
