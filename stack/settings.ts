@@ -1,7 +1,7 @@
 /** Everything the stack needs to know, derived from the environment (or built by tests). */
 import path from 'node:path';
 import type { BaseConfig } from '../common/config.ts';
-import { temporalMetricsPort } from './temporal.ts';
+import { temporalMetricsPort } from './temporal-ports.ts';
 
 export interface StackSettings {
   readonly stateDir: string;
