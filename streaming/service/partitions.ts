@@ -21,7 +21,7 @@ export interface InputSpec {
   readonly kind: InputKind;
   readonly topic: string;
   readonly table: string;
-  readonly decode: (raw: Buffer | null) => Decoded<unknown>;
+  readonly decode: (raw: Buffer | null, nowMs: number) => Decoded<unknown>;
   /** How the bronze writer maps the event (its JSON is what gets buffered and written). */
   readonly event: JsonEventKind;
 }

@@ -80,10 +80,10 @@ export async function recoverOperatorState(opts: {
       // The close carried into the first replayed window: the last trade (by minute, then id) before it.
       const carry = (
         await engine.query(
-          `SELECT price::VARCHAR AS price FROM bronze_trades WHERE ${where} AND trade_time < make_timestamp(${fromUs}) ORDER BY date_trunc('minute', trade_time) DESC, trade_id DESC LIMIT 1`,
+          `SELECT price::VARCHAR AS price, epoch_us(trade_time) AS time_us FROM bronze_trades WHERE ${where} AND trade_time < make_timestamp(${fromUs}) ORDER BY date_trunc('minute', trade_time) DESC, trade_id DESC LIMIT 1`,
         )
       ).rows[0];
-      operator.restoreFrontier(s.exchange, s.symbol, partition, frontierUs, carry === undefined ? undefined : String(carry.price), fromUs);
+      operator.restoreFrontier(s.exchange, s.symbol, partition, frontierUs, carry === undefined ? undefined : { close: String(carry.price), timeUs: Number(carry.time_us) }, fromUs);
       const emitted = await engine.query(`SELECT ${SILVER_CANDLE_EVENT_COLUMNS} FROM silver_candles WHERE ${where} AND is_final AND window_start >= make_timestamp(${fromUs})`);
       for (const row of emitted.rows) {
         const c = candleEventFromRow(row);
