@@ -8,9 +8,8 @@
  */
 import path from 'node:path';
 import type { Benchmark } from './harness.ts';
-import { Lake } from '../lake/lake.ts';
-import { LakeQueryEngine } from '../lake/query/engine.ts';
-import { syntheticTrades } from '../lake/testing/synthetic-trades.ts';
+import { Lake, LakeQueryEngine } from '../lake/index.ts';
+import { syntheticTrades } from '../test/support/lake/synthetic-trades.ts';
 
 const bench: Benchmark = {
   name: 'lake-query',

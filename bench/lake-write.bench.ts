@@ -14,10 +14,8 @@ import path from 'node:path';
 import parquet from 'parquetjs-lite';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { Benchmark } from './harness.ts';
-import { DeltaTable } from '../lake/table.ts';
-import { BRONZE_TRADES } from '../lake/tables/index.ts';
-import { syntheticTrades } from '../lake/testing/synthetic-trades.ts';
-import { decimalFromVarchar } from '../lake/writer.ts';
+import { BRONZE_TRADES, decimalFromVarchar, DeltaTable } from '../lake/index.ts';
+import { syntheticTrades } from '../test/support/lake/synthetic-trades.ts';
 
 function dirBytes(dir: string): number {
   let n = 0;

@@ -16,13 +16,10 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { CompressionTypes, Kafka, logLevel, Partitioners, type Message } from 'kafkajs';
 import { createLogger } from '../common/logger.ts';
-import { tradeKey } from '../common/events/trade.ts';
+import { tradeKey } from '../common/events/index.ts';
 import { TOPICS } from '../common/topics.ts';
 import { createTopicsWithLeaders } from '../stack/topics.ts';
-import { KafkaPublisher, type PublisherCompression } from '../producers/kafka-publisher.ts';
-import { encodeTrade } from '../producers/publishing/event-encoders.ts';
-import { runSimulator } from '../producers/simulator/run-simulator.ts';
-import { generateTrades } from '../producers/simulator/trade-simulator.ts';
+import { encodeTrade, generateTrades, KafkaPublisher, runSimulator, type PublisherCompression } from '../producers/index.ts';
 import { median, percentile } from './stats.ts';
 import type { Benchmark } from './harness.ts';
 

@@ -13,12 +13,12 @@ import { optimize } from './maintenance/optimize.ts';
 import { vacuum } from './maintenance/vacuum.ts';
 import { LakeQueryEngine } from './query/engine.ts';
 import { DeltaTable } from './table.ts';
-import { removeTmpDirs, tmpLakeDir } from './testing/tmp.ts';
+import { removeTmpDirs, tmpLakeDir } from '../test/support/lake/tmp.ts';
 
 afterAll(removeTmpDirs);
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const worker = path.join(here, 'testing', 'append-worker.ts');
+const worker = path.join(here, '..', 'test', 'support', 'lake', 'append-worker.ts');
 // bin/run-ts.js loads tsx into the same node process: the PID we kill is the worker itself.
 // (node_modules/.bin/tsx is a wrapper that spawns node as its child; SIGKILL of the wrapper
 // left that child running after every test run.)
@@ -128,7 +128,7 @@ describe('lake concurrency', () => {
   it('a writer killed between its data file and its log entry leaves the table consistent; vacuum removes the orphan', async () => {
     const lake = new Lake(tmpLakeDir());
     const table = await lake.table('bronze/trades');
-    await table.append((await import('./testing/synthetic-trades.ts')).syntheticTrades({ count: 30 }));
+    await table.append((await import('../test/support/lake/synthetic-trades.ts')).syntheticTrades({ count: 30 }));
     const before = await table.refresh();
     const w = startWorker('write-then-hang', table.dir, '5000', '20');
     const orphans = await new Promise<string[]>((resolve, reject) => {
@@ -161,7 +161,7 @@ describe('lake concurrency', () => {
     for (const o of orphans) expect(fs.existsSync(path.join(table.dir, o))).toBe(false);
     expect(filesOnDisk(table.dir)).toEqual([...reopened.snapshot().files.keys()].sort());
     // and the table keeps working
-    await reopened.append((await import('./testing/synthetic-trades.ts')).syntheticTrades({ count: 5, firstTradeId: 900 }));
+    await reopened.append((await import('../test/support/lake/synthetic-trades.ts')).syntheticTrades({ count: 5, firstTradeId: 900 }));
     expect((await reopened.refresh()).numRecords()).toBe(35);
   });
 });

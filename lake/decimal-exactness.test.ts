@@ -6,8 +6,8 @@
 import { afterAll, expect, it } from 'vitest';
 import { Lake } from './lake.ts';
 import { LakeQueryEngine } from './query/engine.ts';
-import { prng } from './testing/synthetic-trades.ts';
-import { removeTmpDirs, tmpLakeDir } from './testing/tmp.ts';
+import { prng } from '../test/support/lake/synthetic-trades.ts';
+import { removeTmpDirs, tmpLakeDir } from '../test/support/lake/tmp.ts';
 import { fromScaled, toScaled } from '../common/decimal.ts';
 
 afterAll(removeTmpDirs);

@@ -63,12 +63,13 @@ export { Snapshot } from './delta/snapshot.ts';
 export { ConcurrentModificationError } from './delta/conflicts.ts';
 export { TableNotFoundError } from './delta/loader.ts';
 export type { LakeColumn, LakeType } from './delta/schema.ts';
-/** SQL quoting: `sqlIdentifier('interval')` → `"interval"`, `sqlLiteral("it's")` → `'it''s'`. */
-export { ident as sqlIdentifier, literal as sqlLiteral } from './delta/schema.ts';
-export type { AddAction, RemoveAction, TxnAction, MetadataAction, ProtocolAction, CommitInfoAction, FileStats } from './delta/actions.ts';
-export { RowValidationError, type LakeRow, type ParquetCompression } from './writer.ts';
+export type { Action, AddAction, RemoveAction, TxnAction, MetadataAction, ProtocolAction, CommitInfoAction, FileStats } from './delta/actions.ts';
+export { RowValidationError, decimalFromVarchar, type LakeRow, type ParquetCompression, type DataFileSpec } from './writer.ts';
 export { JsonEventsBuilder, materializeRows, type JsonEventKind, type JsonEvents, type RowBatch } from './json-events.ts';
-export { WriterThread, type RowWriter } from './writer-thread.ts';
+export { writeRowBatch, type RowWriter } from './row-writer.ts';
+export { WriterThread } from './writer-thread.ts';
+/** SQL quoting: `sqlIdentifier('interval')` → `"interval"`, `sqlLiteral("it's")` → `'it''s'`. */
+export { sqlIdentifier, sqlLiteral } from './sql.ts';
 export { optimize, type OptimizeOptions, type OptimizeResult } from './maintenance/optimize.ts';
 export { vacuum, type VacuumOptions, type VacuumResult, DEFAULT_VACUUM_RETENTION_HOURS } from './maintenance/vacuum.ts';
 export * from './tables/index.ts';

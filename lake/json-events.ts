@@ -5,21 +5,10 @@
  * time on the sending thread. The writer parses them again with the same JSON.parse, so the row
  * is exactly the event the service validated, and maps it with the table's `*EventToRow`.
  */
-import { newsEventToRow } from './tables/bronze-news.ts';
-import { sentimentEventToRow } from './tables/bronze-sentiment.ts';
-import { tickerEventToRow } from './tables/bronze-tickers.ts';
-import { tradeEventToRow } from './tables/bronze-trades.ts';
+import { eventToRow, type JsonEventKind } from './tables/event-rows.ts';
 import type { LakeRow } from './writer.ts';
 
-/** How each event kind becomes a row (by name: functions do not cross threads). */
-const EVENT_TO_ROW = {
-  trade: tradeEventToRow,
-  ticker: tickerEventToRow,
-  sentiment: sentimentEventToRow,
-  news: newsEventToRow,
-} as const satisfies Record<string, (e: never) => LakeRow>;
-
-export type JsonEventKind = keyof typeof EVENT_TO_ROW;
+export type { JsonEventKind };
 
 export interface JsonEvents {
   readonly format: 'json-events';
@@ -43,7 +32,7 @@ export function batchLength(batch: RowBatch): number {
 /** The rows of a batch (parsing and mapping JSON events). */
 export function materializeRows(batch: RowBatch): readonly LakeRow[] {
   if (!isJsonEvents(batch)) return batch;
-  const toRow = EVENT_TO_ROW[batch.event] as (e: unknown) => LakeRow;
+  const toRow = eventToRow(batch.event);
   const decoder = new TextDecoder();
   const rows: LakeRow[] = new Array(batch.ends.length);
   let start = 0;

@@ -6,9 +6,10 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { loadBaseConfig } from '../common/config.ts';
-import { DeltaTable, type TableDefinition } from './table.ts';
-import type { RowWriter } from './writer-thread.ts';
+import type { RowWriter } from './row-writer.ts';
+import { DeltaTable } from './table.ts';
 import { KNOWN_TABLES } from './tables/index.ts';
+import type { TableDefinition } from './tables/table-definition.ts';
 
 export const LAYERS = ['bronze', 'silver', 'gold'] as const;
 export type Layer = (typeof LAYERS)[number];

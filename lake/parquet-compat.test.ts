@@ -7,8 +7,8 @@ import { afterAll, expect, it } from 'vitest';
 import parquet from 'parquetjs-lite';
 import { Lake } from './lake.ts';
 import { LakeQueryEngine } from './query/engine.ts';
-import { removeTmpDirs, tmpLakeDir } from './testing/tmp.ts';
-import { syntheticTrades } from './testing/synthetic-trades.ts';
+import { removeTmpDirs, tmpLakeDir } from '../test/support/lake/tmp.ts';
+import { syntheticTrades } from '../test/support/lake/synthetic-trades.ts';
 import type { ParquetCompression } from './writer.ts';
 
 afterAll(removeTmpDirs);

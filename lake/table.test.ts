@@ -3,14 +3,14 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DeltaTable } from './table.ts';
 import { BRONZE_TRADES, tradeEventToRow } from './tables/index.ts';
-import { syntheticTrades } from './testing/synthetic-trades.ts';
-import { removeTmpDirs, tmpLakeDir } from './testing/tmp.ts';
+import { syntheticTrades } from '../test/support/lake/synthetic-trades.ts';
+import { removeTmpDirs, tmpLakeDir } from '../test/support/lake/tmp.ts';
 import { LakeQueryEngine } from './query/engine.ts';
 import { Lake } from './lake.ts';
 import { RowValidationError } from './writer.ts';
 import { ConcurrentModificationError } from './delta/conflicts.ts';
 import { parseActions } from './delta/actions.ts';
-import type { TradeEvent } from '../common/events/trade.ts';
+import type { TradeEvent } from '../common/events/index.ts';
 
 afterAll(removeTmpDirs);
 

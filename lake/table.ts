@@ -14,19 +14,12 @@ import { advanceSnapshot, commitTimestamp, loadSnapshot, readCommitsFrom, TableN
 import { CommitConflict, LogStore } from './delta/log-store.ts';
 import { toDeltaSchemaString, validateColumns, type LakeColumn } from './delta/schema.ts';
 import type { Snapshot } from './delta/snapshot.ts';
-import { materializeRows, type RowBatch } from './json-events.ts';
-import type { RowWriter } from './writer-thread.ts';
-import { writeRows, writeSelect, type LakeRow, type ParquetCompression } from './writer.ts';
+import type { RowBatch } from './json-events.ts';
+import { writeRowBatch, type RowWriter } from './row-writer.ts';
+import type { TableDefinition } from './tables/table-definition.ts';
+import { writeSelect, type LakeRow, type ParquetCompression } from './writer.ts';
 
-export interface TableDefinition {
-  /** Table name as the lake knows it, e.g. `bronze/trades`. */
-  readonly name: string;
-  readonly description?: string;
-  readonly columns: readonly LakeColumn[];
-  readonly partitionColumns?: readonly string[];
-  /** Delta table properties, e.g. `delta.checkpointInterval`. */
-  readonly configuration?: Readonly<Record<string, string>>;
-}
+export type { TableDefinition };
 
 /** A streaming position recorded in the same commit as the data: appId → version (e.g. next Kafka offset). */
 export interface TxnMark {
@@ -88,7 +81,7 @@ export interface CommitRequest {
 
 export class DeltaTable {
   /** Writes appended rows into data files; a WriterThread's `write` moves that off this thread. */
-  rowWriter: RowWriter = (spec, batch) => writeRows(spec, materializeRows(batch));
+  rowWriter: RowWriter = writeRowBatch;
   private current: Snapshot;
   private refreshing: Promise<Snapshot> | undefined;
 

@@ -5,12 +5,12 @@
 import { workerData } from 'node:worker_threads';
 import { serveRequests } from '../common/worker-rpc.ts';
 import { setLakeThreads } from './duckdb.ts';
-import { materializeRows } from './json-events.ts';
-import { writeRows } from './writer.ts';
+import { writeRowBatch } from './row-writer.ts';
 import type { WriterThreadRequest } from './writer-thread.ts';
 
 const threads = (workerData as { threads?: number } | undefined)?.threads;
 if (threads !== undefined) await setLakeThreads(threads);
 
-// materializeRows throws synchronously on bad JSON: serveRequests answers that like any error.
-serveRequests((req: WriterThreadRequest) => writeRows(req.spec, materializeRows(req.rows)));
+// The same RowWriter a table uses on its own thread: this worker only moves it off the caller's.
+// (Bad JSON throws synchronously: serveRequests answers that like any error.)
+serveRequests((req: WriterThreadRequest) => writeRowBatch(req.spec, req.rows));

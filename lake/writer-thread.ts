@@ -10,10 +10,10 @@
 import { WorkerRpc } from '../common/worker-rpc.ts';
 import type { AddAction } from './delta/actions.ts';
 import { isJsonEvents, type RowBatch } from './json-events.ts';
+import type { RowWriter } from './row-writer.ts';
 import { RowValidationError, type DataFileSpec } from './writer.ts';
 
-/** Writes rows into new data files of a table and returns their `add` actions (no commit). */
-export type RowWriter = (spec: DataFileSpec, rows: RowBatch) => Promise<AddAction[]>;
+export type { RowWriter };
 
 export interface WriterThreadRequest {
   readonly spec: DataFileSpec;

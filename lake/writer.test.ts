@@ -2,8 +2,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Lake } from './lake.ts';
 import { LakeQueryEngine } from './query/engine.ts';
-import { syntheticTrades } from './testing/synthetic-trades.ts';
-import { removeTmpDirs, tmpLakeDir } from './testing/tmp.ts';
+import { syntheticTrades } from '../test/support/lake/synthetic-trades.ts';
+import { removeTmpDirs, tmpLakeDir } from '../test/support/lake/tmp.ts';
 import { RowValidationError } from './writer.ts';
 
 afterAll(removeTmpDirs);

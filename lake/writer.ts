@@ -13,7 +13,8 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import { encodeDeltaPath, type AddAction } from './delta/actions.ts';
-import { decimalPrecisionScale, duckdbType, ident, literal, type LakeColumn } from './delta/schema.ts';
+import { decimalPrecisionScale, duckdbType, type LakeColumn } from './delta/schema.ts';
+import { sqlIdentifier, sqlLiteral } from './sql.ts';
 import { withLakeConnection } from './duckdb.ts';
 
 export type ParquetCompression = 'zstd' | 'snappy' | 'gzip' | 'uncompressed';
@@ -45,7 +46,7 @@ export async function writeRows(spec: DataFileSpec, rows: readonly LakeRow[]): P
   const staged = columns.filter((c) => !constants.has(c.name));
   return withLakeConnection(async (conn) => {
     const staging = `staging_${randomUUID().replace(/-/g, '')}`;
-    await conn.run(`CREATE TEMP TABLE ${staging} (${staged.map((c) => `${ident(c.name)} ${stagingType(c)}`).join(', ')})`);
+    await conn.run(`CREATE TEMP TABLE ${staging} (${staged.map((c) => `${sqlIdentifier(c.name)} ${stagingType(c)}`).join(', ')})`);
     try {
       const appender = await conn.createAppender(staging, 'main', 'temp');
       try {
@@ -54,7 +55,7 @@ export async function writeRows(spec: DataFileSpec, rows: readonly LakeRow[]): P
       } finally {
         appender.closeSync();
       }
-      const projection = columns.map((c) => `${constants.has(c.name) ? constantSql(c, constants.get(c.name)) : castFromStaging(c)} AS ${ident(c.name)}`);
+      const projection = columns.map((c) => `${constants.has(c.name) ? constantSql(c, constants.get(c.name)) : castFromStaging(c)} AS ${sqlIdentifier(c.name)}`);
       const typed = `SELECT ${projection.join(', ')} FROM temp.${staging}`;
       // Non-derived partition columns are non-nullable and checked per row above.
       return await copyToTable(conn, spec, typed, spec.columns.some((c) => spec.partitionColumns.includes(c.name) && (c.derivedFrom || c.nullable !== false)));
@@ -99,7 +100,7 @@ const VALIDATING_APPENDER = new Proxy({}, { get: () => () => undefined }) as Duc
 function constantSql(c: LakeColumn, value: unknown): string {
   if (value === null) return `CAST(NULL AS ${duckdbType(c.type)})`;
   const d = decimalPrecisionScale(c.type);
-  if (d) return `CAST(${literal(String(value))} AS ${duckdbType(c.type)})`;
+  if (d) return `CAST(${sqlLiteral(String(value))} AS ${duckdbType(c.type)})`;
   switch (c.type) {
     case 'timestamp':
       return `make_timestamptz(CAST(${Number(value)} AS BIGINT))`;
@@ -108,11 +109,11 @@ function constantSql(c: LakeColumn, value: unknown): string {
     case 'integer':
       return `CAST(${Number(value)} AS INTEGER)`;
     case 'double':
-      return `CAST(${literal(String(value))} AS DOUBLE)`;
+      return `CAST(${sqlLiteral(String(value))} AS DOUBLE)`;
     case 'boolean':
       return value ? 'true' : 'false';
     default:
-      return `CAST(${literal(String(value))} AS ${duckdbType(c.type)})`;
+      return `CAST(${sqlLiteral(String(value))} AS ${duckdbType(c.type)})`;
   }
 }
 
@@ -127,23 +128,23 @@ export async function writeSelect(conn: DuckDBConnection, spec: DataFileSpec, se
   const returned = new Set(described.map((d) => d.column_name));
   const staged = spec.columns.filter((c) => returned.has(c.name) || !c.derivedFrom);
   for (const c of staged) if (!returned.has(c.name)) throw new RowValidationError(`query does not return column ${c.name}`);
-  const typed = `SELECT ${staged.map((c) => `CAST(${ident(c.name)} AS ${duckdbType(c.type)}) AS ${ident(c.name)}`).join(', ')} FROM (${selectSql})`;
+  const typed = `SELECT ${staged.map((c) => `CAST(${sqlIdentifier(c.name)} AS ${duckdbType(c.type)}) AS ${sqlIdentifier(c.name)}`).join(', ')} FROM (${selectSql})`;
   return copyToTable(conn, { ...spec, columns: spec.columns.map((c) => (returned.has(c.name) ? { ...c, derivedFrom: undefined } : c)) }, typed, true);
 }
 
 async function copyToTable(conn: DuckDBConnection, spec: DataFileSpec, typedSelect: string, checkNullPartitions: boolean): Promise<AddAction[]> {
-  const projection = spec.columns.map((c) => (c.derivedFrom ? `CAST((${c.derivedFrom}) AS ${duckdbType(c.type)}) AS ${ident(c.name)}` : ident(c.name))).join(', ');
+  const projection = spec.columns.map((c) => (c.derivedFrom ? `CAST((${c.derivedFrom}) AS ${duckdbType(c.type)}) AS ${sqlIdentifier(c.name)}` : sqlIdentifier(c.name))).join(', ');
   const select = `SELECT ${projection} FROM (${typedSelect})`;
   const compression = spec.compression ?? 'zstd';
   const partitioned = spec.partitionColumns.length > 0;
   if (partitioned && checkNullPartitions) {
-    const nulls = (await conn.runAndReadAll(`SELECT count(*) FROM (${select}) WHERE ${spec.partitionColumns.map((p) => `${ident(p)} IS NULL`).join(' OR ')}`)).getRowsJson()[0][0];
+    const nulls = (await conn.runAndReadAll(`SELECT count(*) FROM (${select}) WHERE ${spec.partitionColumns.map((p) => `${sqlIdentifier(p)} IS NULL`).join(' OR ')}`)).getRowsJson()[0][0];
     if (Number(nulls) > 0) throw new RowValidationError(`${nulls} row(s) have a null partition column (${spec.partitionColumns.join(', ')})`);
   }
   const target = partitioned ? spec.tableDir : path.join(spec.tableDir, `part-${randomUUID()}.parquet`);
   const options = [`FORMAT parquet`, `COMPRESSION ${compression}`, `RETURN_STATS true`];
-  if (partitioned) options.push(`PARTITION_BY (${spec.partitionColumns.map(ident).join(', ')})`, `FILENAME_PATTERN 'part-{uuid}'`, `OVERWRITE_OR_IGNORE true`);
-  const reader = await conn.runAndReadAll(`COPY (${select}) TO ${literal(target)} (${options.join(', ')})`);
+  if (partitioned) options.push(`PARTITION_BY (${spec.partitionColumns.map(sqlIdentifier).join(', ')})`, `FILENAME_PATTERN 'part-{uuid}'`, `OVERWRITE_OR_IGNORE true`);
+  const reader = await conn.runAndReadAll(`COPY (${select}) TO ${sqlLiteral(target)} (${options.join(', ')})`);
   const now = Date.now();
   const stats = reader.getRowObjectsJson() as unknown as ReturnedFileStats[];
   return stats.map((s) => toAddAction(spec, s, now));
@@ -249,7 +250,7 @@ function stagingType(c: LakeColumn): string {
 }
 
 function castFromStaging(c: LakeColumn): string {
-  const col = ident(c.name);
+  const col = sqlIdentifier(c.name);
   const d = decimalPrecisionScale(c.type);
   if (d) return decimalFromVarchar(col, d.precision, d.scale);
   if (c.type === 'timestamp') return `make_timestamptz(CAST(${col} AS BIGINT))`;

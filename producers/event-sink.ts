@@ -3,7 +3,7 @@
  * can collect into memory. `publish` resolves once the event is accepted into a bounded buffer,
  * so a slow or unreachable Kafka makes the source wait (backpressure) instead of dropping.
  */
-import type { DeadLetter } from '../common/events/deadletter.ts';
+import type { DeadLetter } from '../common/events/index.ts';
 import type { TopicName } from '../common/topics.ts';
 
 export interface EventSink {

@@ -2,13 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
 import { createLogger } from '../common/logger.ts';
-import { deadLetterSchema } from '../common/events/deadletter.ts';
-import { tradeKey, type TradeEvent } from '../common/events/trade.ts';
+import { deadLetterSchema, tradeKey, type TradeEvent } from '../common/events/index.ts';
 import { TOPICS } from '../common/topics.ts';
 import { freePort } from '../stack/net.ts';
 import { createTestTopic, kafkaBrokers, testKafka } from '../test/infra.ts';
 import { KafkaPublisher, PublisherClosedError } from './kafka-publisher.ts';
-import { readTopic } from './testing/read-topic.ts';
+import { readTopic } from '../test/support/read-topic.ts';
 
 const logger = createLogger('publisher-test', 'silent');
 

@@ -16,7 +16,7 @@
 import { performance } from 'node:perf_hooks';
 import { inspect } from 'node:util';
 import { Registry } from 'prom-client';
-import { deadLetter as buildDeadLetter, type DeadLetter } from '../common/events/deadletter.ts';
+import { deadLetter as buildDeadLetter, type DeadLetter } from '../common/events/index.ts';
 import type { Logger } from '../common/logger.ts';
 import type { HealthReport } from '../common/observability-server.ts';
 import { TOPICS, type TopicName } from '../common/topics.ts';

@@ -8,7 +8,7 @@ import { baseEnvSchema, kafkaBrokerList, parseEnv } from '../common/config.ts';
 import type { Logger } from '../common/logger.ts';
 import type { Registry } from 'prom-client';
 import { ALL_TOPICS } from '../common/topics.ts';
-import { TRADE_GAPS_TOPIC } from '../common/events/gap.ts';
+import { TRADE_GAPS_TOPIC } from '../common/events/index.ts';
 import { KafkaPublisher } from './kafka-publisher.ts';
 import { DEFAULT_SIM_SYMBOLS } from './simulator/symbols.ts';
 

@@ -1,13 +1,13 @@
 /** Replay of the real 2017-08-17 trades file into the real Kafka broker. */
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../common/logger.ts';
-import type { TradeEvent } from '../common/events/trade.ts';
+import type { TradeEvent } from '../common/events/index.ts';
 import { TOPICS } from '../common/topics.ts';
 import { createTestTopic, kafkaBrokers, testKafka } from '../test/infra.ts';
 import { KafkaPublisher } from './kafka-publisher.ts';
-import { MemorySink } from './testing/memory-sink.ts';
-import { TRADES_2017_CSV } from './testing/binance-local-server.ts';
-import { readTopic } from './testing/read-topic.ts';
+import { MemorySink } from '../test/support/memory-sink.ts';
+import { TRADES_2017_CSV } from '../test/support/binance/binance-local-server.ts';
+import { readTopic } from '../test/support/read-topic.ts';
 import { parseReplaySpeed, replayArchive } from './replay.ts';
 
 describe('replay', () => {

@@ -6,8 +6,7 @@
  */
 import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { deadLetter } from '../common/events/deadletter.ts';
-import { tradeKey } from '../common/events/trade.ts';
+import { deadLetter, tradeKey } from '../common/events/index.ts';
 import { TOPICS } from '../common/topics.ts';
 import type { EventSink } from './event-sink.ts';
 import type { ArchiveKind } from './binance/archive-layout.ts';

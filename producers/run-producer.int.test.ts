@@ -1,7 +1,7 @@
 /** `marketlake produce simulator` end to end: real Kafka, /health, /metrics, clean stop. */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { TradeEvent } from '../common/events/trade.ts';
+import type { TradeEvent } from '../common/events/index.ts';
 import { TOPICS } from '../common/topics.ts';
 import { freePort } from '../stack/net.ts';
 import { createTopicsWithLeaders } from '../stack/topics.ts';
@@ -9,8 +9,8 @@ import { kafkaBrokers, testKafka } from '../test/infra.ts';
 import { chooseProducer, startProducer } from './run-producer.ts';
 import { loadProducerConfig } from './producer-config.ts';
 import { createLogger } from '../common/logger.ts';
-import { readTopic } from './testing/read-topic.ts';
-import { startBinanceLocalServer } from './testing/binance-local-server.ts';
+import { readTopic } from '../test/support/read-topic.ts';
+import { startBinanceLocalServer } from '../test/support/binance/binance-local-server.ts';
 
 describe('produce dispatcher', () => {
   it('runs the simulator into Kafka with /health and /metrics, and stops cleanly', async () => {

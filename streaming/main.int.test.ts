@@ -16,7 +16,7 @@ import type { CandleEvent } from '../common/events/candle.ts';
 import type { DeadLetter } from '../common/events/deadletter.ts';
 import { tradeKey } from '../common/events/trade.ts';
 import { LakeQueryEngine } from '../lake/index.ts';
-import { readTopic } from '../producers/testing/read-topic.ts';
+import { readTopic } from '../test/support/read-topic.ts';
 import { freePort } from '../stack/net.ts';
 import { createTestTopic, kafkaBrokers, testKafka } from '../test/infra.ts';
 import { loadOracleTrades } from '../test/support/streaming/binance-oracle.ts';

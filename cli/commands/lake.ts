@@ -1,8 +1,6 @@
 /** `marketlake lake tables|history|optimize|vacuum|checkpoint <table>`: inspect and maintain lake tables. */
 import type { Command } from 'commander';
-import { Lake } from '../../lake/lake.ts';
-import { optimize } from '../../lake/maintenance/optimize.ts';
-import { DEFAULT_VACUUM_RETENTION_HOURS, vacuum } from '../../lake/maintenance/vacuum.ts';
+import { DEFAULT_VACUUM_RETENTION_HOURS, Lake, optimize, vacuum } from '../../lake/index.ts';
 
 /** `symbol=BTCUSDT,date=2024-03-01` → { symbol: 'BTCUSDT', date: '2024-03-01' }. */
 function parsePartition(spec: string, acc: Record<string, string>[]): Record<string, string>[] {

@@ -1,6 +1,6 @@
 /** `marketlake produce <source>`: run one producer until Ctrl-C (see producers/run-producer.ts). */
 import { Argument, type Command } from 'commander';
-import { PRODUCER_NAMES, startProducer, type ProducerName } from '../../producers/run-producer.ts';
+import { PRODUCER_NAMES, startProducer, type ProducerName } from '../../producers/index.ts';
 
 export function registerProduceCommand(program: Command): void {
   program

@@ -8,8 +8,7 @@ import type { Command } from 'commander';
 import { createLogger } from '../../common/logger.ts';
 import { createMetricsRegistry } from '../../common/metrics.ts';
 import { Shutdown } from '../../common/shutdown.ts';
-import { createPublisher, loadProducerConfig } from '../../producers/producer-config.ts';
-import { countCsvRows, parseReplaySpeed, replayArchive, type ReplaySpeed } from '../../producers/replay.ts';
+import { countCsvRows, createPublisher, loadProducerConfig, parseReplaySpeed, replayArchive, type ReplaySpeed } from '../../producers/index.ts';
 
 interface ReplayOpts {
   file: string;

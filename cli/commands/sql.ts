@@ -1,9 +1,7 @@
 /** `marketlake sql "<query>" [--format table|csv|json]`: read-only DuckDB SQL over the lake's current snapshot; no query: a shell. */
 import readline from 'node:readline';
 import type { Command } from 'commander';
-import { Lake } from '../../lake/lake.ts';
-import { LakeQueryEngine } from '../../lake/query/engine.ts';
-import { formatResult, type OutputFormat } from '../../lake/query/format.ts';
+import { Lake, LakeQueryEngine, formatResult, type OutputFormat } from '../../lake/index.ts';
 
 const FORMATS = ['table', 'csv', 'json'] as const;
 

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { Action } from './actions.ts';
 import type { LogStore } from './log-store.ts';
 import type { Snapshot } from './snapshot.ts';
-import { literal } from './schema.ts';
+import { sqlLiteral } from '../sql.ts';
 import { queryJson, withLakeConnection } from '../duckdb.ts';
 
 const STRING_MAP = 'MAP(VARCHAR, VARCHAR)';
@@ -41,12 +41,12 @@ export async function writeCheckpoint(store: LogStore, snapshot: Snapshot, now =
   await fs.writeFile(ndjson, lines.join('\n') + '\n');
   try {
     const columns = Object.entries(CHECKPOINT_COLUMNS)
-      .map(([k, v]) => `${literal(k)}: ${literal(v)}`)
+      .map(([k, v]) => `${sqlLiteral(k)}: ${sqlLiteral(v)}`)
       .join(', ');
     await withLakeConnection((conn) =>
       conn.run(
-        `COPY (SELECT txn, add, remove, metaData, protocol FROM read_json(${literal(ndjson)}, format = 'newline_delimited', columns = {${columns}}, maximum_object_size = 1073741824))
-         TO ${literal(tmpParquet)} (FORMAT parquet, COMPRESSION snappy)`,
+        `COPY (SELECT txn, add, remove, metaData, protocol FROM read_json(${sqlLiteral(ndjson)}, format = 'newline_delimited', columns = {${columns}}, maximum_object_size = 1073741824))
+         TO ${sqlLiteral(tmpParquet)} (FORMAT parquet, COMPRESSION snappy)`,
       ),
     );
     const { size } = await fs.stat(tmpParquet);
@@ -60,7 +60,7 @@ export async function writeCheckpoint(store: LogStore, snapshot: Snapshot, now =
 
 /** Reads the actions of a checkpoint (ours or another engine's). */
 export async function readCheckpoint(file: string): Promise<Action[]> {
-  const rows = await withLakeConnection((conn) => queryJson(conn, `SELECT to_json(cp) AS j FROM read_parquet(${literal(file)}) cp`));
+  const rows = await withLakeConnection((conn) => queryJson(conn, `SELECT to_json(cp) AS j FROM read_parquet(${sqlLiteral(file)}) cp`));
   const actions: Action[] = [];
   for (const row of rows) {
     const obj = JSON.parse(row.j as string) as Record<string, Record<string, unknown> | null>;

@@ -109,13 +109,3 @@ export function duckdbType(type: LakeType): string {
   }
   throw new Error(`unsupported type ${type}`);
 }
-
-/** Quotes an SQL identifier. */
-export function ident(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-/** Quotes an SQL string literal. */
-export function literal(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}

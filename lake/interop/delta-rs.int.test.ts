@@ -8,9 +8,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lake } from '../lake.ts';
 import { LakeQueryEngine } from '../query/engine.ts';
-import { syntheticTrades } from '../testing/synthetic-trades.ts';
-import { removeTmpDirs, tmpLakeDir } from '../testing/tmp.ts';
-import { ident } from '../delta/schema.ts';
+import { syntheticTrades } from '../../test/support/lake/synthetic-trades.ts';
+import { removeTmpDirs, tmpLakeDir } from '../../test/support/lake/tmp.ts';
+import { sqlIdentifier } from '../sql.ts';
 import type { Snapshot } from '../delta/snapshot.ts';
 import { deltaRs, deltaRsPython } from './python.ts';
 
@@ -23,7 +23,7 @@ afterAll(removeTmpDirs);
 
 /** Our rows as text, in the same spelling the Python helper uses. */
 async function ourRows(engine: LakeQueryEngine, view: string, snapshot: Snapshot): Promise<TextRow[]> {
-  const projection = snapshot.columns.map((c) => (c.type === 'timestamp' ? `CAST(epoch_us(${ident(c.name)}) AS VARCHAR) AS ${ident(c.name)}` : `CAST(${ident(c.name)} AS VARCHAR) AS ${ident(c.name)}`));
+  const projection = snapshot.columns.map((c) => (c.type === 'timestamp' ? `CAST(epoch_us(${sqlIdentifier(c.name)}) AS VARCHAR) AS ${sqlIdentifier(c.name)}` : `CAST(${sqlIdentifier(c.name)} AS VARCHAR) AS ${sqlIdentifier(c.name)}`));
   const { rows } = await engine.query(`SELECT ${projection.join(', ')} FROM ${view}`);
   return sortRows(rows as TextRow[]);
 }

@@ -4,7 +4,8 @@
  * changes can skip the commit, and concurrent appends do not conflict with it.
  */
 import { parseStats, type Action, type AddAction } from '../delta/actions.ts';
-import { duckdbType, ident, literal } from '../delta/schema.ts';
+import { duckdbType } from '../delta/schema.ts';
+import { sqlIdentifier, sqlLiteral } from '../sql.ts';
 import type { Snapshot } from '../delta/snapshot.ts';
 import { withLakeConnection } from '../duckdb.ts';
 import type { DeltaTable } from '../table.ts';
@@ -89,11 +90,11 @@ function compactSelect(table: DeltaTable, snapshot: Snapshot, files: readonly Ad
   }
   const pv = files[0].partitionValues;
   const projection = snapshot.columns.map((c) => {
-    if (partitionColumns.has(c.name)) return `CAST(${pv[c.name] === null || pv[c.name] === undefined ? 'NULL' : literal(pv[c.name]!)} AS ${duckdbType(c.type)}) AS ${ident(c.name)}`;
-    if (unknown || present.has(c.name)) return ident(c.name);
-    return `CAST(NULL AS ${duckdbType(c.type)}) AS ${ident(c.name)}`;
+    if (partitionColumns.has(c.name)) return `CAST(${pv[c.name] === null || pv[c.name] === undefined ? 'NULL' : sqlLiteral(pv[c.name]!)} AS ${duckdbType(c.type)}) AS ${sqlIdentifier(c.name)}`;
+    if (unknown || present.has(c.name)) return sqlIdentifier(c.name);
+    return `CAST(NULL AS ${duckdbType(c.type)}) AS ${sqlIdentifier(c.name)}`;
   });
-  return `SELECT ${projection.join(', ')} FROM read_parquet([${files.map((f) => literal(table.filePath(f.path))).join(', ')}], union_by_name = true, hive_partitioning = false)`;
+  return `SELECT ${projection.join(', ')} FROM read_parquet([${files.map((f) => sqlLiteral(table.filePath(f.path))).join(', ')}], union_by_name = true, hive_partitioning = false)`;
 }
 
 function compressionOf(s: Snapshot) {

@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { ident, literal } from '../delta/schema.ts';
+import { sqlIdentifier, sqlLiteral } from '../sql.ts';
 import type { Snapshot } from '../delta/snapshot.ts';
 import { Lake, viewName } from '../lake.ts';
 import { KNOWN_TABLES } from '../tables/index.ts';
@@ -77,7 +77,7 @@ export class LakeQueryEngine {
     await engine.refresh();
     if (engine.readOnly) {
       // Order matters: allowed_directories must be set while external access is still on.
-      await conn.run(`SET allowed_directories = [${literal(lake.root + '/')}]`);
+      await conn.run(`SET allowed_directories = [${sqlLiteral(lake.root + '/')}]`);
       await conn.run(`SET enable_external_access = false`);
       await conn.run(`SET lock_configuration = true`);
     }
@@ -106,10 +106,10 @@ export class LakeQueryEngine {
       if (this.views.has(view) || this.placeholderViews.has(view)) continue;
       const empty = filesSelectSql('', { columns: def.columns, partitionColumns: def.partitionColumns ?? [] }, []);
       if (view === 'silver_candles') {
-        await this.connection.run(`CREATE OR REPLACE VIEW ${ident(CANDLES_ALL_REVISIONS_VIEW)} AS ${empty}`);
-        await this.connection.run(`CREATE OR REPLACE VIEW ${ident(view)} AS ${latestCandleRevisionSql(CANDLES_ALL_REVISIONS_VIEW)}`);
+        await this.connection.run(`CREATE OR REPLACE VIEW ${sqlIdentifier(CANDLES_ALL_REVISIONS_VIEW)} AS ${empty}`);
+        await this.connection.run(`CREATE OR REPLACE VIEW ${sqlIdentifier(view)} AS ${latestCandleRevisionSql(CANDLES_ALL_REVISIONS_VIEW)}`);
       } else {
-        await this.connection.run(`CREATE OR REPLACE VIEW ${ident(view)} AS ${empty}`);
+        await this.connection.run(`CREATE OR REPLACE VIEW ${sqlIdentifier(view)} AS ${empty}`);
       }
       this.placeholderViews.add(view);
       changed.push(view);
@@ -184,7 +184,7 @@ export class LakeQueryEngine {
     if (this.rewrites.size > REWRITE_CACHE_SIZE) {
       const [oldKey, old] = this.rewrites.entries().next().value!;
       this.rewrites.delete(oldKey);
-      for (const v of old.tempViews) await this.connection.run(`DROP VIEW IF EXISTS temp.${ident(v)}`);
+      for (const v of old.tempViews) await this.connection.run(`DROP VIEW IF EXISTS temp.${sqlIdentifier(v)}`);
     }
     return rewritten;
   }
@@ -203,7 +203,7 @@ export class LakeQueryEngine {
       const files = [...state.snapshot.files.values()].filter((f) => predicates.every((pr) => pr.test(f.partitionValues[pr.column] ?? null)));
       const name = `__pruned_${view}_${++this.tempViewSeq}`;
       tempViews.push(name);
-      await this.connection.run(`CREATE OR REPLACE TEMP VIEW ${ident(name)} AS ${filesSelectSql(state.table, state.snapshot, files)}`);
+      await this.connection.run(`CREATE OR REPLACE TEMP VIEW ${sqlIdentifier(name)} AS ${filesSelectSql(state.table, state.snapshot, files)}`);
       if (!node.alias) node.alias = view;
       node.table_name = name;
       node.schema_name = '';
@@ -233,10 +233,10 @@ export class LakeQueryEngine {
   private async defineTableView(view: string, table: DeltaTable, snapshot: Snapshot, pinned: boolean): Promise<void> {
     const select = snapshotSelectSql(table.dir, snapshot);
     if (view === 'silver_candles') {
-      await this.connection.run(`CREATE OR REPLACE VIEW ${ident(CANDLES_ALL_REVISIONS_VIEW)} AS ${select}`);
-      await this.connection.run(`CREATE OR REPLACE VIEW ${ident(view)} AS ${latestCandleRevisionSql(CANDLES_ALL_REVISIONS_VIEW)}`);
+      await this.connection.run(`CREATE OR REPLACE VIEW ${sqlIdentifier(CANDLES_ALL_REVISIONS_VIEW)} AS ${select}`);
+      await this.connection.run(`CREATE OR REPLACE VIEW ${sqlIdentifier(view)} AS ${latestCandleRevisionSql(CANDLES_ALL_REVISIONS_VIEW)}`);
     } else {
-      await this.connection.run(`CREATE OR REPLACE VIEW ${ident(view)} AS ${select}`);
+      await this.connection.run(`CREATE OR REPLACE VIEW ${sqlIdentifier(view)} AS ${select}`);
     }
     this.views.set(view, { table: table.dir, snapshot, version: snapshot.version, pinned });
     this.placeholderViews.delete(view);

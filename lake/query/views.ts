@@ -7,7 +7,8 @@
  */
 import path from 'node:path';
 import { parseStats, type AddAction } from '../delta/actions.ts';
-import { duckdbType, ident, literal, type LakeColumn } from '../delta/schema.ts';
+import { duckdbType, type LakeColumn } from '../delta/schema.ts';
+import { sqlIdentifier, sqlLiteral } from '../sql.ts';
 import type { Snapshot } from '../delta/snapshot.ts';
 
 export function snapshotSelectSql(tableDir: string, snapshot: Snapshot): string {
@@ -21,7 +22,7 @@ export function filesSelectSql(tableDir: string, snapshot: Pick<Snapshot, 'colum
   const dataColumns = columns.filter((c) => !partitionColumns.has(c.name));
   const fileList = [...files];
   if (fileList.length === 0) {
-    return `SELECT ${columns.map((c) => `CAST(NULL AS ${duckdbType(c.type)}) AS ${ident(c.name)}`).join(', ')} WHERE false`;
+    return `SELECT ${columns.map((c) => `CAST(NULL AS ${duckdbType(c.type)}) AS ${sqlIdentifier(c.name)}`).join(', ')} WHERE false`;
   }
   // Group files by the data columns they contain; `undefined` = unknown (no stats).
   const groups = new Map<string, { present: Set<string> | undefined; paths: string[] }>();
@@ -33,7 +34,7 @@ export function filesSelectSql(tableDir: string, snapshot: Pick<Snapshot, 'colum
     if (!g) groups.set(key, (g = { present: present ? new Set(present) : undefined, paths: [] }));
     g.paths.push(path.join(tableDir, decodeURIComponent(f.path)));
   }
-  const hiveTypes = snapshot.partitionColumns.map((p) => `${literal(p)}: ${duckdbType(columns.find((c) => c.name === p)!.type)}`).join(', ');
+  const hiveTypes = snapshot.partitionColumns.map((p) => `${sqlLiteral(p)}: ${duckdbType(columns.find((c) => c.name === p)!.type)}`).join(', ');
   const selects = [...groups.values()].map((g) => {
     const projection = columns.map((c) => projectColumn(c, partitionColumns.has(c.name) || !g.present || g.present.has(c.name)));
     const options = [
@@ -42,19 +43,19 @@ export function filesSelectSql(tableDir: string, snapshot: Pick<Snapshot, 'colum
     ]
       .filter(Boolean)
       .join(', ');
-    return `SELECT ${projection.join(', ')} FROM read_parquet([${g.paths.map(literal).join(', ')}], ${options})`;
+    return `SELECT ${projection.join(', ')} FROM read_parquet([${g.paths.map(sqlLiteral).join(', ')}], ${options})`;
   });
   return selects.length === 1 ? selects[0] : selects.map((s) => `(${s})`).join(' UNION ALL ');
 }
 
 function projectColumn(c: LakeColumn, present: boolean): string {
-  return present ? ident(c.name) : `CAST(NULL AS ${duckdbType(c.type)}) AS ${ident(c.name)}`;
+  return present ? sqlIdentifier(c.name) : `CAST(NULL AS ${duckdbType(c.type)}) AS ${sqlIdentifier(c.name)}`;
 }
 
 /** Latest revision of each candle; `date` is in the window key so filters on it still prune. */
 export function latestCandleRevisionSql(allRevisionsView: string): string {
   return `SELECT * EXCLUDE (_revision_rank) FROM (
   SELECT *, row_number() OVER (PARTITION BY exchange, symbol, "interval", "date", window_start ORDER BY revision DESC) AS _revision_rank
-  FROM ${ident(allRevisionsView)}
+  FROM ${sqlIdentifier(allRevisionsView)}
 ) WHERE _revision_rank = 1`;
 }

@@ -1,6 +1,6 @@
 /** `bronze/news`: RSS/Atom items with headline sentiment, partitioned by UTC publication date. */
-import type { NewsEvent } from '../../common/events/news.ts';
-import type { TableDefinition } from '../table.ts';
+import type { NewsEvent } from '../../common/events/index.ts';
+import type { TableDefinition } from './table-definition.ts';
 import type { LakeRow } from '../writer.ts';
 
 export const BRONZE_NEWS: TableDefinition = {

@@ -1,6 +1,6 @@
 /** `bronze/sentiment`: market-wide sentiment readings (Fear & Greed); small, so unpartitioned. */
-import type { SentimentEvent } from '../../common/events/sentiment.ts';
-import type { TableDefinition } from '../table.ts';
+import type { SentimentEvent } from '../../common/events/index.ts';
+import type { TableDefinition } from './table-definition.ts';
 import type { LakeRow } from '../writer.ts';
 
 export const BRONZE_SENTIMENT: TableDefinition = {

@@ -1,6 +1,6 @@
 /** `bronze/tickers`: aggregator market snapshots (CoinGecko), partitioned by UTC date. */
-import type { TickerEvent } from '../../common/events/ticker.ts';
-import type { TableDefinition } from '../table.ts';
+import type { TickerEvent } from '../../common/events/index.ts';
+import type { TableDefinition } from './table-definition.ts';
 import type { LakeRow } from '../writer.ts';
 
 export const BRONZE_TICKERS: TableDefinition = {

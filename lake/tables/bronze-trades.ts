@@ -1,6 +1,6 @@
 /** `bronze/trades`: every trade event as received, partitioned by symbol and UTC date. */
-import type { TradeEvent } from '../../common/events/trade.ts';
-import type { TableDefinition } from '../table.ts';
+import type { TradeEvent } from '../../common/events/index.ts';
+import type { TableDefinition } from './table-definition.ts';
 import type { LakeRow } from '../writer.ts';
 import { utcDateOf } from './dates.ts';
 

@@ -1,5 +1,5 @@
 /** The lake's known tables (gold tables are created by the transforms that own them). */
-import type { TableDefinition } from '../table.ts';
+import type { TableDefinition } from './table-definition.ts';
 import { BRONZE_NEWS } from './bronze-news.ts';
 import { BRONZE_SENTIMENT } from './bronze-sentiment.ts';
 import { BRONZE_TICKERS } from './bronze-tickers.ts';
@@ -20,3 +20,5 @@ export const KNOWN_TABLES: Readonly<Record<string, TableDefinition>> = {
   [SILVER_CANDLES.name]: SILVER_CANDLES,
 };
 export * from './dates.ts';
+export * from './event-rows.ts';
+export type { TableDefinition } from './table-definition.ts';

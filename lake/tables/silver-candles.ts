@@ -6,12 +6,12 @@
  * UTC date of window_start: the queries filter by symbol and time range; intervals are not a
  * partition because they would multiply the number of small files for little pruning gain.
  */
-import type { CandleEvent } from '../../common/events/candle.ts';
-import type { TableDefinition } from '../table.ts';
+import type { CandleEvent } from '../../common/events/index.ts';
 import type { LakeRow } from '../writer.ts';
+import type { TableDefinition } from './table-definition.ts';
 
-export const CANDLE_INTERVALS = ['1m', '5m', '15m', '1h'] as const;
-export type CandleInterval = (typeof CANDLE_INTERVALS)[number];
+// One list of intervals: the candle events' (common/events/candle.ts), re-exported for the lake's users.
+export { CANDLE_INTERVALS, type CandleInterval } from '../../common/events/index.ts';
 
 export const SILVER_CANDLES: TableDefinition = {
   name: 'silver/candles',

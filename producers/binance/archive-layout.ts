@@ -8,7 +8,7 @@
  * Each zip holds one csv of the same name and has a sibling `<zip>.CHECKSUM` holding
  * `<sha256>  <file name>`.
  */
-import { KLINE_INTERVALS, type KlineInterval } from '../../common/events/kline.ts';
+import { KLINE_INTERVALS, type KlineInterval } from '../../common/events/index.ts';
 
 export type ArchiveKind = 'trades' | 'aggTrades' | 'klines';
 export type ArchivePeriod = 'daily' | 'monthly';

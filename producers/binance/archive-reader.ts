@@ -12,8 +12,7 @@
  */
 import { parse } from 'csv-parse';
 import { DECIMAL_PATTERN, multiplyDecimals } from '../../common/decimal.ts';
-import type { Kline, KlineInterval } from '../../common/events/kline.ts';
-import type { TradeEvent } from '../../common/events/trade.ts';
+import type { Kline, KlineInterval, TradeEvent } from '../../common/events/index.ts';
 import { archiveTimeToMicros, parseArchiveFileName, type ArchiveKind } from './archive-layout.ts';
 import { ArchiveError, openArchive, type ChecksumOutcome, type OpenArchiveOptions } from './archive-source.ts';
 

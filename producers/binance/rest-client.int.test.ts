@@ -1,8 +1,7 @@
 /** The REST client against the local Binance server (real 2017-08-17 data). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { underlyingTradeCount, type TradeEvent } from '../../common/events/trade.ts';
-import type { Kline } from '../../common/events/kline.ts';
-import { KLINES_2017_CSV, startBinanceLocalServer, type BinanceLocalServer } from '../testing/binance-local-server.ts';
+import { underlyingTradeCount, type TradeEvent, type Kline } from '../../common/events/index.ts';
+import { KLINES_2017_CSV, startBinanceLocalServer, type BinanceLocalServer } from '../../test/support/binance/binance-local-server.ts';
 import { readArchiveKlines } from './archive-reader.ts';
 import { BinanceRestClient, InvalidSymbolError } from './rest-client.ts';
 

@@ -10,8 +10,7 @@
  */
 import pRetry, { AbortError } from 'p-retry';
 import { multiplyDecimals } from '../../common/decimal.ts';
-import type { Kline, KlineInterval } from '../../common/events/kline.ts';
-import type { TradeEvent } from '../../common/events/trade.ts';
+import type { Kline, KlineInterval, TradeEvent } from '../../common/events/index.ts';
 import type { Logger } from '../../common/logger.ts';
 import { RequestWeightBudget } from './rest-weight.ts';
 

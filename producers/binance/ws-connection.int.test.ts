@@ -1,7 +1,7 @@
 /** The reconnecting websocket iterator against the local server: backpressure and cleanup. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../common/logger.ts';
-import { startBinanceWsServer, type BinanceWsTestServer } from '../testing/ws-binance-server.ts';
+import { startBinanceWsServer, type BinanceWsTestServer } from '../../test/support/binance/ws-binance-server.ts';
 import { ConnectAttemptLimiter } from './ws-connect-limiter.ts';
 import { reconnectingWebSocket, type ReconnectingWsOptions } from './ws-connection.ts';
 

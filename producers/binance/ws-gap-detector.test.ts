@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TradeEvent } from '../../common/events/trade.ts';
+import type { TradeEvent } from '../../common/events/index.ts';
 import { TradeGapDetector } from './ws-gap-detector.ts';
 
 const trade = (symbol: string, id: number, timeUs = id * 1000): TradeEvent => ({

@@ -4,7 +4,7 @@
  * an id that jumps ahead means trades were missed; an id at or behind the last one is a
  * duplicate (e.g. replayed after a reconnect). The first trade of a symbol only sets the start.
  */
-import type { TradeEvent } from '../../common/events/trade.ts';
+import type { TradeEvent } from '../../common/events/index.ts';
 
 export interface DetectedGap {
   readonly exchange: string;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { tradeEventSchema, underlyingTradeCount } from '../../common/events/trade.ts';
-import { aggregateTrades, InMemoryAggTrades } from '../testing/agg-trades.ts';
-import { btcTrades20170817 } from '../testing/ws-frames.ts';
+import { tradeEventSchema, underlyingTradeCount } from '../../common/events/index.ts';
+import { aggregateTrades, InMemoryAggTrades } from '../../test/support/binance/agg-trades.ts';
+import { btcTrades20170817 } from '../../test/support/binance/ws-frames.ts';
 import { fillGapFromAggTrades } from './ws-gap-filler.ts';
 import type { DetectedGap } from './ws-gap-detector.ts';
 

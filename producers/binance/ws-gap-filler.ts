@@ -10,7 +10,7 @@
  * straddles a trade we already have, none is missing), nothing is returned and the gap stays open.
  */
 import { multiplyDecimals, normalizeDecimal } from '../../common/decimal.ts';
-import type { TradeEvent } from '../../common/events/trade.ts';
+import type { TradeEvent } from '../../common/events/index.ts';
 import type { DetectedGap } from './ws-gap-detector.ts';
 
 export interface AggTradesQuery {

@@ -6,18 +6,16 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
-import { TRADE_GAPS_TOPIC, type TradeGapEvent } from '../../common/events/gap.ts';
-import type { DeadLetter } from '../../common/events/deadletter.ts';
-import type { TradeEvent } from '../../common/events/trade.ts';
+import { TRADE_GAPS_TOPIC, type TradeGapEvent, type DeadLetter, type TradeEvent } from '../../common/events/index.ts';
 import { createLogger } from '../../common/logger.ts';
 import { TOPICS, type TopicName } from '../../common/topics.ts';
 import { createTestTopic, kafkaBrokers, testKafka } from '../../test/infra.ts';
 import { KafkaPublisher } from '../kafka-publisher.ts';
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import { waitFor } from '../testing/wait-for.ts';
-import { startBinanceWsServer } from '../testing/ws-binance-server.ts';
-import { btcTrades20170817, tradeFrame } from '../testing/ws-frames.ts';
+import { waitFor } from '../../test/support/wait-for.ts';
+import { startBinanceWsServer } from '../../test/support/binance/ws-binance-server.ts';
+import { btcTrades20170817, tradeFrame } from '../../test/support/binance/ws-frames.ts';
 import { createBinanceWsProducer, loadBinanceWsConfig } from './ws.ts';
 
 const logger = createLogger('test', 'silent');

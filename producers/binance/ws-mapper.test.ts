@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeDecimal } from '../../common/decimal.ts';
-import { tradeEventSchema } from '../../common/events/trade.ts';
-import { btcTrades20170817, recordedSpotAggTradeFrames, recordedSpotFrames, tradeFrame, trxTrades20250304 } from '../testing/ws-frames.ts';
+import { tradeEventSchema } from '../../common/events/index.ts';
+import { btcTrades20170817, recordedSpotAggTradeFrames, recordedSpotFrames, tradeFrame, trxTrades20250304 } from '../../test/support/binance/ws-frames.ts';
 import { mapWsFrame, toEpochMicros } from './ws-mapper.ts';
-import { readSharedData, PAYLOADS } from '../testing/recorded-payloads.ts';
+import { readSharedData, PAYLOADS } from '../../test/support/recorded-payloads.ts';
 
 const RECEIVED = 1_760_000_000_000_000;
 

@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { multiplyDecimals, normalizeDecimal, DECIMAL_PATTERN } from '../../common/decimal.ts';
-import type { TradeEvent } from '../../common/events/trade.ts';
+import type { TradeEvent } from '../../common/events/index.ts';
 
 export type FrameVerdict =
   | { readonly kind: 'trade'; readonly stream: string | undefined; readonly event: TradeEvent }

@@ -5,16 +5,15 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
-import { TRADE_GAPS_TOPIC, tradeGapEventSchema, type TradeGapEvent } from '../../common/events/gap.ts';
-import type { TradeEvent } from '../../common/events/trade.ts';
+import { TRADE_GAPS_TOPIC, tradeGapEventSchema, type TradeGapEvent, type TradeEvent } from '../../common/events/index.ts';
 import { createLogger } from '../../common/logger.ts';
 import { TOPICS } from '../../common/topics.ts';
-import { startBinanceLocalServer } from '../testing/binance-local-server.ts';
-import { startHttpReplayServer } from '../testing/http-replay-server.ts';
-import { MemorySink } from '../testing/memory-sink.ts';
-import { waitFor } from '../testing/wait-for.ts';
-import { startBinanceWsServer, type BinanceWsTestServer } from '../testing/ws-binance-server.ts';
-import { btcTrades20170817, recordedSpotFrames, tradeFrame, trxTrades20250304, type RecordedTrade } from '../testing/ws-frames.ts';
+import { startBinanceLocalServer } from '../../test/support/binance/binance-local-server.ts';
+import { startHttpReplayServer } from '../../test/support/http-replay-server.ts';
+import { MemorySink } from '../../test/support/memory-sink.ts';
+import { waitFor } from '../../test/support/wait-for.ts';
+import { startBinanceWsServer, type BinanceWsTestServer } from '../../test/support/binance/ws-binance-server.ts';
+import { btcTrades20170817, recordedSpotFrames, tradeFrame, trxTrades20250304, type RecordedTrade } from '../../test/support/binance/ws-frames.ts';
 import { loadBinanceWsConfig } from './ws-config.ts';
 import { createBinanceWsProducer, type BinanceWsDeps } from './ws-producer.ts';
 import { BinanceRestClient } from './rest-client.ts';

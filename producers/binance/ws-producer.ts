@@ -5,9 +5,7 @@
  * disconnect measured (metric + log). Each symbol lives on exactly one connection, and its
  * frames are handled one after the other, so a symbol's trades (and repairs) stay in id order.
  */
-import { deadLetter } from '../../common/events/deadletter.ts';
-import { TRADE_GAPS_TOPIC, tradeGapKey, tradeGapMissingCount, type TradeGapEvent } from '../../common/events/gap.ts';
-import { tradeKey, type TradeEvent } from '../../common/events/trade.ts';
+import { deadLetter, TRADE_GAPS_TOPIC, tradeGapKey, tradeGapMissingCount, type TradeGapEvent, tradeKey, type TradeEvent } from '../../common/events/index.ts';
 import { TOPICS, type TopicName } from '../../common/topics.ts';
 import type { HealthReport } from '../../common/observability-server.ts';
 import type { EventSink } from '../event-sink.ts';

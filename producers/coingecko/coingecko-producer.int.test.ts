@@ -1,13 +1,13 @@
 /** The CoinGecko poller against a local HTTP server replaying the recorded payloads. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
-import type { TickerEvent } from '../../common/events/ticker.ts';
+import type { TickerEvent } from '../../common/events/index.ts';
 import { createLogger } from '../../common/logger.ts';
 import { TOPICS } from '../../common/topics.ts';
-import { startHttpReplayServer, type HttpReplayServer } from '../testing/http-replay-server.ts';
-import { MemorySink } from '../testing/memory-sink.ts';
-import { PAYLOADS, readSharedData } from '../testing/recorded-payloads.ts';
-import { waitFor } from '../testing/wait-for.ts';
+import { startHttpReplayServer, type HttpReplayServer } from '../../test/support/http-replay-server.ts';
+import { MemorySink } from '../../test/support/memory-sink.ts';
+import { PAYLOADS, readSharedData } from '../../test/support/recorded-payloads.ts';
+import { waitFor } from '../../test/support/wait-for.ts';
 import { loadCoinGeckoConfig } from './config.ts';
 import { createCoinGeckoProducer } from './coingecko-producer.ts';
 

@@ -3,8 +3,7 @@
  * on market.tickers.v1 whenever the coin's price or update time changed since the last one we
  * published (CoinGecko serves the same cached snapshot for a minute or more).
  */
-import { deadLetter } from '../../common/events/deadletter.ts';
-import { tickerKey, type TickerEvent } from '../../common/events/ticker.ts';
+import { deadLetter, tickerKey, type TickerEvent } from '../../common/events/index.ts';
 import { TOPICS } from '../../common/topics.ts';
 import type { EventSink } from '../event-sink.ts';
 import { ChangeFilter } from '../polling/change-filter.ts';

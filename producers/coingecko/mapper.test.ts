@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { tickerEventSchema } from '../../common/events/ticker.ts';
-import { PAYLOADS, readSharedData } from '../testing/recorded-payloads.ts';
+import { tickerEventSchema } from '../../common/events/index.ts';
+import { PAYLOADS, readSharedData } from '../../test/support/recorded-payloads.ts';
 import { mapCoinsMarkets, mapSimplePrice } from './mapper.ts';
 
 const markets = JSON.parse(readSharedData(...PAYLOADS.coingeckoMarkets).toString('utf8')) as unknown[];

@@ -5,7 +5,7 @@
  * in `rejected` with the reason and its raw JSON, for the dead-letter topic.
  */
 import { z } from 'zod';
-import type { TickerEvent } from '../../common/events/ticker.ts';
+import type { TickerEvent } from '../../common/events/index.ts';
 import { numberToDecimalString } from '../polling/json-number.ts';
 import { KNOWN_COIN_SYMBOLS } from './coin-symbols.ts';
 

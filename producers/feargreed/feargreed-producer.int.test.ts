@@ -1,13 +1,13 @@
 /** The Fear & Greed poller against a local HTTP server replaying the recorded payload. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
-import type { SentimentEvent } from '../../common/events/sentiment.ts';
+import type { SentimentEvent } from '../../common/events/index.ts';
 import { createLogger } from '../../common/logger.ts';
 import { TOPICS } from '../../common/topics.ts';
-import { startHttpReplayServer, type HttpReplayServer } from '../testing/http-replay-server.ts';
-import { MemorySink } from '../testing/memory-sink.ts';
-import { PAYLOADS, readSharedData } from '../testing/recorded-payloads.ts';
-import { waitFor } from '../testing/wait-for.ts';
+import { startHttpReplayServer, type HttpReplayServer } from '../../test/support/http-replay-server.ts';
+import { MemorySink } from '../../test/support/memory-sink.ts';
+import { PAYLOADS, readSharedData } from '../../test/support/recorded-payloads.ts';
+import { waitFor } from '../../test/support/wait-for.ts';
 import { loadFearGreedConfig } from './config.ts';
 import { createFearGreedProducer } from './feargreed-producer.ts';
 

@@ -3,8 +3,7 @@
  * market.sentiment.v1; a reading whose value the publisher revises is published again.
  * It wakes shortly after the API's announced next update instead of waiting a whole interval.
  */
-import { deadLetter } from '../../common/events/deadletter.ts';
-import { sentimentKey, type SentimentEvent } from '../../common/events/sentiment.ts';
+import { deadLetter, sentimentKey, type SentimentEvent } from '../../common/events/index.ts';
 import { TOPICS } from '../../common/topics.ts';
 import type { EventSink } from '../event-sink.ts';
 import { ChangeFilter } from '../polling/change-filter.ts';

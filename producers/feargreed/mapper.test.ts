@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { sentimentEventSchema } from '../../common/events/sentiment.ts';
-import { PAYLOADS, readSharedData } from '../testing/recorded-payloads.ts';
+import { sentimentEventSchema } from '../../common/events/index.ts';
+import { PAYLOADS, readSharedData } from '../../test/support/recorded-payloads.ts';
 import { mapFearGreed } from './mapper.ts';
 
 const recorded = JSON.parse(readSharedData(...PAYLOADS.fearGreed).toString('utf8'));

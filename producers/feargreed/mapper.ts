@@ -4,7 +4,7 @@
  * too. An API-reported error (`metadata.error`) or a body of another shape throws.
  */
 import { z } from 'zod';
-import type { SentimentEvent } from '../../common/events/sentiment.ts';
+import type { SentimentEvent } from '../../common/events/index.ts';
 
 const intLike = z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)]);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PAYLOADS, readSharedData } from '../testing/recorded-payloads.ts';
+import { PAYLOADS, readSharedData } from '../../test/support/recorded-payloads.ts';
 import { parseFeed } from './feed-parser.ts';
 
 const coindesk = readSharedData(...PAYLOADS.coindeskRss).toString('utf8');

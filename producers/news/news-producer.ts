@@ -3,8 +3,7 @@
  * every item not seen before on market.news.v1, oldest first, with its headline sentiment and
  * the coin symbols it mentions. Items are deduplicated by guid (else link) per feed.
  */
-import { deadLetter } from '../../common/events/deadletter.ts';
-import { newsKey, type NewsEvent } from '../../common/events/news.ts';
+import { deadLetter, newsKey, type NewsEvent } from '../../common/events/index.ts';
 import { TOPICS } from '../../common/topics.ts';
 import type { EventSink } from '../event-sink.ts';
 import { PayloadError } from '../polling/http-errors.ts';

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { tradeEventSchema } from '../../common/events/trade.ts';
+import { tradeEventSchema } from '../../common/events/index.ts';
 import { TOPICS } from '../../common/topics.ts';
 import { DEFAULT_ENCODERS, encodeTrade, isValidTradeFast } from './event-encoders.ts';
 

@@ -11,13 +11,7 @@
  */
 import type { z } from 'zod';
 import { DECIMAL_PATTERN } from '../../common/decimal.ts';
-import { candleEventSchema } from '../../common/events/candle.ts';
-import { deadLetterSchema } from '../../common/events/deadletter.ts';
-import { TRADE_GAPS_TOPIC, tradeGapEventSchema } from '../../common/events/gap.ts';
-import { newsEventSchema } from '../../common/events/news.ts';
-import { sentimentEventSchema } from '../../common/events/sentiment.ts';
-import { tickerEventSchema } from '../../common/events/ticker.ts';
-import { TRADE_SOURCES, tradeEventSchema } from '../../common/events/trade.ts';
+import { candleEventSchema, deadLetterSchema, TRADE_GAPS_TOPIC, tradeGapEventSchema, newsEventSchema, sentimentEventSchema, tickerEventSchema, TRADE_SOURCES, tradeEventSchema } from '../../common/events/index.ts';
 import { TOPICS, type TopicName } from '../../common/topics.ts';
 
 export type Encoded = { readonly ok: true; readonly json: string } | { readonly ok: false; readonly reason: string };

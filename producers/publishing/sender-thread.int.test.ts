@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../common/logger.ts';
 import { freePort } from '../../stack/net.ts';
 import { createTestTopic, kafkaBrokers, testKafka } from '../../test/infra.ts';
-import { readTopic } from '../testing/read-topic.ts';
+import { readTopic } from '../../test/support/read-topic.ts';
 import { SenderThread } from './sender-thread.ts';
 import type { SenderOptions } from './batch-sender.ts';
 

@@ -5,7 +5,7 @@
  * backpressure slows the simulator down instead of piling trades up in memory.
  */
 import { performance } from 'node:perf_hooks';
-import { tradeKey } from '../../common/events/trade.ts';
+import { tradeKey } from '../../common/events/index.ts';
 import { TOPICS } from '../../common/topics.ts';
 import type { EventSink } from '../event-sink.ts';
 import { TradeSimulator, type SimulatorOptions } from './trade-simulator.ts';

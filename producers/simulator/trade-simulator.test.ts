@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { multiplyDecimals, toScaled } from '../../common/decimal.ts';
-import { tradeEventSchema } from '../../common/events/trade.ts';
+import { tradeEventSchema } from '../../common/events/index.ts';
 import { formatScaled, generateTrades, TradeSimulator } from './trade-simulator.ts';
 import { DEFAULT_SIM_SYMBOLS } from './symbols.ts';
 

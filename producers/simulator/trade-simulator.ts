@@ -11,7 +11,7 @@
  * It is the default source and the load generator of the benchmarks, so it avoids per-trade
  * BigInt and validation: prices and sizes are integers of the smallest unit, formatted by hand.
  */
-import type { TradeEvent } from '../../common/events/trade.ts';
+import type { TradeEvent } from '../../common/events/index.ts';
 import { SeededRandom } from './random.ts';
 import { DEFAULT_SIM_SYMBOLS, decimalsOf, simSymbols, stepUnits, type SimSymbol } from './symbols.ts';
 

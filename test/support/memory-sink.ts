@@ -3,13 +3,9 @@
  * real publisher does (the topic's zod schema), so a source that emits a bad event fails here too.
  */
 import type { z } from 'zod';
-import { deadLetter, deadLetterSchema, type DeadLetter } from '../../common/events/deadletter.ts';
-import { newsEventSchema } from '../../common/events/news.ts';
-import { sentimentEventSchema } from '../../common/events/sentiment.ts';
-import { tickerEventSchema } from '../../common/events/ticker.ts';
-import { tradeEventSchema } from '../../common/events/trade.ts';
+import { deadLetter, deadLetterSchema, type DeadLetter, newsEventSchema, sentimentEventSchema, tickerEventSchema, tradeEventSchema } from '../../common/events/index.ts';
 import { TOPICS, type TopicName } from '../../common/topics.ts';
-import type { EventSink } from '../event-sink.ts';
+import type { EventSink } from '../../producers/index.ts';
 
 const schemas: Partial<Record<string, z.ZodType>> = {
   [TOPICS.trades]: tradeEventSchema,

@@ -2,7 +2,7 @@
  * Deterministic synthetic trade rows for tests and benchmarks (not market data: shapes and
  * digit counts like Binance's, values from a seeded generator so runs are reproducible).
  */
-import type { LakeRow } from '../writer.ts';
+import type { LakeRow } from '../../../lake/writer.ts';
 
 export interface SyntheticTradeOptions {
   readonly count: number;

@@ -5,9 +5,9 @@
  * `InMemoryAggTrades` answers `/api/v3/aggTrades` queries (fromId, or startTime/endTime, limit)
  * with Binance's semantics over them.
  */
-import { multiplyDecimals, normalizeDecimal, toScaled, fromScaled } from '../../common/decimal.ts';
-import type { TradeEvent } from '../../common/events/trade.ts';
-import type { AggTradesFetcher, AggTradesQuery } from '../binance/ws-gap-filler.ts';
+import { multiplyDecimals, normalizeDecimal, toScaled, fromScaled } from '../../../common/decimal.ts';
+import type { TradeEvent } from '../../../common/events/index.ts';
+import type { AggTradesFetcher, AggTradesQuery } from '../../../producers/index.ts';
 import type { RecordedTrade } from './ws-frames.ts';
 
 export function aggregateTrades(trades: readonly RecordedTrade[], firstAggId = 0): TradeEvent[] {

@@ -1,13 +1,13 @@
 /**
  * A separate writer process for the lake's concurrency tests:
- *   node bin/run-ts.js lake/testing/append-worker.ts append <tableDir> <firstTradeId> <batches> <batchSize> [symbol]
+ *   node bin/run-ts.js test/support/lake/append-worker.ts append <tableDir> <firstTradeId> <batches> <batchSize> [symbol]
  *     appends `batches` commits of `batchSize` consecutive trade ids each, printing each version;
- *   node bin/run-ts.js lake/testing/append-worker.ts write-then-hang <tableDir> <firstTradeId> <count>
+ *   node bin/run-ts.js test/support/lake/append-worker.ts write-then-hang <tableDir> <firstTradeId> <count>
  *     writes the data files of an append (the first half of a commit), prints "written", then
  *     waits forever: the test kills it with SIGKILL before it writes the log entry.
  */
-import { DeltaTable } from '../table.ts';
-import { writeRows } from '../writer.ts';
+import { DeltaTable } from '../../../lake/table.ts';
+import { writeRows } from '../../../lake/writer.ts';
 import { syntheticTrades } from './synthetic-trades.ts';
 
 const [mode, dir, first, a, b, symbol] = process.argv.slice(2);

@@ -17,8 +17,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { zipSingleFile } from './zip-writer.ts';
-import { FIXTURES_DIR, referenceDataDir } from '../../test/fixtures/paths.ts';
+import { zipSingleFile } from '../zip-writer.ts';
+import { FIXTURES_DIR, referenceDataDir } from '../../fixtures/paths.ts';
 
 /** The full reference set when configured (all of 2024's klines, for benchmarks), else the repository's fixtures. */
 export const REFERENCE_DATA_DIR = referenceDataDir() ?? FIXTURES_DIR;

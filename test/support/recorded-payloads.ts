@@ -1,7 +1,7 @@
 /** Where the recorded real payloads live: the repository's fixtures (test/fixtures/paths.ts). */
 import fs from 'node:fs';
 import path from 'node:path';
-import { FIXTURES_DIR } from '../../test/fixtures/paths.ts';
+import { FIXTURES_DIR } from '../fixtures/paths.ts';
 
 export const SHARED_DATA_DIR = FIXTURES_DIR;
 

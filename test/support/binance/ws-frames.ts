@@ -5,7 +5,7 @@
  *   from the TRXUSDT trade-stream capture of 2025-03-04 (µs times), in Binance's documented
  *   frame layout, with every price and quantity string exactly as recorded.
  */
-import { PAYLOADS, readSharedData } from './recorded-payloads.ts';
+import { PAYLOADS, readSharedData } from '../recorded-payloads.ts';
 
 export interface RecordedTrade {
   readonly symbol: string;
