@@ -4,7 +4,7 @@
  * trade id for open/close, empty windows filled with the previous close), so tests can hold the
  * two against each other, and a repair job can rebuild any range.
  */
-import { INTERVAL_MINUTES, type CandleInterval } from '../../common/events/candle.ts';
+import { INTERVAL_MINUTES, type CandleInterval } from '../../common/events/index.ts';
 import { sqlLiteral, type LakeQueryEngine } from '../../lake/index.ts';
 import { divideRounded } from '../candles/scaled.ts';
 import { toScaled } from '../../common/decimal.ts';

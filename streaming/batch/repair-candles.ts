@@ -7,7 +7,7 @@
  * (a window recomputed while some of its trades are still on their way to bronze would be
  * published with fewer trades than it has).
  */
-import { CANDLE_INTERVALS, INTERVAL_MINUTES, type CandleEvent } from '../../common/events/candle.ts';
+import { CANDLE_INTERVALS, INTERVAL_MINUTES, type CandleEvent } from '../../common/events/index.ts';
 import { candleEventFromRow, SILVER_CANDLE_EVENT_COLUMNS, sqlLiteral, type LakeQueryEngine } from '../../lake/index.ts';
 import { fingerprint } from '../candles/candle-operator.ts';
 import { recomputeCandles } from './recompute-candles.ts';

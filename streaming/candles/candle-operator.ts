@@ -22,8 +22,7 @@
  * - State older than `retentionMs` behind the watermark is pruned; a trade older than that is
  *   reported as `forgotten` (the caller decides: check bronze, repair from bronze).
  */
-import { CANDLE_INTERVALS, INTERVAL_MINUTES, type CandleEvent, type CandleInterval } from '../../common/events/candle.ts';
-import type { TradeEvent } from '../../common/events/trade.ts';
+import { CANDLE_INTERVALS, INTERVAL_MINUTES, type CandleEvent, type CandleInterval, type TradeEvent } from '../../common/events/index.ts';
 import { IdRangeSet } from './id-range-set.ts';
 import { MinuteAccumulator, PRICE_SCALE, QTY_SCALE, QUOTE_FAST_SCALE, QUOTE_SCALE, VWAP_SCALE } from './minute-accumulator.ts';
 import { divideRounded, formatScaled, parseDual, parseScaled, sumValue, type Scaled } from './scaled.ts';

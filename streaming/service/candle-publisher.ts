@@ -10,7 +10,7 @@
  */
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
-import { candleKey, type CandleEvent } from '../../common/events/candle.ts';
+import { candleKey, type CandleEvent } from '../../common/events/index.ts';
 
 export interface KafkaMessage {
   readonly key: string;

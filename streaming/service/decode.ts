@@ -4,10 +4,7 @@
  * whole commit). Anything that fails becomes a dead letter with the reason; nothing is dropped.
  */
 import type { z } from 'zod';
-import { newsEventSchema, type NewsEvent } from '../../common/events/news.ts';
-import { sentimentEventSchema, type SentimentEvent } from '../../common/events/sentiment.ts';
-import { tickerEventSchema, type TickerEvent } from '../../common/events/ticker.ts';
-import { MAX_NAME_LENGTH, tradeEventSchema, type TradeEvent } from '../../common/events/trade.ts';
+import { newsEventSchema, type NewsEvent, sentimentEventSchema, type SentimentEvent, tickerEventSchema, type TickerEvent, MAX_NAME_LENGTH, tradeEventSchema, type TradeEvent } from '../../common/events/index.ts';
 
 export type Decoded<T> = { ok: true; event: T } | { ok: false; reason: string };
 

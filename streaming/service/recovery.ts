@@ -11,8 +11,7 @@
  * bronze and the silver commit) are emitted at the next flush; windows whose content differs
  * (a revision lost the same way) are re-emitted with revision + 1; nothing is emitted twice.
  */
-import { CANDLE_INTERVALS, INTERVAL_MINUTES, type CandleInterval } from '../../common/events/candle.ts';
-import type { TradeEvent, TradeSource } from '../../common/events/trade.ts';
+import { CANDLE_INTERVALS, INTERVAL_MINUTES, type CandleInterval, type TradeEvent, type TradeSource } from '../../common/events/index.ts';
 import { candleEventFromRow, SILVER_CANDLE_EVENT_COLUMNS, sqlLiteral, type LakeQueryEngine } from '../../lake/index.ts';
 import { MINUTE_US, type CandleOperator } from '../candles/candle-operator.ts';
 import { partitionOfKey } from './partition-of.ts';

@@ -26,20 +26,20 @@
 import { Kafka, logLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
 import type { Logger } from 'pino';
 import { kafkajsLogCreator } from '../../common/kafkajs-logger.ts';
-import { deadLetter, type DeadLetter } from '../../common/events/deadletter.ts';
-import type { TradeEvent } from '../../common/events/trade.ts';
+import { deadLetter, type DeadLetter, type TradeEvent } from '../../common/events/index.ts';
 import { Lake, LakeQueryEngine, setLakeThreads } from '../../lake/index.ts';
 import { CandleOperator } from '../candles/candle-operator.ts';
 import { commitBronze } from './bronze-writer.ts';
 import { CandlePublisher } from './candle-publisher.ts';
 import { decodeNews, decodeSentiment, decodeTicker, DEFAULT_EVENT_TIME_LIMITS, tradeDecoder, type EventTimeLimits } from './decode.ts';
 import { Mutex } from './mutex.ts';
-import { Partitions, type InputKind, type InputSpec } from './partitions.ts';
+import type { InputKind, InputSpec } from './partition-state.ts';
+import { Partitions } from './partitions.ts';
 import { SilverWriter } from './silver-writer.ts';
 import type { StreamMetrics } from './stream-metrics.ts';
 import { TooLateTrades } from './too-late.ts';
 
-export type { InputKind } from './partitions.ts';
+export type { InputKind } from './partition-state.ts';
 
 export interface StreamServiceOptions {
   readonly brokers: readonly string[];

@@ -12,12 +12,12 @@
  * retained range, the partition's state is rebuilt from the lake instead.
  */
 import type { Logger } from 'pino';
-import type { TradeEvent } from '../../common/events/trade.ts';
+import type { TradeEvent } from '../../common/events/index.ts';
 import { sqlLiteral, type LakeQueryEngine } from '../../lake/index.ts';
 import { repairCandles } from '../batch/repair-candles.ts';
 import type { CandleOperator } from '../candles/candle-operator.ts';
 import type { CandlePublisher } from './candle-publisher.ts';
-import type { FlushUnit, PartitionState } from './partitions.ts';
+import type { FlushUnit, PartitionState } from './partition-state.ts';
 import type { OwnedCandle, SilverWriter } from './silver-writer.ts';
 import type { StreamMetrics } from './stream-metrics.ts';
 
