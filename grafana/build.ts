@@ -9,12 +9,19 @@ import type { Dashboard } from '@grafana/schema';
 
 export const DASHBOARD_DIR = fileURLToPath(new URL('./dashboards/', import.meta.url));
 
-export async function renderDashboards(): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
+/** Each dashboard definition by the JSON file name it renders to. */
+export async function loadDashboards(): Promise<Map<string, Dashboard>> {
+  const out = new Map<string, Dashboard>();
   for (const file of fs.readdirSync(DASHBOARD_DIR).filter((f) => f.endsWith('.dashboard.ts')).sort()) {
     const board = (await import(pathToFileURL(path.join(DASHBOARD_DIR, file)).href)).default as Dashboard;
-    out.set(file.replace(/\.dashboard\.ts$/, '.json'), `${JSON.stringify(board, null, 2)}\n`);
+    out.set(file.replace(/\.dashboard\.ts$/, '.json'), board);
   }
+  return out;
+}
+
+export async function renderDashboards(): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const [name, board] of await loadDashboards()) out.set(name, `${JSON.stringify(board, null, 2)}\n`);
   return out;
 }
 

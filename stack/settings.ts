@@ -1,6 +1,7 @@
 /** Everything the stack needs to know, derived from the environment (or built by tests). */
 import path from 'node:path';
 import type { BaseConfig } from '../common/config.ts';
+import { temporalMetricsPort } from './temporal-ports.ts';
 
 export interface StackSettings {
   readonly stateDir: string;
@@ -51,6 +52,7 @@ export function stackSettingsFromConfig(config: BaseConfig): StackSettings {
         'marketlake-stream': [`127.0.0.1:${config.STREAM_METRICS_PORT}`],
         'marketlake-worker': [`127.0.0.1:${config.WORKER_METRICS_PORT}`],
         'marketlake-api': [`127.0.0.1:${config.API_PORT}`],
+        temporal: [`127.0.0.1:${temporalMetricsPort(config.TEMPORAL_PORT)}`],
       },
     },
   };

@@ -15,8 +15,9 @@ import { requireTool, runWithProgress, which, type ProgressSink } from './tools.
 
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal';
-/** The frontend port and the two after it (HTTP API, metrics): pick TEMPORAL_PORT with `freePortRun(3)`. */
-export const TEMPORAL_CONSECUTIVE_PORTS = 3;
+import { temporalMetricsPort } from './temporal-ports.ts';
+
+export { TEMPORAL_CONSECUTIVE_PORTS, temporalMetricsPort } from './temporal-ports.ts';
 
 export class TemporalComponent implements StackComponent {
   readonly name = 'Temporal';
@@ -41,7 +42,7 @@ export class TemporalComponent implements StackComponent {
     return this.settings.temporal.port + 1;
   }
   private get metricsPort(): number {
-    return this.settings.temporal.port + 2;
+    return temporalMetricsPort(this.settings.temporal.port);
   }
 
   get address(): string {

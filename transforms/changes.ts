@@ -1,0 +1,33 @@
+/**
+ * Which partitions of a lake table changed between two versions, read from its Delta log: every
+ * `add` and `remove` names its partition. An unpartitioned table, a schema change, or a log entry
+ * that is gone (cleaned up) counts as "everything changed".
+ */
+import type { DeltaTable } from '../lake/index.ts';
+import { dedupePartitions, type Partition, type PartitionSet } from './partitions.ts';
+
+export async function changedPartitions(table: DeltaTable, afterVersion: number, upToVersion: number): Promise<PartitionSet> {
+  if (upToVersion <= afterVersion) return [];
+  const partitionColumns = table.snapshot().partitionColumns;
+  const found: Partition[] = [];
+  for (let v = Math.max(afterVersion + 1, 0); v <= upToVersion; v++) {
+    const actions = await table.store.readCommit(v);
+    if (!actions) return 'all';
+    for (const a of actions) {
+      if ('metaData' in a) return 'all';
+      const file = 'add' in a ? a.add : 'remove' in a ? a.remove : undefined;
+      // Compaction (optimize) rewrites files without changing data: not a change.
+      if (!file || file.dataChange === false) continue;
+      const values = file.partitionValues ?? {};
+      if (partitionColumns.length === 0) return 'all';
+      const p: Record<string, string> = {};
+      for (const c of partitionColumns) {
+        const value = values[c];
+        if (value === null || value === undefined) return 'all';
+        p[c] = value;
+      }
+      found.push(p);
+    }
+  }
+  return dedupePartitions(found);
+}

@@ -1,0 +1,21 @@
+/**
+ * Gold transforms, the dbt way: one model a file under models/ (SQL over the lake views where
+ * SQL fits, TypeScript where a recursion is needed), run in graph order, incrementally (only the
+ * partitions whose inputs changed since the model last ran, from the Delta logs), each tested
+ * before its one commit, each run recorded in `gold/transform_runs`.
+ *
+ * ```ts
+ * const summary = await runTransforms(lake, MODELS, { select: ['indicators+'] });
+ * console.log(formatRunSummary(summary));
+ * ```
+ */
+export { MODELS } from './models/index.ts';
+export { GOLD_INDICATORS, indicatorsModel } from './models/indicators.ts';
+export { GOLD_INTERVALS, INTERVAL_MINUTES, goldCandlesSql, type GoldInterval } from './models/candles-sql.ts';
+export { ModelGraph, UnknownModelError } from './graph.ts';
+export { outputTableOf, type Model, type ModelTest, type BuildContext, type Materialization } from './model.ts';
+export { ModelTestFailure, type TestResult } from './model-tests.ts';
+export { runTransforms, testModels, formatRunSummary, describePartitions, openGoldTable, txnAppId, type TransformRunOptions, type TransformRunSummary, type ModelRun, type ModelRunStatus } from './runner.ts';
+export { TRANSFORM_RUNS } from './runs-table.ts';
+export { goldConfigFromEnv, goldEnvSchema, DEFAULT_GOLD_CONFIG, type GoldConfig } from './config.ts';
+export type { Partition, PartitionSet } from './partitions.ts';

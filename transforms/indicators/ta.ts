@@ -1,0 +1,228 @@
+/**
+ * The indicator arithmetic over one series of candles, following TA-Lib (its C source,
+ * TA_COMPATIBILITY_DEFAULT, no unstable period) operation for operation so that the results
+ * agree with TA-Lib's to the last bits where the computation is recursive:
+ *
+ * - EMA(n): seeded with the mean of the first n values (summed in order), first value at bar
+ *   n-1, then `prev = (x - prev) * k + prev` with k = 2 / (n + 1).
+ * - MACD(12, 26, 9): TA-Lib seeds the fast EMA at bar 25 (so that both EMAs start together) with
+ *   the mean of bars 14..25, not at bar 11; the signal is an EMA(9) of the MACD line seeded with
+ *   the mean of bars 25..33; line, signal and histogram are NaN before bar 33.
+ * - RSI(14) and ATR(14): Wilder's smoothing, seeded with plain means of the first 14 changes /
+ *   true ranges, first value at bar 14; `avg = (avg * (n - 1) + x) / n` in that order.
+ * - SMA and Bollinger (population standard deviation): each window is summed afresh, in order
+ *   (TA-Lib keeps running sums; the difference is a few units in the last place), so that a
+ *   window's value never depends on where a computation started: an incremental build equals a
+ *   full one bit for bit.
+ *
+ * A computation either starts at the series' first bar, or continues after a warm bar from its
+ * recorded state (`SeriesState`) with the bars before `start` as history for the windows.
+ */
+
+export interface SeriesState {
+  readonly ema12: number;
+  readonly ema26: number;
+  /** The fast EMA inside MACD (seeded differently from ema_12, see above). */
+  readonly macdEmaFast: number;
+  readonly macdSignal: number;
+  readonly rsiAvgGain: number;
+  readonly rsiAvgLoss: number;
+  readonly atr14: number;
+}
+
+export const OUTPUT_COLUMNS = [
+  'sma_20',
+  'sma_50',
+  'sma_200',
+  'ema_12',
+  'ema_26',
+  'macd',
+  'macd_signal',
+  'macd_hist',
+  'rsi_14',
+  'bb_upper',
+  'bb_middle',
+  'bb_lower',
+  'atr_14',
+  'log_return',
+  'realized_vol',
+  'macd_ema_fast',
+  'rsi_avg_gain',
+  'rsi_avg_loss',
+] as const;
+export type OutputColumn = (typeof OUTPUT_COLUMNS)[number];
+
+export interface SeriesOutput {
+  /** One array per column over bars start..n-1; NaN where the indicator is not warm yet. */
+  readonly columns: Record<OutputColumn, Float64Array>;
+  readonly isWarm: Uint8Array;
+}
+
+/** Bars before every indicator has its full history (SMA 200 is the longest). */
+export const WARM_BARS = 200;
+const RSI_N = 14;
+const ATR_N = 14;
+const MACD_FAST = 12;
+const MACD_SLOW = 26;
+const MACD_SIGNAL = 9;
+const MACD_LINE_START = MACD_SLOW - 1; // 25
+const MACD_OUT_START = MACD_LINE_START + MACD_SIGNAL - 1; // 33
+const REALIZED_VOL_N = 20;
+
+const perToK = (n: number) => 2.0 / (n + 1);
+/** TA-Lib's TA_IS_ZERO. */
+const isZero = (v: number) => -0.00000001 < v && v < 0.00000001;
+
+function sma(x: Float64Array, i: number, n: number): number {
+  if (i < n - 1) return NaN;
+  let s = 0;
+  for (let j = i - n + 1; j <= i; j++) s += x[j];
+  return s / n;
+}
+
+function trueRange(high: Float64Array, low: Float64Array, close: Float64Array, i: number): number {
+  let out = high[i] - low[i];
+  const a = Math.abs(high[i] - close[i - 1]);
+  if (a > out) out = a;
+  const b = Math.abs(low[i] - close[i - 1]);
+  if (b > out) out = b;
+  return out;
+}
+
+/**
+ * Computes bars `start`..n-1 of a series. Without `state`, `start` must be 0 (the series'
+ * first bar). With `state` (the state after bar start-1, which was warm), bars before `start`
+ * are history: at least WARM_BARS of them for the windows to be complete.
+ * `periodsPerYear` annualises the realised volatility.
+ */
+export function computeSeries(close: Float64Array, high: Float64Array, low: Float64Array, start: number, state: SeriesState | undefined, periodsPerYear: number): SeriesOutput {
+  const n = close.length;
+  const m = n - start;
+  const columns = Object.fromEntries(OUTPUT_COLUMNS.map((c) => [c, new Float64Array(m).fill(NaN)])) as Record<OutputColumn, Float64Array>;
+  const isWarm = new Uint8Array(m);
+  if (state && start < WARM_BARS) throw new Error(`computeSeries: continuing needs ${WARM_BARS} bars of history, got ${start}`);
+  if (!state && start !== 0) throw new Error('computeSeries: without a state the computation starts at bar 0');
+
+  const k12 = perToK(12);
+  const k26 = perToK(26);
+  const k9 = perToK(MACD_SIGNAL);
+  const kFast = perToK(MACD_FAST);
+  let ema12 = state?.ema12 ?? NaN;
+  let ema26 = state?.ema26 ?? NaN;
+  let fast = state?.macdEmaFast ?? NaN;
+  let signal = state?.macdSignal ?? NaN;
+  let avgGain = state?.rsiAvgGain ?? NaN;
+  let avgLoss = state?.rsiAvgLoss ?? NaN;
+  let atr = state?.atr14 ?? NaN;
+  // Seeds (only when starting at bar 0).
+  let gainSum = 0;
+  let lossSum = 0;
+  let trSum = 0;
+  let macdSeedSum = 0;
+  const logReturns = new Float64Array(n).fill(NaN);
+  for (let i = 1; i < n; i++) logReturns[i] = Math.log(close[i] / close[i - 1]);
+  const volFactor = Math.sqrt(periodsPerYear);
+
+  for (let i = start; i < n; i++) {
+    const o = i - start;
+    const x = close[i];
+    // Windows.
+    columns.sma_20[o] = sma(close, i, 20);
+    columns.sma_50[o] = sma(close, i, 50);
+    columns.sma_200[o] = sma(close, i, 200);
+    const mid = columns.sma_20[o];
+    if (!Number.isNaN(mid)) {
+      let ss = 0;
+      for (let j = i - 19; j <= i; j++) {
+        const d = close[j] - mid;
+        ss += d * d;
+      }
+      const dev = 2 * Math.sqrt(ss / 20);
+      columns.bb_middle[o] = mid;
+      columns.bb_upper[o] = mid + dev;
+      columns.bb_lower[o] = mid - dev;
+    }
+    columns.log_return[o] = logReturns[i];
+    if (i >= REALIZED_VOL_N) {
+      let mean = 0;
+      for (let j = i - REALIZED_VOL_N + 1; j <= i; j++) mean += logReturns[j];
+      mean /= REALIZED_VOL_N;
+      let ss = 0;
+      for (let j = i - REALIZED_VOL_N + 1; j <= i; j++) ss += (logReturns[j] - mean) * (logReturns[j] - mean);
+      columns.realized_vol[o] = Math.sqrt(ss / (REALIZED_VOL_N - 1)) * volFactor;
+    }
+
+    // EMA 12 / 26.
+    if (state || i > 11) ema12 = (x - ema12) * k12 + ema12;
+    else if (i === 11) ema12 = meanOf(close, 0, 11);
+    if (state || i > 25) ema26 = (x - ema26) * k26 + ema26;
+    else if (i === 25) ema26 = meanOf(close, 0, 25);
+    columns.ema_12[o] = ema12;
+    columns.ema_26[o] = ema26;
+
+    // MACD.
+    if (state || i > MACD_LINE_START) fast = (x - fast) * kFast + fast;
+    else if (i === MACD_LINE_START) fast = meanOf(close, MACD_LINE_START - MACD_FAST + 1, MACD_LINE_START);
+    columns.macd_ema_fast[o] = fast;
+    if (state || i >= MACD_LINE_START) {
+      const line = fast - ema26;
+      if (state || i > MACD_OUT_START) signal = (line - signal) * k9 + signal;
+      else {
+        macdSeedSum += line;
+        if (i === MACD_OUT_START) signal = macdSeedSum / MACD_SIGNAL;
+      }
+      if (state || i >= MACD_OUT_START) {
+        columns.macd[o] = line;
+        columns.macd_signal[o] = signal;
+        columns.macd_hist[o] = line - signal;
+      }
+    }
+
+    // RSI (Wilder).
+    if (i >= 1) {
+      const change = x - close[i - 1];
+      if (state || i > RSI_N) {
+        avgLoss *= RSI_N - 1;
+        avgGain *= RSI_N - 1;
+        if (change < 0) avgLoss -= change;
+        else avgGain += change;
+        avgLoss /= RSI_N;
+        avgGain /= RSI_N;
+      } else {
+        if (change < 0) lossSum -= change;
+        else gainSum += change;
+        if (i === RSI_N) {
+          avgLoss = lossSum / RSI_N;
+          avgGain = gainSum / RSI_N;
+        }
+      }
+      if (state || i >= RSI_N) {
+        const total = avgGain + avgLoss;
+        columns.rsi_14[o] = isZero(total) ? 0.0 : 100.0 * (avgGain / total);
+        columns.rsi_avg_gain[o] = avgGain;
+        columns.rsi_avg_loss[o] = avgLoss;
+      }
+
+      // ATR (Wilder).
+      const tr = trueRange(high, low, close, i);
+      if (state || i > ATR_N) {
+        atr *= ATR_N - 1;
+        atr += tr;
+        atr /= ATR_N;
+      } else {
+        trSum += tr;
+        if (i === ATR_N) atr = trSum / ATR_N;
+      }
+      if (state || i >= ATR_N) columns.atr_14[o] = atr;
+    }
+    isWarm[o] = state || i >= WARM_BARS - 1 ? 1 : 0;
+  }
+  return { columns, isWarm };
+}
+
+/** Mean of x[from..to] (inclusive), summed in order like TA-Lib's seeds. */
+function meanOf(x: Float64Array, from: number, to: number): number {
+  let s = 0;
+  for (let j = from; j <= to; j++) s += x[j];
+  return s / (to - from + 1);
+}

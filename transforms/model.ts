@@ -1,0 +1,77 @@
+/**
+ * What a gold model is: one file under transforms/models/ declaring its inputs (lake tables or
+ * other models, so the runner orders them as a graph), its output table, how it materialises,
+ * the history it needs (lookback), its tests, and how it builds: a SELECT (DuckDB) where SQL
+ * fits, or TypeScript (`build`) where a recursion is needed (DuckDB has no EMA).
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Lake, TableDefinition } from '../lake/index.ts';
+import type { GoldConfig } from './config.ts';
+import type { PartitionSet } from './partitions.ts';
+
+/**
+ * - `partitions`: replace only the partitions the run computed, in one idempotent commit (the
+ *   output must be partitioned); an incremental run computes the partitions whose inputs changed.
+ * - `full`: every run rewrites the whole table in one commit (small tables).
+ */
+export type Materialization = 'partitions' | 'full';
+
+/** A model test: the rows it returns are failures (none = pass). */
+export type ModelTest =
+  | { readonly kind: 'unique'; readonly columns: readonly string[] }
+  | { readonly kind: 'not_null'; readonly columns: readonly string[] }
+  | { readonly kind: 'accepted_values'; readonly column: string; readonly values: readonly string[] }
+  /** A SELECT over `{{ this }}` (the model's rows) and the lake views returning the failing rows. */
+  | { readonly kind: 'sql'; readonly name: string; readonly sql: string };
+
+export interface BuildContext {
+  /** A read-write DuckDB connection with the lake views (`silver_candles`, `gold_<name>`, ...) at the run's snapshot. */
+  readonly conn: DuckDBConnection;
+  readonly lake: Lake;
+  readonly config: GoldConfig;
+  /**
+   * The output partitions to compute, or 'all' (a full build). A `partitions` model returns rows
+   * of these partitions only (the runner drops any other and replaces exactly these).
+   */
+  readonly partitions: PartitionSet;
+  /** The run's clock (epoch µs), for `computed_at` columns: one value for the whole run. */
+  readonly nowUs: number;
+  /** True when the output table already held rows before this run (incremental models may read them). */
+  readonly outputHasRows: boolean;
+  /** Progress for long builds. */
+  log(message: string): void;
+}
+
+export interface Model {
+  /** The model's name; its output is `gold/<name>` (view `gold_<name>`). */
+  readonly name: string;
+  readonly description: string;
+  /** Lake tables (`silver/candles`, `bronze/trades`) or other models' outputs (`gold/indicators`). */
+  readonly inputs: readonly string[];
+  /** The output table's definition (name `gold/<name>`). */
+  readonly output: TableDefinition;
+  readonly materialization: Materialization;
+  /**
+   * How many whole days before a computed partition the model reads (rolling windows), so that
+   * a changed day's neighbours are known to be inputs; documentation for `full` models.
+   */
+  readonly lookbackDays: number;
+  /**
+   * Which output partitions a change to input partitions affects (default: the same
+   * `symbol`/`date` values, widened by nothing). Indicators, being recursive, also affect every
+   * later date of the same symbol.
+   */
+  affected?(changed: PartitionSet, ctx: { conn: DuckDBConnection; config: GoldConfig }): Promise<PartitionSet>;
+  readonly tests: readonly ModelTest[];
+  /** An SQL model: one SELECT producing the output rows for `ctx.partitions`. */
+  sql?(ctx: BuildContext): string;
+  /**
+   * A TypeScript model: leaves its output rows in the temp table named `into` (created by the
+   * model, columns named like the output table's).
+   */
+  build?(ctx: BuildContext, into: string): Promise<void>;
+}
+
+export function outputTableOf(model: Pick<Model, 'name'>): string {
+  return `gold/${model.name}`;
+}

@@ -1,0 +1,206 @@
+/**
+ * `gold/indicators` (TypeScript: EMA, MACD, Wilder's RSI and ATR are recursions, and DuckDB has
+ * no EMA). Per exchange × symbol × interval series: SMA 20/50/200, EMA 12/26, MACD 12/26/9, RSI 14,
+ * Bollinger 20/2, ATR 14 with TA-Lib's conventions (indicators/ta.ts), the log return, realised
+ * volatility (sample sd of the last 20 log returns, annualised over 365 days) and the session
+ * VWAP (since 00:00 UTC). Values are NULL until warm; `is_warm` once every indicator is.
+ *
+ * Incremental: a recursion carries all history, so a change on date D changes every later date
+ * of that symbol (`affected`). The computation continues from the last gold row before D (its
+ * EMAs, Wilder averages and MACD state are columns) with the 199 rows before it as the windows'
+ * history, so an incremental build equals a full one; a series not yet warm before D is
+ * recomputed from its first candle.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { sqlLiteral, queryJson, type TableDefinition } from '../../lake/index.ts';
+import { computeSeries, OUTPUT_COLUMNS, WARM_BARS, type SeriesState } from '../indicators/ta.ts';
+import { readNumericColumns, writeColumnsTable, type WritableColumn } from '../indicators/columnar.ts';
+import type { BuildContext, Model } from '../model.ts';
+import { addDays, dedupePartitions, type Partition, type PartitionSet } from '../partitions.ts';
+import { GOLD_INTERVALS, INTERVAL_MINUTES, goldCandlesSql, type GoldInterval } from './candles-sql.ts';
+
+const d = (name: string, comment?: string) => ({ name, type: 'double' as const, ...(comment ? { comment } : {}) });
+
+export const GOLD_INDICATORS: TableDefinition = {
+  name: 'gold/indicators',
+  description: 'Technical indicators per exchange, symbol, interval and window, with TA-Lib conventions; NULL until warm.',
+  columns: [
+    { name: 'exchange', type: 'string', nullable: false },
+    { name: 'symbol', type: 'string', nullable: false },
+    { name: 'interval', type: 'string', nullable: false, comment: '1m | 5m | 15m | 1h | 4h | 1d' },
+    { name: 'window_start', type: 'timestamp', nullable: false },
+    { name: 'close', type: 'decimal(18,8)', nullable: false },
+    { name: 'volume', type: 'decimal(38,8)', nullable: false },
+    d('vwap', 'session VWAP since 00:00 UTC (quote volume / volume); NULL while the session has no volume'),
+    d('sma_20'),
+    d('sma_50'),
+    d('sma_200'),
+    d('ema_12'),
+    d('ema_26'),
+    d('macd', 'EMA 12 - EMA 26 (TA-Lib MACD: NULL for the first 33 windows)'),
+    d('macd_signal'),
+    d('macd_hist'),
+    d('rsi_14', "Wilder's RSI"),
+    d('bb_upper', 'SMA 20 + 2 population standard deviations'),
+    d('bb_middle'),
+    d('bb_lower'),
+    d('atr_14', "Wilder's average true range"),
+    d('log_return', 'ln(close / previous close)'),
+    d('realized_vol', 'sample sd of the last 20 log returns, annualised over 365 days'),
+    { name: 'is_warm', type: 'boolean', nullable: false, comment: 'every indicator has its full history (200 windows)' },
+    { name: 'computed_at', type: 'timestamp', nullable: false },
+    d('macd_ema_fast', 'state: the fast EMA inside MACD (TA-Lib seeds it at window 25), so incremental builds continue exactly'),
+    d('rsi_avg_gain', "state: Wilder's average gain"),
+    d('rsi_avg_loss', "state: Wilder's average loss"),
+    { name: 'date', type: 'date', nullable: false, derivedFrom: `CAST(make_timestamp(epoch_us(window_start)) AS DATE)` },
+  ],
+  partitionColumns: ['symbol', 'date'],
+};
+
+const STATE_COLUMNS = ['ema_12', 'ema_26', 'macd_ema_fast', 'macd_signal', 'rsi_avg_gain', 'rsi_avg_loss', 'atr_14'] as const;
+const PERIODS_PER_YEAR = (iv: GoldInterval) => (365 * 1440) / INTERVAL_MINUTES[iv];
+/** Days of history that hold WARM_BARS windows of the longest interval (1d), plus slack. */
+const HISTORY_DAYS = WARM_BARS + 1;
+
+async function symbolsOf(conn: DuckDBConnection, partitions: PartitionSet): Promise<Map<string, string | undefined>> {
+  const out = new Map<string, string | undefined>();
+  if (partitions === 'all') {
+    for (const r of await queryJson(conn, `SELECT DISTINCT symbol FROM silver_candles_all_revisions ORDER BY 1`)) out.set(String(r.symbol), undefined);
+    return out;
+  }
+  for (const p of partitions) {
+    if (!p.symbol || !p.date) throw new Error(`indicators: partition ${JSON.stringify(p)} lacks symbol or date`);
+    const prev = out.get(p.symbol);
+    if (prev === undefined || p.date < prev) out.set(p.symbol, p.date);
+  }
+  return out;
+}
+
+/** The computation for one symbol from date `from` on (or from its first candle). */
+async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from: string | undefined, first: boolean): Promise<number> {
+  const { conn } = ctx;
+  const sym = sqlLiteral(symbol);
+  const withVwap = (where: string) => `SELECT *, CAST(sum(quote_volume) OVER w AS DOUBLE) / NULLIF(CAST(sum(volume) OVER w AS DOUBLE), 0) AS vwap
+    FROM (${goldCandlesSql(where)}) WINDOW w AS (PARTITION BY exchange, "interval", "date" ORDER BY window_start ROWS UNBOUNDED PRECEDING)`;
+  await conn.run(`CREATE OR REPLACE TEMP TABLE __ind_cand AS ${withVwap(`symbol = ${sym}${from ? ` AND "date" >= DATE ${sqlLiteral(from)}` : ''}`)}`);
+  // History before `from`: the last WARM_BARS gold rows of each series (their closes for the
+  // windows, the last one's state for the recursions), when that last row is warm.
+  let histSelect = `SELECT NULL::VARCHAR AS exchange, NULL::VARCHAR AS "interval", NULL::TIMESTAMPTZ AS window_start, NULL::DOUBLE AS close, ${STATE_COLUMNS.map((c) => `NULL::DOUBLE AS ${c}`).join(', ')} WHERE false`;
+  if (from && ctx.outputHasRows) {
+    await conn.run(`CREATE OR REPLACE TEMP TABLE __ind_hist AS
+      SELECT exchange, "interval", window_start, CAST(close AS DOUBLE) AS close, ${STATE_COLUMNS.join(', ')}, is_warm, n, rk FROM (
+        SELECT *, row_number() OVER s AS rk, count(*) OVER (PARTITION BY exchange, "interval") AS n FROM gold_indicators
+        WHERE symbol = ${sym} AND "date" BETWEEN DATE ${sqlLiteral(addDays(from, -HISTORY_DAYS))} AND DATE ${sqlLiteral(addDays(from, -1))}
+        WINDOW s AS (PARTITION BY exchange, "interval" ORDER BY window_start DESC)
+      ) WHERE rk <= ${WARM_BARS}`);
+    // Usable: WARM_BARS rows and the newest warm.
+    await conn.run(`CREATE OR REPLACE TEMP TABLE __ind_warm AS SELECT exchange, "interval" FROM __ind_hist WHERE rk = 1 AND is_warm AND n >= ${WARM_BARS}`);
+    histSelect = `SELECT h.exchange, h."interval", h.window_start, h.close, ${STATE_COLUMNS.map((c) => `h.${c}`).join(', ')} FROM __ind_hist h SEMI JOIN __ind_warm USING (exchange, "interval")`;
+    // Series without a warm state start over from their first candle.
+    await conn.run(`INSERT INTO __ind_cand SELECT * FROM (${withVwap(`symbol = ${sym} AND "date" < DATE ${sqlLiteral(from)}`)}) c
+      WHERE EXISTS (SELECT 1 FROM __ind_cand n WHERE n.exchange = c.exchange AND n."interval" = c."interval") AND NOT EXISTS (SELECT 1 FROM __ind_warm w WHERE w.exchange = c.exchange AND w."interval" = c."interval")`);
+  } else if (from) {
+    await conn.run(`INSERT INTO __ind_cand SELECT * FROM (${withVwap(`symbol = ${sym} AND "date" < DATE ${sqlLiteral(from)}`)})`);
+  }
+  await conn.run(`CREATE OR REPLACE TEMP TABLE __ind_in AS
+    SELECT (row_number() OVER (ORDER BY exchange, "interval", window_start) - 1)::INTEGER AS rn,
+      (dense_rank() OVER (ORDER BY exchange, "interval") - 1)::INTEGER AS sid, * FROM (
+      SELECT exchange, "interval", window_start, 1 AS is_hist, close, NULL::DOUBLE AS high, NULL::DOUBLE AS low, ${STATE_COLUMNS.join(', ')} FROM (${histSelect})
+      UNION ALL
+      SELECT exchange, "interval", window_start, 0 AS is_hist, CAST(close AS DOUBLE), CAST(high AS DOUBLE), CAST(low AS DOUBLE), ${STATE_COLUMNS.map((c) => `NULL::DOUBLE AS ${c}`).join(', ')} FROM __ind_cand
+    )`);
+  const intervals = new Map((await queryJson(conn, `SELECT DISTINCT sid, "interval" FROM __ind_in`)).map((r) => [Number(r.sid), String(r.interval) as GoldInterval]));
+  const { rows, columns } = await readNumericColumns(conn, `SELECT sid, is_hist, close, high, low, ${STATE_COLUMNS.join(', ')} FROM __ind_in ORDER BY rn`);
+  const [sid, isHist, close, high, low, ...state] = columns;
+  const outRn: number[] = [];
+  const outCols = Object.fromEntries(OUTPUT_COLUMNS.map((c) => [c, [] as Float64Array[]])) as Record<(typeof OUTPUT_COLUMNS)[number], Float64Array[]>;
+  const warmParts: Uint8Array[] = [];
+  for (let a = 0; a < rows; ) {
+    let b = a;
+    while (b < rows && sid[b] === sid[a]) b++;
+    let h = 0;
+    while (a + h < b && isHist[a + h] === 1) h++;
+    const last = a + h - 1;
+    const seriesState: SeriesState | undefined =
+      h > 0 ? { ema12: state[0][last], ema26: state[1][last], macdEmaFast: state[2][last], macdSignal: state[3][last], rsiAvgGain: state[4][last], rsiAvgLoss: state[5][last], atr14: state[6][last] } : undefined;
+    const out = computeSeries(close.subarray(a, b), high.subarray(a, b), low.subarray(a, b), h, seriesState, PERIODS_PER_YEAR(intervals.get(sid[a])!));
+    for (const c of OUTPUT_COLUMNS) outCols[c].push(out.columns[c]);
+    warmParts.push(out.isWarm);
+    for (let i = a + h; i < b; i++) outRn.push(i);
+    a = b;
+  }
+  const concat = (parts: Float64Array[]) => {
+    const all = new Float64Array(outRn.length);
+    let at = 0;
+    for (const p of parts) {
+      all.set(p, at);
+      at += p.length;
+    }
+    return all;
+  };
+  const warm = new Uint8Array(outRn.length);
+  let at = 0;
+  for (const p of warmParts) {
+    warm.set(p, at);
+    at += p.length;
+  }
+  const calc: WritableColumn[] = [
+    { name: 'rn', type: 'integer', values: Int32Array.from(outRn) },
+    ...OUTPUT_COLUMNS.map((c): WritableColumn => ({ name: c, type: 'double', values: concat(outCols[c]) })),
+    { name: 'is_warm', type: 'boolean', values: warm },
+  ];
+  await writeColumnsTable(conn, '__ind_calc', calc);
+  const select = `SELECT i.exchange, c.symbol, i."interval", i.window_start, c.close, c.volume, c.vwap,
+      ${OUTPUT_COLUMNS.filter((x) => !['macd_ema_fast', 'rsi_avg_gain', 'rsi_avg_loss'].includes(x)).map((x) => `k.${x}`).join(', ')},
+      k.is_warm, make_timestamptz(${Math.round(ctx.nowUs)}::BIGINT) AS computed_at, k.macd_ema_fast, k.rsi_avg_gain, k.rsi_avg_loss, c."date"
+    FROM __ind_in i JOIN __ind_calc k USING (rn) JOIN __ind_cand c ON c.exchange = i.exchange AND c."interval" = i."interval" AND c.window_start = i.window_start
+    WHERE i.is_hist = 0`;
+  await conn.run(first ? `CREATE OR REPLACE TEMP TABLE ${into} AS ${select}` : `INSERT INTO ${into} ${select}`);
+  for (const t of ['__ind_cand', '__ind_hist', '__ind_warm', '__ind_in', '__ind_calc']) await conn.run(`DROP TABLE IF EXISTS temp.${t}`);
+  return outRn.length;
+}
+
+export const indicatorsModel: Model = {
+  name: 'indicators',
+  description: 'SMA, EMA, MACD, RSI, Bollinger, ATR, returns, volatility, VWAP per symbol and interval (TA-Lib conventions)',
+  inputs: ['silver/candles'],
+  output: GOLD_INDICATORS,
+  materialization: 'partitions',
+  lookbackDays: HISTORY_DAYS,
+  async affected(changed: PartitionSet, { conn }) {
+    if (changed === 'all') return 'all';
+    // A recursion: a change on date D changes every later date of the symbol.
+    const from = new Map<string, string>();
+    for (const p of changed) if (p.symbol && p.date && (!from.has(p.symbol) || p.date < from.get(p.symbol)!)) from.set(p.symbol, p.date);
+    const out: Partition[] = changed.map((p) => ({ symbol: p.symbol, date: p.date }));
+    for (const [symbol, date] of from) {
+      for (const r of await queryJson(conn, `SELECT DISTINCT CAST("date" AS VARCHAR) AS date FROM silver_candles_all_revisions WHERE symbol = ${sqlLiteral(symbol)} AND "date" >= DATE ${sqlLiteral(date)}`)) {
+        out.push({ symbol, date: String(r.date) });
+      }
+    }
+    return dedupePartitions(out);
+  },
+  async build(ctx, into) {
+    let first = true;
+    let rows = 0;
+    for (const [symbol, from] of await symbolsOf(ctx.conn, ctx.partitions)) {
+      rows += await buildSymbol(ctx, into, symbol, from, first);
+      first = false;
+      ctx.log(`${symbol}${from ? ` from ${from}` : ''}: ${rows} windows`);
+    }
+    if (first) await ctx.conn.run(`CREATE OR REPLACE TEMP TABLE ${into} AS SELECT ${GOLD_INDICATORS.columns.map((c) => `NULL AS "${c.name}"`).join(', ')} WHERE false`);
+  },
+  tests: [
+    { kind: 'unique', columns: ['exchange', 'symbol', 'interval', 'window_start'] },
+    { kind: 'not_null', columns: ['exchange', 'symbol', 'interval', 'window_start', 'close', 'is_warm'] },
+    { kind: 'accepted_values', column: 'interval', values: [...GOLD_INTERVALS] },
+    {
+      kind: 'sql',
+      name: 'warm_rows_have_every_indicator',
+      sql: `SELECT * FROM {{ this }} WHERE is_warm AND (sma_200 IS NULL OR ema_26 IS NULL OR macd_signal IS NULL OR rsi_14 IS NULL OR bb_upper IS NULL OR atr_14 IS NULL OR realized_vol IS NULL)`,
+    },
+    { kind: 'sql', name: 'rsi_between_0_and_100', sql: `SELECT * FROM {{ this }} WHERE rsi_14 < 0 OR rsi_14 > 100` },
+    { kind: 'sql', name: 'bollinger_ordered', sql: `SELECT * FROM {{ this }} WHERE bb_lower > bb_middle OR bb_middle > bb_upper` },
+    { kind: 'sql', name: 'atr_not_negative', sql: `SELECT * FROM {{ this }} WHERE atr_14 < 0` },
+  ],
+};

@@ -1,0 +1,290 @@
+/**
+ * Runs gold models in graph order, incrementally: a model computes only the output partitions
+ * whose inputs changed since it last ran, plus what its lookback makes depend on them. What a
+ * model last read is recorded in its own output commit (a Delta `txn` per input:
+ * `transform:<model>:<input>` → the input's version), so the record and the data cannot
+ * disagree, and the changes since are read from the inputs' Delta logs (changes.ts).
+ *
+ * Each model builds into a temp table, its tests run on those rows, and only then one commit
+ * replaces the computed partitions (or the whole table): a model that fails, or whose tests
+ * fail, leaves its previous output untouched, and the models downstream of it are skipped.
+ * Every run appends one row per model to `gold/transform_runs`.
+ */
+import { randomUUID } from 'node:crypto';
+import { Lake, LakeQueryEngine, TableNotFoundError, queryJson, viewName, type DeltaTable, type TableDefinition } from '../lake/index.ts';
+import { changedPartitions } from './changes.ts';
+import { DEFAULT_GOLD_CONFIG, type GoldConfig } from './config.ts';
+import { ModelGraph } from './graph.ts';
+import { outputTableOf, type BuildContext, type Model } from './model.ts';
+import { ModelTestFailure, runModelTests, type TestResult } from './model-tests.ts';
+import { addDays, dedupePartitions, partitionFilterSql, unionPartitions, type Partition, type PartitionSet } from './partitions.ts';
+import { TRANSFORM_RUNS } from './runs-table.ts';
+
+export interface TransformRunOptions {
+  /** dbt-style selectors (`indicators`, `indicators+`, `+alerts`); default every model. */
+  readonly select?: readonly string[];
+  /** Restrict partitioned models to dates from / to (inclusive, `YYYY-MM-DD`). */
+  readonly from?: string;
+  readonly to?: string;
+  /** Recompute everything selected (within from/to), ignoring what changed. */
+  readonly fullRefresh?: boolean;
+  readonly config?: GoldConfig;
+  /** The run's clock, epoch µs (default now). */
+  readonly nowUs?: number;
+  readonly log?: (message: string) => void;
+  /** DuckDB threads for the build (default DuckDB's choice). */
+  readonly threads?: number;
+}
+
+export type ModelRunStatus = 'success' | 'skipped' | 'failed';
+
+export interface ModelRun {
+  readonly model: string;
+  readonly status: ModelRunStatus;
+  readonly partitions: PartitionSet;
+  readonly rows: number;
+  readonly durationMs: number;
+  readonly error?: string;
+  readonly outputVersion?: number;
+  readonly inputVersions: Readonly<Record<string, number>>;
+  readonly tests: readonly TestResult[];
+}
+
+export interface TransformRunSummary {
+  readonly runId: string;
+  readonly startedAt: Date;
+  readonly fullRefresh: boolean;
+  readonly models: readonly ModelRun[];
+  /** No model failed. */
+  readonly ok: boolean;
+  readonly durationMs: number;
+}
+
+const OUT = '__gold_model_out';
+
+export function txnAppId(model: string, input: string): string {
+  return `transform:${model}:${input}`;
+}
+
+/** Opens a gold table, creating it from its definition the first time. */
+export async function openGoldTable(lake: Lake, def: TableDefinition): Promise<DeltaTable> {
+  try {
+    return await lake.table(def.name);
+  } catch (err) {
+    if (!(err instanceof TableNotFoundError)) throw err;
+    return lake.createTable(def);
+  }
+}
+
+export async function runTransforms(lake: Lake, models: readonly Model[], options: TransformRunOptions = {}): Promise<TransformRunSummary> {
+  const graph = new ModelGraph(models);
+  const selected = graph.select(options.select ?? []);
+  const config = options.config ?? DEFAULT_GOLD_CONFIG;
+  const log = options.log ?? (() => {});
+  const startedAt = new Date();
+  const nowUs = options.nowUs ?? startedAt.getTime() * 1000;
+  const runId = randomUUID();
+  const engine = await LakeQueryEngine.open({ lake, readOnly: false, threads: options.threads });
+  const runs: ModelRun[] = [];
+  const failed = new Set<string>();
+  try {
+    for (const model of selected) {
+      const upstreamFailed = graph.parents(model).find((p) => failed.has(p.name));
+      if (upstreamFailed) {
+        failed.add(model.name);
+        runs.push({ model: model.name, status: 'skipped', partitions: [], rows: 0, durationMs: 0, error: `upstream model ${upstreamFailed.name} failed`, inputVersions: {}, tests: [] });
+        continue;
+      }
+      const run = await runModel(lake, engine, model, { ...options, config, nowUs, log });
+      if (run.status === 'failed') failed.add(model.name);
+      runs.push(run);
+      log(`${model.name}: ${run.status}${run.error ? ` (${run.error})` : ''}, ${describePartitions(run.partitions)}, ${run.rows} rows, ${run.durationMs} ms`);
+    }
+  } finally {
+    engine.close();
+  }
+  const summary: TransformRunSummary = { runId, startedAt, fullRefresh: options.fullRefresh ?? false, models: runs, ok: failed.size === 0, durationMs: Date.now() - startedAt.getTime() };
+  await recordRuns(lake, summary);
+  return summary;
+}
+
+async function runModel(
+  lake: Lake,
+  engine: LakeQueryEngine,
+  model: Model,
+  options: TransformRunOptions & { config: GoldConfig; nowUs: number; log: (m: string) => void },
+): Promise<ModelRun> {
+  const t0 = performance.now();
+  const conn = engine.connection;
+  let inputVersions: Record<string, number> = {};
+  let partitions: PartitionSet = [];
+  try {
+    const out = await openGoldTable(lake, model.output);
+    await out.refresh();
+    await engine.refresh();
+    const versions = engine.viewVersions();
+    inputVersions = Object.fromEntries(model.inputs.map((i) => [i, versions[viewName(i)] ?? -1]));
+    partitions = await plan(lake, conn, model, out, inputVersions, options);
+    if (partitions !== 'all' && partitions.length === 0) {
+      return { model: model.name, status: 'skipped', partitions, rows: 0, durationMs: Math.round(performance.now() - t0), inputVersions, tests: [] };
+    }
+    const ctx: BuildContext = {
+      conn,
+      lake,
+      config: options.config,
+      partitions,
+      nowUs: options.nowUs,
+      outputHasRows: out.snapshot().files.size > 0,
+      log: (m) => options.log(`${model.name}: ${m}`),
+    };
+    await conn.run(`DROP TABLE IF EXISTS temp.${OUT}`);
+    const keep = out.snapshot().partitionColumns.length > 0 ? partitionFilterSql(partitions) : 'TRUE';
+    if (model.sql) {
+      await conn.run(`CREATE TEMP TABLE ${OUT} AS SELECT * FROM (${model.sql(ctx)}) WHERE ${keep}`);
+    } else if (model.build) {
+      await model.build(ctx, OUT);
+      if (keep !== 'TRUE') await conn.run(`DELETE FROM temp.${OUT} WHERE NOT (${keep})`);
+    } else {
+      throw new Error(`model ${model.name} has neither sql nor build`);
+    }
+    const tests = await runModelTests(conn, model, `temp.${OUT}`);
+    const failures = tests.filter((t) => !t.passed);
+    if (failures.length > 0) throw new ModelTestFailure(failures);
+    const result = await out.replacePartitionsFromSql(conn, `SELECT * FROM temp.${OUT}`, {
+      partitions: partitions === 'all' ? [{}] : partitions,
+      txn: model.inputs.map((i) => ({ appId: txnAppId(model.name, i), version: inputVersions[i] })),
+      parameters: { transform: model.name },
+    });
+    await conn.run(`DROP TABLE IF EXISTS temp.${OUT}`);
+    return { model: model.name, status: 'success', partitions, rows: result.rows, durationMs: Math.round(performance.now() - t0), outputVersion: result.version, inputVersions, tests };
+  } catch (err) {
+    await conn.run(`DROP TABLE IF EXISTS temp.${OUT}`).catch(() => {});
+    const tests = err instanceof ModelTestFailure ? err.results : [];
+    return { model: model.name, status: 'failed', partitions, rows: 0, durationMs: Math.round(performance.now() - t0), error: (err as Error).message, inputVersions, tests };
+  }
+}
+
+/** The output partitions this run must compute. */
+async function plan(
+  lake: Lake,
+  conn: LakeQueryEngine['connection'],
+  model: Model,
+  out: DeltaTable,
+  inputVersions: Record<string, number>,
+  options: TransformRunOptions & { config: GoldConfig },
+): Promise<PartitionSet> {
+  const snapshot = out.snapshot();
+  const last = Object.fromEntries(model.inputs.map((i) => [i, snapshot.txnVersion(txnAppId(model.name, i))]));
+  let set: PartitionSet;
+  if (options.fullRefresh || model.inputs.some((i) => last[i] === undefined)) {
+    set = 'all';
+  } else {
+    let changed: PartitionSet = [];
+    for (const input of model.inputs) {
+      const since = last[input]!;
+      if (inputVersions[input] <= since) continue;
+      changed = unionPartitions(changed, await changedPartitions(await lake.table(input), since, inputVersions[input]));
+    }
+    if (changed !== 'all' && changed.length === 0) return [];
+    if (model.materialization === 'full' || changed === 'all') set = 'all';
+    else set = model.affected ? await model.affected(changed, { conn, config: options.config }) : defaultAffected(model, changed);
+  }
+  if (model.materialization === 'full' || snapshot.partitionColumns.length === 0 || (!options.from && !options.to)) return set;
+  return restrictToDates(set, options.from, options.to, await knownDates(lake, model, out));
+}
+
+/**
+ * By default a changed input partition changes the output partition with the same values (on
+ * the output's partition columns), and, through the lookback, the `lookbackDays` dates after it.
+ */
+export function defaultAffected(model: Model, changed: readonly Partition[]): PartitionSet {
+  const columns = model.output.partitionColumns ?? [];
+  const out: Partition[] = [];
+  for (const p of changed) {
+    const q: Record<string, string> = {};
+    for (const c of columns) if (p[c] !== undefined) q[c] = p[c];
+    if (Object.keys(q).length === 0) return 'all';
+    out.push(q);
+    if (q.date) for (let d = 1; d <= model.lookbackDays; d++) out.push({ ...q, date: addDays(q.date, d) });
+  }
+  return dedupePartitions(out);
+}
+
+async function knownDates(lake: Lake, model: Model, out: DeltaTable): Promise<string[]> {
+  const dates = new Set<string>();
+  const tables = [out, ...(await Promise.all(model.inputs.map((i) => lake.table(i).catch(() => undefined))))];
+  for (const t of tables) for (const f of t?.snapshot().files.values() ?? []) if (f.partitionValues.date) dates.add(f.partitionValues.date);
+  return [...dates].sort();
+}
+
+function restrictToDates(set: PartitionSet, from: string | undefined, to: string | undefined, known: readonly string[]): PartitionSet {
+  const inRange = (d: string) => (!from || d >= from) && (!to || d <= to);
+  if (set === 'all') return known.filter(inRange).map((date) => ({ date }));
+  return set.filter((p) => p.date === undefined || inRange(p.date));
+}
+
+export function describePartitions(set: PartitionSet): string {
+  if (set === 'all') return 'all partitions';
+  if (set.length === 0) return 'no partitions';
+  const dates = set.map((p) => p.date).filter(Boolean).sort();
+  return `${set.length} partition${set.length === 1 ? '' : 's'}${dates.length ? ` (${dates[0]}${dates.length > 1 ? ` .. ${dates.at(-1)}` : ''})` : ''}`;
+}
+
+const MAX_PARTITION_LIST = 4000;
+
+async function recordRuns(lake: Lake, summary: TransformRunSummary): Promise<void> {
+  if (summary.models.length === 0) return;
+  const table = await openGoldTable(lake, TRANSFORM_RUNS);
+  const startedUs = summary.startedAt.getTime() * 1000;
+  await table.append(
+    summary.models.map((m) => {
+      const list = m.partitions === 'all' ? '"all"' : JSON.stringify(m.partitions);
+      return {
+        run_id: summary.runId,
+        model: m.model,
+        status: m.status,
+        full_refresh: summary.fullRefresh,
+        partitions: m.partitions === 'all' ? 0 : m.partitions.length,
+        partition_list: list.length > MAX_PARTITION_LIST ? `${list.slice(0, MAX_PARTITION_LIST)}…` : list,
+        rows: m.rows,
+        duration_ms: m.durationMs,
+        started_at: startedUs,
+        error: m.error ?? null,
+        input_versions: JSON.stringify(m.inputVersions),
+        output_version: m.outputVersion ?? null,
+      };
+    }),
+  );
+}
+
+/** The printed summary of a run: one line per model and a total. */
+export function formatRunSummary(summary: TransformRunSummary): string {
+  const lines = summary.models.map(
+    (m) =>
+      `${m.status === 'failed' ? 'FAIL' : m.status === 'skipped' ? 'skip' : ' ok '}  ${m.model.padEnd(18)} ${describePartitions(m.partitions).padEnd(40)} ${String(m.rows).padStart(9)} rows ${String(m.durationMs).padStart(7)} ms${m.error ? `  ${m.error}` : ''}`,
+  );
+  const counts = (s: ModelRunStatus) => summary.models.filter((m) => m.status === s).length;
+  lines.push(`run ${summary.runId}: ${counts('success')} built, ${counts('skipped')} skipped, ${counts('failed')} failed in ${summary.durationMs} ms`);
+  return lines.join('\n');
+}
+
+/** Runs every model's tests over its whole table (`marketlake transform test`). */
+export async function testModels(lake: Lake, models: readonly Model[], select: readonly string[] = []): Promise<TestResult[]> {
+  const graph = new ModelGraph(models);
+  const engine = await LakeQueryEngine.open({ lake, readOnly: false });
+  try {
+    const results: TestResult[] = [];
+    for (const model of graph.select(select)) {
+      const view = viewName(outputTableOf(model));
+      const exists = (await queryJson(engine.connection, `SELECT count(*)::INTEGER AS n FROM duckdb_views() WHERE view_name = '${view}'`))[0].n as number;
+      if (!exists) {
+        results.push({ model: model.name, test: '(table exists)', passed: false, failures: 1, sample: [{ error: `gold/${model.name} has not been built yet` }] });
+        continue;
+      }
+      results.push(...(await runModelTests(engine.connection, model, view)));
+    }
+    return results;
+  } finally {
+    engine.close();
+  }
+}
