@@ -9,9 +9,9 @@ import { randomUUID } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { ENGINE_INFO, type Action, type AddAction, type CommitInfoAction, type RemoveAction } from './delta/actions.ts';
 import { writeCheckpoint } from './delta/checkpoint.ts';
-import { ConcurrentModificationError, findConflict, type ConflictScope } from './delta/conflicts.ts';
+import { findConflict, MaxCommitAttemptsExceededError, type ConflictScope } from './delta/conflicts.ts';
 import { advanceSnapshot, commitTimestamp, loadSnapshot, readCommitsFrom, TableNotFoundError } from './delta/loader.ts';
-import { CommitConflict, LogStore } from './delta/log-store.ts';
+import { VersionAlreadyExistsError, LogStore } from './delta/log-store.ts';
 import { toDeltaSchemaString, validateColumns, type LakeColumn } from './delta/schema.ts';
 import type { Snapshot } from './delta/snapshot.ts';
 import type { RowBatch } from './json-events.ts';
@@ -141,7 +141,7 @@ export class DeltaTable {
     try {
       await store.writeCommit(0, actions);
     } catch (err) {
-      if (!(err instanceof CommitConflict)) throw err;
+      if (!(err instanceof VersionAlreadyExistsError)) throw err;
     }
     return DeltaTable.open(abs);
   }
@@ -246,7 +246,7 @@ export class DeltaTable {
     const stray = added.find((a) => !matches(a.partitionValues));
     if (stray) {
       await removeWrittenFiles(this.dir, added);
-      throw new Error(`replacePartitions: new rows fall outside the partitions being replaced (${JSON.stringify(stray.partitionValues)})`);
+      throw new RowsOutsidePartitionsError(this.dir, stray.partitionValues);
     }
     const removed = read.addFiles().filter((f) => matches(f.partitionValues));
     return this.commitData(read, added, removed, 'WRITE', { mode: 'Overwrite', partitions: JSON.stringify(partitions) }, options, partitions);
@@ -313,8 +313,8 @@ export class DeltaTable {
       if (attempt > req.readSnapshot.version + 1 || latestKnown.version >= attempt) {
         const commits = await readCommitsFrom(this.store, Math.max(req.readSnapshot.version + 1, 0));
         for (const c of commits) {
-          const why = findConflict(req.scope, c.actions);
-          if (why) throw new ConcurrentModificationError(this.dir, c.version, why);
+          const conflict = findConflict(this.dir, req.scope, c.version, c.actions);
+          if (conflict) throw conflict;
         }
         attempt = Math.max(attempt, (commits.at(-1)?.version ?? attempt - 1) + 1);
       }
@@ -330,7 +330,7 @@ export class DeltaTable {
       try {
         await this.store.writeCommit(attempt, [{ commitInfo: info }, ...req.actions]);
       } catch (err) {
-        if (!(err instanceof CommitConflict)) throw err;
+        if (!(err instanceof VersionAlreadyExistsError)) throw err;
         latestKnown = await this.refresh();
         attempt += 1;
         continue;
@@ -338,7 +338,7 @@ export class DeltaTable {
       await this.afterCommit(attempt);
       return attempt;
     }
-    throw new ConcurrentModificationError(this.dir, attempt, `gave up after ${MAX_COMMIT_ATTEMPTS} attempts`);
+    throw new MaxCommitAttemptsExceededError(this.dir, attempt, MAX_COMMIT_ATTEMPTS);
   }
 
   private async afterCommit(version: number): Promise<void> {
@@ -417,6 +417,17 @@ export class DeltaTable {
       partitionColumns: read.partitionColumns,
       compression: options.compression ?? ((read.configuration('marketlake.parquet.compression') as ParquetCompression | undefined) ?? 'zstd'),
     };
+  }
+}
+
+/** replacePartitions was given rows that fall outside the partitions it was told to replace. */
+export class RowsOutsidePartitionsError extends Error {
+  constructor(
+    readonly table: string,
+    readonly partitionValues: Readonly<Record<string, string | null>>,
+  ) {
+    super(`replacePartitions on ${table}: new rows fall outside the partitions being replaced (${JSON.stringify(partitionValues)})`);
+    this.name = 'RowsOutsidePartitionsError';
   }
 }
 

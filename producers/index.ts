@@ -10,7 +10,7 @@
  */
 export { PRODUCER_NAMES, startProducer, type ProducerName, type RunningProducer } from './run-producer.ts';
 export { createPublisher, loadProducerConfig, type ProducerConfig } from './producer-config.ts';
-export { countCsvRows, parseReplaySpeed, replayArchive, type ReplayOptions, type ReplayResult, type ReplaySpeed } from './replay.ts';
+export { countCsvRows, parseReplaySpeed, replayArchive, tradesArchiveLayout, type ReplayOptions, type ReplayResult, type ReplaySpeed } from './replay.ts';
 export { KafkaPublisher, PublisherClosedError, type KafkaPublisherOptions, type PublishReport, type PublisherCompression } from './kafka-publisher.ts';
 export type { EventSink } from './event-sink.ts';
 export { encodeTrade, type EventEncoder, type Encoded } from './publishing/event-encoders.ts';

@@ -48,6 +48,8 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     service: 'worker',
     registry,
     port: config.WORKER_METRICS_PORT,
+    portEnvVar: 'WORKER_METRICS_PORT',
+    host: config.METRICS_HOST,
     extraMetrics: async () => (await fetch(sdkMetricsUrl, { signal: AbortSignal.timeout(2000) })).text(),
     health: () => ({
       status: failure ? 'down' : ready ? 'ok' : 'degraded',

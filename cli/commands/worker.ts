@@ -6,7 +6,7 @@ export function registerWorkerCommand(program: Command): void {
     .command('worker')
     .description('run the Temporal worker (queues marketlake and marketlake-backfill), ensure the schedules, repair gaps from market.gaps.v1')
     .action(async () => {
-      const { runWorker } = await import('../../workflows/main.ts');
+      const { runWorker } = await import('../../workflows/index.ts');
       await runWorker();
     });
 }

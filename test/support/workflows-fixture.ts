@@ -18,8 +18,7 @@ import { createMetricsRegistry } from '../../common/metrics.ts';
 import { Lake } from '../../lake/index.ts';
 import { startBinanceLocalServer, type BinanceLocalServer } from './binance/binance-local-server.ts';
 import { TEMPORAL_CLI_VERSION } from '../../stack/temporal.ts';
-import { loadWorkerConfig, type WorkerConfig } from '../../workflows/config.ts';
-import { startWorkers, type Workers } from '../../workflows/worker.ts';
+import { loadWorkerConfig, startWorkers, type WorkerConfig, type Workers } from '../../workflows/index.ts';
 import { temporalAddress } from '../infra.ts';
 
 const run = promisify(execFile);
