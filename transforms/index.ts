@@ -8,6 +8,9 @@
  * const summary = await runTransforms(lake, MODELS, { select: ['indicators+'] });
  * console.log(formatRunSummary(summary));
  * ```
+ *
+ * `checks/`: the data-quality checks (issue 15), their runner, their result tables
+ * (gold/quality_results, gold/quality_failures) and gauges; see checks/index.ts.
  */
 export { MODELS } from './models/index.ts';
 export { GOLD_INDICATORS, indicatorsModel } from './models/indicators.ts';
@@ -19,3 +22,4 @@ export { runTransforms, testModels, formatRunSummary, describePartitions, openGo
 export { TRANSFORM_RUNS } from './runs-table.ts';
 export { goldConfigFromEnv, goldEnvSchema, DEFAULT_GOLD_CONFIG, type GoldConfig } from './config.ts';
 export type { Partition, PartitionSet } from './partitions.ts';
+export * from './checks/index.ts';
