@@ -95,6 +95,8 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
         runs.push({ model: model.name, status: 'skipped', partitions: [], rows: 0, durationMs: 0, error: `upstream model ${upstreamFailed.name} failed`, inputVersions: {}, tests: [] });
         continue;
       }
+      // The gold tables a model reads exist (empty) even when their models never ran.
+      for (const parent of graph.parents(model)) await openGoldTable(lake, parent.output);
       const run = await runModel(lake, engine, model, { ...options, config, nowUs, log });
       if (run.status === 'failed') failed.add(model.name);
       runs.push(run);
