@@ -10,7 +10,9 @@ import { registerSqlCommand } from './commands/sql.ts';
 import { registerLakeCommand } from './commands/lake.ts';
 import { registerProducerCommands } from './commands/producers.ts';
 import { registerStreamCommand } from './commands/stream.ts';
+import { registerWorkerCommand } from './commands/worker.ts';
 import { registerTransformCommand } from './commands/transform.ts';
+import { registerApiCommand } from './commands/api.ts';
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -25,15 +27,36 @@ export function buildProgram(): Command {
   registerLakeCommand(program);
   registerProducerCommands(program);
   registerStreamCommand(program);
+  registerWorkerCommand(program);
   registerTransformCommand(program);
+  registerApiCommand(program);
   return program;
 }
 
+/**
+ * A reader that stopped reading (`marketlake sql ... | head`) closes our stdout: that ends the
+ * command quietly and successfully, as it does for any Unix tool, instead of an EPIPE stack trace.
+ */
+function exitQuietlyWhenStdoutCloses(): void {
+  let closed = false;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    if (closed) return; // writes still queued fail the same way
+    closed = true;
+    process.stdout.destroy();
+    process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+  });
+}
+
 export async function run(argv: string[]): Promise<void> {
+  exitQuietlyWhenStdoutCloses();
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {
+    // One line a person can act on (the error classes' messages say what to do).
     process.stderr.write(`marketlake: ${(err as Error).message}\n`);
-    process.exitCode = 1;
+    // Exit now: what the failed command had started (a writer thread, a metrics server, a Kafka
+    // client's retry timer) must not keep a process that cannot work alive.
+    process.exit(1);
   }
 }

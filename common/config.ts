@@ -44,6 +44,16 @@ export const baseEnvSchema = z.object({
   PROMETHEUS_PORT: port(9090),
   API_PORT: port(8000),
   GRAFANA_PORT: port(3000),
+  /**
+   * Where the services' /metrics and /health servers listen: loopback by default, so that a
+   * laptop does not expose them; `0.0.0.0` where another host or container scrapes them (compose).
+   */
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /**
+   * How long a service waits at start for Kafka to answer (it may come up late, e.g. in compose)
+   * before it exits with an error. Once running, services ride out broker outages without limit.
+   */
+  KAFKA_STARTUP_WAIT_MS: z.coerce.number().int().min(0).default(60_000),
   /** Metrics and /health ports of the long-running services (the API serves them on API_PORT). */
   PRODUCER_METRICS_PORT: port(9101),
   STREAM_METRICS_PORT: port(9102),

@@ -6,6 +6,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { ServicePortInUseError } from './startup-errors.ts';
 
 export type HealthStatus = 'ok' | 'degraded' | 'down';
 export interface HealthReport {
@@ -36,7 +37,12 @@ export async function startObservabilityServer(opts: {
   registry: Registry;
   health: HealthCheck;
   port: number;
+  /** Default loopback (METRICS_HOST); `0.0.0.0` for all interfaces. */
   host?: string;
+  /** The variable that sets `port`, named in the error when the port is taken. */
+  portEnvVar?: string;
+  /** More exposition text appended to /metrics (e.g. the Temporal SDK's own metrics). */
+  extraMetrics?: () => Promise<string>;
 }): Promise<ObservabilityServer> {
   const server = http.createServer((req, res) => {
     const url = (req.url ?? '/').split('?')[0];
@@ -46,8 +52,8 @@ export async function startObservabilityServer(opts: {
     };
     if (req.method !== 'GET') return send(405, 'text/plain', 'method not allowed\n');
     if (url === '/metrics') {
-      opts.registry.metrics().then(
-        (text) => send(200, opts.registry.contentType, text),
+      Promise.all([opts.registry.metrics(), opts.extraMetrics?.().catch(() => '') ?? Promise.resolve('')]).then(
+        ([text, extra]) => send(200, opts.registry.contentType, extra ? `${text.trimEnd()}\n${extra}` : text),
         (err: Error) => send(500, 'text/plain', `${err.message}\n`),
       );
       return;
@@ -60,15 +66,18 @@ export async function startObservabilityServer(opts: {
     }
     send(404, 'text/plain', 'not found: try /metrics or /health\n');
   });
-  const host = opts.host ?? '0.0.0.0';
+  const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new ServicePortInUseError(opts.port, host, opts.portEnvVar) : err),
+    );
     server.listen(opts.port, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  const wildcard = host === '0.0.0.0' || host === '::';
   return {
     port,
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${wildcard ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host}:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections?.();

@@ -25,7 +25,9 @@
  *   only newer log entries. `snapshot.txnVersion(appId)` / `snapshot.txnVersions(prefix)` read
  *   the recorded positions.
  * - Concurrent writers (threads or processes) are serialised by optimistic concurrency: appends
- *   never conflict; overlapping changes throw ConcurrentModificationError.
+ *   never conflict; overlapping changes throw a ConcurrentModificationError (a CommitFailedError),
+ *   by kind: ConcurrentAppendError, ConcurrentDeleteDeleteError, ConcurrentTransactionError,
+ *   MetadataChangedError, ProtocolChangedError.
  * - `replacePartitions(rows, { partitions })` swaps whole partitions in one commit (backfills,
  *   recomputation); `appendFromSql` / `replacePartitionsFromSql` write a SELECT's result (gold).
  * - `lake.createTable(def)` creates a `gold/<name>` table; `table.addColumns([...])` evolves a schema.
@@ -51,6 +53,7 @@ export { Lake, LAYERS, normaliseTableName, viewName, type Layer, type LakeOption
 export {
   DeltaTable,
   DEFAULT_CHECKPOINT_INTERVAL,
+  RowsOutsidePartitionsError,
   type TableDefinition,
   type TxnMark,
   type WriteOptions,
@@ -60,7 +63,16 @@ export {
   type CommitRequest,
 } from './table.ts';
 export { Snapshot } from './delta/snapshot.ts';
-export { ConcurrentModificationError } from './delta/conflicts.ts';
+export {
+  CommitFailedError,
+  ConcurrentModificationError,
+  ConcurrentAppendError,
+  ConcurrentDeleteDeleteError,
+  ConcurrentTransactionError,
+  MetadataChangedError,
+  ProtocolChangedError,
+  MaxCommitAttemptsExceededError,
+} from './delta/conflicts.ts';
 export { TableNotFoundError } from './delta/loader.ts';
 export type { LakeColumn, LakeType } from './delta/schema.ts';
 export type { Action, AddAction, RemoveAction, TxnAction, MetadataAction, ProtocolAction, CommitInfoAction, FileStats } from './delta/actions.ts';
@@ -72,8 +84,11 @@ export { WriterThread } from './writer-thread.ts';
 export { sqlIdentifier, sqlLiteral } from './sql.ts';
 export { optimize, type OptimizeOptions, type OptimizeResult } from './maintenance/optimize.ts';
 export { vacuum, type VacuumOptions, type VacuumResult, DEFAULT_VACUUM_RETENTION_HOURS } from './maintenance/vacuum.ts';
+export { tableStats, type TableStats } from './maintenance/table-stats.ts';
 export * from './tables/index.ts';
-export { LakeQueryEngine, CANDLES_ALL_REVISIONS_VIEW, type LakeQueryEngineOptions, type QueryResult } from './query/engine.ts';
+export { LakeQueryEngine, CANDLES_ALL_REVISIONS_VIEW, type LakeQueryEngineOptions, type QueryOptions, type QueryResult } from './query/engine.ts';
+export { QueryTimeoutError, UnknownViewError } from './query/errors.ts';
 export { ReadOnlyViolation, assertSingleSelect, parseSingleSelect } from './query/readonly-guard.ts';
+export { filesSelectSql, snapshotSelectSql } from './query/views.ts';
 export { formatResult, type OutputFormat } from './query/format.ts';
 export { lakeDuckDB, setLakeThreads, withLakeConnection, queryJson } from './duckdb.ts';

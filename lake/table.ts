@@ -9,9 +9,9 @@ import { randomUUID } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { ENGINE_INFO, type Action, type AddAction, type CommitInfoAction, type RemoveAction } from './delta/actions.ts';
 import { writeCheckpoint } from './delta/checkpoint.ts';
-import { ConcurrentModificationError, findConflict, type ConflictScope } from './delta/conflicts.ts';
+import { findConflict, MaxCommitAttemptsExceededError, type ConflictScope } from './delta/conflicts.ts';
 import { advanceSnapshot, commitTimestamp, loadSnapshot, readCommitsFrom, TableNotFoundError } from './delta/loader.ts';
-import { CommitConflict, LogStore } from './delta/log-store.ts';
+import { VersionAlreadyExistsError, LogStore } from './delta/log-store.ts';
 import { toDeltaSchemaString, validateColumns, type LakeColumn } from './delta/schema.ts';
 import type { Snapshot } from './delta/snapshot.ts';
 import type { RowBatch } from './json-events.ts';
@@ -42,6 +42,12 @@ export interface ReplaceOptions extends WriteOptions {
    * partitions the new rows fall into. Every new row must fall into one of them.
    */
   readonly partitions?: readonly Readonly<Record<string, string>>[];
+  /**
+   * The snapshot the new rows were computed from (e.g. rows merged with the partition's current
+   * ones). A change committed to those partitions after it then conflicts instead of being
+   * silently replaced. Default: the latest snapshot, read at the start of the call.
+   */
+  readonly readSnapshot?: Snapshot;
 }
 
 export interface CommitResult {
@@ -135,7 +141,7 @@ export class DeltaTable {
     try {
       await store.writeCommit(0, actions);
     } catch (err) {
-      if (!(err instanceof CommitConflict)) throw err;
+      if (!(err instanceof VersionAlreadyExistsError)) throw err;
     }
     return DeltaTable.open(abs);
   }
@@ -218,14 +224,14 @@ export class DeltaTable {
 
   /** Replaces whole partitions with new rows in one commit (removes + adds): backfills, recomputation. */
   async replacePartitions(rows: readonly LakeRow[], options: ReplaceOptions = {}): Promise<CommitResult> {
-    const read = await this.refresh();
+    const read = options.readSnapshot ?? (await this.refresh());
     const added = await this.rowWriter(this.fileSpec(read, options), rows);
     return this.replaceWith(read, added, options);
   }
 
   /** replacePartitions with the rows of a SELECT run on `conn`. */
   async replacePartitionsFromSql(conn: DuckDBConnection, selectSql: string, options: ReplaceOptions = {}): Promise<CommitResult> {
-    const read = await this.refresh();
+    const read = options.readSnapshot ?? (await this.refresh());
     const added = await writeSelect(conn, this.fileSpec(read, options), selectSql);
     return this.replaceWith(read, added, options);
   }
@@ -240,7 +246,7 @@ export class DeltaTable {
     const stray = added.find((a) => !matches(a.partitionValues));
     if (stray) {
       await removeWrittenFiles(this.dir, added);
-      throw new Error(`replacePartitions: new rows fall outside the partitions being replaced (${JSON.stringify(stray.partitionValues)})`);
+      throw new RowsOutsidePartitionsError(this.dir, stray.partitionValues);
     }
     const removed = read.addFiles().filter((f) => matches(f.partitionValues));
     return this.commitData(read, added, removed, 'WRITE', { mode: 'Overwrite', partitions: JSON.stringify(partitions) }, options, partitions);
@@ -307,8 +313,8 @@ export class DeltaTable {
       if (attempt > req.readSnapshot.version + 1 || latestKnown.version >= attempt) {
         const commits = await readCommitsFrom(this.store, Math.max(req.readSnapshot.version + 1, 0));
         for (const c of commits) {
-          const why = findConflict(req.scope, c.actions);
-          if (why) throw new ConcurrentModificationError(this.dir, c.version, why);
+          const conflict = findConflict(this.dir, req.scope, c.version, c.actions);
+          if (conflict) throw conflict;
         }
         attempt = Math.max(attempt, (commits.at(-1)?.version ?? attempt - 1) + 1);
       }
@@ -324,7 +330,7 @@ export class DeltaTable {
       try {
         await this.store.writeCommit(attempt, [{ commitInfo: info }, ...req.actions]);
       } catch (err) {
-        if (!(err instanceof CommitConflict)) throw err;
+        if (!(err instanceof VersionAlreadyExistsError)) throw err;
         latestKnown = await this.refresh();
         attempt += 1;
         continue;
@@ -332,7 +338,7 @@ export class DeltaTable {
       await this.afterCommit(attempt);
       return attempt;
     }
-    throw new ConcurrentModificationError(this.dir, attempt, `gave up after ${MAX_COMMIT_ATTEMPTS} attempts`);
+    throw new MaxCommitAttemptsExceededError(this.dir, attempt, MAX_COMMIT_ATTEMPTS);
   }
 
   private async afterCommit(version: number): Promise<void> {
@@ -411,6 +417,17 @@ export class DeltaTable {
       partitionColumns: read.partitionColumns,
       compression: options.compression ?? ((read.configuration('marketlake.parquet.compression') as ParquetCompression | undefined) ?? 'zstd'),
     };
+  }
+}
+
+/** replacePartitions was given rows that fall outside the partitions it was told to replace. */
+export class RowsOutsidePartitionsError extends Error {
+  constructor(
+    readonly table: string,
+    readonly partitionValues: Readonly<Record<string, string | null>>,
+  ) {
+    super(`replacePartitions on ${table}: new rows fall outside the partitions being replaced (${JSON.stringify(partitionValues)})`);
+    this.name = 'RowsOutsidePartitionsError';
   }
 }
 

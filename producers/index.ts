@@ -10,7 +10,7 @@
  */
 export { PRODUCER_NAMES, startProducer, type ProducerName, type RunningProducer } from './run-producer.ts';
 export { createPublisher, loadProducerConfig, type ProducerConfig } from './producer-config.ts';
-export { countCsvRows, parseReplaySpeed, replayArchive, type ReplayOptions, type ReplayResult, type ReplaySpeed } from './replay.ts';
+export { countCsvRows, parseReplaySpeed, replayArchive, tradesArchiveLayout, type ReplayOptions, type ReplayResult, type ReplaySpeed } from './replay.ts';
 export { KafkaPublisher, PublisherClosedError, type KafkaPublisherOptions, type PublishReport, type PublisherCompression } from './kafka-publisher.ts';
 export type { EventSink } from './event-sink.ts';
 export { encodeTrade, type EventEncoder, type Encoded } from './publishing/event-encoders.ts';
@@ -20,4 +20,5 @@ export type { AggTradesFetcher, AggTradesQuery } from './binance/ws-gap-filler.t
 // Binance's REST API and data.binance.vision archives (backfills read them too).
 export { BinanceRestClient, BinanceApiError, InvalidSymbolError, type BinanceRestOptions } from './binance/rest-client.ts';
 export { readArchiveTrades, readArchiveKlines, type ReadArchiveOptions } from './binance/archive-reader.ts';
+export { openArchive, ArchiveError, ChecksumMismatchError } from './binance/archive-source.ts';
 export { archiveFileName, archivePath, archiveUrl, parseArchiveFileName, type ArchiveFile, type ArchiveKind, type ArchivePeriod } from './binance/archive-layout.ts';

@@ -26,6 +26,7 @@ import { SenderThread } from './publishing/sender-thread.ts';
 import { BoundedBuffer, BufferClosedError } from './publishing/bounded-buffer.ts';
 import { DEFAULT_ENCODERS, type EventEncoder, type PublishTopic } from './publishing/event-encoders.ts';
 import { publisherMetrics, type PublisherMetrics } from './publishing/publisher-metrics.ts';
+import { isRetriableSendError } from './publishing/send-errors.ts';
 
 export type { PublisherCompression } from './publishing/batch-sender.ts';
 
@@ -222,6 +223,8 @@ export class KafkaPublisher implements EventSink {
   }
 
   async deadLetter(letter: DeadLetter): Promise<void> {
+    // Counted in metrics and logged: a person reading the log sees what was set aside and why.
+    this.logger.warn({ stage: letter.stage, origin: letter.origin, sourceTopic: letter.sourceTopic, offset: letter.offset, reason: letter.reason, bytes: Math.floor((letter.rawBase64.length * 3) / 4) }, 'dead-lettered');
     const encoded = this.encoders[TOPICS.deadletter]!(letter);
     const key = letter.origin ?? letter.stage;
     if (!encoded.ok) {
@@ -347,11 +350,11 @@ export class KafkaPublisher implements EventSink {
       } catch (err) {
         if (this.abandoned) return; // counted as undelivered by close()
         this.inFlight = [];
-        const error = err as Error & { retriable?: boolean };
+        const error = err as Error;
         this.sendErrors += 1;
         this.lastSendError = { at: Date.now(), message: error.message };
         this.metrics.sendErrors.inc({ kind: error.name ?? 'Error' });
-        if (error.retriable === false && !/disconnect|not connected/i.test(error.message)) {
+        if (!isRetriableSendError(error)) {
           this.giveUp(batch, error.message);
         } else {
           this.logger.warn({ err: error.message, batch: batch.length, retryInMs: retryDelayMs }, 'Kafka send failed; retrying the batch');

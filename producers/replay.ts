@@ -11,6 +11,8 @@ import { TOPICS } from '../common/topics.ts';
 import type { EventSink } from './event-sink.ts';
 import type { ArchiveKind } from './binance/archive-layout.ts';
 import { readArchiveTrades } from './binance/archive-reader.ts';
+
+export { tradesArchiveLayout } from './binance/archive-reader.ts';
 import type { ChecksumOutcome, ChecksumPolicy } from './binance/archive-source.ts';
 
 export type ReplaySpeed = number | 'max';

@@ -8,6 +8,8 @@
  * `binance` when it answers, the simulator otherwise (what `marketlake dev` starts).
  */
 import type { Registry } from 'prom-client';
+import { kafkaBrokerList } from '../common/config.ts';
+import { waitForKafka } from '../common/kafka-startup.ts';
 import { createLogger, type Logger } from '../common/logger.ts';
 import { createMetricsRegistry } from '../common/metrics.ts';
 import { startObservabilityServer } from '../common/observability-server.ts';
@@ -107,16 +109,29 @@ export async function startProducer(requested: ProducerName | 'auto', opts: { en
   const shutdown = new Shutdown(logger, { perComponentTimeoutMs: config.PRODUCER_CLOSE_TIMEOUT_MS + 5_000, exit: opts.listen ?? false });
   if (opts.listen) shutdown.listen();
 
-  const publisher = createPublisher(config, name, logger, registry).start();
-  const abort = new AbortController();
-  const source = await SOURCES[name](config, publisher, { signal: abort.signal, logger, registry }, env);
+  // What cannot work is refused before anything starts: the metrics port taken, Kafka not
+  // answering within KAFKA_STARTUP_WAIT_MS (the CLI prints the error and exits 1). Once running,
+  // the publisher rides out broker outages, holding events in its bounded buffer.
+  let health: (() => ReturnType<typeof combineHealth>) | undefined;
   const server = await startObservabilityServer({
     service,
     registry,
     port: config.PRODUCER_METRICS_PORT,
-    health: () => combineHealth([publisher.health(), source.health()]),
+    portEnvVar: 'PRODUCER_METRICS_PORT',
+    host: config.METRICS_HOST,
+    health: () => health?.() ?? { status: 'down', checks: { kafka: { status: 'down', detail: 'starting: waiting for Kafka' } } },
   });
   shutdown.add('metrics server', () => server.close());
+  try {
+    await waitForKafka(kafkaBrokerList(config), { timeoutMs: config.KAFKA_STARTUP_WAIT_MS, logger, clientId: `${config.KAFKA_CLIENT_ID}-${name}` });
+  } catch (err) {
+    await shutdown.stopAll();
+    throw err;
+  }
+  const publisher = createPublisher(config, name, logger, registry).start();
+  const abort = new AbortController();
+  const source = await SOURCES[name](config, publisher, { signal: abort.signal, logger, registry }, env);
+  health = () => combineHealth([publisher.health(), source.health()]);
   shutdown.add('kafka publisher', async () => {
     await publisher.close({ timeoutMs: config.PRODUCER_CLOSE_TIMEOUT_MS });
   });

@@ -1,7 +1,7 @@
 /** Everything the stack needs to know, derived from the environment (or built by tests). */
 import path from 'node:path';
 import type { BaseConfig } from '../common/config.ts';
-import { temporalMetricsPort } from './temporal.ts';
+import { temporalMetricsPort } from './temporal-ports.ts';
 
 export interface StackSettings {
   readonly stateDir: string;
@@ -24,6 +24,8 @@ export interface StackSettings {
     readonly port: number;
     /** host:port of each service's /metrics, by job name. */
     readonly scrapeTargets: Readonly<Record<string, readonly string[]>>;
+    /** Scrape and rule evaluation interval (e.g. `1s` in tests); prometheus.yml's when absent. */
+    readonly scrapeInterval?: string;
   };
 }
 

@@ -15,13 +15,9 @@ import { requireTool, runWithProgress, which, type ProgressSink } from './tools.
 
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal';
-/** The frontend port and the two after it (HTTP API, metrics): pick TEMPORAL_PORT with `freePortRun(3)`. */
-export const TEMPORAL_CONSECUTIVE_PORTS = 3;
+import { temporalMetricsPort } from './temporal-ports.ts';
 
-/** The dev server's /metrics port (Prometheus job `temporal`): the frontend port + 2. */
-export function temporalMetricsPort(frontendPort: number): number {
-  return frontendPort + 2;
-}
+export { TEMPORAL_CONSECUTIVE_PORTS, temporalMetricsPort } from './temporal-ports.ts';
 
 export class TemporalComponent implements StackComponent {
   readonly name = 'Temporal';

@@ -1,6 +1,7 @@
 /**
- * The streaming folder's front door: what other folders (the CLI, benchmarks, test support) use.
- * See README.md in this folder for the service's rules and configuration.
+ * The streaming folder's front door: what other folders (the CLI, benchmarks, test support,
+ * workflows) use. See README.md in this folder for the service's rules and configuration.
+ * Workflows' backfills compute silver from trades with this very CandleOperator.
  */
 export { runStream } from './main.ts';
 export { StreamService, type StreamServiceOptions, type StreamStatus, type InputKind } from './service/stream-service.ts';

@@ -3,9 +3,11 @@
  * metrics and /health on STREAM_METRICS_PORT, graceful stop on SIGINT/SIGTERM.
  */
 import { kafkaBrokerList } from '../common/config.ts';
+import { waitForKafka } from '../common/kafka-startup.ts';
+import { ensureWritableDir } from '../common/writable-dir.ts';
 import { createLogger } from '../common/logger.ts';
 import { createMetricsRegistry } from '../common/metrics.ts';
-import { startObservabilityServer } from '../common/observability-server.ts';
+import { startObservabilityServer, type HealthReport } from '../common/observability-server.ts';
 import { Shutdown } from '../common/shutdown.ts';
 import { Lake, WriterThread } from '../lake/index.ts';
 import { loadStreamConfig } from './config.ts';
@@ -17,10 +19,38 @@ export async function runStream(env: NodeJS.ProcessEnv = process.env): Promise<v
   const logger = createLogger('stream', config.LOG_LEVEL);
   const registry = createMetricsRegistry('stream');
   const shutdown = new Shutdown(logger).listen();
+  // What cannot work is refused before anything starts: a lake we cannot write, a port taken,
+  // Kafka not answering within KAFKA_STARTUP_WAIT_MS. The CLI prints the error and exits 1.
+  ensureWritableDir(config.LAKE_DIR, 'LAKE_DIR');
+  /** Set once started: until then /health answers 503, never 200. */
+  let service: StreamService | undefined;
+  const server = await startObservabilityServer({
+    service: 'stream',
+    registry,
+    port: config.STREAM_METRICS_PORT,
+    portEnvVar: 'STREAM_METRICS_PORT',
+    host: config.METRICS_HOST,
+    health: (): HealthReport => {
+      if (!service) return { status: 'down', checks: { consumer: { status: 'down', detail: 'starting (waiting for Kafka, then recovering from the lake)' } } };
+      const s = service.status();
+      const lagging = s.lastFlushAt !== undefined && Date.now() - s.lastFlushAt > 60_000;
+      return {
+        status: s.failed ? 'down' : !s.running ? 'degraded' : lagging ? 'degraded' : 'ok',
+        checks: {
+          consumer: { status: s.running ? 'ok' : s.failed ? 'down' : 'degraded', detail: s.failed ?? `${s.partitions} partitions` },
+          lake: { status: lagging ? 'degraded' : 'ok', detail: s.lastFlushAt ? `last flush ${new Date(s.lastFlushAt).toISOString()}` : 'no flush yet' },
+          watermark: { status: 'ok', detail: Number.isFinite(s.watermarkUs) ? new Date(s.watermarkUs / 1000).toISOString() : 'no events yet' },
+        },
+      };
+    },
+  });
+  shutdown.add('observability', () => server.close());
+  logger.info({ url: server.url }, 'metrics and /health listening');
+  await waitForKafka(kafkaBrokerList(config), { timeoutMs: config.KAFKA_STARTUP_WAIT_MS, logger, clientId: `${config.KAFKA_CLIENT_ID}-stream` });
   const lakeThreads = config.STREAM_LAKE_THREADS || undefined;
   const writer = config.STREAM_WRITER_THREAD ? await WriterThread.start({ threads: lakeThreads }) : undefined;
   if (writer) shutdown.add('lake writer thread', () => writer.close());
-  const service = new StreamService({
+  const stream = new StreamService({
     brokers: kafkaBrokerList(config),
     clientId: `${config.KAFKA_CLIENT_ID}-stream`,
     groupId: config.STREAM_GROUP_ID,
@@ -43,31 +73,20 @@ export async function runStream(env: NodeJS.ProcessEnv = process.env): Promise<v
     lateRetentionMs: config.STREAM_LATE_RETENTION_MS,
     provisionalMs: config.STREAM_PROVISIONAL_MS,
     sessionTimeoutMs: config.STREAM_SESSION_TIMEOUT_MS,
+    maxFillGapMs: config.STREAM_MAX_FILL_GAP_MS,
+    idleAdvanceMs: config.STREAM_IDLE_ADVANCE_MS,
+    eventTimeLimits: {
+      earliestUs: config.STREAM_EARLIEST_EVENT_TIME.getTime() * 1000,
+      maxLeadMs: config.STREAM_MAX_EVENT_LEAD_MS,
+      maxLiveLagMs: config.STREAM_MAX_LIVE_EVENT_LAG_MS,
+    },
     lakeThreads,
   });
-  const server = await startObservabilityServer({
-    service: 'stream',
-    registry,
-    port: config.STREAM_METRICS_PORT,
-    health: () => {
-      const s = service.status();
-      const lagging = s.lastFlushAt !== undefined && Date.now() - s.lastFlushAt > 60_000;
-      return {
-        status: s.failed ? 'down' : !s.running ? 'degraded' : lagging ? 'degraded' : 'ok',
-        checks: {
-          consumer: { status: s.running ? 'ok' : s.failed ? 'down' : 'degraded', detail: s.failed ?? `${s.partitions} partitions` },
-          lake: { status: lagging ? 'degraded' : 'ok', detail: s.lastFlushAt ? `last flush ${new Date(s.lastFlushAt).toISOString()}` : 'no flush yet' },
-          watermark: { status: 'ok', detail: Number.isFinite(s.watermarkUs) ? new Date(s.watermarkUs / 1000).toISOString() : 'no events yet' },
-        },
-      };
-    },
-  });
-  shutdown.add('observability', () => server.close());
-  logger.info({ port: server.port }, 'metrics and /health listening');
-  await service.start();
-  shutdown.add('stream', () => service.stop());
+  await stream.start();
+  service = stream;
+  shutdown.add('stream', () => stream.stop());
   try {
-    await service.finished;
+    await stream.finished;
   } catch (err) {
     logger.fatal({ err: (err as Error).message }, 'stopping after a failure; restart resumes from the lake');
     await shutdown.stopAll();

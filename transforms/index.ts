@@ -8,6 +8,9 @@
  * const summary = await runTransforms(lake, MODELS, { select: ['indicators+'] });
  * console.log(formatRunSummary(summary));
  * ```
+ *
+ * `checks/`: the data-quality checks (issue 15), their runner, their result tables
+ * (gold/quality_results, gold/quality_failures) and gauges; see checks/index.ts.
  */
 export { MODELS } from './models/index.ts';
 export { GOLD_INDICATORS, indicatorsModel } from './models/indicators.ts';
@@ -28,3 +31,4 @@ export { GOLD_MARKET_SENTIMENT } from './models/market-sentiment.ts';
 export { GOLD_MARKET_OVERVIEW } from './models/market-overview.ts';
 export { GOLD_COVERAGE } from './models/coverage.ts';
 export { ALERT_KINDS, type AlertKind } from './models/alert-columns.ts';
+export * from './checks/index.ts';

@@ -1,6 +1,12 @@
 /** `marketlake lake tables|history|optimize|vacuum|checkpoint <table>`: inspect and maintain lake tables. */
-import type { Command } from 'commander';
-import { DEFAULT_VACUUM_RETENTION_HOURS, Lake, optimize, vacuum } from '../../lake/index.ts';
+import { InvalidArgumentError, type Command } from 'commander';
+import { DEFAULT_VACUUM_RETENTION_HOURS, optimize, vacuum } from '../../lake/index.ts';
+import { existingLakeFromEnv } from '../lake-location.ts';
+
+function positiveInteger(value: string): number {
+  if (!/^\d+$/.test(value.trim()) || Number(value) < 1) throw new InvalidArgumentError('expected a whole number >= 1');
+  return Number(value);
+}
 
 /** `symbol=BTCUSDT,date=2024-03-01` → { symbol: 'BTCUSDT', date: '2024-03-01' }. */
 function parsePartition(spec: string, acc: Record<string, string>[]): Record<string, string>[] {
@@ -20,7 +26,7 @@ export function registerLakeCommand(program: Command): void {
     .command('tables')
     .description('list the tables with their version, files and rows')
     .action(async () => {
-      const l = Lake.fromEnv();
+      const l = await existingLakeFromEnv();
       for (const name of await l.listTables()) {
         const s = (await l.table(name)).snapshot();
         process.stdout.write(`${name.padEnd(24)} version ${String(s.version).padStart(6)}  files ${String(s.files.size).padStart(6)}  rows ${s.numRecords() ?? '?'}\n`);
@@ -31,11 +37,11 @@ export function registerLakeCommand(program: Command): void {
     .command('history')
     .description('the commits of a table, newest first')
     .argument('<table>', 'e.g. bronze/trades or bronze_trades')
-    .option('-n, --limit <n>', 'how many commits', '20')
+    .option('-n, --limit <n>', 'how many commits', positiveInteger, 20)
     .option('--json', 'print JSON')
-    .action(async (name: string, opts: { limit: string; json?: boolean }) => {
-      const table = await Lake.fromEnv().table(name);
-      const history = await table.history(Number(opts.limit));
+    .action(async (name: string, opts: { limit: number; json?: boolean }) => {
+      const table = await (await existingLakeFromEnv()).table(name);
+      const history = await table.history(opts.limit);
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(history, null, 2)}\n`);
         return;
@@ -54,7 +60,7 @@ export function registerLakeCommand(program: Command): void {
     .argument('<table>')
     .option('-p, --partition <col=value,...>', 'only this partition (repeatable)', parsePartition, [] as Record<string, string>[])
     .action(async (name: string, opts: { partition: Record<string, string>[] }) => {
-      const table = await Lake.fromEnv().table(name);
+      const table = await (await existingLakeFromEnv()).table(name);
       const r = await optimize(table, { partitions: opts.partition.length ? opts.partition : undefined });
       process.stdout.write(
         r.version === undefined
@@ -73,7 +79,7 @@ export function registerLakeCommand(program: Command): void {
       const hours = Number(opts.retentionHours);
       if (!(hours >= 0)) throw new Error('--retention-hours must be a number >= 0');
       if (hours < 1) process.stderr.write('warning: a retention under 1 hour can delete files a running writer has not committed yet, and breaks time travel to recent versions\n');
-      const table = await Lake.fromEnv().table(name);
+      const table = await (await existingLakeFromEnv()).table(name);
       const r = await vacuum(table, { retentionHours: hours, dryRun: opts.dryRun });
       for (const f of r.deleted) process.stdout.write(`${r.dryRun ? 'would delete' : 'deleted'} ${f}\n`);
       process.stdout.write(`${r.deleted.length} files, ${r.bytes} bytes${r.dryRun ? ' (dry run)' : ''}; version ${r.version} kept intact\n`);
@@ -84,7 +90,7 @@ export function registerLakeCommand(program: Command): void {
     .description('write a Delta checkpoint of the current version now')
     .argument('<table>')
     .action(async (name: string) => {
-      const table = await Lake.fromEnv().table(name);
+      const table = await (await existingLakeFromEnv()).table(name);
       await table.checkpoint();
       process.stdout.write(`checkpoint written at version ${table.version}\n`);
     });

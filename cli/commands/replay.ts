@@ -3,12 +3,15 @@
  * Binance trades / aggTrades archive (csv or zip, path or URL) to market.trades.v1, with a
  * progress bar and a final count.
  */
+import fs from 'node:fs';
 import cliProgress from 'cli-progress';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { kafkaBrokerList } from '../../common/config.ts';
+import { waitForKafka } from '../../common/kafka-startup.ts';
 import { createLogger } from '../../common/logger.ts';
 import { createMetricsRegistry } from '../../common/metrics.ts';
 import { Shutdown } from '../../common/shutdown.ts';
-import { countCsvRows, createPublisher, loadProducerConfig, parseReplaySpeed, replayArchive, type ReplaySpeed } from '../../producers/index.ts';
+import { countCsvRows, createPublisher, loadProducerConfig, parseReplaySpeed, replayArchive, tradesArchiveLayout, type ReplaySpeed } from '../../producers/index.ts';
 
 interface ReplayOpts {
   file: string;
@@ -24,12 +27,16 @@ export function registerReplayCommand(program: Command): void {
     .description('publish a Binance trades/aggTrades archive (csv or zip, local path or URL) to Kafka, paced or as fast as possible')
     .requiredOption('--file <path-or-url>', 'archive, e.g. BTCUSDT-trades-2017-08-17.csv or a data.binance.vision URL')
     .option('--symbol <symbol>', 'symbol (default: from the file name)', (s: string) => s.toUpperCase())
-    .option('--kind <kind>', 'trades or aggTrades (default: from the file name)')
+    .addOption(new Option('--kind <kind>', 'trades or aggTrades (default: from the file name)').choices(['trades', 'aggTrades']))
     .option('--speed <N|max>', 'original pacing × N, or max', parseReplaySpeed, 'max' as ReplaySpeed)
     .option('--checksum <policy>', 'if-present, require or skip the .CHECKSUM check', 'if-present')
     .action(async (opts: ReplayOpts) => {
       const config = loadProducerConfig();
+      // A file replay cannot use is refused before waiting for Kafka.
+      tradesArchiveLayout(opts.file, { kind: opts.kind, symbol: opts.symbol });
+      if (!/^https?:\/\//i.test(opts.file) && !fs.existsSync(opts.file)) throw new Error(`no such file: ${opts.file}`);
       const logger = createLogger('replay', config.LOG_LEVEL);
+      await waitForKafka(kafkaBrokerList(config), { timeoutMs: config.KAFKA_STARTUP_WAIT_MS, logger, clientId: `${config.KAFKA_CLIENT_ID}-replay` });
       const publisher = createPublisher(config, 'replay', logger, createMetricsRegistry('replay', { defaultMetrics: false })).start();
       const abort = new AbortController();
       const shutdown = new Shutdown(logger, { exit: false });

@@ -37,10 +37,10 @@ export interface LastCheckpoint {
   numOfAddFiles?: number;
 }
 
-export class CommitConflict extends Error {
+export class VersionAlreadyExistsError extends Error {
   constructor(readonly version: number) {
     super(`version ${version} was committed by another writer`);
-    this.name = 'CommitConflict';
+    this.name = 'VersionAlreadyExistsError';
   }
 }
 
@@ -100,7 +100,7 @@ export class LogStore {
     }
   }
 
-  /** Writes `version` exclusively; throws CommitConflict when it already exists. */
+  /** Writes `version` exclusively; throws VersionAlreadyExistsError when it already exists. */
   async writeCommit(version: number, actions: readonly Action[]): Promise<void> {
     await fs.mkdir(this.logDir, { recursive: true });
     const tmp = path.join(this.logDir, `.tmp-${randomUUID()}.json`);
@@ -109,7 +109,7 @@ export class LogStore {
     try {
       await fs.link(tmp, target);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new CommitConflict(version);
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new VersionAlreadyExistsError(version);
       throw err;
     } finally {
       await fs.rm(tmp, { force: true });

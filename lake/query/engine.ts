@@ -14,6 +14,7 @@ import { Lake, viewName } from '../lake.ts';
 import { KNOWN_TABLES } from '../tables/index.ts';
 import type { DeltaTable } from '../table.ts';
 import { assertSelectStatement, parseSingleSelect } from './readonly-guard.ts';
+import { QueryTimeoutError, UnknownViewError, closestName } from './errors.ts';
 import { findPrunableScans, type PartitionedView } from './pruning.ts';
 import { filesSelectSql, latestCandleRevisionSql, snapshotSelectSql } from './views.ts';
 
@@ -28,6 +29,16 @@ export interface LakeQueryEngineOptions {
   readonly readOnly?: boolean;
   /** DuckDB threads (default: DuckDB's choice). */
   readonly threads?: number;
+  /**
+   * DuckDB's memory limit, in its syntax (e.g. `2GB`); a query needing more fails with an
+   * out-of-memory error instead of taking the machine (DuckDB's own default is 80% of RAM).
+   */
+  readonly memoryLimit?: string;
+}
+
+export interface QueryOptions {
+  /** Interrupt the query after this long (QueryTimeoutError). */
+  readonly timeoutMs?: number;
 }
 
 export interface QueryResult {
@@ -73,6 +84,7 @@ export class LakeQueryEngine {
     const conn = await instance.connect();
     await conn.run(`SET TimeZone = 'UTC'`);
     if (options.threads) await conn.run(`SET threads = ${Math.max(1, Math.floor(options.threads))}`);
+    if (options.memoryLimit) await conn.run(`SET memory_limit = ${sqlLiteral(options.memoryLimit)}`);
     const engine = new LakeQueryEngine(lake, instance, conn, options.readOnly ?? true);
     await engine.refresh();
     if (engine.readOnly) {
@@ -144,7 +156,37 @@ export class LakeQueryEngine {
    * Runs one query. In read-only mode it must be a single SELECT. When a file of the snapshot
    * disappeared (vacuum), the views are refreshed and the query runs once more.
    */
-  async query(sql: string): Promise<QueryResult> {
+  async query(sql: string, options: QueryOptions = {}): Promise<QueryResult> {
+    const timeoutMs = options.timeoutMs;
+    if (timeoutMs === undefined || timeoutMs <= 0) return this.explained(() => this.queryOnce(sql));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      this.connection.interrupt();
+    }, timeoutMs);
+    try {
+      return await this.explained(() => this.queryOnce(sql));
+    } catch (err) {
+      if (timedOut) throw new QueryTimeoutError(timeoutMs);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** DuckDB's "Table with name X does not exist! Did you mean pg_tables?" as the lake's own views. */
+  private async explained<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      const m = /Table with name (\S+?) does not exist/.exec((err as Error)?.message ?? '');
+      if (!m) throw err;
+      const views = [...new Set([...this.views.keys(), ...this.placeholderViews])].sort();
+      throw new UnknownViewError(m[1], views, closestName(m[1], views));
+    }
+  }
+
+  private async queryOnce(sql: string): Promise<QueryResult> {
     // Binding (also in the guard's prepare) already opens the view's files, so all of it retries.
     const attempt = async () => {
       let ast: Record<string, unknown> | undefined;

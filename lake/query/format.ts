@@ -30,7 +30,8 @@ const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UI
 
 function formatTable(result: QueryResult): string {
   const cells = result.rows.map((r) => result.columns.map((c) => text(r[c])));
-  const widths = result.columns.map((c, i) => Math.max(c.length, result.columnTypes[i]?.length ?? 0, ...cells.map((row) => row[i].length)));
+  // A loop, not Math.max(...column): spreading 100k+ rows as arguments overflows the stack.
+  const widths = result.columns.map((c, i) => cells.reduce((w, row) => Math.max(w, row[i].length), Math.max(c.length, result.columnTypes[i]?.length ?? 0)));
   const right = result.columnTypes.map((t) => NUMERIC.test(t));
   const line = (values: string[]) => `│ ${values.map((v, i) => (right[i] ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join(' │ ')} │`;
   const rule = (l: string, m: string, r: string) => `${l}${widths.map((w) => '─'.repeat(w + 2)).join(m)}${r}`;

@@ -31,6 +31,11 @@ export interface PartitionedView {
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 
+function isCalendarDate(s: string): boolean {
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+}
+
 /** Finds the scans of `views` that can be pruned. Returns [] when none (or when a CTE shadows a view). */
 export function findPrunableScans(ast: Json, views: ReadonlyMap<string, PartitionedView>): PrunableScan[] {
   if (cteShadows(ast, views)) return [];
@@ -97,7 +102,9 @@ function constantOf(e: Json, type: string): string | undefined {
   const v = node.value as { is_null: boolean; value: unknown };
   if (v.is_null || (typeof v.value !== 'string' && typeof v.value !== 'number')) return undefined;
   const s = String(v.value);
-  if (type === 'date') return DATE_RE.test(s) ? s : undefined;
+  // Not a real date ('2024-13-45'): no pruning, so that DuckDB's cast raises its error instead
+  // of the pruned scan quietly answering no rows.
+  if (type === 'date') return DATE_RE.test(s) && isCalendarDate(s) ? s : undefined;
   if (type === 'string') return s;
   return undefined;
 }

@@ -37,10 +37,18 @@ export const SILVER_CANDLES: TableDefinition = {
     { name: 'revision', type: 'long', nullable: false, comment: 'increases with every new version of the same candle' },
     { name: 'is_final', type: 'boolean', nullable: false },
     { name: 'finalized_at', type: 'timestamp', comment: 'when the candle became final (null while provisional)' },
+    {
+      name: 'source',
+      type: 'string',
+      comment: 'what made the candle: null = the streaming service; klines | trades | aggTrades | rest = a backfill from that Binance source',
+    },
     { name: 'date', type: 'date', nullable: false, derivedFrom: `CAST(make_timestamp(epoch_us(window_start)) AS DATE)` },
   ],
   partitionColumns: ['symbol', 'date'],
 };
+
+/** Added after the first release: tables created before it gain it by `addColumns` (see ensureSilverSourceColumn). */
+export const SILVER_CANDLES_SOURCE_COLUMN = SILVER_CANDLES.columns.find((c) => c.name === 'source')!;
 
 /** The key of one candle; revisions of a candle share it. */
 export const CANDLE_KEY = ['exchange', 'symbol', 'interval', 'window_start'] as const;

@@ -103,10 +103,21 @@ async function* csvRows(location: string, opts: ReadArchiveOptions): AsyncGenera
   }
 }
 
+/**
+ * The layout and symbol of a trades or aggTrades archive, from its name or `opts`; an
+ * ArchiveError a person can act on otherwise (checked before any download or connection).
+ */
+export function tradesArchiveLayout(location: string, opts: Pick<ReadArchiveOptions, 'kind' | 'symbol'> = {}): { kind: 'trades' | 'aggTrades'; symbol: string } {
+  const { kind, symbol } = resolveLayout(location, opts);
+  if (kind === 'klines') {
+    throw new ArchiveError(`${location} is a klines (candles) archive, not trades or aggTrades: replay publishes trades; klines go into the lake through a klines backfill`);
+  }
+  return { kind, symbol };
+}
+
 /** Trades or aggTrades of an archive as TradeEvents (source `archive`). */
 export async function* readArchiveTrades(location: string, opts: ReadArchiveOptions = {}): AsyncGenerator<TradeEvent> {
-  const { kind, symbol } = resolveLayout(location, opts);
-  if (kind === 'klines') throw new ArchiveError(`${location} holds klines, not trades: use readArchiveKlines`);
+  const { kind, symbol } = tradesArchiveLayout(location, opts);
   const exchange = opts.exchange ?? 'binance';
   for await (const row of csvRows(location, opts)) {
     let event: TradeEvent;
@@ -159,7 +170,7 @@ export async function* readArchiveTrades(location: string, opts: ReadArchiveOpti
 /** Klines of an archive, normalised (times in µs). */
 export async function* readArchiveKlines(location: string, opts: ReadArchiveOptions = {}): AsyncGenerator<Kline> {
   const { kind, symbol, interval } = resolveLayout(location, { ...opts, kind: opts.kind ?? 'klines' });
-  if (kind !== 'klines') throw new ArchiveError(`${location} holds ${kind}, not klines: use readArchiveTrades`);
+  if (kind !== 'klines') throw new ArchiveError(`${location} is a ${kind} archive, not klines`);
   if (!interval) throw new ArchiveError(`the kline interval of ${location} is unknown: give it`);
   const exchange = opts.exchange ?? 'binance';
   for await (const row of csvRows(location, opts)) {

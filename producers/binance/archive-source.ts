@@ -65,10 +65,29 @@ async function sha256OfFile(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/**
+ * fetch, with its network failures ("fetch failed") turned into an ArchiveError that names the
+ * URL and the cause (unknown host, refused, timed out), and what to try.
+ */
+async function fetchArchive(url: string, timeoutMs: number): Promise<Response> {
+  try {
+    return await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  } catch (err) {
+    const cause = (err as { cause?: NodeJS.ErrnoException }).cause;
+    const why =
+      (err as Error).name === 'TimeoutError'
+        ? `no answer within ${Math.round(timeoutMs / 1000)} s`
+        : cause?.code === 'ENOTFOUND' || cause?.code === 'EAI_AGAIN'
+          ? `unknown host ${new URL(url).hostname}`
+          : (cause?.message ?? (err as Error).message);
+    throw new ArchiveError(`cannot download ${url}: ${why} (is the network reachable? a local copy can be replayed with --file <path>)`);
+  }
+}
+
 async function publishedChecksum(location: string, timeoutMs: number): Promise<string | undefined> {
   const checksumLocation = `${location}.CHECKSUM`;
   if (isUrl(location)) {
-    const res = await fetch(checksumLocation, { signal: AbortSignal.timeout(timeoutMs) });
+    const res = await fetchArchive(checksumLocation, timeoutMs);
     if (res.status === 404) {
       await res.body?.cancel();
       return undefined;
@@ -82,7 +101,7 @@ async function publishedChecksum(location: string, timeoutMs: number): Promise<s
 
 /** Streams a URL to `file`, returning the body's sha256. */
 async function download(url: string, file: string, timeoutMs: number): Promise<string> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  const res = await fetchArchive(url, timeoutMs);
   if (!res.ok || !res.body) {
     await res.body?.cancel();
     throw new ArchiveError(res.status === 404 ? `no such archive: ${url} (HTTP 404)` : `GET ${url}: HTTP ${res.status}`);

@@ -1,0 +1,17 @@
+/** What every activity factory receives (workflows/activities.ts builds them from one of these). */
+import type { Registry } from 'prom-client';
+import type { Logger } from '../common/logger.ts';
+import type { Lake } from '../lake/index.ts';
+import type { WorkerConfig } from './config.ts';
+
+export interface ActivityDeps {
+  readonly lake: Lake;
+  readonly config: WorkerConfig;
+  /** HTTP (archives, REST); tests may wrap it. */
+  readonly fetch: typeof fetch;
+  readonly logger: Logger;
+  /** Metrics registry of the process (common/metrics-catalog.ts factories get-or-create on it). */
+  readonly registry: Registry;
+  /** Kafka producer factory for activities that publish (gold alerts); absent where not needed. */
+  readonly kafkaProducer?: () => Promise<import('kafkajs').Producer>;
+}

@@ -1,0 +1,138 @@
+/**
+ * Downloads Binance archives once into a local cache (BACKFILL_CACHE_DIR, mirroring the site's
+ * paths), verified against the published `.CHECKSUM` when there is one. A file lands in the
+ * cache only after it was verified (written to `.part`, then renamed), so a crash mid-download
+ * never leaves a bad file that a later run would trust. Progress is reported per chunk.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { ArchiveChecksumError, ArchiveUnavailableError, CorruptArchiveError, TransientFetchError } from './errors.ts';
+
+export type FetchLike = typeof fetch;
+
+export interface CachedArchive {
+  readonly file: string;
+  readonly bytes: number;
+  /** Whether this call downloaded it (false: it was in the cache). */
+  readonly downloaded: boolean;
+  readonly checksum: 'verified' | 'absent';
+}
+
+export interface ArchiveCacheOptions {
+  readonly cacheDir: string;
+  readonly fetch?: FetchLike;
+  readonly timeoutMs?: number;
+  readonly onProgress?: (p: { url: string; bytes: number; totalBytes?: number }) => void;
+}
+
+function parseChecksum(url: string, body: string): string {
+  const hex = body.trim().split(/\s+/)[0]?.toLowerCase() ?? '';
+  if (!/^[0-9a-f]{64}$/.test(hex)) throw new CorruptArchiveError(`${url}.CHECKSUM`, `not a sha256 CHECKSUM file: ${JSON.stringify(body.slice(0, 80))}`);
+  return hex;
+}
+
+function transient(url: string, err: unknown): TransientFetchError {
+  const e = err as Error;
+  return new TransientFetchError(url, e.name === 'TimeoutError' || e.name === 'AbortError' ? 'timed out' : e.message);
+}
+
+export class ArchiveCache {
+  private readonly fetch: FetchLike;
+  constructor(private readonly opts: ArchiveCacheOptions) {
+    this.fetch = opts.fetch ?? fetch;
+  }
+
+  /** Where `url` lives in the cache (its path below the host). */
+  pathFor(url: string): string {
+    const u = new URL(url);
+    return path.join(this.opts.cacheDir, u.host.replace(/[^A-Za-z0-9.-]/g, '_'), decodeURIComponent(u.pathname));
+  }
+
+  /** Drops a cached file (after it turned out to be unreadable). */
+  async evict(url: string): Promise<void> {
+    const file = this.pathFor(url);
+    await fs.promises.rm(file, { force: true });
+    await fs.promises.rm(`${file}.sha256`, { force: true });
+  }
+
+  async get(url: string): Promise<CachedArchive> {
+    const file = this.pathFor(url);
+    if (fs.existsSync(file)) {
+      const size = (await fs.promises.stat(file)).size;
+      return { file, bytes: size, downloaded: false, checksum: fs.existsSync(`${file}.sha256`) ? 'verified' : 'absent' };
+    }
+    await fs.promises.mkdir(path.dirname(file), { recursive: true });
+    const expected = await this.publishedChecksum(url);
+    const part = `${file}.${process.pid}.${Date.now()}.part`;
+    try {
+      const { sha, bytes } = await this.download(url, part);
+      if (expected !== undefined && sha !== expected) throw new ArchiveChecksumError(url, expected, sha);
+      if (expected !== undefined) await fs.promises.writeFile(`${file}.sha256`, `${sha}  ${path.basename(file)}\n`);
+      await fs.promises.rename(part, file);
+      return { file, bytes, downloaded: true, checksum: expected === undefined ? 'absent' : 'verified' };
+    } finally {
+      await fs.promises.rm(part, { force: true });
+    }
+  }
+
+  private async request(url: string): Promise<Response> {
+    let res: Response;
+    try {
+      res = await this.fetch(url, { signal: AbortSignal.timeout(this.opts.timeoutMs ?? 120_000) });
+    } catch (err) {
+      throw transient(url, err);
+    }
+    if (res.status === 404) {
+      await res.body?.cancel();
+      throw new ArchiveUnavailableError(url);
+    }
+    if (!res.ok) {
+      await res.body?.cancel();
+      // 5xx and 429 are the server's trouble; other 4xx are ours and will not get better.
+      if (res.status >= 500 || res.status === 429) throw new TransientFetchError(url, `HTTP ${res.status}`);
+      throw new CorruptArchiveError(url, `HTTP ${res.status}`);
+    }
+    return res;
+  }
+
+  private async publishedChecksum(url: string): Promise<string | undefined> {
+    try {
+      const res = await this.request(`${url}.CHECKSUM`);
+      return parseChecksum(url, await res.text());
+    } catch (err) {
+      if (err instanceof ArchiveUnavailableError) return undefined;
+      throw err;
+    }
+  }
+
+  private async download(url: string, file: string): Promise<{ sha: string; bytes: number }> {
+    const res = await this.request(url);
+    if (!res.body) throw new TransientFetchError(url, 'empty body');
+    const total = Number(res.headers.get('content-length') ?? NaN);
+    const hash = createHash('sha256');
+    let bytes = 0;
+    let lastReport = 0;
+    const counting = new Transform({
+      transform: (chunk: Buffer, _enc, done) => {
+        hash.update(chunk);
+        bytes += chunk.length;
+        if (Date.now() - lastReport > 500) {
+          lastReport = Date.now();
+          this.opts.onProgress?.({ url, bytes, totalBytes: Number.isFinite(total) ? total : undefined });
+        }
+        done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), counting, fs.createWriteStream(file));
+    } catch (err) {
+      throw transient(url, err);
+    }
+    if (Number.isFinite(total) && bytes !== total) throw new TransientFetchError(url, `connection closed after ${bytes} of ${total} bytes`);
+    this.opts.onProgress?.({ url, bytes, totalBytes: bytes });
+    return { sha: hash.digest('hex'), bytes };
+  }
+}

@@ -1,0 +1,276 @@
+/**
+ * The backfill's work, as plain functions of the activity dependencies: planning and running
+ * one work item. The Temporal activities (activities.ts) and `marketlake backfill --local` both
+ * call these, so the two paths write exactly the same thing.
+ */
+import fs from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { backfillMetrics } from '../../common/metrics-catalog.ts';
+import type { TradeEvent } from '../../common/events/index.ts';
+import { LakeQueryEngine, withLakeConnection } from '../../lake/index.ts';
+import { BinanceRestClient, openArchive, readArchiveTrades } from '../../producers/index.ts';
+import type { ActivityDeps } from '../activity-deps.ts';
+import { ArchiveCache } from './archive-cache.ts';
+import { ArchiveUnavailableError, CorruptArchiveError, TransientFetchError } from './errors.ts';
+import { backfillSummary, DAY_MS, dayStartMs, dayOf, normaliseBackfillInput, type BackfillInput } from './input.ts';
+import { allPartitions, MINUTES_PER_DAY, partitionKey, planItems, type BackfillPlan, type PartitionState } from './plan.ts';
+import { writeSilverPartitions } from './silver-writer.ts';
+import { BadKlineRowsError, dropStaged, loadKlines, loadKlinesCsv, stageCandleEvents, stageFromKlines, stagingName } from './staging.ts';
+import { candlesFromTrades, writeBronzeTrades } from './trades-backfill.ts';
+import type { DayOutcome, ItemRequest, ItemResult } from './types.ts';
+
+export interface ItemHooks {
+  /** Called often with where the item is (the activity heartbeats it; cancellation arrives here). */
+  heartbeat(details: ItemCheckpoint): void;
+  /** Aborted when the run is cancelled: the item stops before its commit. */
+  readonly signal?: AbortSignal;
+  /** Details of the last heartbeat of a previous attempt (after a worker died). */
+  readonly resumeFrom?: ItemCheckpoint;
+}
+
+export interface ItemCheckpoint {
+  readonly itemId: string;
+  readonly phase: 'download' | 'stage' | 'commit' | 'committed';
+  readonly bytes?: number;
+  readonly totalBytes?: number;
+}
+
+/** 1m candles silver holds per symbol-day in the range (the lake's own completeness measure). */
+export async function silverMinuteCounts(deps: Pick<ActivityDeps, 'lake'>, symbols: readonly string[], fromDay: string, toDay: string, exchange: string): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  if (!(await deps.lake.listTables()).includes('silver/candles')) return counts;
+  const engine = await LakeQueryEngine.open({ lake: deps.lake });
+  try {
+    const list = symbols.map((s) => `'${s}'`).join(', ');
+    const { rows } = await engine.query(`SELECT symbol, CAST(date AS VARCHAR) AS day, count(DISTINCT window_start) AS n FROM silver_candles
+      WHERE exchange = '${exchange}' AND symbol IN (${list}) AND "interval" = '1m' AND date BETWEEN DATE '${fromDay}' AND DATE '${toDay}' GROUP BY ALL`);
+    for (const r of rows) counts.set(partitionKey({ symbol: String(r.symbol), day: String(r.day) }), Number(r.n));
+  } finally {
+    engine.connection.closeSync();
+  }
+  return counts;
+}
+
+/** Minutes a day can have by now (1440 for past days). */
+function minutesExpected(day: string, nowMs: number): number {
+  const start = dayStartMs(day);
+  return Math.max(0, Math.min(MINUTES_PER_DAY, Math.floor((nowMs - start) / 60_000)));
+}
+
+/** Checks the input (InvalidBackfillInput names the field) and plans the work. Writes nothing. */
+export async function planBackfill(deps: Pick<ActivityDeps, 'lake' | 'config'>, raw: BackfillInput, nowMs: number): Promise<BackfillPlan> {
+  const input = normaliseBackfillInput(raw, { nowMs, maxPartitions: deps.config.BACKFILL_MAX_PARTITIONS });
+  const counts = await silverMinuteCounts(deps, input.symbols, input.fromDay, input.toDay, input.exchange);
+  const toWrite = new Map<string, string[]>();
+  const skipped: PartitionState[] = [];
+  const existing: PartitionState[] = [];
+  for (const p of allPartitions(input)) {
+    const have = counts.get(partitionKey(p)) ?? 0;
+    const state = { ...p, candles1m: have };
+    if (input.mode === 'missing' && have >= minutesExpected(p.day, nowMs)) {
+      skipped.push(state);
+      continue;
+    }
+    if (have > 0) existing.push(state);
+    const list = toWrite.get(p.symbol) ?? [];
+    list.push(p.day);
+    toWrite.set(p.symbol, list);
+  }
+  const items = planItems(input, toWrite, deps.config.BINANCE_ARCHIVE_URL, dayOf(nowMs));
+  const partitionsTotal = skipped.length + items.reduce((n, i) => n + i.days.length, 0);
+  return { summary: backfillSummary(input), partitionsTotal, items, skipped, existing, rowsExpected: items.reduce((n, i) => n + i.rowsExpected, 0) };
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('cancelled');
+}
+
+/** Extracts the zip's csv next to it (DuckDB reads csv files, not zips). */
+async function extractCsv(zipFile: string, url: string): Promise<string> {
+  const out = `${zipFile}.${process.pid}.${Date.now()}.csv`;
+  try {
+    const archive = await openArchive(zipFile, { checksum: 'skip' });
+    try {
+      await pipeline(archive.csv, fs.createWriteStream(out));
+    } finally {
+      await archive.close();
+    }
+  } catch (err) {
+    await fs.promises.rm(out, { force: true });
+    throw new CorruptArchiveError(url, (err as Error).message);
+  }
+  return out;
+}
+
+function restClient(deps: ActivityDeps): BinanceRestClient {
+  return new BinanceRestClient({ baseUrl: deps.config.BINANCE_REST_BASE_URL, logger: deps.logger, retries: 3 });
+}
+
+/** Runs one work item: fetch (cache), verify, stage, commit its partitions. */
+export async function runItem(deps: ActivityDeps, req: ItemRequest, hooks: ItemHooks): Promise<ItemResult> {
+  const { item } = req;
+  const metrics = backfillMetrics(deps.registry);
+  const started = Date.now();
+  const log = deps.logger.child({ item: item.id });
+  if (hooks.resumeFrom) log.info({ resumeFrom: hooks.resumeFrom }, 'resuming a work item after a previous attempt stopped');
+  const cache = new ArchiveCache({
+    cacheDir: deps.config.archiveCacheDir,
+    fetch: deps.fetch,
+    timeoutMs: deps.config.BACKFILL_HTTP_TIMEOUT_MS,
+    onProgress: (p) => hooks.heartbeat({ itemId: item.id, phase: 'download', bytes: p.bytes, totalBytes: p.totalBytes }),
+  });
+  const beat = setInterval(() => hooks.heartbeat({ itemId: item.id, phase: 'stage' }), 1000);
+  try {
+    let result: ItemResult;
+    if (item.source === 'rest') result = await restItem(deps, req, hooks, item.days);
+    else {
+      try {
+        hooks.heartbeat({ itemId: item.id, phase: 'download' });
+        const archive = await cache.get(item.archive!.url);
+        if (archive.downloaded) metrics.bytesDownloaded.inc(archive.bytes);
+        throwIfAborted(hooks.signal);
+        result = item.source === 'klines' ? await klinesItem(deps, req, hooks, cache, archive.file) : await tradesItem(deps, req, hooks, cache, archive.file);
+        result = { ...result, bytesDownloaded: archive.downloaded ? archive.bytes : 0 };
+      } catch (err) {
+        if (!(err instanceof ArchiveUnavailableError)) throw err;
+        if (item.restFallback) {
+          log.info({ url: item.archive!.url }, 'archive not published: REST klines instead');
+          result = await restItem(deps, req, hooks, item.days);
+        } else {
+          result = { itemId: item.id, days: item.days.map((day) => ({ day, status: 'unavailable', rows: 0 })), rowsWritten: 0, bytesDownloaded: 0, committed: false };
+        }
+      }
+    }
+    metrics.rowsWritten.inc(result.rowsWritten);
+    for (const d of result.days) metrics.partitions.inc({ state: d.status === 'done' ? 'done' : 'skipped' });
+    metrics.partitionSeconds.observe((Date.now() - started) / 1000 / Math.max(1, item.days.length));
+    log.info({ rows: result.rowsWritten, bytes: result.bytesDownloaded, ms: Date.now() - started, committed: result.committed }, 'work item done');
+    return result;
+  } finally {
+    clearInterval(beat);
+  }
+}
+
+async function klinesItem(deps: ActivityDeps, req: ItemRequest, hooks: ItemHooks, cache: ArchiveCache, zipFile: string): Promise<ItemResult> {
+  const { item } = req;
+  const url = item.archive!.url;
+  let csv: string;
+  try {
+    csv = await extractCsv(zipFile, url);
+  } catch (err) {
+    await cache.evict(url); // a later run downloads it again
+    throw err;
+  }
+  try {
+    return await withLakeConnection(async (conn) => {
+      const oneMinute = stagingName('bf_k1m');
+      const staged = stagingName('bf_candles');
+      try {
+        try {
+          await loadKlinesCsv(conn, csv, oneMinute);
+        } catch (err) {
+          await cache.evict(url);
+          throw new CorruptArchiveError(url, err instanceof BadKlineRowsError ? err.message : (err as Error).message);
+        }
+        await stageFromKlines(conn, oneMinute, staged);
+        return await commitStaged(deps, req, hooks, conn, staged, 'klines', item.days);
+      } finally {
+        await dropStaged(conn, oneMinute, staged);
+      }
+    });
+  } finally {
+    await fs.promises.rm(csv, { force: true });
+  }
+}
+
+/** Commits the staged candles of `days` (those with at least one 1m candle) and reports per day. */
+async function commitStaged(deps: ActivityDeps, req: ItemRequest, hooks: ItemHooks, conn: import('@duckdb/node-api').DuckDBConnection, staged: string, source: string, days: readonly string[]): Promise<ItemResult> {
+  const { item } = req;
+  const present = new Map<string, number>();
+  for (const r of (await conn.runAndReadAll(`SELECT CAST(CAST(make_timestamp(window_start_us) AS DATE) AS VARCHAR) AS day, count(*) AS n FROM ${staged} GROUP BY 1`)).getRowObjectsJson()) {
+    present.set(String(r.day), Number(r.n));
+  }
+  const writable = days.filter((d) => (present.get(d) ?? 0) > 0);
+  throwIfAborted(hooks.signal);
+  hooks.heartbeat({ itemId: item.id, phase: 'commit' });
+  const written = writable.length
+    ? await writeSilverPartitions(deps.lake, conn, staged, { exchange: req.exchange, symbol: item.symbol, days: writable, source, mode: req.mode, runVersion: req.runVersion })
+    : { committed: false, rowsWritten: 0, bytesWritten: 0 };
+  hooks.heartbeat({ itemId: item.id, phase: 'committed' });
+  const outcomes: DayOutcome[] = days.map((day) => (present.get(day) ? { day, status: 'done', rows: present.get(day)!, source } : { day, status: 'unavailable', rows: 0 }));
+  return { itemId: item.id, days: outcomes, rowsWritten: written.rowsWritten, bytesDownloaded: 0, committed: written.committed };
+}
+
+async function tradesItem(deps: ActivityDeps, req: ItemRequest, hooks: ItemHooks, cache: ArchiveCache, zipFile: string): Promise<ItemResult> {
+  const { item } = req;
+  const url = item.archive!.url;
+  const day = item.days[0];
+  const trades: TradeEvent[] = [];
+  let invalid = 0;
+  try {
+    for await (const t of readArchiveTrades(zipFile, { kind: item.source as 'trades' | 'aggTrades', symbol: item.symbol, exchange: req.exchange, checksum: 'skip', onInvalidRow: () => void (invalid += 1) })) {
+      trades.push(t);
+      if (trades.length % 100_000 === 0) {
+        hooks.heartbeat({ itemId: item.id, phase: 'stage', bytes: trades.length });
+        throwIfAborted(hooks.signal);
+      }
+    }
+  } catch (err) {
+    await cache.evict(url);
+    throw new CorruptArchiveError(url, (err as Error).message);
+  }
+  if (invalid > 0) {
+    await cache.evict(url);
+    throw new CorruptArchiveError(url, `${invalid} row(s) do not parse`);
+  }
+  const dayStartUs = dayStartMs(day) * 1000;
+  const inDay = trades.filter((t) => t.tradeTimeUs >= dayStartUs && t.tradeTimeUs < dayStartUs + DAY_MS * 1000);
+  const candles = candlesFromTrades(inDay, day, Date.now());
+  throwIfAborted(hooks.signal);
+  return withLakeConnection(async (conn) => {
+    await writeBronzeTrades(deps.lake, conn, inDay, { exchange: req.exchange, symbol: item.symbol, day, runVersion: req.runVersion });
+    const staged = stagingName('bf_candles');
+    try {
+      await stageCandleEvents(conn, candles, staged);
+      return await commitStaged(deps, req, hooks, conn, staged, item.source, item.days);
+    } finally {
+      await dropStaged(conn, staged);
+    }
+  });
+}
+
+async function restItem(deps: ActivityDeps, req: ItemRequest, hooks: ItemHooks, days: readonly string[]): Promise<ItemResult> {
+  const { item } = req;
+  const client = restClient(deps);
+  const klines: import('../../common/events/index.ts').Kline[] = [];
+  const endMs = dayStartMs(days[days.length - 1]) + DAY_MS;
+  for (let start = dayStartMs(days[0]); start < endMs; ) {
+    throwIfAborted(hooks.signal);
+    let page;
+    try {
+      page = await client.klines({ symbol: item.symbol, interval: '1m', startTimeMs: start, endTimeMs: endMs - 1, limit: 1000 });
+    } catch (err) {
+      throw new TransientFetchError(`${deps.config.BINANCE_REST_BASE_URL}/api/v3/klines`, (err as Error).message);
+    }
+    const wanted = page.filter((k) => days.includes(dayOf(Math.floor(k.openTimeUs / 1000))));
+    klines.push(...wanted);
+    hooks.heartbeat({ itemId: item.id, phase: 'download', bytes: klines.length });
+    if (page.length < 1000) break;
+    start = Math.floor(page[page.length - 1].openTimeUs / 1000) + 60_000;
+  }
+  // A kline still forming (its minute not over) is not final: leave it to the stream.
+  const nowUs = Date.now() * 1000;
+  const closed = klines.filter((k) => k.openTimeUs + 60_000_000 <= nowUs);
+  return withLakeConnection(async (conn) => {
+    const oneMinute = stagingName('bf_r1m');
+    const staged = stagingName('bf_candles');
+    try {
+      await loadKlines(conn, closed, oneMinute);
+      await stageFromKlines(conn, oneMinute, staged);
+      return await commitStaged(deps, req, hooks, conn, staged, 'rest', days);
+    } finally {
+      await dropStaged(conn, oneMinute, staged);
+    }
+  });
+}
+

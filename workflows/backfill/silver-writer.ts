@@ -1,0 +1,128 @@
+/**
+ * Writes backfilled candles into `silver/candles`, one commit per work item that replaces exactly
+ * its symbol-day partitions, with one Delta `txn` per partition (`backfill:<exchange>:<symbol>:<day>`
+ * → the run's version) so that a retried activity sees its own earlier commit and adds nothing.
+ *
+ * The candles come staged in a DuckDB table (1m from the source, 5m/15m/1h rolled up, see
+ * staging.ts). They are merged with what the partition holds:
+ * - `all`: the staged candles replace the partition's candles of the same key with revision =
+ *   previous revision + 1; candles the staging does not have are kept.
+ * - `missing`: the partition's candles stay as they are (every revision); only keys it lacks are added.
+ * The merge is computed from one snapshot and committed against it, so a candle the stream adds
+ * to the same partition meanwhile makes the commit conflict (ConcurrentModificationError); the
+ * write is then recomputed on top of it, so nothing the stream wrote is lost or doubled.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { ConcurrentModificationError, filesSelectSql, SILVER_CANDLES_SOURCE_COLUMN, type DeltaTable, type Lake } from '../../lake/index.ts';
+import type { BackfillMode } from './input.ts';
+
+/** The columns staging.ts produces, in this order. */
+export const STAGED_CANDLE_COLUMNS = `"interval" VARCHAR, window_start_us BIGINT, window_end_us BIGINT, open DECIMAL(18,8), high DECIMAL(18,8), low DECIMAL(18,8), close DECIMAL(18,8),
+  volume DECIMAL(38,8), quote_volume DECIMAL(38,16), trade_count BIGINT, taker_buy_volume DECIMAL(38,8), taker_buy_quote_volume DECIMAL(38,16),
+  first_trade_id BIGINT, last_trade_id BIGINT`;
+
+export interface SilverWrite {
+  readonly exchange: string;
+  readonly symbol: string;
+  readonly days: readonly string[];
+  /** Recorded in the `source` column. */
+  readonly source: string;
+  readonly mode: BackfillMode;
+  /** The run's txn version: larger for later runs (the workflow's start time in ms). */
+  readonly runVersion: number;
+}
+
+export interface SilverWriteResult {
+  /** False when an earlier attempt of the same run already committed these partitions. */
+  readonly committed: boolean;
+  readonly version?: number;
+  /** Candles the commit added (new keys and new revisions). */
+  readonly rowsWritten: number;
+  readonly bytesWritten: number;
+}
+
+const MAX_CONFLICT_RETRIES = 20;
+
+export function backfillTxnAppId(exchange: string, symbol: string, day: string): string {
+  return `backfill:${exchange}:${symbol}:${day}`;
+}
+
+const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+/** Adds the `source` column to a silver table created before it existed. */
+export async function ensureSilverSourceColumn(table: DeltaTable): Promise<void> {
+  const snap = await table.refresh();
+  if (snap.columns.some((c) => c.name === 'source')) return;
+  try {
+    await table.addColumns([SILVER_CANDLES_SOURCE_COLUMN]);
+  } catch (err) {
+    // Another writer added it first.
+    if (!(err instanceof ConcurrentModificationError)) throw err;
+    if (!(await table.refresh()).columns.some((c) => c.name === 'source')) throw err;
+  }
+}
+
+/** Whether every partition of `w` was already committed by this run (a retried activity). */
+export function alreadyCommitted(table: DeltaTable, w: Pick<SilverWrite, 'exchange' | 'symbol' | 'days' | 'runVersion'>): boolean {
+  const snap = table.snapshot();
+  return w.days.every((d) => (snap.txnVersion(backfillTxnAppId(w.exchange, w.symbol, d)) ?? -1) >= w.runVersion);
+}
+
+/** Vwap exactly (quote / volume, rounded half up to 16 places) in DuckDB integer arithmetic: its decimal division is a double. */
+function exactVwapSql(quote: string, volume: string): string {
+  const unscaled = (x: string, scale: number) => `(floor(${x})::HUGEINT * ${10n ** BigInt(scale)}::HUGEINT + ((${x} - floor(${x})) * ${10n ** BigInt(scale)})::HUGEINT)`;
+  const q = unscaled(quote, 16);
+  const v = unscaled(volume, 8);
+  // vwap16 = round(q16 / 1e16 / (v8 / 1e8) * 1e16) = round(q16 * 1e8 / v8)
+  const scaled = `((2 * ${q} * 100000000 + ${v}) // (2 * ${v}))`;
+  return `CASE WHEN ${volume} = 0 THEN NULL ELSE ((${scaled} // 10000000000000000)::VARCHAR || '.' || lpad((${scaled} % 10000000000000000)::VARCHAR, 16, '0'))::DECIMAL(38,16) END`;
+}
+
+/**
+ * Merges the staged candles of `w.days` into their partitions and commits. `staged` names a
+ * table or view on `conn` with STAGED_CANDLE_COLUMNS (it may hold other days too).
+ */
+export async function writeSilverPartitions(lake: Lake, conn: DuckDBConnection, staged: string, w: SilverWrite): Promise<SilverWriteResult> {
+  const table = await lake.table('silver/candles');
+  await ensureSilverSourceColumn(table);
+  for (let attempt = 1; ; attempt++) {
+    const snap = await table.refresh();
+    if (alreadyCommitted(table, w)) return { committed: false, rowsWritten: 0, bytesWritten: 0 };
+    const daySet = new Set(w.days);
+    const files = snap.addFiles().filter((f) => f.partitionValues.symbol === w.symbol && daySet.has(f.partitionValues.date ?? ''));
+    const dayList = w.days.map((d) => `DATE ${lit(d)}`).join(', ');
+    const key = `exchange, "interval", window_start`;
+    const fresh = `SELECT ${lit(w.exchange)} AS exchange, ${lit(w.symbol)} AS symbol, "interval", make_timestamp(window_start_us) AS window_start, make_timestamp(window_end_us) AS window_end,
+        open, high, low, close, volume, quote_volume, ${exactVwapSql('quote_volume', 'volume')} AS vwap, trade_count, taker_buy_volume, taker_buy_quote_volume,
+        first_trade_id, last_trade_id, true AS is_final, make_timestamp(epoch_us(now())) AS finalized_at, ${lit(w.source)} AS source
+      FROM ${staged} WHERE CAST(make_timestamp(window_start_us) AS DATE) IN (${dayList})`;
+    const old = `SELECT exchange, symbol, "interval", window_start, window_end, open, high, low, close, volume, quote_volume, vwap, trade_count, taker_buy_volume,
+        taker_buy_quote_volume, first_trade_id, last_trade_id, revision, is_final, finalized_at, source FROM (${filesSelectSql(table.dir, snap, files)})`;
+    const merged =
+      w.mode === 'missing'
+        ? `WITH old AS (${old}), fresh AS (${fresh})
+           SELECT * FROM old
+           UNION ALL BY NAME
+           SELECT fresh.*, 0::BIGINT AS revision FROM fresh ANTI JOIN (SELECT DISTINCT ${key} FROM old) o USING (${key})`
+        : `WITH old AS (${old}), fresh AS (${fresh}), prev AS (SELECT ${key}, max(revision) AS revision FROM old GROUP BY ALL)
+           SELECT old.* FROM old ANTI JOIN fresh USING (${key})
+           UNION ALL BY NAME
+           SELECT fresh.*, coalesce(prev.revision + 1, 0)::BIGINT AS revision FROM fresh LEFT JOIN prev USING (${key})`;
+    const freshRows = Number((await conn.runAndReadAll(`SELECT count(*) FROM (${fresh})`)).getRows()[0][0]);
+    const oldRows = files.reduce((n, f) => n + (f.stats ? Number((JSON.parse(f.stats) as { numRecords?: number }).numRecords ?? 0) : 0), 0);
+    try {
+      const result = await table.replacePartitionsFromSql(conn, merged, {
+        partitions: w.days.map((date) => ({ symbol: w.symbol, date })),
+        txn: w.days.map((d) => ({ appId: backfillTxnAppId(w.exchange, w.symbol, d), version: w.runVersion })),
+        readSnapshot: snap,
+        parameters: { backfill: JSON.stringify({ source: w.source, mode: w.mode, days: w.days.length }) },
+      });
+      const bytes = result.added.reduce((n, a) => n + a.size, 0);
+      return { committed: true, version: result.version, rowsWritten: w.mode === 'missing' ? result.rows - oldRows : freshRows, bytesWritten: bytes };
+    } catch (err) {
+      // Someone (the stream, another backfill) changed these partitions since our snapshot: merge again on top.
+      if (err instanceof ConcurrentModificationError && attempt < MAX_CONFLICT_RETRIES) continue;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * Stages backfilled candles in DuckDB in the shape silver-writer.ts takes (STAGED_CANDLE_COLUMNS):
+ * - klines (archive csv or REST): the 1m klines as they are, digit for digit, and 5m/15m/1h
+ *   rolled up from the NON-EMPTY minutes only (open of the first, close of the last, max/min,
+ *   sums); a window whose minutes are all empty carries the previous close, which Binance's
+ *   empty 1m klines already hold (DESIGN.md: rolling up empty minutes' prices gives wrong highs and lows).
+ * - trades / aggTrades: candle events from the streaming service's own operator (trades-candles.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { CandleEvent, Kline } from '../../common/events/index.ts';
+import { STAGED_CANDLE_COLUMNS } from './silver-writer.ts';
+
+const RAW_KLINE_COLUMNS = ['open_time', 'open', 'high', 'low', 'close', 'volume', 'close_time', 'quote_volume', 'count', 'taker_buy_volume', 'taker_buy_quote_volume', 'ignore'];
+
+/** Archive times are ms before 2025 and µs after (archive-layout.ts): told apart by magnitude. */
+const MICROS = (col: string) => `(CASE WHEN ${col} >= 100000000000000 THEN ${col} ELSE ${col} * 1000 END)`;
+
+export function stagingName(prefix: string): string {
+  return `${prefix}_${randomUUID().replace(/-/g, '')}`;
+}
+
+export async function dropStaged(conn: DuckDBConnection, ...names: string[]): Promise<void> {
+  for (const n of names) await conn.run(`DROP TABLE IF EXISTS ${n}`);
+}
+
+/** Thrown when a csv row does not parse: the archive is corrupt. */
+export class BadKlineRowsError extends Error {
+  constructor(readonly badRows: number, readonly example: string) {
+    super(`${badRows} kline row(s) do not parse, e.g. ${example}`);
+    this.name = 'BadKlineRowsError';
+  }
+}
+
+/** Reads a klines csv (Binance's 12 columns, no header or one) into a typed 1m table `name`. */
+export async function loadKlinesCsv(conn: DuckDBConnection, csvFile: string, name: string): Promise<number> {
+  const columns = `{${RAW_KLINE_COLUMNS.map((c) => `'${c}': 'VARCHAR'`).join(', ')}}`;
+  const raw = `read_csv('${csvFile.replace(/'/g, "''")}', header = false, auto_detect = false, columns = ${columns}, null_padding = true)`;
+  const bad = (await conn.runAndReadAll(`SELECT count(*) AS n, any_value(open_time || ',' || coalesce(open, '') || ',' || coalesce(close, '')) AS ex FROM ${raw}
+      WHERE NOT (regexp_full_match(open_time, '\\d+') AND TRY_CAST(open AS DECIMAL(18,8)) IS NOT NULL AND TRY_CAST(close AS DECIMAL(18,8)) IS NOT NULL
+        AND TRY_CAST(volume AS DECIMAL(38,8)) IS NOT NULL AND TRY_CAST(quote_volume AS DECIMAL(38,16)) IS NOT NULL AND TRY_CAST(count AS BIGINT) IS NOT NULL)
+        AND NOT (open_time = 'open_time')`)).getRowObjectsJson()[0];
+  if (Number(bad.n) > 0) throw new BadKlineRowsError(Number(bad.n), String(bad.ex));
+  await conn.run(`CREATE TABLE ${name} AS SELECT ${MICROS('open_time::BIGINT')} AS window_start_us,
+      open::DECIMAL(18,8) AS open, high::DECIMAL(18,8) AS high, low::DECIMAL(18,8) AS low, close::DECIMAL(18,8) AS close,
+      volume::DECIMAL(38,8) AS volume, quote_volume::DECIMAL(38,16) AS quote_volume, count::BIGINT AS trade_count,
+      taker_buy_volume::DECIMAL(38,8) AS taker_buy_volume, taker_buy_quote_volume::DECIMAL(38,16) AS taker_buy_quote_volume
+    FROM ${raw} WHERE open_time <> 'open_time'`);
+  return Number((await conn.runAndReadAll(`SELECT count(*) FROM ${name}`)).getRows()[0][0]);
+}
+
+/** 1m klines (e.g. from REST) into a typed 1m table `name`, decimals passed as the exact strings. */
+export async function loadKlines(conn: DuckDBConnection, klines: readonly Kline[], name: string): Promise<void> {
+  const rawName = `${name}_raw`;
+  await conn.run(`CREATE TABLE ${rawName} (ws BIGINT, open VARCHAR, high VARCHAR, low VARCHAR, close VARCHAR, volume VARCHAR, quote_volume VARCHAR, trade_count BIGINT, tbv VARCHAR, tbqv VARCHAR)`);
+  const app = await conn.createAppender(rawName);
+  for (const k of klines) {
+    app.appendBigInt(BigInt(k.openTimeUs));
+    for (const v of [k.open, k.high, k.low, k.close, k.volume, k.quoteVolume]) app.appendVarchar(v);
+    app.appendBigInt(BigInt(k.tradeCount));
+    app.appendVarchar(k.takerBuyVolume);
+    app.appendVarchar(k.takerBuyQuoteVolume);
+    app.endRow();
+  }
+  app.closeSync();
+  await conn.run(`CREATE TABLE ${name} AS SELECT ws AS window_start_us, open::DECIMAL(18,8) AS open, high::DECIMAL(18,8) AS high, low::DECIMAL(18,8) AS low,
+      close::DECIMAL(18,8) AS close, volume::DECIMAL(38,8) AS volume, quote_volume::DECIMAL(38,16) AS quote_volume, trade_count,
+      tbv::DECIMAL(38,8) AS taker_buy_volume, tbqv::DECIMAL(38,16) AS taker_buy_quote_volume FROM ${rawName}`);
+  await conn.run(`DROP TABLE ${rawName}`);
+}
+
+function rollupSql(oneMinute: string, interval: string, minutes: number): string {
+  const size = minutes * 60_000_000;
+  const ne = `FILTER (WHERE trade_count > 0)`;
+  const carried = `arg_max(close, window_start_us)`;
+  return `SELECT '${interval}' AS "interval", (window_start_us // ${size}) * ${size} AS window_start_us, (window_start_us // ${size}) * ${size} + ${size} AS window_end_us,
+      coalesce(arg_min(open, window_start_us) ${ne}, ${carried}) AS open, coalesce(max(high) ${ne}, ${carried}) AS high,
+      coalesce(min(low) ${ne}, ${carried}) AS low, coalesce(arg_max(close, window_start_us) ${ne}, ${carried}) AS close,
+      sum(volume) AS volume, sum(quote_volume) AS quote_volume, sum(trade_count)::BIGINT AS trade_count,
+      sum(taker_buy_volume) AS taker_buy_volume, sum(taker_buy_quote_volume) AS taker_buy_quote_volume,
+      NULL::BIGINT AS first_trade_id, NULL::BIGINT AS last_trade_id
+    FROM ${oneMinute} GROUP BY ALL`;
+}
+
+/** The staged candles (1m as they are + rollups) of a typed 1m table. */
+export async function stageFromKlines(conn: DuckDBConnection, oneMinute: string, name: string): Promise<void> {
+  await conn.run(`CREATE TABLE ${name} AS
+    SELECT '1m' AS "interval", window_start_us, window_start_us + 60000000 AS window_end_us, open, high, low, close, volume, quote_volume, trade_count,
+      taker_buy_volume, taker_buy_quote_volume, NULL::BIGINT AS first_trade_id, NULL::BIGINT AS last_trade_id FROM ${oneMinute}
+    UNION ALL ${rollupSql(oneMinute, '5m', 5)}
+    UNION ALL ${rollupSql(oneMinute, '15m', 15)}
+    UNION ALL ${rollupSql(oneMinute, '1h', 60)}`);
+}
+
+/** Candle events (from the candle operator) as a staged table. */
+export async function stageCandleEvents(conn: DuckDBConnection, candles: readonly CandleEvent[], name: string): Promise<void> {
+  const rawName = `${name}_raw`;
+  await conn.run(`CREATE TABLE ${rawName} ("interval" VARCHAR, ws BIGINT, we BIGINT, open VARCHAR, high VARCHAR, low VARCHAR, close VARCHAR, volume VARCHAR, quote_volume VARCHAR,
+    trade_count BIGINT, tbv VARCHAR, tbqv VARCHAR, first_trade_id BIGINT, last_trade_id BIGINT)`);
+  const app = await conn.createAppender(rawName);
+  for (const c of candles) {
+    app.appendVarchar(c.interval);
+    app.appendBigInt(BigInt(c.windowStartUs));
+    app.appendBigInt(BigInt(c.windowEndUs));
+    for (const v of [c.open, c.high, c.low, c.close, c.volume, c.quoteVolume]) app.appendVarchar(v);
+    app.appendBigInt(BigInt(c.tradeCount));
+    app.appendVarchar(c.takerBuyVolume);
+    app.appendVarchar(c.takerBuyQuoteVolume);
+    if (c.firstTradeId === null) app.appendNull();
+    else app.appendBigInt(BigInt(c.firstTradeId));
+    if (c.lastTradeId === null) app.appendNull();
+    else app.appendBigInt(BigInt(c.lastTradeId));
+    app.endRow();
+  }
+  app.closeSync();
+  await conn.run(`CREATE TABLE ${name} AS SELECT "interval", ws AS window_start_us, we AS window_end_us, open::DECIMAL(18,8) AS open, high::DECIMAL(18,8) AS high,
+      low::DECIMAL(18,8) AS low, close::DECIMAL(18,8) AS close, volume::DECIMAL(38,8) AS volume, quote_volume::DECIMAL(38,16) AS quote_volume, trade_count,
+      tbv::DECIMAL(38,8) AS taker_buy_volume, tbqv::DECIMAL(38,16) AS taker_buy_quote_volume, first_trade_id, last_trade_id FROM ${rawName}`);
+  await conn.run(`DROP TABLE ${rawName}`);
+}
+
+export { STAGED_CANDLE_COLUMNS };

@@ -1,0 +1,219 @@
+/**
+ * The `backfill` workflow (queue `marketlake-backfill`). Plans symbol×day partitions, runs the
+ * work items with at most `maxConcurrency` at once, each one lake commit, and keeps a progress
+ * record for the `progress` query. Failures of one item (checksum, corrupt file, retries
+ * exhausted) are recorded with their reason while the others go on; `retryFailed` queues them
+ * again. Cancelling stops the running items before their commit, so only whole partitions exist.
+ * Long plans continue as new every BACKFILL_ITEMS_PER_RUN items, carrying what is left.
+ *
+ * Workflow code: deterministic, no Node built-ins, activities imported only as types.
+ */
+import {
+  ActivityFailure,
+  ActivityCancellationType,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  isCancellation,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertMemo,
+} from '@temporalio/workflow';
+import type { BackfillActivities } from './activities.ts';
+import { InvalidBackfillInput, normaliseBackfillInput } from './input.ts';
+import type { WorkItem } from './plan.ts';
+import type { BackfillCarry, BackfillProgress, BackfillResult, BackfillWorkflowInput, FailedPartition, ItemResult } from './types.ts';
+
+export const progressQuery = defineQuery<BackfillProgress>('progress');
+export const retryFailedSignal = defineSignal('retryFailed');
+
+/** Items per run before continue-as-new (the worker's BACKFILL_ITEMS_PER_RUN is the deployment's knob for activities; this bounds history). */
+const ITEMS_PER_RUN = 200;
+
+const { planBackfill, recordBackfillOutcome } = proxyActivities<BackfillActivities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { maximumAttempts: 5, initialInterval: '1 second', nonRetryableErrorTypes: ['InvalidBackfillInput'] },
+});
+
+const { backfillItem } = proxyActivities<BackfillActivities>({
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '30 seconds',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 6,
+    nonRetryableErrorTypes: ['ArchiveChecksumError', 'CorruptArchiveError', 'ArchiveUnavailableError', 'InvalidBackfillInput'],
+  },
+});
+
+function invalid(err: InvalidBackfillInput): ApplicationFailure {
+  return ApplicationFailure.create({ type: 'InvalidBackfillInput', message: err.message, nonRetryable: true, details: [{ field: err.field }] });
+}
+
+/** The innermost failure's type and message (ActivityFailure wraps the ApplicationFailure). */
+function reasonOf(err: unknown): { type: string; message: string } {
+  let e = err as { cause?: unknown; type?: string; message?: string; name?: string };
+  while (e instanceof ActivityFailure && e.cause) e = e.cause as typeof e;
+  return { type: (e as ApplicationFailure).type ?? e.name ?? 'Error', message: e.message ?? String(err) };
+}
+
+export async function backfill(input: BackfillWorkflowInput): Promise<BackfillResult> {
+  const { carry, ...raw } = input;
+  // Shape checks here (fail at once); the size limit and the lake are checked by planBackfill.
+  let normalised;
+  try {
+    normalised = normaliseBackfillInput(raw, { nowMs: Date.now(), maxPartitions: Number.MAX_SAFE_INTEGER });
+  } catch (err) {
+    if (err instanceof InvalidBackfillInput) throw invalid(err);
+    throw err;
+  }
+  const startedAtMs = carry?.startedAtMs ?? Date.now();
+  const runVersion = carry?.runVersion ?? startedAtMs;
+  let phase: BackfillProgress['phase'] = 'planning';
+  let total = carry?.total ?? 0;
+  const counters = { ...(carry?.counters ?? { done: 0, skipped: 0, unavailable: 0, rowsWritten: 0, bytesDownloaded: 0 }) };
+  const failed: FailedPartition[] = [...(carry?.failed ?? [])];
+  const failedItems = new Map<string, WorkItem>();
+  const unavailable = [...(carry?.unavailable ?? [])];
+  const running = new Map<string, WorkItem>();
+  let summary = carry?.summary ?? '';
+  let retryRequested = false;
+
+  const progress = (): BackfillProgress => {
+    const elapsed = Math.max(0.001, (Date.now() - startedAtMs) / 1000);
+    const finished = counters.done + failed.length + counters.unavailable;
+    const remaining = total - finished - counters.skipped;
+    const rate = finished / elapsed;
+    return {
+      summary,
+      phase,
+      partitions: {
+        total,
+        done: counters.done,
+        failed: failed.length,
+        skipped: counters.skipped,
+        unavailable: counters.unavailable,
+        running: [...running.values()].reduce((n, i) => n + i.days.length, 0),
+      },
+      rowsWritten: counters.rowsWritten,
+      bytesDownloaded: counters.bytesDownloaded,
+      rowsPerSecond: Math.round(counters.rowsWritten / elapsed),
+      etaSeconds: finished > 0 ? Math.round(remaining / rate) : null,
+      startedAt: new Date(startedAtMs).toISOString(),
+      run: carry?.run ?? 1,
+    };
+  };
+  setHandler(progressQuery, progress);
+  setHandler(retryFailedSignal, () => {
+    retryRequested = true;
+  });
+
+  let queue: WorkItem[];
+  if (carry) queue = [...carry.items];
+  else {
+    let plan;
+    try {
+      plan = await planBackfill(raw, Date.now());
+    } catch (err) {
+      const r = reasonOf(err);
+      if (r.type === 'InvalidBackfillInput') throw ApplicationFailure.create({ type: 'InvalidBackfillInput', message: r.message, nonRetryable: true });
+      throw err;
+    }
+    summary = plan.summary;
+    total = plan.partitionsTotal;
+    counters.skipped = plan.skipped.length;
+    upsertMemo({ summary });
+    if (normalised.dryRun) {
+      phase = 'done';
+      return { summary, dryRun: true, plan, progress: progress(), failed: [], unavailable: [] };
+    }
+    queue = [...plan.items];
+  }
+  setCurrentDetails(summary);
+  phase = 'running';
+
+  const record = (item: WorkItem, r: ItemResult) => {
+    counters.rowsWritten += r.rowsWritten;
+    counters.bytesDownloaded += r.bytesDownloaded;
+    for (const d of r.days) {
+      if (d.status === 'done') counters.done += 1;
+      else {
+        counters.unavailable += 1;
+        unavailable.push({ symbol: item.symbol, day: d.day });
+      }
+    }
+  };
+  const fail = (item: WorkItem, err: unknown) => {
+    const r = reasonOf(err);
+    failedItems.set(item.id, item);
+    for (const day of item.days) failed.push({ symbol: item.symbol, day, itemId: item.id, reason: r.message, errorType: r.type });
+  };
+
+  let processedThisRun = 0;
+  const runQueue = async () => {
+    const workers: Promise<void>[] = [];
+    const next = async (): Promise<void> => {
+      while (queue.length > 0 && processedThisRun < ITEMS_PER_RUN) {
+        const item = queue.shift()!;
+        processedThisRun += 1;
+        running.set(item.id, item);
+        try {
+          record(item, await backfillItem({ item, mode: normalised.mode, exchange: normalised.exchange, runVersion }));
+        } catch (err) {
+          if (isCancellation(err)) throw err;
+          fail(item, err);
+        } finally {
+          running.delete(item.id);
+        }
+      }
+    };
+    for (let i = 0; i < normalised.maxConcurrency; i++) workers.push(next());
+    await Promise.all(workers);
+  };
+
+  try {
+    for (;;) {
+      await runQueue();
+      if (queue.length > 0) {
+        // Keep the history small: the rest continues in a new run with the same id.
+        const next: BackfillCarry = { items: queue, counters, total, failed, unavailable, runVersion, startedAtMs, run: (carry?.run ?? 1) + 1, summary };
+        await continueAsNew<typeof backfill>({ ...raw, carry: next });
+      }
+      const requeue = () => {
+        retryRequested = false;
+        queue = [...failedItems.values()];
+        failedItems.clear();
+        const again = new Set(queue.map((i) => i.id));
+        for (let i = failed.length - 1; i >= 0; i--) if (again.has(failed[i].itemId)) failed.splice(i, 1);
+      };
+      if (retryRequested && failedItems.size > 0) {
+        requeue();
+        continue;
+      }
+      if (failedItems.size > 0 && normalised.retryWaitMinutes > 0) {
+        phase = 'waiting-for-retry';
+        if (await condition(() => retryRequested, `${normalised.retryWaitMinutes} minutes`)) {
+          phase = 'running';
+          requeue();
+          continue;
+        }
+      }
+      break;
+    }
+  } catch (err) {
+    if (isCancellation(err)) {
+      phase = 'cancelled';
+      await CancellationScope.nonCancellable(() => recordBackfillOutcome('cancelled'));
+    }
+    throw err;
+  }
+  phase = 'done';
+  await recordBackfillOutcome(failed.length > 0 ? 'failed' : 'completed');
+  return { summary, dryRun: false, progress: progress(), failed, unavailable };
+}

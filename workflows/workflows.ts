@@ -1,0 +1,3 @@
+/** The one workflow bundle entry (Worker `workflowsPath`): every workflow type of the project. */
+export * from './backfill/workflow.ts';
+export * from './maintenance/workflow.ts';
