@@ -8,7 +8,7 @@
  * The first publish on a lake sends every alert it holds.
  */
 import { LakeQueryEngine, type Lake } from '../lake/index.ts';
-import type { AlertEvent } from '../common/events/alert.ts';
+import type { AlertEvent } from '../common/events/index.ts';
 import { TOPICS } from '../common/topics.ts';
 import type { Producer } from 'kafkajs';
 import { GOLD_ALERTS } from './models/alerts.ts';
