@@ -26,6 +26,8 @@ export interface StackSettings {
     readonly binary?: string;
     /** host:port of each service's /metrics, by job name. */
     readonly scrapeTargets: Readonly<Record<string, readonly string[]>>;
+    /** Scrape and rule evaluation interval (e.g. `1s` in tests); prometheus.yml's when absent. */
+    readonly scrapeInterval?: string;
   };
 }
 
