@@ -20,5 +20,7 @@ export function devServices(_config: BaseConfig): DevService[] {
     { name: 'producer', args: ['produce', 'auto'], healthUrl: (c) => `http://127.0.0.1:${c.PRODUCER_METRICS_PORT}/health` },
     // Kafka → bronze tables + event-time candles → silver/candles and market.candles.v1.
     { name: 'stream', args: ['stream'], healthUrl: (c) => `http://127.0.0.1:${c.STREAM_METRICS_PORT}/health` },
+    // HTTP API, SSE, SQL, docs and the live chart page.
+    { name: 'api', args: ['api'], healthUrl: (c) => `http://127.0.0.1:${c.API_PORT}/health`, publicUrl: (c) => `http://127.0.0.1:${c.API_PORT}/` },
   ];
 }

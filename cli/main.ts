@@ -12,6 +12,7 @@ import { registerProducerCommands } from './commands/producers.ts';
 import { registerStreamCommand } from './commands/stream.ts';
 import { registerWorkerCommand } from './commands/worker.ts';
 import { registerTransformCommand } from './commands/transform.ts';
+import { registerApiCommand } from './commands/api.ts';
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerStreamCommand(program);
   registerWorkerCommand(program);
   registerTransformCommand(program);
+  registerApiCommand(program);
   return program;
 }
 

@@ -1,7 +1,12 @@
+import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { Counter } from 'prom-client';
 import { createMetricsRegistry } from './metrics.ts';
 import { startObservabilityServer } from './observability-server.ts';
+import { ServicePortInUseError } from './startup-errors.ts';
+
+/** An address of this machine that is not loopback, if it has one. */
+const externalAddress = Object.values(os.networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
 
 describe('metrics and health endpoint', () => {
   it('serves /metrics with the service label and /health with the check result', async () => {
@@ -33,6 +38,37 @@ describe('metrics and health endpoint', () => {
       expect((await fetch(`${server.url}/nope`)).status).toBe(404);
     } finally {
       await server.close();
+    }
+  });
+
+  it.runIf(externalAddress)('binds loopback by default, every interface only when configured (METRICS_HOST=0.0.0.0)', async () => {
+    const registry = createMetricsRegistry('unit-test');
+    const health = () => ({ status: 'ok' as const });
+    const local = await startObservabilityServer({ service: 'unit-test', registry, port: 0, health });
+    try {
+      expect(local.url).toBe(`http://127.0.0.1:${local.port}`);
+      expect((await fetch(`${local.url}/health`)).status).toBe(200);
+      await expect(fetch(`http://${externalAddress}:${local.port}/health`)).rejects.toThrow();
+    } finally {
+      await local.close();
+    }
+    const all = await startObservabilityServer({ service: 'unit-test', registry, port: 0, health, host: '0.0.0.0' });
+    try {
+      expect((await fetch(`http://${externalAddress}:${all.port}/health`)).status).toBe(200);
+    } finally {
+      await all.close();
+    }
+  });
+
+  it('a taken port is a ServicePortInUseError naming the variable that moves it', async () => {
+    const registry = createMetricsRegistry('unit-test');
+    const first = await startObservabilityServer({ service: 'a', registry, port: 0, health: () => ({ status: 'ok' }) });
+    try {
+      const err = await startObservabilityServer({ service: 'b', registry, port: first.port, portEnvVar: 'STREAM_METRICS_PORT', health: () => ({ status: 'ok' }) }).catch((e: Error) => e);
+      expect(err).toBeInstanceOf(ServicePortInUseError);
+      expect((err as Error).message).toBe(`port ${first.port} on 127.0.0.1 is already in use by another process: stop it or choose another port with STREAM_METRICS_PORT`);
+    } finally {
+      await first.close();
     }
   });
 });

@@ -1,0 +1,115 @@
+/** `GET /v1/ohlc/{symbol}`: candles from silver (see ohlc-query.ts for the rules). */
+import { createRoute } from '@hono/zod-openapi';
+import { endTime, startTime } from 'hono/timing';
+import { knownSymbol } from '../../catalog.ts';
+import type { ApiApp } from '../../create-app.ts';
+import type { ApiDeps } from '../../deps.ts';
+import { negotiateFormat, tabular, tabularContent } from '../../formats.ts';
+import { notModified } from '../../middleware/etag.ts';
+import { INTERVAL_US, SILVER_INTERVALS, isoOfMicros } from '../../params.ts';
+import { BadRequestProblem, problemResponses } from '../../problem.ts';
+import { latestCandleEnd, readOhlcPage, type CandleRow } from './ohlc-query.ts';
+import { ohlcParamsSchema, ohlcQuerySchema, ohlcResponseSchema } from './schemas.ts';
+
+export const CANDLE_COLUMNS = ['window_start', 'window_end', 'open', 'high', 'low', 'close', 'volume', 'quote_volume', 'vwap', 'trade_count', 'taker_buy_volume', 'taker_buy_quote_volume', 'is_final', 'provisional'];
+
+export function encodeCursor(fromUs: number): string {
+  return Buffer.from(JSON.stringify({ from: fromUs / 1000 })).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): number {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { from?: unknown };
+    if (typeof v.from === 'number' && Number.isSafeInteger(v.from) && v.from >= 0) return v.from * 1000;
+  } catch {
+    // fall through
+  }
+  throw new BadRequestProblem('cursor', 'cursor is not one this API issued (use the `next` value of a previous page)');
+}
+
+const route = createRoute({
+  method: 'get',
+  path: '/v1/ohlc/{symbol}',
+  tags: ['market data'],
+  summary: 'OHLC candles of a symbol',
+  description:
+    'Candles over [from, to), at most `limit` (≤ 1000) windows per page, oldest first; `next` pages forward. Windows without trades are candles with volume 0 and O = H = L = C = the previous close (as Binance). 4h and 1d windows align to 00:00 UTC and roll up from the 1m candles. Decimals are exact strings. The forming candle only with include_provisional=true.',
+  request: { params: ohlcParamsSchema, query: ohlcQuerySchema },
+  responses: {
+    200: { description: 'candles', content: tabularContent(ohlcResponseSchema) },
+    304: { description: 'not modified (ETag from the lake table versions)' },
+    ...problemResponses(400, 401, 403, 404, 429, 503),
+  },
+});
+
+export function registerOhlcRoutes(app: ApiApp, deps: ApiDeps): void {
+  app.openapi(route, async (c) => {
+    const { symbol } = c.req.valid('param');
+    const q = c.req.valid('query');
+    const format = negotiateFormat(c);
+    const fromUs = q.cursor !== undefined ? decodeCursor(q.cursor) : q.from;
+    if (fromUs !== undefined && q.to !== undefined && fromUs >= q.to) throw new BadRequestProblem('from', 'from must be before to');
+    const exchange = q.exchange ?? deps.config.API_DEFAULT_EXCHANGE;
+    const info = await knownSymbol(deps.lake, symbol);
+    const includeProvisional = q.include_provisional;
+    const live = includeProvisional && SILVER_INTERVALS.includes(q.interval) ? deps.feed?.latestCandle(exchange, symbol, q.interval) : undefined;
+    return deps.lake.use(async (session) => {
+      const versions = `${session.versions(['silver_candles'])}${live ? `,live=${live.windowStartUs}/${live.emittedAtUs}` : ''}`;
+      if (notModified(c, versions)) return c.body(null, 304) as never;
+      startTime(c, 'lake', 'lake query');
+      const req = { exchange, symbol, interval: q.interval, fromUs, toUs: q.to, limit: q.limit, includeProvisional };
+      const latestEnd = info.last_date ? await latestCandleEnd(session, req, info.last_date) : undefined;
+      const page = await readOhlcPage(session, req, latestEnd);
+      endTime(c, 'lake');
+      const rows: (CandleRow & { provisional: boolean })[] = page.candles.map((r) => ({ ...r, provisional: !r.is_final }));
+      // The forming candle from the live feed, when newer than what silver has.
+      if (live && !live.isFinal && live.windowStartUs >= (fromUs ?? 0) && (q.to === undefined || live.windowStartUs < q.to)) {
+        const last = rows.at(-1);
+        if (!last || live.windowStartUs > last.window_start || (live.windowStartUs === last.window_start && !last.is_final)) {
+          if (last && live.windowStartUs === last.window_start) rows.pop();
+          if (rows.length < q.limit) rows.push(candleOfEvent(live));
+        }
+      }
+      const candles = rows.map((r) => ({ ...r, window_start: isoOfMicros(r.window_start), window_end: isoOfMicros(r.window_end) }));
+      const next = page.nextFromUs !== undefined ? encodeCursor(page.nextFromUs) : null;
+      if (next) c.header('Link', `<${nextUrl(c.req.url, next)}>; rel="next"`);
+      return tabular(c, format, CANDLE_COLUMNS, candles, {
+        symbol,
+        exchange,
+        interval: q.interval,
+        from: page.fromUs < page.toUs ? isoOfMicros(page.fromUs) : null,
+        to: page.fromUs < page.toUs ? isoOfMicros(page.toUs) : null,
+        candles,
+        next,
+      });
+    });
+  });
+}
+
+function nextUrl(url: string, cursor: string): string {
+  const u = new URL(url);
+  u.searchParams.delete('from');
+  u.searchParams.set('cursor', cursor);
+  return `${u.pathname}${u.search}`;
+}
+
+function candleOfEvent(e: import('../../../common/events/index.ts').CandleEvent): CandleRow & { provisional: boolean } {
+  return {
+    window_start: e.windowStartUs,
+    window_end: e.windowEndUs,
+    open: e.open,
+    high: e.high,
+    low: e.low,
+    close: e.close,
+    volume: e.volume,
+    quote_volume: e.quoteVolume,
+    vwap: e.vwap,
+    trade_count: e.tradeCount,
+    taker_buy_volume: e.takerBuyVolume,
+    taker_buy_quote_volume: e.takerBuyQuoteVolume,
+    is_final: e.isFinal,
+    provisional: !e.isFinal,
+  };
+}
+
+export { INTERVAL_US };

@@ -1,0 +1,170 @@
+/**
+ * OHLC candles for one symbol and interval over [from, to), read from silver. 1m/5m/15m/1h are
+ * silver's own rows (latest revision, empty windows included as streaming writes them: volume 0,
+ * O = H = L = C = previous close). 4h and 1d are rolled up from silver's 1m candles, aligned to
+ * 00:00 UTC (as are 5m/15m/1h where silver holds only 1m candles, e.g. after a backfill from 1m
+ * klines), taking open/high/low/close from the minutes that had trades only (an empty minute
+ * carries the previous close, which must not become a high or low); a window with no trade at
+ * all is an empty candle at the carried price, as Binance shows it.
+ *
+ * Paging: a page scans at most `limit` windows from `from`; when the scan ends before `to` (or
+ * before the latest candle when `to` is open) the answer carries a cursor for the next scan.
+ */
+import { fromScaled, toScaled } from '../../../common/decimal.ts';
+import type { LakeSession } from '../../lake-reader.ts';
+import { INTERVAL_US, SILVER_INTERVALS, sqlString, sqlTimestamp, utcDate, type ApiInterval } from '../../params.ts';
+
+export interface OhlcRequest {
+  readonly exchange: string;
+  readonly symbol: string;
+  readonly interval: ApiInterval;
+  readonly fromUs?: number;
+  readonly toUs?: number;
+  readonly limit: number;
+  readonly includeProvisional: boolean;
+}
+
+/** One candle as the API answers it: silver's column names, decimals as exact strings. */
+export interface CandleRow {
+  window_start: number;
+  window_end: number;
+  open: string;
+  high: string;
+  low: string;
+  close: string;
+  volume: string;
+  quote_volume: string;
+  vwap: string | null;
+  trade_count: number;
+  taker_buy_volume: string;
+  taker_buy_quote_volume: string;
+  is_final: boolean;
+}
+
+export interface OhlcPage {
+  readonly candles: CandleRow[];
+  /** Where the next page's scan starts (epoch µs), or undefined when this page reached `to`. */
+  readonly nextFromUs: number | undefined;
+  /** The resolved range. */
+  readonly fromUs: number;
+  readonly toUs: number;
+}
+
+const SOURCE = 'silver_candles_all_revisions';
+const DECIMALS = ['open', 'high', 'low', 'close', 'volume', 'quote_volume', 'taker_buy_volume', 'taker_buy_quote_volume'] as const;
+
+/** The end (exclusive, µs) of the latest candle of a symbol (1m for rollups), or undefined when it has none. */
+export async function latestCandleEnd(session: LakeSession, req: Pick<OhlcRequest, 'exchange' | 'symbol' | 'interval' | 'includeProvisional'>, latestDate: string): Promise<number | undefined> {
+  // The latest date partition and the day before (a day's last window may end just after midnight).
+  const prev = utcDate(Date.parse(`${latestDate}T00:00:00Z`) * 1000 - 86_400e6);
+  const latestOf = async (interval: string) => {
+    const { rows } = await session.query(
+      `SELECT max(epoch_us(window_end)) AS e FROM ${SOURCE} WHERE exchange = ${sqlString(req.exchange)} AND symbol = ${sqlString(req.symbol)} AND "interval" = ${sqlString(interval)} AND date BETWEEN DATE '${prev}' AND DATE '${latestDate}'${req.includeProvisional ? '' : ' AND is_final'}`,
+    );
+    const e = rows[0]?.e;
+    return e === null || e === undefined ? undefined : Number(e);
+  };
+  // Silver may hold only 1m candles for a range (a backfill from 1m klines): then the 1m end counts.
+  return (SILVER_INTERVALS.includes(req.interval) && req.interval !== '1m' ? await latestOf(req.interval) : undefined) ?? latestOf('1m');
+}
+
+/** Resolves the range and reads one page. `latestEndUs`: end of the symbol's latest candle. */
+export async function readOhlcPage(session: LakeSession, req: OhlcRequest, latestEndUs: number | undefined): Promise<OhlcPage> {
+  const step = INTERVAL_US[req.interval];
+  const toUs = req.toUs ?? latestEndUs ?? 0;
+  const fromUs = req.fromUs ?? Math.floor(toUs / step) * step - req.limit * step;
+  if (fromUs >= toUs) return { candles: [], nextFromUs: undefined, fromUs, toUs };
+  const scanEnd = Math.min(toUs, fromUs + req.limit * step);
+  let candles = SILVER_INTERVALS.includes(req.interval) ? await silverCandles(session, req, fromUs, scanEnd) : [];
+  // 4h and 1d always, and silver's own intervals where silver holds only 1m candles: roll up from 1m.
+  if (candles.length === 0 && req.interval !== '1m') candles = await rolledUpCandles(session, req, fromUs, scanEnd, latestEndUs);
+  const moreData = req.toUs !== undefined || (latestEndUs !== undefined && scanEnd < latestEndUs);
+  return { candles: candles.slice(0, req.limit), nextFromUs: scanEnd < toUs && moreData ? scanEnd : undefined, fromUs, toUs };
+}
+
+/** Partition and window filters on the candle source for [fromUs, toUs). */
+function rangeFilter(req: OhlcRequest, interval: string, fromUs: number, toUs: number): string {
+  return [
+    `exchange = ${sqlString(req.exchange)}`,
+    `symbol = ${sqlString(req.symbol)}`,
+    `"interval" = ${sqlString(interval)}`,
+    `date BETWEEN DATE '${utcDate(fromUs)}' AND DATE '${utcDate(toUs - 1)}'`,
+    `window_start >= ${sqlTimestamp(fromUs)}`,
+    `window_start < ${sqlTimestamp(toUs)}`,
+  ].join(' AND ');
+}
+
+const COLUMNS = `epoch_us(window_start) AS window_start, epoch_us(window_end) AS window_end, open, high, low, close, volume, quote_volume, vwap, trade_count, taker_buy_volume, taker_buy_quote_volume, is_final`;
+
+async function silverCandles(session: LakeSession, req: OhlcRequest, fromUs: number, toUs: number): Promise<CandleRow[]> {
+  const latest = `SELECT ${COLUMNS} FROM ${SOURCE} WHERE ${rangeFilter(req, req.interval, fromUs, toUs)} QUALIFY row_number() OVER (PARTITION BY window_start ORDER BY revision DESC) = 1`;
+  const sql = `SELECT * FROM (${latest}) AS c${req.includeProvisional ? '' : ' WHERE is_final'} ORDER BY window_start LIMIT ${req.limit}`;
+  const { rows } = await session.query(sql);
+  return rows.map(candleOf);
+}
+
+async function rolledUpCandles(session: LakeSession, req: OhlcRequest, fromUs: number, toUs: number, latestEndUs: number | undefined): Promise<CandleRow[]> {
+  const step = INTERVAL_US[req.interval];
+  // Whole windows only: a window starting in [from, to) covers minutes up to its own end.
+  const firstWindow = Math.ceil(fromUs / step) * step;
+  if (firstWindow >= toUs) return [];
+  const lastEnd = Math.ceil(toUs / step) * step;
+  const minutes = `SELECT window_start, open, high, low, close, volume, quote_volume, trade_count, taker_buy_volume, taker_buy_quote_volume, first_trade_id, last_trade_id, is_final
+    FROM ${SOURCE} WHERE ${rangeFilter(req, '1m', firstWindow, lastEnd)} QUALIFY row_number() OVER (PARTITION BY window_start ORDER BY revision DESC) = 1`;
+  const traded = 'FILTER (WHERE trade_count > 0)';
+  const sql = `SELECT (epoch_us(window_start) // ${step}) * ${step} AS window_start,
+      COALESCE(arg_min(open, window_start) ${traded}, arg_min(open, window_start)) AS open,
+      COALESCE(max(high) ${traded}, max(high)) AS high,
+      COALESCE(min(low) ${traded}, min(low)) AS low,
+      COALESCE(arg_max(close, window_start) ${traded}, arg_max(close, window_start)) AS close,
+      sum(volume) AS volume, sum(quote_volume) AS quote_volume, sum(trade_count) AS trade_count,
+      sum(taker_buy_volume) AS taker_buy_volume, sum(taker_buy_quote_volume) AS taker_buy_quote_volume,
+      bool_and(is_final) AS all_final
+    FROM (${minutes}) AS m GROUP BY 1 ORDER BY 1 LIMIT ${req.limit}`;
+  const { rows } = await session.query(sql);
+  const out: CandleRow[] = [];
+  for (const r of rows) {
+    const start = Number(r.window_start);
+    const end = start + step;
+    // Final once every minute in it is final and the symbol's final candles reach its end.
+    const isFinal = r.all_final === true && latestEndUs !== undefined && end <= latestEndUs;
+    if (!isFinal && !req.includeProvisional) continue;
+    const c = candleOf({ ...r, window_end: end, is_final: isFinal, vwap: null });
+    c.vwap = vwapOf(c.quote_volume, c.volume);
+    out.push(c);
+  }
+  return out;
+}
+
+function candleOf(r: Record<string, unknown>): CandleRow {
+  const c = {
+    window_start: Number(r.window_start),
+    window_end: Number(r.window_end),
+    vwap: r.vwap === null || r.vwap === undefined ? null : String(r.vwap),
+    trade_count: Number(r.trade_count),
+    is_final: r.is_final === true,
+  } as CandleRow;
+  for (const k of DECIMALS) c[k] = String(r[k]);
+  return c;
+}
+
+/** quote_volume / volume rounded half-up to 16 places, exactly (silver's vwap rule); null for no volume. */
+export function vwapOf(quoteVolume: string, volume: string): string | null {
+  const v = toScaled(volume, scaleOf(volume));
+  if (v === 0n) return null;
+  const q = toScaled(quoteVolume, scaleOf(quoteVolume));
+  // (q / 10^qs) / (v / 10^vs) scaled by 10^16 = q * 10^(16 + vs - qs) / v
+  const shift = 16 + scaleOf(volume) - scaleOf(quoteVolume);
+  let n = q;
+  let d = v;
+  if (shift >= 0) n *= 10n ** BigInt(shift);
+  else d *= 10n ** BigInt(-shift);
+  const quotient = n / d;
+  const rounded = (n - quotient * d) * 2n >= d ? quotient + 1n : quotient;
+  return fromScaled(rounded, 16);
+}
+
+function scaleOf(s: string): number {
+  const i = s.indexOf('.');
+  return i < 0 ? 0 : s.length - i - 1;
+}

@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApiTestLake, type ApiTestLake } from '../../../test/support/api-lake.ts';
+import { createTestApi, type TestApi } from '../../../test/support/api-app.ts';
+import { tableFromIPC } from 'apache-arrow';
+
+let lake: ApiTestLake;
+let api: TestApi;
+
+beforeAll(async () => {
+  lake = await buildApiTestLake();
+  api = await createTestApi({ lakeDir: lake.dir });
+}, 120_000);
+
+afterAll(() => {
+  api?.close();
+  lake?.cleanup();
+});
+
+const get = (path: string, headers: Record<string, string> = {}) => api.app.request(path, { headers });
+
+describe('GET /v1/ohlc/{symbol}', () => {
+  it('answers 1m candles equal to the Binance klines they were written from, digit for digit', async () => {
+    const res = await get('/v1/ohlc/BTCUSDT?interval=1m&from=2024-01-15T10:00:00Z&to=2024-01-15T10:05:00Z');
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body.candles).toHaveLength(5);
+    const first = lake.jan2024.find((k) => k.openTimeUs === Date.parse('2024-01-15T10:00:00Z') * 1000)!;
+    expect(body.candles[0]).toMatchObject({
+      window_start: '2024-01-15T10:00:00.000Z',
+      window_end: '2024-01-15T10:01:00.000Z',
+      open: first.open,
+      high: first.high,
+      low: first.low,
+      close: first.close,
+      volume: first.volume,
+      trade_count: first.tradeCount,
+      is_final: true,
+      provisional: false,
+    });
+    expect(body.next).toBeNull();
+    expect(res.headers.get('etag')).toBeTruthy();
+    expect(res.headers.get('server-timing')).toMatch(/lake/);
+  });
+
+  it('accepts epoch milliseconds, treats `to` as exclusive and pages with a cursor', async () => {
+    const from = Date.parse('2024-01-02T00:00:00Z');
+    const to = from + 25 * 60_000;
+    const page1 = await (await get(`/v1/ohlc/BTCUSDT?interval=1m&from=${from}&to=${to}&limit=10`)).json();
+    expect(page1.candles).toHaveLength(10);
+    expect(page1.next).toBeTruthy();
+    const page2 = await (await get(`/v1/ohlc/BTCUSDT?interval=1m&to=${to}&limit=10&cursor=${page1.next}`)).json();
+    const page3 = await (await get(`/v1/ohlc/BTCUSDT?interval=1m&to=${to}&limit=10&cursor=${page2.next}`)).json();
+    expect(page3.next).toBeNull();
+    const all = [...page1.candles, ...page2.candles, ...page3.candles].map((c) => c.window_start);
+    expect(all).toHaveLength(25);
+    expect(new Set(all).size).toBe(25);
+    expect(all.at(-1)).toBe('2024-01-02T00:24:00.000Z');
+  });
+
+  it('rolls 1d and 4h up from the 1m candles, aligned to 00:00 UTC', async () => {
+    const res = await get('/v1/ohlc/BTCUSDT?interval=1d&from=2024-01-01&to=2024-01-04');
+    const body = await res.json();
+    expect(body.candles.map((c: { window_start: string }) => c.window_start)).toEqual(['2024-01-01T00:00:00.000Z', '2024-01-02T00:00:00.000Z', '2024-01-03T00:00:00.000Z']);
+    // Independent reduction of the day's klines.
+    const day = lake.jan2024.filter((k) => k.openTimeUs >= Date.UTC(2024, 0, 2) * 1000 && k.openTimeUs < Date.UTC(2024, 0, 3) * 1000);
+    expect(day).toHaveLength(1440);
+    const c = body.candles[1];
+    expect(c.open).toBe(day[0].open);
+    expect(c.close).toBe(day.at(-1)!.close);
+    expect(Number(c.high)).toBe(Math.max(...day.filter((k) => k.tradeCount > 0).map((k) => Number(k.high))));
+    expect(Number(c.low)).toBe(Math.min(...day.filter((k) => k.tradeCount > 0).map((k) => Number(k.low))));
+    expect(c.trade_count).toBe(day.reduce((s, k) => s + k.tradeCount, 0));
+    const volume = day.reduce((s, k) => s + BigInt(k.volume.replace('.', '').padEnd(0)), 0n);
+    expect(c.volume.replace('.', '').replace(/^0+/, '')).toBe(volume.toString());
+    const h4 = await (await get('/v1/ohlc/BTCUSDT?interval=4h&from=2024-01-02T00:00:00Z&to=2024-01-02T12:00:00Z')).json();
+    expect(h4.candles.map((x: { window_start: string }) => x.window_start.slice(11, 16))).toEqual(['00:00', '04:00', '08:00']);
+    expect(h4.candles[0].open).toBe(c.open);
+  });
+
+  it('without from/to answers the latest `limit` candles', async () => {
+    const body = await (await get('/v1/ohlc/BTCUSDT?interval=1m&limit=3')).json();
+    expect(body.candles.map((c: { window_start: string }) => c.window_start)).toEqual(['2024-01-31T23:57:00.000Z', '2024-01-31T23:58:00.000Z', '2024-01-31T23:59:00.000Z']);
+  });
+
+  it('answers CSV and Arrow IPC by ?format= and by Accept', async () => {
+    const csv = await get('/v1/ohlc/BTCUSDT?interval=1m&from=2024-01-15T10:00:00Z&to=2024-01-15T10:02:00Z&format=csv');
+    expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
+    const lines = (await csv.text()).trim().split('\r\n');
+    expect(lines[0]).toBe('window_start,window_end,open,high,low,close,volume,quote_volume,vwap,trade_count,taker_buy_volume,taker_buy_quote_volume,is_final,provisional');
+    expect(lines).toHaveLength(3);
+    const arrow = await get('/v1/ohlc/BTCUSDT?interval=1m&from=2024-01-15T10:00:00Z&to=2024-01-15T10:02:00Z', { accept: 'application/vnd.apache.arrow.stream' });
+    expect(arrow.headers.get('content-type')).toBe('application/vnd.apache.arrow.stream');
+    const table = tableFromIPC(new Uint8Array(await arrow.arrayBuffer()));
+    expect(table.numRows).toBe(2);
+    expect(String(table.getChild('open')!.get(0))).toMatch(/^\d+\.\d{8}$/);
+  });
+
+  it('answers 304 to a matching If-None-Match', async () => {
+    const url = '/v1/ohlc/BTCUSDT?interval=1m&from=2024-01-15T10:00:00Z&to=2024-01-15T10:02:00Z';
+    const etag = (await get(url)).headers.get('etag')!;
+    const again = await get(url, { 'if-none-match': etag });
+    expect(again.status).toBe(304);
+  });
+
+  it.each([
+    ['interval=2m', 'interval'],
+    ['limit=1001', 'limit'],
+    ['limit=0', 'limit'],
+    ['from=yesterday', 'from'],
+    ['to=2024-13-45', 'to'],
+    ['from=2024-01-02&to=2024-01-01', 'from'],
+    ['cursor=not-a-cursor', 'cursor'],
+    ['format=xml', 'format'],
+  ])('400 naming the parameter for %s', async (query, parameter) => {
+    const res = await get(`/v1/ohlc/BTCUSDT?${query}`);
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    const problem = await res.json();
+    expect(problem).toMatchObject({ status: 400, parameter });
+  });
+
+  it('404 for an unknown symbol, as a problem document', async () => {
+    const res = await get('/v1/ohlc/NOPEUSDT?interval=1m');
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ status: 404, title: 'Not found', instance: '/v1/ohlc/NOPEUSDT' });
+  });
+});

@@ -1,0 +1,266 @@
+/**
+ * The API's ONE Kafka consumer (per process) for the live topics: trades, candles and alerts.
+ * Every SSE client is a listener on it, never a consumer of its own. The feed keeps the newest
+ * events in a bounded in-memory ring (arrival order), so a client reconnecting with
+ * `Last-Event-ID` is replayed from memory; positions older than the ring (or from before this
+ * process started) are re-read from Kafka for that client with a short-lived reader. It also
+ * keeps the latest trade and candle per symbol for /v1/prices and the forming candle of /v1/ohlc.
+ */
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
+import type { Logger } from '../../common/logger.ts';
+import type { CandleEvent, TradeEvent } from '../../common/events/index.ts';
+import { CHANNELS, formatPosition, partitionKey, type Channel, type Position } from './position.ts';
+
+export interface FeedEvent {
+  readonly channel: Channel;
+  readonly partition: number;
+  readonly offset: number;
+  /** Upper-case symbol, when the event has one. */
+  readonly symbol: string | undefined;
+  /** The Kafka value as received (JSON text). */
+  readonly json: string;
+  /** The position after this event: the SSE id. */
+  readonly id: string;
+  /** When the feed received it (ms). */
+  readonly receivedAt: number;
+}
+
+export interface LiveFeedOptions {
+  readonly brokers: string[];
+  readonly clientId?: string;
+  readonly topics: Readonly<Record<Channel, string>>;
+  /** Events kept in memory for reconnecting clients. */
+  readonly bufferEvents?: number;
+  readonly logger: Logger;
+  readonly onEvent?: (e: FeedEvent) => void;
+}
+
+export type FeedListener = (e: FeedEvent) => void;
+
+/** A range a reconnecting client needs that is no longer (or not yet) in memory. */
+export interface KafkaGap {
+  readonly channel: Channel;
+  readonly partition: number;
+  readonly fromOffset: number;
+  /** Exclusive. */
+  readonly toOffset: number;
+}
+
+export class LiveFeedUnavailable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LiveFeedUnavailable';
+  }
+}
+
+export class LiveFeed {
+  private readonly kafka: Kafka;
+  private consumer: Consumer | undefined;
+  private readonly listeners = new Set<FeedListener>();
+  private readonly ring: FeedEvent[] = [];
+  private ringHead = 0;
+  /** Next offset per partition (the live position). */
+  private readonly position: Position = new Map();
+  /** Lowest offset per partition still available in memory. */
+  private readonly floor = new Map<string, number>();
+  private readonly latestTrades = new Map<string, { event: TradeEvent; receivedAt: number }>();
+  private readonly latestCandles = new Map<string, CandleEvent>();
+  private readonly channelOfTopic = new Map<string, Channel>();
+  private ready = false;
+  private failure: string | undefined;
+  private readonly capacity: number;
+
+  constructor(private readonly options: LiveFeedOptions) {
+    this.kafka = new Kafka({ clientId: options.clientId ?? 'marketlake-api', brokers: options.brokers, logLevel: logLevel.NOTHING, retry: { retries: 3 } });
+    this.capacity = options.bufferEvents ?? 200_000;
+    for (const c of CHANNELS) this.channelOfTopic.set(options.topics[c], c);
+  }
+
+  /** Connects and starts consuming at the current end of every partition. */
+  async start(): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      for (const c of CHANNELS) {
+        const topic = this.options.topics[c];
+        if (!existing.has(topic)) continue;
+        for (const p of await admin.fetchTopicOffsets(topic)) {
+          this.position.set(partitionKey(c, p.partition), Number(p.high));
+          this.floor.set(partitionKey(c, p.partition), Number(p.high));
+        }
+      }
+    } finally {
+      await admin.disconnect();
+    }
+    // A group of its own: this process wants every partition, and commits nothing (positions
+    // live in the clients' event ids).
+    const consumer = this.kafka.consumer({ groupId: `marketlake-api-${randomUUID()}`, maxWaitTimeInMs: 50, sessionTimeout: 10_000, heartbeatInterval: 1000 });
+    this.consumer = consumer;
+    consumer.on(consumer.events.CRASH, (e) => {
+      this.failure = `Kafka consumer crashed: ${(e.payload.error as Error)?.message}`;
+      this.options.logger.error({ err: e.payload.error }, 'live feed consumer crashed');
+    });
+    await consumer.connect();
+    const topics = CHANNELS.map((c) => this.options.topics[c]);
+    await consumer.subscribe({ topics, fromBeginning: false });
+    await consumer.run({ autoCommit: false, eachBatchAutoResolve: true, eachBatch: (b) => this.onBatch(b) });
+    for (const [key, offset] of this.position) {
+      const [channel, partition] = key.split(':');
+      consumer.seek({ topic: this.options.topics[channel as Channel], partition: Number(partition), offset: String(offset) });
+    }
+    this.ready = true;
+  }
+
+  async stop(): Promise<void> {
+    this.ready = false;
+    await this.consumer?.disconnect().catch(() => undefined);
+  }
+
+  health(): { status: 'ok' | 'down'; detail: string } {
+    if (this.failure) return { status: 'down', detail: this.failure };
+    if (!this.ready) return { status: 'down', detail: 'not connected to Kafka' };
+    return { status: 'ok', detail: `${this.position.size} partitions, ${this.listeners.size} clients` };
+  }
+
+  get available(): boolean {
+    return this.ready && !this.failure;
+  }
+
+  get clientCount(): number {
+    return this.listeners.size;
+  }
+
+  /** The live position (SSE id of "now"). */
+  currentId(): string {
+    return formatPosition(this.position);
+  }
+
+  latestTrade(exchange: string, symbol: string): { event: TradeEvent; receivedAt: number } | undefined {
+    return this.latestTrades.get(`${exchange}:${symbol}`);
+  }
+
+  allLatestTrades(): { event: TradeEvent; receivedAt: number }[] {
+    return [...this.latestTrades.values()];
+  }
+
+  latestCandle(exchange: string, symbol: string, interval: string): CandleEvent | undefined {
+    return this.latestCandles.get(`${exchange}:${symbol}:${interval}`);
+  }
+
+  /**
+   * Attaches a listener. With `resume` (a client's Last-Event-ID), also returns, synchronously
+   * and without gap or overlap with what the listener will get, the buffered events after that
+   * position, and the ranges that must be read from Kafka first (`gaps`).
+   */
+  subscribe(listener: FeedListener, resume?: Position): { replay: FeedEvent[]; gaps: KafkaGap[]; unsubscribe: () => void } {
+    if (!this.available) throw new LiveFeedUnavailable(this.failure ?? 'the live feed is not connected to Kafka');
+    const replay: FeedEvent[] = [];
+    const gaps: KafkaGap[] = [];
+    if (resume) {
+      for (const [key, from] of resume) {
+        const floor = this.floor.get(key);
+        const [channel, partition] = key.split(':');
+        if (floor !== undefined && from < floor) gaps.push({ channel: channel as Channel, partition: Number(partition), fromOffset: from, toOffset: floor });
+      }
+      const n = this.ring.length;
+      for (let i = 0; i < n; i++) {
+        const e = this.ring[(this.ringHead + i) % n];
+        const from = resume.get(partitionKey(e.channel, e.partition));
+        if (from === undefined || e.offset >= from) replay.push(e);
+      }
+    }
+    this.listeners.add(listener);
+    return { replay, gaps, unsubscribe: () => this.listeners.delete(listener) };
+  }
+
+  /** Reads [fromOffset, toOffset) of one partition from Kafka (for a client resuming from far back). */
+  async readRange(gap: KafkaGap, signal?: AbortSignal): Promise<FeedEvent[]> {
+    const topic = this.options.topics[gap.channel];
+    const out: FeedEvent[] = [];
+    if (gap.fromOffset >= gap.toOffset) return out;
+    const consumer = this.kafka.consumer({ groupId: `marketlake-api-replay-${randomUUID()}`, maxWaitTimeInMs: 100 });
+    const position: Position = new Map([[partitionKey(gap.channel, gap.partition), gap.fromOffset]]);
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [topic], fromBeginning: false });
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new LiveFeedUnavailable(`replay of ${topic}[${gap.partition}] from ${gap.fromOffset} timed out`)), 30_000);
+        signal?.addEventListener('abort', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        consumer
+          .run({
+            autoCommit: false,
+            eachBatch: async ({ batch }) => {
+              if (batch.partition !== gap.partition) return;
+              for (const m of batch.messages) {
+                const offset = Number(m.offset);
+                if (offset < gap.fromOffset) continue;
+                if (offset >= gap.toOffset) break;
+                position.set(partitionKey(gap.channel, gap.partition), offset + 1);
+                out.push(this.eventOf(gap.channel, gap.partition, offset, m.value?.toString('utf8') ?? 'null', formatPosition(position)));
+              }
+              if (out.length > 0 && out[out.length - 1].offset >= gap.toOffset - 1) {
+                clearTimeout(timer);
+                resolve();
+              }
+            },
+          })
+          .then(() => consumer.seek({ topic, partition: gap.partition, offset: String(gap.fromOffset) }), reject);
+      });
+    } finally {
+      await consumer.disconnect().catch(() => undefined);
+    }
+    return out;
+  }
+
+  private async onBatch({ batch }: EachBatchPayload): Promise<void> {
+    const channel = this.channelOfTopic.get(batch.topic);
+    if (!channel) return;
+    const key = partitionKey(channel, batch.partition);
+    const now = Date.now();
+    for (const m of batch.messages) {
+      const offset = Number(m.offset);
+      const expected = this.position.get(key);
+      if (expected !== undefined && offset < expected) continue; // already seen (a rebalance re-delivered it)
+      this.position.set(key, offset + 1);
+      if (!this.floor.has(key)) this.floor.set(key, offset);
+      const e = this.eventOf(channel, batch.partition, offset, m.value?.toString('utf8') ?? 'null', formatPosition(this.position), now);
+      this.remember(e);
+      this.options.onEvent?.(e);
+      for (const l of this.listeners) l(e);
+    }
+  }
+
+  private eventOf(channel: Channel, partition: number, offset: number, json: string, id: string, receivedAt = Date.now()): FeedEvent {
+    let symbol: string | undefined;
+    try {
+      const value = JSON.parse(json) as Record<string, unknown>;
+      if (typeof value.symbol === 'string') symbol = value.symbol.toUpperCase();
+      if (channel === 'trades' && symbol && typeof value.exchange === 'string') this.latestTrades.set(`${value.exchange}:${symbol}`, { event: value as unknown as TradeEvent, receivedAt });
+      if (channel === 'candles' && symbol && typeof value.exchange === 'string') {
+        const k = `${value.exchange}:${symbol}:${String(value.interval)}`;
+        const prev = this.latestCandles.get(k);
+        const c = value as unknown as CandleEvent;
+        if (!prev || c.windowStartUs > prev.windowStartUs || (c.windowStartUs === prev.windowStartUs && (c.revision >= prev.revision || c.isFinal))) this.latestCandles.set(k, c);
+      }
+    } catch {
+      // Not JSON: still delivered as it came (the stream does not judge payloads).
+    }
+    return { channel, partition, offset, symbol, json, id, receivedAt };
+  }
+
+  private remember(e: FeedEvent): void {
+    if (this.ring.length < this.capacity) {
+      this.ring.push(e);
+      return;
+    }
+    const evicted = this.ring[this.ringHead];
+    this.ring[this.ringHead] = e;
+    this.ringHead = (this.ringHead + 1) % this.capacity;
+    this.floor.set(partitionKey(evicted.channel, evicted.partition), evicted.offset + 1);
+  }
+}

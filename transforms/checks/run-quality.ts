@@ -1,0 +1,64 @@
+/**
+ * One quality run end to end, as the CLI and the workflow activities do it: open a read-only
+ * engine over the lake, run the selected checks, append the results and failing rows to the gold
+ * tables, set the gauges. `runBlockingChecks` is the gold build's gate: the blocking checks that
+ * guard its input tables.
+ */
+import { LakeQueryEngine, type Lake, type TableDefinition } from '../../lake/index.ts';
+import type { ConfiguredCheck, QualityConfig } from './config.ts';
+import type { QualityMetrics } from './metrics.ts';
+import { recordQualityRun } from './results-tables.ts';
+import type { CheckResult, QualityRun } from './check.ts';
+import { isBlockingFailure, runChecks } from './runner.ts';
+
+export interface RunQualityOptions {
+  readonly lake: Lake;
+  readonly config: QualityConfig;
+  readonly only?: readonly string[];
+  readonly filter?: (c: ConfiguredCheck) => boolean;
+  readonly nowUs?: number;
+  readonly runId?: string;
+  readonly metrics?: QualityMetrics;
+  readonly contracts?: Readonly<Record<string, TableDefinition>>;
+  /** Write results to gold/quality_results and gold/quality_failures (default true). */
+  readonly record?: boolean;
+  readonly onResult?: (result: CheckResult, index: number, total: number) => void;
+  readonly threads?: number;
+}
+
+export async function runQuality(opts: RunQualityOptions): Promise<QualityRun> {
+  const engine = await LakeQueryEngine.open({ lake: opts.lake, threads: opts.threads });
+  let run: QualityRun;
+  try {
+    run = await runChecks({ ...opts, engine });
+  } finally {
+    engine.close();
+  }
+  if (opts.record ?? true) await recordQualityRun(opts.lake, run);
+  opts.metrics?.record(run);
+  return run;
+}
+
+export interface BlockingCheckOutcome {
+  readonly runId: string;
+  readonly passed: boolean;
+  /** Names of the blocking checks that did not pass. */
+  readonly blockedBy: readonly string[];
+  readonly results: readonly Pick<CheckResult, 'check' | 'table' | 'status' | 'failingRows' | 'observed' | 'threshold' | 'message'>[];
+}
+
+/**
+ * Runs the blocking checks that guard any of `inputs` (table names such as `silver/candles`;
+ * checks of every table, `*`, always count) and records them like any run.
+ */
+export async function runBlockingChecks(opts: Omit<RunQualityOptions, 'filter' | 'only'> & { readonly inputs: readonly string[] }): Promise<BlockingCheckOutcome> {
+  const inputs = new Set(opts.inputs);
+  const run = await runQuality({ ...opts, filter: (c) => c.blocking && (c.check.table === '*' || inputs.has(c.check.table)) });
+  const blockedBy = run.results.filter(isBlockingFailure).map((r) => r.check);
+  return {
+    runId: run.runId,
+    passed: blockedBy.length === 0,
+    blockedBy,
+    results: run.results.map(({ check, table, status, failingRows, observed, threshold, message }) => ({ check, table, status, failingRows, observed, threshold, message })),
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * silver_matches_bronze: the stream-equals-batch proof, run for real over the last
+ * `lookbackHours`: every final 1m candle in silver equals a recomputation from bronze_trades in
+ * DuckDB SQL, column for column (open/close by trade id, empty minutes carry the previous close,
+ * aggTrades count their underlying trades, VWAP rounded half-up to 16 places as the stream does),
+ * and every minute the recomputation has is in silver. Only symbols with trades in the range are
+ * compared, and not the candles a backfill made from klines (`source` klines or rest): they have no
+ * trades to be recomputed from.
+ */
+import { z } from 'zod';
+import { defineCheck } from './check.ts';
+import { candleStructSql, differingColumnsSql } from './candle-columns.ts';
+import { HOUR_US, MINUTE_US, queryFailingRows, timeRangeSql, timestampFromUsSql, vwapSql } from './sql.ts';
+
+/** SQL of the 1m candles recomputed from bronze over [fromUs, each symbol's final frontier), one row per minute. */
+export function recomputedMinutesSql(fromUs: number, nowUs: number, seedHours: number): string {
+  const upper = nowUs + HOUR_US;
+  return `frontier AS (
+      SELECT exchange, symbol, max(epoch_us(window_end)) AS until_us FROM silver_candles_all_revisions
+      WHERE "interval" = '1m' AND is_final AND ${timeRangeSql('window_start', fromUs, upper)} GROUP BY ALL
+    ), trades AS (
+      SELECT t.exchange, t.symbol, t.kind, t.trade_id, t.first_trade_id, t.last_trade_id, t.price, t.qty, t.quote_qty, t.is_buyer_maker,
+        (epoch_us(t.trade_time) // ${MINUTE_US}) * ${MINUTE_US} AS ws
+      FROM bronze_trades t JOIN frontier f USING (exchange, symbol)
+      WHERE ${timeRangeSql('t.trade_time', fromUs, upper, 't.date')} AND epoch_us(t.trade_time) < f.until_us
+    ), minutes AS (
+      SELECT exchange, symbol, ws,
+        arg_min(price, trade_id) AS open, max(price) AS high, min(price) AS low, arg_max(price, trade_id) AS close,
+        sum(qty) AS volume, sum(quote_qty) AS quote_volume,
+        sum(CASE WHEN kind = 'aggTrade' THEN last_trade_id - first_trade_id + 1 ELSE 1 END) AS trade_count,
+        coalesce(sum(qty) FILTER (WHERE NOT is_buyer_maker), 0) AS taker_buy_volume,
+        coalesce(sum(quote_qty) FILTER (WHERE NOT is_buyer_maker), 0) AS taker_buy_quote_volume,
+        min(coalesce(first_trade_id, trade_id)) AS first_trade_id, max(coalesce(last_trade_id, trade_id)) AS last_trade_id
+      FROM trades GROUP BY ALL
+    ), seed AS (
+      -- The close carried into the range: the last trade before it (within the seed look-back).
+      SELECT t.exchange, t.symbol, arg_max(t.price, t.trade_id) AS close FROM bronze_trades t JOIN frontier f USING (exchange, symbol)
+      WHERE ${timeRangeSql('t.trade_time', fromUs - seedHours * HOUR_US, fromUs, 't.date')} GROUP BY ALL
+    ), spans AS (
+      -- Without a seed the recomputation can only start at the symbol's first trade in the range.
+      SELECT m.exchange, m.symbol, CASE WHEN seed.close IS NULL THEN min(m.ws) ELSE ${fromUs}::BIGINT END AS start_us, any_value(f.until_us) AS until_us, any_value(seed.close) AS seed_close
+      FROM minutes m JOIN frontier f USING (exchange, symbol) LEFT JOIN seed USING (exchange, symbol) GROUP BY m.exchange, m.symbol, seed.close
+    ), grid AS (
+      SELECT exchange, symbol, seed_close, unnest(range(start_us, until_us, ${MINUTE_US}::BIGINT)) AS ws FROM spans
+    ), filled AS (
+      SELECT g.exchange, g.symbol, g.ws, m.* EXCLUDE (exchange, symbol, ws),
+        coalesce(last_value(m.close IGNORE NULLS) OVER (PARTITION BY g.exchange, g.symbol ORDER BY g.ws ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW), g.seed_close) AS carried
+      FROM grid g LEFT JOIN minutes m USING (exchange, symbol, ws)
+    ), recomputed AS (
+      SELECT exchange, symbol, ${timestampFromUsSql('ws')} AS window_start, ${timestampFromUsSql(`ws + ${MINUTE_US}`)} AS window_end,
+        coalesce(open, carried) AS open, coalesce(high, carried) AS high, coalesce(low, carried) AS low, coalesce(close, carried) AS close,
+        coalesce(volume, 0)::DECIMAL(38,8) AS volume, coalesce(quote_volume, 0)::DECIMAL(38,16) AS quote_volume,
+        ${vwapSql('coalesce(quote_volume, 0)::DECIMAL(38,16)', 'coalesce(volume, 0)::DECIMAL(38,8)')} AS vwap,
+        coalesce(trade_count, 0) AS trade_count,
+        coalesce(taker_buy_volume, 0)::DECIMAL(38,8) AS taker_buy_volume, coalesce(taker_buy_quote_volume, 0)::DECIMAL(38,16) AS taker_buy_quote_volume,
+        first_trade_id, last_trade_id, ws AS ws_us
+      FROM filled
+    )`;
+}
+
+export const silverMatchesBronze = defineCheck({
+  name: 'silver_matches_bronze',
+  table: 'silver/candles',
+  description: 'Every final 1m candle of the last lookbackHours equals its recomputation from bronze_trades (and none is missing).',
+  severity: 'error',
+  blocking: true,
+  thresholds: z
+    .object({
+      lookbackHours: z.number().positive().default(6),
+      /** How far before the range to look for the close that empty minutes at its start carry. */
+      seedLookbackHours: z.number().positive().default(24),
+    })
+    .strict(),
+  async run(ctx, t) {
+    const fromUs = Math.floor((ctx.nowUs - t.lookbackHours * HOUR_US) / MINUTE_US) * MINUTE_US;
+    const upper = ctx.nowUs + HOUR_US;
+    const sql = `WITH ${recomputedMinutesSql(fromUs, ctx.nowUs, t.seedLookbackHours)},
+      spans_ts AS (SELECT exchange, symbol, start_us, until_us FROM spans),
+      silver AS (
+        SELECT s.* FROM silver_candles s JOIN spans_ts p USING (exchange, symbol)
+        WHERE s."interval" = '1m' AND ${timeRangeSql('s.window_start', fromUs, upper, 's.date')}
+          AND epoch_us(s.window_start) >= p.start_us AND epoch_us(s.window_start) < p.until_us AND s.is_final
+      )
+      SELECT * FROM (
+        SELECT coalesce(s.exchange, r.exchange) AS exchange, coalesce(s.symbol, r.symbol) AS symbol, coalesce(s.window_start, r.window_start) AS window_start,
+          CASE WHEN s.window_start IS NULL THEN ['missing in silver'] WHEN r.window_start IS NULL THEN ['not in the recomputation'] ELSE ${differingColumnsSql('s', 'r')} END AS differences,
+          ${candleStructSql('s')} AS silver, ${candleStructSql('r')} AS recomputed
+        FROM silver s FULL OUTER JOIN recomputed r ON s.exchange = r.exchange AND s.symbol = r.symbol AND s.window_start = r.window_start
+        -- Candles a backfill made from klines (archive or REST) have no trades in bronze to be recomputed from.
+        WHERE s.source IS NULL OR s.source NOT IN ('klines', 'rest')
+      ) WHERE len(differences) > 0`;
+    const { failingRows, samples } = await queryFailingRows(ctx, sql, 'exchange, symbol, window_start');
+    return { observed: failingRows, threshold: 0, failingRows, samples };
+  },
+});

@@ -1,0 +1,93 @@
+/** Small SQL helpers the checks share: literals, time bounds that prune partitions, exact decimal arithmetic, failing-row queries. */
+import type { CheckContext } from './check.ts';
+
+export const MINUTE_US = 60_000_000;
+export const HOUR_US = 60 * MINUTE_US;
+
+/** An SQL string literal. */
+export function sqlString(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
+}
+
+/** An epoch-µs instant as a TIMESTAMPTZ (the lake's timestamps; the engine's session is UTC). */
+export function timestampSql(us: number): string {
+  return timestampFromUsSql(`${Math.trunc(us)}::BIGINT`);
+}
+
+/** An SQL expression of epoch µs as a TIMESTAMPTZ. */
+export function timestampFromUsSql(expr: string): string {
+  return `make_timestamp(${expr})::TIMESTAMPTZ`;
+}
+
+/** The UTC date of an epoch-µs instant as a DATE literal (filters on `date` prune partitions). */
+export function dateSql(us: number): string {
+  return `DATE '${new Date(Math.floor(us / 1000)).toISOString().slice(0, 10)}'`;
+}
+
+/** A time range `[fromUs, toUs)` over a timestamp column, with the matching `date` partition filter. */
+export function timeRangeSql(column: string, fromUs: number | undefined, toUs: number, dateColumn: string | undefined = 'date'): string {
+  const parts = [`${column} < ${timestampSql(toUs)}`];
+  if (dateColumn) parts.push(`${dateColumn} <= ${dateSql(toUs)}`);
+  if (fromUs !== undefined) {
+    parts.push(`${column} >= ${timestampSql(fromUs)}`);
+    if (dateColumn) parts.push(`${dateColumn} >= ${dateSql(fromUs)}`);
+  }
+  return parts.join(' AND ');
+}
+
+/** Start of a look-back of `hours` before now (null: the whole table). */
+export function lookbackStart(ctx: Pick<CheckContext, 'nowUs'>, hours: number | null | undefined): number | undefined {
+  return hours === null || hours === undefined ? undefined : ctx.nowUs - hours * HOUR_US;
+}
+
+/**
+ * A non-negative DECIMAL expression as the exact HUGEINT `value × 10^scale` (DuckDB would overflow
+ * a plain `value * 10^scale` for large values of a DECIMAL(38,16), and divides decimals as doubles).
+ */
+export function scaledIntSql(expr: string, scale: number): string {
+  return `(trunc(${expr})::HUGEINT * ${powerOfTen(scale)} + (((${expr}) - trunc(${expr})) * ${powerOfTen(scale)})::HUGEINT)`;
+}
+
+function powerOfTen(n: number): string {
+  return `${'1' + '0'.repeat(n)}::HUGEINT`;
+}
+
+/** The HUGEINT `scaled` (value × 10^scale) back as an exact DECIMAL(38,scale). */
+export function fromScaledIntSql(expr: string, scale: number): string {
+  const unit = `0.${'0'.repeat(scale - 1)}1::DECIMAL(38,${scale})`;
+  const p = powerOfTen(scale);
+  return `((${expr}) // ${p})::DECIMAL(38,${scale}) + ((${expr}) % ${p})::DECIMAL(38,0) * ${unit}`;
+}
+
+/**
+ * VWAP exactly as silver stores it: quote_volume / volume rounded half-up to 16 places (volumes
+ * have 8 places, quote volumes 16), NULL when the volume is 0. Integer arithmetic in HUGEINT.
+ */
+export function vwapSql(quoteVolume: string, volume: string): string {
+  const q = scaledIntSql(quoteVolume, 16);
+  const v = scaledIntSql(volume, 8);
+  return `CASE WHEN (${volume}) = 0 THEN NULL ELSE ${fromScaledIntSql(`(${q} * 200000000 + ${v}) // (2 * ${v})`, 16)} END`;
+}
+
+export interface FailingRows {
+  readonly failingRows: number;
+  readonly samples: Record<string, unknown>[];
+}
+
+/**
+ * Runs a query whose rows are the failing rows: returns how many there are and the first
+ * `maxFailingRows` of them in `orderBy` order, in one pass.
+ */
+export async function queryFailingRows(ctx: CheckContext, failingSql: string, orderBy: string): Promise<FailingRows> {
+  const { rows } = await ctx.engine.query(
+    `SELECT *, count(*) OVER () AS __failing_rows FROM (${failingSql}) AS failing ORDER BY ${orderBy} LIMIT ${Math.max(0, Math.floor(ctx.maxFailingRows)) || 1}`,
+  );
+  const failingRows = rows.length === 0 ? 0 : Number(rows[0].__failing_rows);
+  const samples = ctx.maxFailingRows > 0 ? rows.map(({ __failing_rows: _n, ...rest }) => rest) : [];
+  return { failingRows, samples };
+}
+
+/** A number (or null) from a query value (DECIMAL and BIGINT arrive as strings). */
+export function numberOrNull(v: unknown): number | null {
+  return v === null || v === undefined ? null : Number(v);
+}
