@@ -38,8 +38,12 @@ export interface BackfillMetrics {
   readonly runs: Counter<'outcome'>;
 }
 
+/** Every state and outcome starts at 0, so that "none failed" is a series of zeros, not no data. */
+const BACKFILL_STATES: readonly BackfillPartitionState[] = ['done', 'failed', 'skipped'];
+const BACKFILL_OUTCOMES: readonly BackfillOutcome[] = ['completed', 'failed', 'cancelled'];
+
 export function backfillMetrics(registry: Registry): BackfillMetrics {
-  return {
+  const metrics: BackfillMetrics = {
     partitions: counter(registry, { name: 'marketlake_backfill_partitions_total', help: 'Backfill partitions (symbol x day) finished, by state: done, failed, skipped', labelNames: ['state'] }),
     rowsWritten: counter(registry, { name: 'marketlake_backfill_rows_written_total', help: 'Rows committed to the lake by backfills', labelNames: [] }),
     bytesDownloaded: counter(registry, { name: 'marketlake_backfill_bytes_downloaded_total', help: 'Archive bytes downloaded by backfills', labelNames: [] }),
@@ -47,44 +51,15 @@ export function backfillMetrics(registry: Registry): BackfillMetrics {
     running: gauge(registry, { name: 'marketlake_backfills_running', help: 'Backfill workflows running now', labelNames: [] }),
     runs: counter(registry, { name: 'marketlake_backfill_runs_total', help: 'Backfill workflows that ended, by outcome: completed, failed, cancelled', labelNames: ['outcome'] }),
   };
+  for (const state of BACKFILL_STATES) metrics.partitions.inc({ state }, 0);
+  for (const outcome of BACKFILL_OUTCOMES) metrics.runs.inc({ outcome }, 0);
+  return metrics;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Workflows, activities and schedules. Set by the worker (workflows/worker.ts): workflow code runs
-// in Temporal's sandbox and cannot touch prom-client, so workflow runs are counted through a
-// sink or interceptor, activities by an activity interceptor, schedules from `describe()`.
-// ---------------------------------------------------------------------------------------------
-export type WorkflowOutcome = 'completed' | 'failed' | 'cancelled' | 'terminated' | 'timed_out' | 'continued_as_new';
-
-export interface WorkflowMetrics {
-  /** +1 per workflow execution that ended, by workflow type (`backfill`, `goldBuild`, `qualityChecks`, `maintenance`) and outcome. */
-  readonly workflowRuns: Counter<'workflow' | 'outcome'>;
-  readonly workflowSeconds: Histogram<'workflow'>;
-  /** +1 per activity attempt, by activity name and outcome (`success`, `failure`). */
-  readonly activityRuns: Counter<'activity' | 'outcome'>;
-  readonly activitySeconds: Histogram<'activity'>;
-  /** Unix time of each schedule's most recent action (`gold-hourly`, `quality-15m`, `maintenance-daily`). */
-  readonly scheduleLastRun: Gauge<'schedule'>;
-  /** Unix time of each schedule's next action. */
-  readonly scheduleNextRun: Gauge<'schedule'>;
-  /** Actions a schedule has taken since it was created. */
-  readonly scheduleActions: Gauge<'schedule'>;
-  /** 1 while a schedule is paused. */
-  readonly schedulePaused: Gauge<'schedule'>;
-}
-
-export function workflowMetrics(registry: Registry): WorkflowMetrics {
-  return {
-    workflowRuns: counter(registry, { name: 'marketlake_workflow_runs_total', help: 'Workflow executions that ended, by workflow type and outcome', labelNames: ['workflow', 'outcome'] }),
-    workflowSeconds: histogram(registry, { name: 'marketlake_workflow_duration_seconds', help: 'Workflow execution time, start to end', labelNames: ['workflow'], buckets: DURATION_BUCKETS }),
-    activityRuns: counter(registry, { name: 'marketlake_activity_runs_total', help: 'Activity attempts, by activity and outcome (success, failure)', labelNames: ['activity', 'outcome'] }),
-    activitySeconds: histogram(registry, { name: 'marketlake_activity_duration_seconds', help: 'Activity attempt time', labelNames: ['activity'], buckets: DURATION_BUCKETS }),
-    scheduleLastRun: gauge(registry, { name: 'marketlake_schedule_last_run_timestamp_seconds', help: 'Unix time of the schedule\'s most recent action', labelNames: ['schedule'] }),
-    scheduleNextRun: gauge(registry, { name: 'marketlake_schedule_next_run_timestamp_seconds', help: 'Unix time of the schedule\'s next action', labelNames: ['schedule'] }),
-    scheduleActions: gauge(registry, { name: 'marketlake_schedule_actions', help: 'Actions the schedule has taken', labelNames: ['schedule'] }),
-    schedulePaused: gauge(registry, { name: 'marketlake_schedule_paused', help: '1 while the schedule is paused', labelNames: ['schedule'] }),
-  };
-}
+// Workflow, activity and schedule runs are not declared here: the worker appends the Temporal
+// SDK's own series (temporal_workflow_completed/_failed, temporal_activity_execution_failed,
+// temporal_*_latency, by workflow_type and activity_type) and Prometheus scrapes the Temporal
+// server's (workflow_success, schedule_action_success); the Backfills board reads those.
 
 // ---------------------------------------------------------------------------------------------
 // Gold transforms. Set by the transform runner (transforms/), in the worker's goldBuild
@@ -132,7 +107,7 @@ export interface QualityMetrics {
 }
 
 export function qualityMetrics(registry: Registry): QualityMetrics {
-  return {
+  const metrics: QualityMetrics = {
     checkStatus: gauge(registry, { name: 'marketlake_quality_check_status', help: 'Latest status of each quality check: 0 pass, 1 warn, 2 fail, 3 error', labelNames: ['check', 'severity'] }),
     failingRows: gauge(registry, { name: 'marketlake_quality_check_failing_rows', help: 'Rows failing the quality check in its latest run', labelNames: ['check'] }),
     observed: gauge(registry, { name: 'marketlake_quality_check_observed', help: 'Observed value of the quality check in its latest run', labelNames: ['check'] }),
@@ -140,6 +115,8 @@ export function qualityMetrics(registry: Registry): QualityMetrics {
     runs: counter(registry, { name: 'marketlake_quality_runs_total', help: 'Quality runs, by outcome (pass, fail, error)', labelNames: ['outcome'] }),
     latestEvent: gauge(registry, { name: 'marketlake_lake_latest_event_timestamp_seconds', help: 'Unix time of the newest event per table and symbol', labelNames: ['table', 'symbol'] }),
   };
+  for (const outcome of ['pass', 'fail', 'error']) metrics.runs.inc({ outcome }, 0);
+  return metrics;
 }
 
 /** Records one check result on the quality gauges (the one place that maps a status to its number). */

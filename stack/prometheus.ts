@@ -23,7 +23,8 @@ interface ScrapeConfig {
 
 /** Rewrites the compose configuration for the local stack: loopback targets, rule files beside it. */
 export function renderLocalPrometheusConfig(settings: StackSettings): string {
-  const doc = YAML.parse(fs.readFileSync(PROMETHEUS_CONFIG, 'utf8')) as { scrape_configs: ScrapeConfig[]; rule_files?: string[]; [k: string]: unknown };
+  const doc = YAML.parse(fs.readFileSync(PROMETHEUS_CONFIG, 'utf8')) as { global?: Record<string, unknown>; scrape_configs: ScrapeConfig[]; rule_files?: string[]; [k: string]: unknown };
+  if (settings.prometheus.scrapeInterval) doc.global = { ...doc.global, scrape_interval: settings.prometheus.scrapeInterval, evaluation_interval: settings.prometheus.scrapeInterval };
   const configDir = path.dirname(PROMETHEUS_CONFIG);
   doc.rule_files = (doc.rule_files ?? []).map((f) => path.resolve(configDir, f));
   for (const job of doc.scrape_configs) {

@@ -24,6 +24,8 @@ export interface StackSettings {
     readonly port: number;
     /** host:port of each service's /metrics, by job name. */
     readonly scrapeTargets: Readonly<Record<string, readonly string[]>>;
+    /** Scrape and rule evaluation interval (e.g. `1s` in tests); prometheus.yml's when absent. */
+    readonly scrapeInterval?: string;
   };
 }
 

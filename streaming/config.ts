@@ -21,8 +21,21 @@ export const streamEnvSchema = baseEnvSchema.extend({
   STREAM_LATE_RETENTION_MS: ms(6 * 3_600_000),
   /** Provisional candle updates, at most this often per symbol. */
   STREAM_PROVISIONAL_MS: ms(250),
-  /** Kafka group session timeout: how soon a crashed instance's partitions move to another. */
-  STREAM_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).default(30_000),
+  /**
+   * Kafka group session timeout: how soon a crashed instance's partitions move to another. The
+   * broker refuses less than its group.min.session.timeout.ms (6000 by default).
+   */
+  STREAM_SESSION_TIMEOUT_MS: z.coerce.number().int().min(1000).default(6000),
+  /** Empty windows get a candle (Binance's rule) only within this long after the last traded minute; longer gaps are missing. */
+  STREAM_MAX_FILL_GAP_MS: ms(3 * 3_600_000),
+  /** When no partition has had an event for this long, the watermark moves on with processing time. */
+  STREAM_IDLE_ADVANCE_MS: ms(10_000),
+  /** Trades dated before this are dead-lettered (default: the first Bitcoin block). */
+  STREAM_EARLIEST_EVENT_TIME: z.coerce.date().default(new Date('2009-01-03T00:00:00Z')),
+  /** Trades dated more than this after their receive time (or after now) are dead-lettered. */
+  STREAM_MAX_EVENT_LEAD_MS: ms(5 * 60_000),
+  /** Live trades (source ws) dated more than this before their receive time are dead-lettered. */
+  STREAM_MAX_LIVE_EVENT_LAG_MS: ms(24 * 3_600_000),
   /** Topic names (tests use private topics). */
   STREAM_TRADES_TOPIC: z.string().min(1).default(TOPICS.trades),
   STREAM_TICKERS_TOPIC: z.string().min(1).default(TOPICS.tickers),

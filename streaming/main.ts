@@ -73,6 +73,13 @@ export async function runStream(env: NodeJS.ProcessEnv = process.env): Promise<v
     lateRetentionMs: config.STREAM_LATE_RETENTION_MS,
     provisionalMs: config.STREAM_PROVISIONAL_MS,
     sessionTimeoutMs: config.STREAM_SESSION_TIMEOUT_MS,
+    maxFillGapMs: config.STREAM_MAX_FILL_GAP_MS,
+    idleAdvanceMs: config.STREAM_IDLE_ADVANCE_MS,
+    eventTimeLimits: {
+      earliestUs: config.STREAM_EARLIEST_EVENT_TIME.getTime() * 1000,
+      maxLeadMs: config.STREAM_MAX_EVENT_LEAD_MS,
+      maxLiveLagMs: config.STREAM_MAX_LIVE_EVENT_LAG_MS,
+    },
     lakeThreads,
   });
   await stream.start();

@@ -13,12 +13,16 @@ export const epochMicros = z.number().int().nonnegative().max(Number.MAX_SAFE_IN
 export const TRADE_SOURCES = ['ws', 'rest', 'archive', 'simulator'] as const;
 export type TradeSource = (typeof TRADE_SOURCES)[number];
 
+/** Longest exchange id or symbol (Binance's longest symbols have about 20 characters). */
+export const MAX_NAME_LENGTH = 32;
+
 export const tradeEventSchema = z
   .object({
     /** Schema version of this event (the topic's `.v1` is the compatibility line). */
     v: z.literal(1),
-    exchange: z.string().min(1).regex(/^[a-z0-9_-]+$/, 'lower-case exchange id'),
-    symbol: z.string().min(1).regex(/^[A-Z0-9]+$/, 'upper-case symbol such as BTCUSDT'),
+    // Both become partition directories and Kafka keys: short, from a safe alphabet.
+    exchange: z.string().min(1).max(MAX_NAME_LENGTH).regex(/^[a-z0-9_-]+$/, 'lower-case exchange id'),
+    symbol: z.string().min(1).max(MAX_NAME_LENGTH).regex(/^[A-Z0-9]+$/, 'upper-case symbol such as BTCUSDT'),
     /** `trade`: one trade. `aggTrade`: Binance aggregate trade covering firstTradeId..lastTradeId. */
     kind: z.enum(['trade', 'aggTrade']),
     /** Trade id; for an aggTrade its aggregate id. Contiguous per symbol on Binance. */

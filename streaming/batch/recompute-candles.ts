@@ -4,11 +4,12 @@
  * trade id for open/close, empty windows filled with the previous close), so tests can hold the
  * two against each other, and a repair job can rebuild any range.
  */
-import { INTERVAL_MINUTES, type CandleInterval } from '../../common/events/candle.ts';
+import { INTERVAL_MINUTES, type CandleInterval } from '../../common/events/index.ts';
 import { sqlLiteral, type LakeQueryEngine } from '../../lake/index.ts';
 import { divideRounded } from '../candles/scaled.ts';
 import { toScaled } from '../../common/decimal.ts';
 import { QTY_SCALE, QUOTE_SCALE, VWAP_SCALE } from '../candles/minute-accumulator.ts';
+import { DEFAULT_MAX_FILL_GAP_MS } from '../candles/candle-operator.ts';
 import { fromScaled } from '../../common/decimal.ts';
 
 export interface RecomputedCandle {
@@ -33,17 +34,22 @@ export interface RecomputedCandle {
 
 /**
  * Candles of `interval` for one symbol, from the window of its first trade up to windows ending
- * at or before `untilUs`, empty windows included (Binance's rule).
+ * at or before `untilUs`, empty windows included (Binance's rule) when they start at most
+ * `maxFillGapMs` after the last traded minute before them (the operator's rule: a longer gap is
+ * missing, not filled). Only windows that can hold a candle are generated, so a gap of years
+ * costs nothing.
  */
-export function recomputeCandlesSql(exchange: string, symbol: string, interval: CandleInterval, untilUs: number, fromUs?: number): string {
+export function recomputeCandlesSql(exchange: string, symbol: string, interval: CandleInterval, untilUs: number, fromUs?: number, maxFillGapMs = DEFAULT_MAX_FILL_GAP_MS): string {
   const size = INTERVAL_MINUTES[interval] * 60_000_000;
+  const gapUs = Math.floor(maxFillGapMs / 60_000) * 60_000_000;
   const where = `exchange = ${sqlLiteral(exchange)} AND symbol = ${sqlLiteral(symbol)}`;
   const from = fromUs === undefined ? undefined : Math.floor(fromUs / size) * size;
+  const last = untilUs - size;
   // From a given window on, empty windows carry the close of the last non-empty window before it.
   const seed =
     from === undefined
-      ? `SELECT NULL::DECIMAL(18,8) AS close`
-      : `SELECT arg_max(price, trade_id) AS close FROM bronze_trades WHERE ${where}
+      ? `SELECT NULL::DECIMAL(18,8) AS close, NULL::BIGINT AS minute_us`
+      : `SELECT arg_max(price, trade_id) AS close, max((epoch_us(trade_time) // 60000000) * 60000000) AS minute_us FROM bronze_trades WHERE ${where}
            AND (epoch_us(trade_time) // ${size}) = (SELECT max(epoch_us(trade_time) // ${size}) FROM bronze_trades WHERE ${where} AND epoch_us(trade_time) < ${from})`;
   return `
 WITH t AS (
@@ -56,14 +62,18 @@ WITH t AS (
     sum(CASE WHEN kind = 'aggTrade' THEN last_trade_id - first_trade_id + 1 ELSE 1 END) AS trade_count,
     coalesce(sum(qty) FILTER (WHERE NOT is_buyer_maker), 0) AS taker_buy_volume,
     coalesce(sum(quote_qty) FILTER (WHERE NOT is_buyer_maker), 0) AS taker_buy_quote_volume,
-    min(coalesce(first_trade_id, trade_id)) AS first_trade_id, max(coalesce(last_trade_id, trade_id)) AS last_trade_id
+    min(coalesce(first_trade_id, trade_id)) AS first_trade_id, max(coalesce(last_trade_id, trade_id)) AS last_trade_id,
+    max((ts // 60000000) * 60000000) AS last_minute_us
   FROM t GROUP BY ALL
 ), grid AS (
-  SELECT unnest(generate_series(${from === undefined ? '(SELECT min(ws) FROM w)' : `${from}::BIGINT`}, ${untilUs - size}, ${size})) AS ws
+  -- Every traded window and the windows after it that start within the fill gap of its last minute.
+  SELECT DISTINCT unnest(generate_series(ws, least(last_minute_us + ${gapUs}, ${last}), ${size})) AS ws FROM w
+  ${from === undefined ? '' : `UNION SELECT unnest(generate_series(${from}::BIGINT, least((SELECT minute_us FROM seed) + ${gapUs}, ${last}), ${size})) FROM seed WHERE minute_us IS NOT NULL`}
 ), filled AS (
   SELECT g.ws, w.open, w.high, w.low, w.close, w.volume, w.quote_volume, w.trade_count, w.taker_buy_volume, w.taker_buy_quote_volume,
     w.first_trade_id, w.last_trade_id,
-    coalesce(last_value(w.close IGNORE NULLS) OVER (ORDER BY g.ws ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW), (SELECT close FROM seed)) AS carried
+    coalesce(last_value(w.close IGNORE NULLS) OVER (ORDER BY g.ws ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW), (SELECT close FROM seed)) AS carried,
+    coalesce(last_value(w.last_minute_us IGNORE NULLS) OVER (ORDER BY g.ws ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), (SELECT minute_us FROM seed)) AS carried_minute_us
   FROM grid g LEFT JOIN w USING (ws)
 )
 SELECT ws AS window_start_us, ws + ${size} AS window_end_us,
@@ -74,11 +84,19 @@ SELECT ws AS window_start_us, ws + ${size} AS window_end_us,
   coalesce(taker_buy_volume, 0)::DECIMAL(38,8)::VARCHAR AS taker_buy_volume,
   coalesce(taker_buy_quote_volume, 0)::DECIMAL(38,16)::VARCHAR AS taker_buy_quote_volume,
   first_trade_id, last_trade_id
-FROM filled WHERE carried IS NOT NULL ORDER BY ws`;
+FROM filled WHERE carried IS NOT NULL AND (trade_count IS NOT NULL OR ws - carried_minute_us <= ${gapUs}) ORDER BY ws`;
 }
 
-export async function recomputeCandles(engine: LakeQueryEngine, exchange: string, symbol: string, interval: CandleInterval, untilUs: number, fromUs?: number): Promise<RecomputedCandle[]> {
-  const { rows } = await engine.query(recomputeCandlesSql(exchange, symbol, interval, untilUs, fromUs));
+export async function recomputeCandles(
+  engine: LakeQueryEngine,
+  exchange: string,
+  symbol: string,
+  interval: CandleInterval,
+  untilUs: number,
+  fromUs?: number,
+  maxFillGapMs = DEFAULT_MAX_FILL_GAP_MS,
+): Promise<RecomputedCandle[]> {
+  const { rows } = await engine.query(recomputeCandlesSql(exchange, symbol, interval, untilUs, fromUs, maxFillGapMs));
   return rows.map((r) => {
     const volume = String(r.volume);
     const quoteVolume = String(r.quote_volume);

@@ -6,8 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { INTERVAL_MINUTES, type CandleEvent, type CandleInterval } from '../../common/events/candle.ts';
-import type { TradeEvent } from '../../common/events/trade.ts';
+import { INTERVAL_MINUTES, type CandleEvent, type CandleInterval, type TradeEvent } from '../../common/events/index.ts';
 import { fromScaled, toScaled } from '../../common/decimal.ts';
 import { CandleOperator, MINUTE_US } from './candle-operator.ts';
 

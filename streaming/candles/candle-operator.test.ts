@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CandleEvent } from '../../common/events/candle.ts';
-import type { TradeEvent } from '../../common/events/trade.ts';
+import type { CandleEvent, TradeEvent } from '../../common/events/index.ts';
 import { dayEndSentinel, loadOracleKlines, loadOracleTrades } from '../../test/support/streaming/binance-oracle.ts';
 import { toScaled } from '../../common/decimal.ts';
 import { CandleOperator, MINUTE_US } from './candle-operator.ts';

@@ -8,7 +8,12 @@
  * - Tumbling windows of 1m/5m/15m/1h aligned to UTC; open/close by trade id within the window.
  * - A window is final once the watermark (see watermarks.ts) passes its end.
  * - Windows without trades get Binance's empty candle (volume 0, o=h=l=c=previous close), but
- *   only from the symbol's first trade on: before it the symbol did not trade at all.
+ *   only from the symbol's first trade on (before it the symbol did not trade at all), and only
+ *   within `maxFillGapMs` of the last traded minute: Binance's rule is for quiet minutes in a
+ *   session, not for gaps of years. A window starting more than that after the previous trade
+ *   gets no candle (it is missing: the coverage ledger and a backfill see it), and is never
+ *   materialised: the operator skips to the next traded window, so memory and time stay bounded
+ *   whatever the distance between two trades.
  * - Larger windows are merged from the non-empty minutes only.
  * - A duplicate (same exchange, symbol, trade id) counts once.
  * - A late trade (its window already final) is added, counted, and the affected final candles
@@ -17,8 +22,7 @@
  * - State older than `retentionMs` behind the watermark is pruned; a trade older than that is
  *   reported as `forgotten` (the caller decides: check bronze, repair from bronze).
  */
-import { CANDLE_INTERVALS, INTERVAL_MINUTES, type CandleEvent, type CandleInterval } from '../../common/events/candle.ts';
-import type { TradeEvent } from '../../common/events/trade.ts';
+import { CANDLE_INTERVALS, INTERVAL_MINUTES, type CandleEvent, type CandleInterval, type TradeEvent } from '../../common/events/index.ts';
 import { IdRangeSet } from './id-range-set.ts';
 import { MinuteAccumulator, PRICE_SCALE, QTY_SCALE, QUOTE_FAST_SCALE, QUOTE_SCALE, VWAP_SCALE } from './minute-accumulator.ts';
 import { divideRounded, formatScaled, parseDual, parseScaled, sumValue, type Scaled } from './scaled.ts';
@@ -35,7 +39,14 @@ export interface CandleOperatorOptions {
   readonly retentionMs?: number;
   readonly provisionalThrottleMs?: number;
   readonly intervals?: readonly CandleInterval[];
+  /** Empty windows get a candle only when they start at most this long after the last traded minute. */
+  readonly maxFillGapMs?: number;
+  /** Once every partition is idle this long, the watermark moves on with processing time (watermarks.ts). */
+  readonly idleAdvanceMs?: number;
 }
+
+/** Default of `maxFillGapMs`: a few hours of quiet minutes are filled, longer gaps are missing. */
+export const DEFAULT_MAX_FILL_GAP_MS = 3 * 3_600_000;
 
 export type AddOutcome =
   /** Counted in a forming window. */
@@ -67,8 +78,9 @@ class SymbolState {
   readonly emitted: Map<number, Emitted>[];
   /** Minutes below this were pruned. */
   retainFrom = Number.NEGATIVE_INFINITY;
-  /** Close of the latest pruned non-empty minute (the carried-forward price after pruning). */
+  /** Close of the latest pruned non-empty minute (the carried-forward price after pruning) and that minute. */
   carryClose: Scaled | undefined;
+  carryMinute = Number.NEGATIVE_INFINITY;
   /** Smallest late minute waiting for a revision pass. */
   lateFrom = Number.POSITIVE_INFINITY;
   /** Forming minutes touched since the last provisional emission. */
@@ -100,30 +112,34 @@ export interface OperatorCounters {
   finalEmitted: number;
   revisionsEmitted: number;
   provisionalEmitted: number;
+  /** 1m windows left without a candle because they lie beyond the fill gap (missing minutes). */
+  missingMinutes: number;
 }
 
 export class CandleOperator {
   readonly watermarks: Watermarks;
-  readonly counters: OperatorCounters = { accepted: 0, late: 0, duplicate: 0, forgotten: 0, finalEmitted: 0, revisionsEmitted: 0, provisionalEmitted: 0 };
+  readonly counters: OperatorCounters = { accepted: 0, late: 0, duplicate: 0, forgotten: 0, finalEmitted: 0, revisionsEmitted: 0, provisionalEmitted: 0, missingMinutes: 0 };
   private readonly symbols = new Map<string, SymbolState>();
   private readonly byExchange = new Map<string, Map<string, SymbolState>>();
   private readonly intervals: readonly CandleInterval[];
   private readonly sizes: number[];
   private readonly retentionUs: number;
   private readonly throttleMs: number;
+  private readonly fillGapMinutes: number;
   private dirty: SymbolState[] = [];
   private lastState: SymbolState | undefined;
   /** floor(watermark / 1 min) at the last `advance`: windows ending at or before it are final. */
   private limitMinute = Number.NEGATIVE_INFINITY;
 
   constructor(opts: CandleOperatorOptions = {}) {
-    this.watermarks = new Watermarks((opts.watermarkBoundMs ?? 2000) * 1000, opts.idleTimeoutMs ?? 5000);
+    this.watermarks = new Watermarks((opts.watermarkBoundMs ?? 2000) * 1000, opts.idleTimeoutMs ?? 5000, opts.idleAdvanceMs);
     this.intervals = opts.intervals ?? CANDLE_INTERVALS;
     this.sizes = this.intervals.map((i) => INTERVAL_MINUTES[i]);
     const maxMinutes = Math.max(...this.sizes);
     // Retention must cover the largest window, or its minutes would be pruned before it closes.
     this.retentionUs = Math.max(opts.retentionMs ?? 6 * 3_600_000, 2 * maxMinutes * 60_000) * 1000;
     this.throttleMs = opts.provisionalThrottleMs ?? 250;
+    this.fillGapMinutes = Math.floor((opts.maxFillGapMs ?? DEFAULT_MAX_FILL_GAP_MS) / 60_000);
   }
 
   /** Adds one (validated) trade read from `partition`. */
@@ -219,9 +235,16 @@ export class CandleOperator {
       if (s.lateFrom !== Number.POSITIVE_INFINITY) this.revise(s, nowUs, out);
       for (let i = 0; i < this.sizes.length; i++) {
         const k = this.sizes[i];
-        for (let start = s.frontier[i]; start + k <= limitMinute; start += k) {
-          this.emitFinal(s, i, start, nowUs, out);
-          s.frontier[i] = start + k;
+        const lastFinal = alignDown(limitMinute, k);
+        for (let start = s.frontier[i]; start + k <= limitMinute; ) {
+          let next = start + k;
+          if (!this.emitFinal(s, i, start, nowUs, out)) {
+            // No candle here, nor before the next traded window: skip the gap without walking it.
+            next = Math.max(next, Math.min(this.nextTradedWindow(s, next, k), lastFinal));
+            if (k === 1) this.counters.missingMinutes += next - start;
+          }
+          start = next;
+          s.frontier[i] = start;
         }
         if (s.frontier[i] > s.maxFrontier) s.maxFrontier = s.frontier[i];
       }
@@ -248,7 +271,10 @@ export class CandleOperator {
         const from = Math.max(alignDown(s.dirtyFrom, k), s.frontier[i]);
         for (let start = from; start <= s.dirtyTo; start += k) {
           const acc = this.windowAccumulator(s, start, k);
-          if (acc === undefined) continue;
+          if (acc === undefined) {
+            start = Math.max(start, this.nextTradedWindow(s, start + k, k) - k);
+            continue;
+          }
           out.push(this.toEvent(s, this.intervals[i], start, k, acc, 0, false, null, nowUs));
           this.counters.provisionalEmitted++;
         }
@@ -286,11 +312,21 @@ export class CandleOperator {
    * Recovery: declares every window of `interval` that starts before `frontierUs` final (it is
    * in silver already), and the carried-forward close before the first retained minute.
    */
-  restoreFrontier(exchange: string, symbol: string, partition: number, frontierUs: Record<CandleInterval, number>, carryClose: string | undefined, retainFromUs: number): void {
+  restoreFrontier(
+    exchange: string,
+    symbol: string,
+    partition: number,
+    frontierUs: Record<CandleInterval, number>,
+    carry: { close: string; timeUs: number } | undefined,
+    retainFromUs: number,
+  ): void {
     const s = this.stateFor(exchange, symbol, partition);
     const retainFrom = Math.floor(retainFromUs / MINUTE_US);
     s.retainFrom = retainFrom;
-    if (carryClose !== undefined) s.carryClose = parseScaled(carryClose, PRICE_SCALE);
+    if (carry !== undefined) {
+      s.carryClose = parseScaled(carry.close, PRICE_SCALE);
+      s.carryMinute = Math.floor(carry.timeUs / MINUTE_US);
+    }
     for (let i = 0; i < this.intervals.length; i++) s.frontier[i] = Math.floor(frontierUs[this.intervals[i]] / MINUTE_US);
     s.maxFrontier = Math.max(...s.frontier);
     // The symbol traded before (silver has its candles): windows from the retained range on are
@@ -313,6 +349,17 @@ export class CandleOperator {
   /** The partition a symbol's trades are read from, or undefined when the operator holds no state for it. */
   partitionOf(exchange: string, symbol: string): number | undefined {
     return this.byExchange.get(exchange)?.get(symbol)?.partition;
+  }
+
+  /** Minutes before this (epoch µs) are no longer held for the symbol (undefined: no state, or nothing pruned yet). */
+  retainedFromUs(exchange: string, symbol: string): number | undefined {
+    const r = this.byExchange.get(exchange)?.get(symbol)?.retainFrom;
+    return r === undefined || r === Number.NEGATIVE_INFINITY ? undefined : r * MINUTE_US;
+  }
+
+  /** Empty windows get a candle up to this long after the last traded minute (ms). */
+  get maxFillGapMs(): number {
+    return this.fillGapMinutes * 60_000;
   }
 
   get symbolCount(): number {
@@ -338,26 +385,34 @@ export class CandleOperator {
     return s;
   }
 
-  private emitFinal(s: SymbolState, i: number, start: number, nowUs: number, out: CandleEvent[]): void {
+  /** Emits window `start` of interval `i` if it has a candle (and it changed); false when it has none. */
+  private emitFinal(s: SymbolState, i: number, start: number, nowUs: number, out: CandleEvent[]): boolean {
     const k = this.sizes[i];
-    if (start + k <= s.firstMinute!) return; // before the symbol's first trade: no candle
+    if (start + k <= s.firstMinute!) return false; // before the symbol's first trade: no candle
     const acc = this.windowAccumulator(s, start, k);
-    if (acc === undefined) return;
+    if (acc === undefined) return false;
     const event = this.toEvent(s, this.intervals[i], start, k, acc, 0, true, nowUs, nowUs);
     const fp = fingerprint(event);
     const prev = s.emitted[i].get(start);
     if (prev !== undefined) {
       // Restored from silver after a restart: re-emit only if the content changed.
-      if (prev.fingerprint === fp) return;
+      if (prev.fingerprint === fp) return true;
       const revised = { ...event, revision: prev.revision + 1 };
       s.emitted[i].set(start, { revision: revised.revision, fingerprint: fp });
       out.push(revised);
       this.counters.revisionsEmitted++;
-      return;
+      return true;
     }
     s.emitted[i].set(start, { revision: 0, fingerprint: fp });
     out.push(event);
     this.counters.finalEmitted++;
+    return true;
+  }
+
+  /** Start of the first window of size `k` at or after `from` that holds a trade (+Infinity if none). */
+  private nextTradedWindow(s: SymbolState, from: number, k: number): number {
+    const idx = lowerBound(s.nonEmpty, from);
+    return idx < s.nonEmpty.length ? Math.max(from, alignDown(s.nonEmpty[idx], k)) : Number.POSITIVE_INFINITY;
   }
 
   /** Re-evaluates the final windows from the earliest late minute on; emits what changed. */
@@ -367,9 +422,11 @@ export class CandleOperator {
     for (let i = 0; i < this.sizes.length; i++) {
       const k = this.sizes[i];
       for (let start = alignDown(lateFrom, k); start < s.frontier[i]; start += k) {
-        if (start + k <= s.firstMinute!) continue;
-        const acc = this.windowAccumulator(s, start, k);
-        if (acc === undefined) continue;
+        const acc = start + k <= s.firstMinute! ? undefined : this.windowAccumulator(s, start, k);
+        if (acc === undefined) {
+          start = Math.max(start, this.nextTradedWindow(s, start + k, k) - k);
+          continue;
+        }
         const event = this.toEvent(s, this.intervals[i], start, k, acc, 0, true, nowUs, nowUs);
         const fp = fingerprint(event);
         const prev = s.emitted[i].get(start);
@@ -402,15 +459,18 @@ export class CandleOperator {
     }
     const prev = this.previousClose(s, start);
     if (prev === undefined) return undefined;
+    // Beyond the fill gap: no candle (a missing window, not a quiet one).
+    if (start - prev.minute > this.fillGapMinutes) return undefined;
     const empty = new MinuteAccumulator();
-    empty.high = empty.low = empty.openPrice = empty.closePrice = prev;
+    empty.high = empty.low = empty.openPrice = empty.closePrice = prev.close;
     return empty;
   }
 
-  private previousClose(s: SymbolState, beforeMinute: number): Scaled | undefined {
+  /** The close of the last traded minute before `beforeMinute`, and that minute. */
+  private previousClose(s: SymbolState, beforeMinute: number): { close: Scaled; minute: number } | undefined {
     const idx = lowerBound(s.nonEmpty, beforeMinute) - 1;
-    if (idx >= 0) return s.minutes.get(s.nonEmpty[idx])!.closePrice;
-    return s.carryClose;
+    if (idx >= 0) return { close: s.minutes.get(s.nonEmpty[idx])!.closePrice, minute: s.nonEmpty[idx] };
+    return s.carryClose === undefined ? undefined : { close: s.carryClose, minute: s.carryMinute };
   }
 
   /** Drops minutes and emitted records older than the retention horizon (whole hours). */
@@ -424,6 +484,7 @@ export class CandleOperator {
     while (cut < nonEmpty.length && nonEmpty[cut] < target) cut++;
     if (cut > 0) {
       s.carryClose = s.minutes.get(nonEmpty[cut - 1])!.closePrice;
+      s.carryMinute = nonEmpty[cut - 1];
       // Ids up to the largest pruned one can no longer be told apart from duplicates.
       let maxPrunedId = Number.NEGATIVE_INFINITY;
       for (let j = 0; j < cut; j++) {

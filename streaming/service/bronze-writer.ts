@@ -7,7 +7,8 @@
  */
 import type { Logger } from 'pino';
 import { ConcurrentModificationError, JsonEventsBuilder, type Lake } from '../../lake/index.ts';
-import type { FlushUnit, Partitions } from './partitions.ts';
+import type { FlushUnit } from './partition-state.ts';
+import type { Partitions } from './partitions.ts';
 import type { StreamMetrics } from './stream-metrics.ts';
 
 export interface BronzeWriterOptions {

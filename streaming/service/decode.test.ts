@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { tradeEventSchema } from '../../common/events/trade.ts';
+import { tradeEventSchema } from '../../common/events/index.ts';
 import { decodeTicker, decodeTrade, fitsDecimal } from './decode.ts';
 
 const valid = {

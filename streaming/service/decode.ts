@@ -4,10 +4,7 @@
  * whole commit). Anything that fails becomes a dead letter with the reason; nothing is dropped.
  */
 import type { z } from 'zod';
-import { newsEventSchema, type NewsEvent } from '../../common/events/news.ts';
-import { sentimentEventSchema, type SentimentEvent } from '../../common/events/sentiment.ts';
-import { tickerEventSchema, type TickerEvent } from '../../common/events/ticker.ts';
-import { tradeEventSchema, type TradeEvent } from '../../common/events/trade.ts';
+import { newsEventSchema, type NewsEvent, sentimentEventSchema, type SentimentEvent, tickerEventSchema, type TickerEvent, MAX_NAME_LENGTH, tradeEventSchema, type TradeEvent } from '../../common/events/index.ts';
 
 export type Decoded<T> = { ok: true; event: T } | { ok: false; reason: string };
 
@@ -65,7 +62,7 @@ function isValidTradeFast(t: Record<string, unknown>): boolean {
   if (typeof exchange !== 'string' || typeof symbol !== 'string') return false;
   const symbols = validNames.get(exchange);
   if (symbols === undefined || !symbols.has(symbol)) {
-    if (!EXCHANGE_RE.test(exchange) || !SYMBOL_RE.test(symbol)) return false;
+    if (exchange.length > MAX_NAME_LENGTH || symbol.length > MAX_NAME_LENGTH || !EXCHANGE_RE.test(exchange) || !SYMBOL_RE.test(symbol)) return false;
     if (validNameCount < 100_000) {
       if (symbols === undefined) validNames.set(exchange, new Set([symbol]));
       else symbols.add(symbol);
@@ -129,6 +126,55 @@ export function decodeTrade(raw: Buffer | null): Decoded<TradeEvent> {
   if (!fitsDecimal(t.qty, 18, 8)) return { ok: false, reason: `qty ${t.qty} does not fit DECIMAL(18,8)` };
   if (!fitsDecimal(t.quoteQty, 38, 16)) return { ok: false, reason: `quoteQty ${t.quoteQty} does not fit DECIMAL(38,16)` };
   return { ok: true, event: t };
+}
+
+/**
+ * How far a trade's event time may lie from the times around it. A trade outside these limits
+ * would poison the stream: its minute becomes a partition directory and a window, it moves the
+ * partition's watermark (a trade dated 2100 would make every later trade late), and it starts a
+ * gap to fill. It goes to the dead-letter topic instead.
+ */
+export interface EventTimeLimits {
+  /** No trade is older than this (epoch µs); default 2009-01-03, the first Bitcoin block. */
+  readonly earliestUs: number;
+  /** Event time at most this far after the time the trade was received, and after now (ms). */
+  readonly maxLeadMs: number;
+  /** Live sources (`ws`): event time at most this far before the time it was received (ms). */
+  readonly maxLiveLagMs: number;
+}
+
+export const DEFAULT_EVENT_TIME_LIMITS: EventTimeLimits = {
+  earliestUs: Date.UTC(2009, 0, 3) * 1000,
+  maxLeadMs: 5 * 60_000,
+  maxLiveLagMs: 24 * 3_600_000,
+};
+
+function isoOf(us: number): string {
+  const d = new Date(us / 1000);
+  return Number.isNaN(d.getTime()) ? `${us} µs` : d.toISOString();
+}
+
+/** Why a trade's event time is out of bounds, or undefined when it is fine. */
+export function eventTimeProblem(t: TradeEvent, nowUs: number, limits: EventTimeLimits): string | undefined {
+  const time = t.tradeTimeUs;
+  if (time < limits.earliestUs) return `tradeTimeUs ${isoOf(time)} is before ${isoOf(limits.earliestUs)} (STREAM_EARLIEST_EVENT_TIME)`;
+  const leadUs = limits.maxLeadMs * 1000;
+  if (time > t.receivedAtUs + leadUs) return `tradeTimeUs ${isoOf(time)} is more than ${limits.maxLeadMs} ms after receivedAtUs ${isoOf(t.receivedAtUs)} (STREAM_MAX_EVENT_LEAD_MS)`;
+  if (time > nowUs + leadUs) return `tradeTimeUs ${isoOf(time)} is more than ${limits.maxLeadMs} ms in the future (STREAM_MAX_EVENT_LEAD_MS)`;
+  if (t.source === 'ws' && time < t.receivedAtUs - limits.maxLiveLagMs * 1000) {
+    return `tradeTimeUs ${isoOf(time)} is more than ${limits.maxLiveLagMs} ms before receivedAtUs ${isoOf(t.receivedAtUs)} of a live trade (STREAM_MAX_LIVE_EVENT_LAG_MS)`;
+  }
+  return undefined;
+}
+
+/** decodeTrade, then the event-time limits. */
+export function tradeDecoder(limits: EventTimeLimits): (raw: Buffer | null, nowMs: number) => Decoded<TradeEvent> {
+  return (raw, nowMs) => {
+    const d = decodeTrade(raw);
+    if (!d.ok) return d;
+    const problem = eventTimeProblem(d.event, nowMs * 1000, limits);
+    return problem === undefined ? d : { ok: false, reason: problem };
+  };
 }
 
 /** bronze/tickers: prices and amounts DECIMAL(38,18). */

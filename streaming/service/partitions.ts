@@ -7,53 +7,12 @@
  *   (its uncommitted work forgotten; the next batch resumes it from the lake again).
  */
 import type { Logger } from 'pino';
-import type { TradeEvent } from '../../common/events/trade.ts';
-import { JsonEventsBuilder, type JsonEventKind, type Lake, type LakeQueryEngine } from '../../lake/index.ts';
+import { JsonEventsBuilder, type Lake, type LakeQueryEngine } from '../../lake/index.ts';
 import type { CandleOperator } from '../candles/candle-operator.ts';
-import type { Decoded } from './decode.ts';
+import type { FlushUnit, InputSpec, PartitionState } from './partition-state.ts';
 import { recoverOperatorState } from './recovery.ts';
 import type { SilverWriter } from './silver-writer.ts';
 import type { StreamMetrics } from './stream-metrics.ts';
-
-export type InputKind = 'trades' | 'tickers' | 'sentiment' | 'news';
-
-export interface InputSpec {
-  readonly kind: InputKind;
-  readonly topic: string;
-  readonly table: string;
-  readonly decode: (raw: Buffer | null) => Decoded<unknown>;
-  /** How the bronze writer maps the event (its JSON is what gets buffered and written). */
-  readonly event: JsonEventKind;
-}
-
-/** Where one topic-partition stands. */
-export interface PartitionState {
-  readonly input: InputSpec;
-  readonly partition: number;
-  readonly appId: string;
-  /** Trades partitions only: our ownership claim in silver/candles (appId and epoch). */
-  readonly silverAppId: string;
-  silverEpoch: number | undefined;
-  /** The lake's recorded next offset (what a fenced commit expects to find). */
-  committed: number | undefined;
-  /** Next offset to process (committed + what is buffered). */
-  next: number | undefined;
-  /** The JSON of the events buffered for bronze (the Kafka message values themselves). */
-  rows: JsonEventsBuilder;
-  /** Trades older than the operator's horizon, waiting for the bronze check at the flush. */
-  tooLate: TradeEvent[];
-  ready: boolean;
-  seeked: boolean;
-}
-
-/** What one flush commits for one partition: its buffered rows up to `next`. */
-export interface FlushUnit {
-  readonly s: PartitionState;
-  readonly rows: JsonEventsBuilder;
-  readonly tooLate: TradeEvent[];
-  readonly next: number;
-  readonly expected: number | undefined;
-}
 
 export interface PartitionsOptions {
   readonly groupId: string;

@@ -11,8 +11,7 @@
  * bronze and the silver commit) are emitted at the next flush; windows whose content differs
  * (a revision lost the same way) are re-emitted with revision + 1; nothing is emitted twice.
  */
-import { CANDLE_INTERVALS, INTERVAL_MINUTES, type CandleInterval } from '../../common/events/candle.ts';
-import type { TradeEvent, TradeSource } from '../../common/events/trade.ts';
+import { CANDLE_INTERVALS, INTERVAL_MINUTES, type CandleInterval, type TradeEvent, type TradeSource } from '../../common/events/index.ts';
 import { candleEventFromRow, SILVER_CANDLE_EVENT_COLUMNS, sqlLiteral, type LakeQueryEngine } from '../../lake/index.ts';
 import { MINUTE_US, type CandleOperator } from '../candles/candle-operator.ts';
 import { partitionOfKey } from './partition-of.ts';
@@ -80,10 +79,10 @@ export async function recoverOperatorState(opts: {
       // The close carried into the first replayed window: the last trade (by minute, then id) before it.
       const carry = (
         await engine.query(
-          `SELECT price::VARCHAR AS price FROM bronze_trades WHERE ${where} AND trade_time < make_timestamp(${fromUs}) ORDER BY date_trunc('minute', trade_time) DESC, trade_id DESC LIMIT 1`,
+          `SELECT price::VARCHAR AS price, epoch_us(trade_time) AS time_us FROM bronze_trades WHERE ${where} AND trade_time < make_timestamp(${fromUs}) ORDER BY date_trunc('minute', trade_time) DESC, trade_id DESC LIMIT 1`,
         )
       ).rows[0];
-      operator.restoreFrontier(s.exchange, s.symbol, partition, frontierUs, carry === undefined ? undefined : String(carry.price), fromUs);
+      operator.restoreFrontier(s.exchange, s.symbol, partition, frontierUs, carry === undefined ? undefined : { close: String(carry.price), timeUs: Number(carry.time_us) }, fromUs);
       const emitted = await engine.query(`SELECT ${SILVER_CANDLE_EVENT_COLUMNS} FROM silver_candles WHERE ${where} AND is_final AND window_start >= make_timestamp(${fromUs})`);
       for (const row of emitted.rows) {
         const c = candleEventFromRow(row);

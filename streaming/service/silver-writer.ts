@@ -8,11 +8,11 @@
  * land a candle the new owner's recovery did not see (two writers of the same revision).
  */
 import type { Logger } from 'pino';
-import type { CandleEvent } from '../../common/events/candle.ts';
+import type { CandleEvent } from '../../common/events/index.ts';
 import { candleEventToRow, ConcurrentModificationError, type Lake } from '../../lake/index.ts';
 import type { CandleOperator } from '../candles/candle-operator.ts';
 import { claimOwnership, MAX_FENCED_ATTEMPTS } from './ownership-claims.ts';
-import type { PartitionState } from './partitions.ts';
+import type { PartitionState } from './partition-state.ts';
 import type { StreamMetrics } from './stream-metrics.ts';
 
 /** A candle with the trades partition it belongs to and that partition's ownership epoch when it was computed. */

@@ -5,7 +5,7 @@
  */
 import { Partitioners } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { tradeKey, type TradeEvent } from '../../common/events/trade.ts';
+import { tradeKey, type TradeEvent } from '../../common/events/index.ts';
 import { LakeQueryEngine } from '../../lake/index.ts';
 import { testKafka } from '../../test/infra.ts';
 import { streamFixture, type StreamFixture } from '../../test/support/streaming/in-process.ts';

@@ -4,7 +4,7 @@
  * repaired from bronze (revision + 1); a replayed old one is recognised in bronze and dropped.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import type { TradeEvent } from '../../common/events/trade.ts';
+import type { TradeEvent } from '../../common/events/index.ts';
 import { LakeQueryEngine } from '../../lake/index.ts';
 import { testKafka } from '../../test/infra.ts';
 import { streamFixture, type StreamFixture } from '../../test/support/streaming/in-process.ts';
@@ -16,7 +16,7 @@ afterAll(() => Promise.all(fixtures.map((f) => f.cleanup())));
 
 const T0 = Date.UTC(2024, 7, 1) * 1000;
 function trade(id: number, minute: number, price: string): TradeEvent {
-  return { v: 1, exchange: 'binance', symbol: 'ETHUSDT', kind: 'trade', tradeId: id, price, qty: '1.00000000', quoteQty: price, isBuyerMaker: id % 2 === 0, tradeTimeUs: T0 + minute * 60_000_000 + id, receivedAtUs: T0, source: 'simulator' };
+  return { v: 1, exchange: 'binance', symbol: 'ETHUSDT', kind: 'trade', tradeId: id, price, qty: '1.00000000', quoteQty: price, isBuyerMaker: id % 2 === 0, tradeTimeUs: T0 + minute * 60_000_000 + id, receivedAtUs: T0 + minute * 60_000_000 + id, source: 'simulator' };
 }
 
 describe('streaming service: trades older than the in-memory horizon', () => {

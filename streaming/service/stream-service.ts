@@ -26,20 +26,20 @@
 import { Kafka, logLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
 import type { Logger } from 'pino';
 import { kafkajsLogCreator } from '../../common/kafkajs-logger.ts';
-import { deadLetter, type DeadLetter } from '../../common/events/deadletter.ts';
-import type { TradeEvent } from '../../common/events/trade.ts';
+import { deadLetter, type DeadLetter, type TradeEvent } from '../../common/events/index.ts';
 import { Lake, LakeQueryEngine, setLakeThreads } from '../../lake/index.ts';
 import { CandleOperator } from '../candles/candle-operator.ts';
 import { commitBronze } from './bronze-writer.ts';
 import { CandlePublisher } from './candle-publisher.ts';
-import { decodeNews, decodeSentiment, decodeTicker, decodeTrade } from './decode.ts';
+import { decodeNews, decodeSentiment, decodeTicker, DEFAULT_EVENT_TIME_LIMITS, tradeDecoder, type EventTimeLimits } from './decode.ts';
 import { Mutex } from './mutex.ts';
-import { Partitions, type InputKind, type InputSpec } from './partitions.ts';
+import type { InputKind, InputSpec } from './partition-state.ts';
+import { Partitions } from './partitions.ts';
 import { SilverWriter } from './silver-writer.ts';
 import type { StreamMetrics } from './stream-metrics.ts';
 import { TooLateTrades } from './too-late.ts';
 
-export type { InputKind } from './partitions.ts';
+export type { InputKind } from './partition-state.ts';
 
 export interface StreamServiceOptions {
   readonly brokers: readonly string[];
@@ -57,6 +57,12 @@ export interface StreamServiceOptions {
   readonly lateRetentionMs?: number;
   readonly provisionalMs?: number;
   readonly sessionTimeoutMs?: number;
+  /** Empty windows get a candle only within this long after the last traded minute (candle-operator.ts). */
+  readonly maxFillGapMs?: number;
+  /** When every partition has been idle this long, the watermark moves on with processing time. */
+  readonly idleAdvanceMs?: number;
+  /** Trades whose event time lies outside these limits are dead-lettered (decode.ts). */
+  readonly eventTimeLimits?: EventTimeLimits;
   /** Threads of the process-wide lake DuckDB (Parquet writing); undefined leaves DuckDB's default. */
   readonly lakeThreads?: number;
   /** Publish provisional candle updates (default true). */
@@ -70,6 +76,9 @@ export interface StreamStatus {
   readonly watermarkUs: number;
   readonly partitions: number;
 }
+
+/** Kafka's smallest session timeout by default (group.min.session.timeout.ms). */
+export const DEFAULT_SESSION_TIMEOUT_MS = 6000;
 
 export class StreamService {
   readonly operator: CandleOperator;
@@ -91,6 +100,7 @@ export class StreamService {
   private lastFlushAt: number | undefined;
   private flushPromise: Promise<void> | undefined;
   private initializing = false;
+  private stopping = false;
   private readonly done: Promise<void>;
   private resolveDone!: () => void;
   private rejectDone!: (err: Error) => void;
@@ -101,6 +111,8 @@ export class StreamService {
       idleTimeoutMs: opts.idlePartitionMs,
       retentionMs: opts.lateRetentionMs,
       provisionalThrottleMs: opts.provisionalMs,
+      maxFillGapMs: opts.maxFillGapMs,
+      idleAdvanceMs: opts.idleAdvanceMs,
     });
     this.kafka = new Kafka({
       clientId: opts.clientId ?? 'marketlake-stream',
@@ -111,16 +123,18 @@ export class StreamService {
     });
     this.consumer = this.kafka.consumer({
       groupId: opts.groupId,
-      sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
-      rebalanceTimeout: 2 * (opts.sessionTimeoutMs ?? 30_000),
-      heartbeatInterval: Math.max(500, Math.floor((opts.sessionTimeoutMs ?? 30_000) / 10)),
+      // A killed instance's partitions move once its session expires: the broker's minimum
+      // (6 s) by default. Heartbeats go out every sixth of it, also during a flush and a recovery.
+      sessionTimeout: opts.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS,
+      rebalanceTimeout: Math.max(30_000, 2 * (opts.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS)),
+      heartbeatInterval: Math.max(500, Math.floor((opts.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS) / 6)),
       maxWaitTimeInMs: 100,
       maxBytesPerPartition: 4 * 1024 * 1024,
       maxBytes: 32 * 1024 * 1024,
     });
     this.publisher = new CandlePublisher(this.kafka, opts.topics.candles, opts.logger, opts.provisional !== false);
     const all: InputSpec[] = [
-      { kind: 'trades', topic: opts.topics.trades, table: 'bronze/trades', decode: decodeTrade, event: 'trade' },
+      { kind: 'trades', topic: opts.topics.trades, table: 'bronze/trades', decode: tradeDecoder(opts.eventTimeLimits ?? DEFAULT_EVENT_TIME_LIMITS), event: 'trade' },
       { kind: 'tickers', topic: opts.topics.tickers, table: 'bronze/tickers', decode: decodeTicker, event: 'ticker' },
       { kind: 'sentiment', topic: opts.topics.sentiment, table: 'bronze/sentiment', decode: decodeSentiment, event: 'sentiment' },
       { kind: 'news', topic: opts.topics.news, table: 'bronze/news', decode: decodeNews, event: 'news' },
@@ -146,7 +160,7 @@ export class StreamService {
       metrics: opts.metrics,
       retentionMs: opts.lateRetentionMs ?? 6 * 3_600_000,
     });
-    this.tooLate = new TooLateTrades({ engine: () => this.engine!, silver: this.silver, publisher: this.publisher, logger: opts.logger, metrics: opts.metrics, reset });
+    this.tooLate = new TooLateTrades({ engine: () => this.engine!, operator: this.operator, silver: this.silver, publisher: this.publisher, logger: opts.logger, metrics: opts.metrics, reset });
     this.done = new Promise((resolve, reject) => {
       this.resolveDone = resolve;
       this.rejectDone = reject;
@@ -221,9 +235,13 @@ export class StreamService {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    this.stopping = true;
     clearInterval(this.timer);
     clearTimeout(this.provisionalTimer);
     await this.consumer.stop().catch(() => undefined);
+    // A batch or a recovery still running (kafkajs does not always wait for it) finishes first:
+    // the engine it reads is closed below.
+    await this.mutex.run(async () => undefined);
     await this.flushPromise;
     if (!this.failure) {
       await this.flush().catch((err: Error) => this.opts.logger.error({ err: err.message }, 'final flush failed; the lake keeps the last commit'));
@@ -236,6 +254,11 @@ export class StreamService {
 
   private fail(err: Error): void {
     if (this.failure) return;
+    if (this.stopping) {
+      // What a stop interrupts (a recovery, a batch) is not a failure: the lake keeps the last commit.
+      this.opts.logger.info({ err: err.message }, 'stopping: interrupted work is resumed from the lake on the next start');
+      return;
+    }
     this.failure = err;
     this.opts.logger.error({ err: err.message, stack: err.stack }, 'streaming failed');
     this.running = false;
@@ -288,7 +311,7 @@ export class StreamService {
         resolved = m.offset; // already in the lake
         continue;
       }
-      const d = input.decode(m.value);
+      const d = input.decode(m.value, nowMs);
       if (!d.ok) {
         this.pendingDeadLetters.push(deadLetter({ stage: 'stream', reason: d.reason, raw: m.value ?? Buffer.alloc(0), sourceTopic: batch.topic, partition: batch.partition, offset: m.offset }));
         dead++;
@@ -381,6 +404,18 @@ export class StreamService {
     }, Math.max(0, due - Date.now()));
   }
 
+  /** Each dead letter is logged with where it came from and why (the payload is on the topic). */
+  private logDeadLetters(letters: readonly DeadLetter[]): void {
+    const shown = letters.slice(0, MAX_LOGGED_DEAD_LETTERS);
+    for (const l of shown) {
+      this.opts.logger.warn(
+        { topic: l.sourceTopic, partition: l.partition, offset: l.offset, reason: l.reason, bytes: l.payloadBytes, sha256: l.payloadSha256 },
+        'dead letter',
+      );
+    }
+    if (letters.length > shown.length) this.opts.logger.warn({ count: letters.length, logged: shown.length }, 'more dead letters in this flush than logged one by one');
+  }
+
   /** Starts a flush unless one runs; failures are fatal (the process restarts from the lake). */
   private startFlush(): Promise<void> {
     this.flushPromise ??= this.flush()
@@ -405,11 +440,14 @@ export class StreamService {
     const letters = this.pendingDeadLetters;
     this.pendingDeadLetters = [];
     if (letters.length > 0) {
+      this.logDeadLetters(letters);
       await this.publisher.send(this.opts.topics.deadletter, letters.map((l) => ({ key: `${l.sourceTopic}:${l.partition}`, value: JSON.stringify(l) })));
     }
     const repairs = await this.tooLate.check(units);
     const committedNow = await commitBronze(units, { lake: this.opts.lake, partitions: this.partitions, logger: log, metrics });
 
+    // Too-late trades now in bronze: their final candles repaired (before the watermark moves, see too-late.ts).
+    if (repairs.length > 0) await this.tooLate.repair(repairs, nowMs);
     // Candles: final windows and revisions. Not while a partition's state is being rebuilt.
     if (!this.recovering) {
       const advanced = this.silver.owned(this.operator.advance(nowMs));
@@ -427,7 +465,6 @@ export class StreamService {
         }
       }
     }
-    if (repairs.length > 0) await this.tooLate.repair(repairs, nowMs);
     if (metrics) {
       const wm = this.operator.watermarkUs;
       if (Number.isFinite(wm)) metrics.watermarkDelay.set((nowMs * 1000 - wm) / 1e6);
@@ -442,3 +479,6 @@ export class StreamService {
     this.lastFlushAt = Date.now();
   }
 }
+
+/** Dead letters logged one by one per flush; the rest are counted in one line (a flood of bad input must not flood the log). */
+const MAX_LOGGED_DEAD_LETTERS = 100;

@@ -3,13 +3,21 @@
  * watermark): the operator cannot tell them from duplicates any more, so at the flush they are
  * checked against bronze (new ones join their partition's bronze rows), and once bronze holds
  * them the final candles they change are repaired from bronze (batch/repair-candles.ts).
+ *
+ * The repair runs right after the bronze commit and before the watermark advances: at that point
+ * every trade of every final candle in silver is in bronze (a candle finalised by the previous
+ * flush may include trades consumed during its commit; this flush committed them). It recomputes
+ * only windows the operator no longer holds (before the symbol's retained range) and only up to
+ * where the trades can change anything (the fill gap after the latest one); when that reaches the
+ * retained range, the partition's state is rebuilt from the lake instead.
  */
 import type { Logger } from 'pino';
-import type { TradeEvent } from '../../common/events/trade.ts';
+import type { TradeEvent } from '../../common/events/index.ts';
 import { sqlLiteral, type LakeQueryEngine } from '../../lake/index.ts';
 import { repairCandles } from '../batch/repair-candles.ts';
+import type { CandleOperator } from '../candles/candle-operator.ts';
 import type { CandlePublisher } from './candle-publisher.ts';
-import type { FlushUnit, PartitionState } from './partitions.ts';
+import type { FlushUnit, PartitionState } from './partition-state.ts';
 import type { OwnedCandle, SilverWriter } from './silver-writer.ts';
 import type { StreamMetrics } from './stream-metrics.ts';
 
@@ -18,10 +26,12 @@ export interface Repair {
   readonly exchange: string;
   readonly symbol: string;
   readonly fromUs: number;
+  readonly toUs: number;
 }
 
 export interface TooLateTradesOptions {
   readonly engine: () => LakeQueryEngine;
+  readonly operator: CandleOperator;
   readonly silver: SilverWriter;
   readonly publisher: CandlePublisher;
   readonly logger: Logger;
@@ -67,31 +77,44 @@ export class TooLateTrades {
           u.rows.pushEvent(t);
           const key = `${exchange}:${symbol}`;
           const r = repairs.get(key);
-          if (r === undefined || t.tradeTimeUs < r.fromUs) repairs.set(key, { state: u.s, exchange, symbol, fromUs: t.tradeTimeUs });
+          repairs.set(key, { state: u.s, exchange, symbol, fromUs: Math.min(r?.fromUs ?? Infinity, t.tradeTimeUs), toUs: Math.max(r?.toUs ?? -Infinity, t.tradeTimeUs) });
         }
       }
     }
     return [...repairs.values()];
   }
 
-  /** After the bronze commit: revises the final candles the trades changed, then rebuilds those partitions' state. */
+  /**
+   * After the bronze commit, before the watermark advances: revises the final candles the trades
+   * changed; rebuilds a partition's state only where they reach into what the operator holds.
+   */
   async repair(repairs: readonly Repair[], nowMs: number): Promise<void> {
     const engine = this.opts.engine();
     await engine.refresh();
     const owned: OwnedCandle[] = [];
+    const rebuild = new Set<PartitionState>();
+    const gapMs = this.opts.operator.maxFillGapMs;
     for (const r of repairs) {
       if (!r.state.ready) continue; // fenced away meanwhile: the new owner's recovery sees bronze
       const epoch = r.state.silverEpoch;
-      for (const candle of await repairCandles(engine, r.exchange, r.symbol, r.fromUs, nowMs * 1000)) owned.push({ candle, state: r.state, epoch });
+      // The latest trade changes its window and the empty ones after it within the fill gap.
+      const reachUs = r.toUs + (gapMs + 3_600_000) * 1000;
+      const retainedFromUs = this.opts.operator.retainedFromUs(r.exchange, r.symbol) ?? -Infinity;
+      if (reachUs > retainedFromUs) rebuild.add(r.state);
+      const range = { fromUs: r.fromUs, untilUs: Math.min(reachUs, retainedFromUs), maxFillGapMs: gapMs };
+      for (const candle of await repairCandles(engine, r.exchange, r.symbol, range, nowMs * 1000)) owned.push({ candle, state: r.state, epoch });
     }
     const revisions = owned.length > 0 ? await this.opts.silver.commit(owned) : [];
     if (revisions.length > 0) {
       this.opts.metrics?.candles.inc({ kind: 'revision' }, revisions.length);
       await this.opts.publisher.publishCandles(revisions);
     }
-    this.opts.logger.info({ symbols: repairs.map((r) => `${r.exchange}:${r.symbol}`), revisions: revisions.length }, 'repaired candles from bronze after trades older than the retention horizon');
-    // The operator's view of those symbols (emitted revisions, carried close) is stale now.
-    // Rebuilt by the next batch of the partition, or by the timer when it is idle.
-    for (const r of repairs) if (r.state.ready) this.opts.reset(r.state);
+    this.opts.logger.info(
+      { symbols: repairs.map((r) => `${r.exchange}:${r.symbol}`), revisions: revisions.length, rebuilt: [...rebuild].map((s) => s.partition) },
+      'repaired candles from bronze after trades older than the retention horizon',
+    );
+    // Where the trades reach into the operator's windows (emitted revisions, carried close), its
+    // view is stale: rebuilt by the next batch of the partition, or by the timer when it is idle.
+    for (const s of rebuild) if (s.ready) this.opts.reset(s);
   }
 }

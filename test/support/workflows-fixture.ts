@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadBaseConfig } from '../../common/config.ts';
 import { createLogger } from '../../common/logger.ts';
 import { createMetricsRegistry } from '../../common/metrics.ts';
@@ -76,7 +76,20 @@ export interface WorkflowsFixture {
   cleanup(): Promise<void>;
 }
 
+let runtimeInstalled = false;
+/** The SDK logs every worker state change and expected activity failure: keep test output to errors. */
+function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+  } catch {
+    // Installed already by another fixture in this process.
+  }
+}
+
 export async function workflowsFixture(name: string, opts: { workers?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<WorkflowsFixture> {
+  quietRuntime();
   const namespace = await createNamespace(name);
   const lakeDir = fs.mkdtempSync(path.join(os.tmpdir(), `ml-wf-${name}-lake-`));
   const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), `ml-wf-${name}-cache-`));

@@ -141,9 +141,12 @@ export async function backfill(input: BackfillWorkflowInput): Promise<BackfillRe
   const record = (item: WorkItem, r: ItemResult) => {
     counters.rowsWritten += r.rowsWritten;
     counters.bytesDownloaded += r.bytesDownloaded;
+    const failedDays = r.days.filter((d) => d.status === 'failed');
+    for (const d of failedDays) failed.push({ symbol: item.symbol, day: d.day, itemId: item.id, reason: d.reason ?? 'failed', errorType: d.errorType ?? 'Error' });
+    if (failedDays.length > 0) failedItems.set(item.id, { ...item, days: failedDays.map((d) => d.day) });
     for (const d of r.days) {
       if (d.status === 'done') counters.done += 1;
-      else {
+      else if (d.status === 'unavailable') {
         counters.unavailable += 1;
         unavailable.push({ symbol: item.symbol, day: d.day });
       }

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { TRADES_2017_DIR } from '../../fixtures/paths.ts';
-import type { TradeEvent } from '../../../common/events/trade.ts';
+import type { TradeEvent } from '../../../common/events/index.ts';
 
 export const ORACLE_DIR = TRADES_2017_DIR;
 export const ORACLE_TRADES_FILE = path.join(ORACLE_DIR, 'BTCUSDT-trades-2017-08-17.csv');

@@ -4,7 +4,7 @@
  * bronze_trades, window for window, up to the last window silver has finalised; and no two rows
  * of one candle share a revision (the latest-revision view would pick between them arbitrarily).
  */
-import { CANDLE_INTERVALS, type CandleInterval } from '../../../common/events/candle.ts';
+import { CANDLE_INTERVALS, type CandleInterval } from '../../../common/events/index.ts';
 import { candleEventFromRow, LakeQueryEngine, SILVER_CANDLE_EVENT_COLUMNS } from '../../../lake/index.ts';
 import { recomputeCandles, type RecomputedCandle } from '../../../streaming/index.ts';
 

@@ -4,8 +4,8 @@
  * replays). Published with kafkajs under the `<exchange>:<symbol>` key and the default partitioner.
  */
 import { Partitioners, type Kafka } from 'kafkajs';
-import { tradeKey, type TradeEvent } from '../../../common/events/trade.ts';
-import { generateTrades } from '../../../producers/simulator/trade-simulator.ts';
+import { tradeKey, type TradeEvent } from '../../../common/events/index.ts';
+import { generateTrades } from '../../../producers/index.ts';
 
 export interface DisorderedStream {
   /** Messages in publishing order (duplicates included). */
