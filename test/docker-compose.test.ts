@@ -152,4 +152,17 @@ describe('docker-compose.yml', () => {
     expect(dockerfile).toMatch(/npm ci/);
     expect(dockerfile).toMatch(/ENTRYPOINT \["node", "bin\/marketlake\.js"\]/);
   });
+
+  it("keeps Kafka's and Temporal's data on their volumes, where their (non-root) users can write", () => {
+    const mountOf = (service: ComposeService, volume: string) => (service.volumes ?? []).find((v) => v.startsWith(`${volume}:`))?.split(':')[1];
+    const kafka = compose.services.kafka as ComposeService & { environment: Record<string, string> };
+    expect(kafka.environment.KAFKA_LOG_DIRS).toBe(mountOf(kafka, 'kafka-data'));
+    const temporal = compose.services.temporal;
+    const args = temporal.command as string[];
+    const db = args[args.indexOf('--db-filename') + 1];
+    const home = mountOf(temporal, 'temporal-data');
+    // The image's user (uid 1000) owns its home; a fresh volume mounted there inherits that.
+    expect(home).toBe('/home/temporal');
+    expect(db.startsWith(`${home}/`)).toBe(true);
+  });
 });
