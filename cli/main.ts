@@ -14,6 +14,7 @@ import { registerWorkerCommand } from './commands/worker.ts';
 import { registerBackfillCommand } from './commands/backfill.ts';
 import { registerTransformCommand } from './commands/transform.ts';
 import { registerApiCommand } from './commands/api.ts';
+import { registerQualityCommand } from './commands/quality.ts';
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerWorkerCommand(program);
   registerBackfillCommand(program);
   registerTransformCommand(program);
+  registerQualityCommand(program);
   registerApiCommand(program);
   return program;
 }

@@ -7,6 +7,8 @@ export const TOPICS = {
   candles: 'market.candles.v1',
   /** Gaps in an exchange's trade id sequence, found by the websocket producer, for repair. */
   gaps: 'market.gaps.v1',
+  /** New gold alerts (price spikes, volume surges, whale trades, signals), each published once by the gold build. */
+  alerts: 'market.alerts.v1',
   deadletter: 'market.deadletter.v1',
 } as const;
 
