@@ -13,6 +13,7 @@ import { registerStreamCommand } from './commands/stream.ts';
 import { registerWorkerCommand } from './commands/worker.ts';
 import { registerTransformCommand } from './commands/transform.ts';
 import { registerApiCommand } from './commands/api.ts';
+import { registerQualityCommand } from './commands/quality.ts';
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerStreamCommand(program);
   registerWorkerCommand(program);
   registerTransformCommand(program);
+  registerQualityCommand(program);
   registerApiCommand(program);
   return program;
 }

@@ -42,6 +42,8 @@ export const baseEnvSchema = z.object({
   TEMPORAL_PORT: port(7233),
   TEMPORAL_UI_PORT: port(8233),
   PROMETHEUS_PORT: port(9090),
+  /** The prometheus program for the local stack (default: on PATH, else /usr/bin/prometheus). */
+  PROMETHEUS_BIN: z.string().min(1).optional(),
   API_PORT: port(8000),
   GRAFANA_PORT: port(3000),
   /**

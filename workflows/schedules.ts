@@ -53,6 +53,18 @@ export const SCHEDULES: ScheduleDefinition[] = [
     workflowRunTimeout: '6 hours',
   },
   {
+    id: 'quality-15m',
+    description: 'Data-quality checks (freshness, volume, schema, uniqueness, validity, consistency, completeness, cross-source) into gold/quality_results',
+    workflowType: 'qualityChecks',
+    taskQueue: TASK_QUEUE,
+    input: {},
+    spec: { intervals: [{ every: '15 minutes' }] },
+    overlap: ScheduleOverlapPolicy.SKIP,
+    catchupWindow: '15 minutes',
+    pauseOnFailure: false,
+    workflowRunTimeout: '30 minutes',
+  },
+  {
     id: 'maintenance-hourly',
     description: 'Compaction of the partitions written in the last hours (the stream writes many small files)',
     workflowType: 'maintenance',

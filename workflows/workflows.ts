@@ -2,3 +2,4 @@
 export * from './backfill/workflow.ts';
 export * from './maintenance/workflow.ts';
 export * from './gold-build/workflow.ts';
+export * from './quality-checks/workflow.ts';

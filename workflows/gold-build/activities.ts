@@ -1,24 +1,13 @@
 /**
- * Activities of the `goldBuild` workflow: the blocking data-quality gate over gold's inputs, the
- * build itself (transforms/: incremental unless told otherwise, each model one atomic commit, a
- * failed model leaving its previous output in place), and publishing the alerts the build newly
- * raised to Kafka `market.alerts.v1`, once.
+ * Activities of the `goldBuild` workflow: the build itself (transforms/: incremental unless told
+ * otherwise, each model one atomic commit, a failed model leaving its previous output in place)
+ * and publishing the alerts the build newly raised to Kafka `market.alerts.v1`, once. Its quality
+ * gate, `runBlockingChecks`, is the quality domain's (workflows/quality-checks/activities.ts).
  */
 import { Context } from '@temporalio/activity';
 import { transformMetrics } from '../../common/metrics-catalog.ts';
 import { TOPICS } from '../../common/topics.ts';
-import {
-  ALL_CHECKS,
-  MODELS,
-  describePartitions,
-  goldConfigFromEnv,
-  kafkaAlertSender,
-  publishNewAlerts,
-  qualityConfigFromEnv,
-  runBlockingChecks,
-  runTransforms,
-  type BlockingCheckOutcome,
-} from '../../transforms/index.ts';
+import { MODELS, describePartitions, goldConfigFromEnv, kafkaAlertSender, publishNewAlerts, runTransforms } from '../../transforms/index.ts';
 import type { ActivityDeps } from '../activity-deps.ts';
 
 export interface GoldBuildRequest {
@@ -55,15 +44,6 @@ function heartbeat(details: unknown): void {
 export function createGoldActivities(deps: ActivityDeps) {
   const metrics = transformMetrics(deps.registry);
   return {
-    /**
-     * The quality gate in front of the build: the blocking checks guarding `inputs` (recorded in
-     * gold/quality_results like any run). The quality domain may register its own activity of the
-     * same name and shape; this one runs the same checks.
-     */
-    async runBlockingChecks(req: { inputs: readonly string[] }): Promise<BlockingCheckOutcome> {
-      return runBlockingChecks({ lake: deps.lake, config: qualityConfigFromEnv(ALL_CHECKS), inputs: req.inputs });
-    },
-
     async buildGold(req: GoldBuildRequest = {}): Promise<GoldBuildOutcome> {
       const summary = await runTransforms(deps.lake, MODELS, {
         select: req.select,

@@ -12,7 +12,8 @@
  * The workflow fails (after publishing what was built) when a model failed.
  */
 import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
-import type { GoldActivities, GoldBuildOutcome } from './activities.ts';
+import type { Activities } from '../activities.ts';
+import type { GoldBuildOutcome } from './activities.ts';
 
 export interface GoldBuildInput {
   readonly select?: readonly string[];
@@ -36,9 +37,9 @@ export interface GoldBuildResult {
 /** The lake tables gold is built from: the blocking checks that guard them gate the build. */
 export const GOLD_INPUT_TABLES = ['silver/candles', 'bronze/trades', 'bronze/tickers', 'bronze/sentiment', 'bronze/news'];
 
-const { runBlockingChecks } = proxyActivities<GoldActivities>({ startToCloseTimeout: '30 minutes', retry: { maximumAttempts: 3, initialInterval: '10 seconds' } });
-const { buildGold } = proxyActivities<GoldActivities>({ startToCloseTimeout: '3 hours', heartbeatTimeout: '10 minutes', retry: { maximumAttempts: 3, initialInterval: '30 seconds' } });
-const { publishGoldAlerts } = proxyActivities<GoldActivities>({ startToCloseTimeout: '10 minutes', retry: { maximumAttempts: 10, initialInterval: '5 seconds', maximumInterval: '1 minute' } });
+const { runBlockingChecks } = proxyActivities<Activities>({ startToCloseTimeout: '30 minutes', retry: { maximumAttempts: 3, initialInterval: '10 seconds' } });
+const { buildGold } = proxyActivities<Activities>({ startToCloseTimeout: '3 hours', heartbeatTimeout: '10 minutes', retry: { maximumAttempts: 3, initialInterval: '30 seconds' } });
+const { publishGoldAlerts } = proxyActivities<Activities>({ startToCloseTimeout: '10 minutes', retry: { maximumAttempts: 10, initialInterval: '5 seconds', maximumInterval: '1 minute' } });
 
 export async function goldBuild(input: GoldBuildInput = {}): Promise<GoldBuildResult> {
   let checks: GoldBuildResult['checks'] = 'skipped';
