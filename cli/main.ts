@@ -11,6 +11,7 @@ import { registerLakeCommand } from './commands/lake.ts';
 import { registerProducerCommands } from './commands/producers.ts';
 import { registerStreamCommand } from './commands/stream.ts';
 import { registerWorkerCommand } from './commands/worker.ts';
+import { registerBackfillCommand } from './commands/backfill.ts';
 import { registerTransformCommand } from './commands/transform.ts';
 import { registerApiCommand } from './commands/api.ts';
 import { registerQualityCommand } from './commands/quality.ts';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerProducerCommands(program);
   registerStreamCommand(program);
   registerWorkerCommand(program);
+  registerBackfillCommand(program);
   registerTransformCommand(program);
   registerQualityCommand(program);
   registerApiCommand(program);
