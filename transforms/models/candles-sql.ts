@@ -2,7 +2,7 @@
  * Candles of every gold interval over `silver_candles`: 1m 5m 15m 1h as silver holds them, 4h
  * and 1d rolled up from silver's 1h candles, aligned to 00:00 UTC like Binance's. A rolled-up
  * window takes its open, high and low from its hours that had trades only (an empty hour carries
- * the previous close, which was not traded in the window: DESIGN.md's rule), its close from its
+ * the previous close, which was not traded in the window: the rule in ARCHITECTURE.md, "Numbers"), its close from its
  * last hour, and sums the rest; a window without any trade has open = high = low = close.
  */
 export const GOLD_INTERVALS = ['1m', '5m', '15m', '1h', '4h', '1d'] as const;
