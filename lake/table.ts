@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { ENGINE_INFO, type Action, type AddAction, type CommitInfoAction, type RemoveAction } from './delta/actions.ts';
 import { writeCheckpoint } from './delta/checkpoint.ts';
+import { checksumOf } from './delta/checksum.ts';
 import { findConflict, MaxCommitAttemptsExceededError, type ConflictScope } from './delta/conflicts.ts';
 import { advanceSnapshot, commitTimestamp, loadSnapshot, readCommitsFrom, TableNotFoundError } from './delta/loader.ts';
 import { VersionAlreadyExistsError, LogStore } from './delta/log-store.ts';
@@ -138,12 +139,16 @@ export class DeltaTable {
         },
       },
     ];
+    let created = false;
     try {
       await store.writeCommit(0, actions);
+      created = true;
     } catch (err) {
       if (!(err instanceof VersionAlreadyExistsError)) throw err;
     }
-    return DeltaTable.open(abs);
+    const table = await DeltaTable.open(abs);
+    if (created) await table.recordChecksum(0, table.current);
+    return table;
   }
 
   /** Opens the table, creating it from `def` when it does not exist yet. */
@@ -343,11 +348,26 @@ export class DeltaTable {
 
   private async afterCommit(version: number): Promise<void> {
     const snap = await this.refresh();
+    await this.recordChecksum(version, snap);
     const interval = Number(snap.configuration('delta.checkpointInterval') ?? DEFAULT_CHECKPOINT_INTERVAL);
     if (interval > 0 && version % interval === 0 && snap.version >= version) {
       const target = snap.version === version ? snap : await this.snapshotAt(version);
       // A failed checkpoint costs only opening speed; the commit itself is durable.
       await writeCheckpoint(this.store, target).catch((err) => process.emitWarning(`checkpoint ${version} of ${this.dir} failed: ${(err as Error).message}`));
+    }
+  }
+
+  /**
+   * Writes the version checksum (`<version>.crc`) of a version this handle committed, from the
+   * snapshot at exactly that version, so that readers can tell a damaged log from a good one
+   * (delta/checksum.ts). A failure costs only that check: the commit itself is durable.
+   */
+  private async recordChecksum(version: number, latest: Snapshot): Promise<void> {
+    try {
+      const at = latest.version === version ? latest : await this.snapshotAt(version);
+      await this.store.writeChecksum(version, checksumOf(at));
+    } catch (err) {
+      process.emitWarning(`version checksum ${version} of ${this.dir} not written: ${(err as Error).message}`);
     }
   }
 

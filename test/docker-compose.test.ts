@@ -46,7 +46,7 @@ function resolveCommand(program: Command, args: string[]): string | undefined {
 }
 
 describe('docker-compose.yml', () => {
-  it('has the infrastructure of DESIGN.md', () => {
+  it('has the infrastructure the architecture names', () => {
     for (const name of ['kafka', 'topics', 'temporal', 'prometheus', 'grafana']) expect(compose.services).toHaveProperty(name);
   });
 
@@ -151,5 +151,18 @@ describe('docker-compose.yml', () => {
     const dockerfile = fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8');
     expect(dockerfile).toMatch(/npm ci/);
     expect(dockerfile).toMatch(/ENTRYPOINT \["node", "bin\/marketlake\.js"\]/);
+  });
+
+  it("keeps Kafka's and Temporal's data on their volumes, where their (non-root) users can write", () => {
+    const mountOf = (service: ComposeService, volume: string) => (service.volumes ?? []).find((v) => v.startsWith(`${volume}:`))?.split(':')[1];
+    const kafka = compose.services.kafka as ComposeService & { environment: Record<string, string> };
+    expect(kafka.environment.KAFKA_LOG_DIRS).toBe(mountOf(kafka, 'kafka-data'));
+    const temporal = compose.services.temporal;
+    const args = temporal.command as string[];
+    const db = args[args.indexOf('--db-filename') + 1];
+    const home = mountOf(temporal, 'temporal-data');
+    // The image's user (uid 1000) owns its home; a fresh volume mounted there inherits that.
+    expect(home).toBe('/home/temporal');
+    expect(db.startsWith(`${home}/`)).toBe(true);
   });
 });

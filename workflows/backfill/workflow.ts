@@ -41,7 +41,7 @@ const { planBackfill, recordBackfillOutcome } = proxyActivities<BackfillActiviti
 
 const { backfillItem } = proxyActivities<BackfillActivities>({
   startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '30 seconds',
+  heartbeatTimeout: '15 seconds',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: {
     initialInterval: '1 second',
