@@ -168,25 +168,18 @@ export function recordLakeTable(metrics: LakeTableMetrics, table: string, s: { v
 }
 
 // ---------------------------------------------------------------------------------------------
-// HTTP. Set by the API's middleware (api/): `route` is the route template
-// (`/v1/ohlc/{symbol}`, `unmatched` for 404s), `status` the numeric code as a string.
+// HTTP. Set by the API's middleware (api/create-app.ts): `route` is the route template
+// (`/v1/ohlc/:symbol`, `unmatched` for 404s), `status` the numeric code as a string.
 // ---------------------------------------------------------------------------------------------
 export interface HttpMetrics {
   readonly requests: Counter<'route' | 'method' | 'status'>;
   readonly seconds: Histogram<'route' | 'method'>;
-  readonly inFlight: Gauge;
-  /** Server-Sent Events clients connected to /v1/stream. */
-  readonly sseClients: Gauge;
-  /** Events written to SSE clients, by channel (trades, candles, alerts). */
-  readonly sseEvents: Counter<'channel'>;
 }
 
+/** The API's own SSE series (marketlake_api_sse_*) are declared beside its stream route. */
 export function httpMetrics(registry: Registry): HttpMetrics {
   return {
     requests: counter(registry, { name: 'marketlake_http_requests_total', help: 'HTTP requests answered, by route template, method and status code', labelNames: ['route', 'method', 'status'] }),
-    seconds: histogram(registry, { name: 'marketlake_http_request_duration_seconds', help: 'HTTP request time until the response headers, by route template and method', labelNames: ['route', 'method'], buckets: HTTP_BUCKETS }),
-    inFlight: gauge(registry, { name: 'marketlake_http_requests_in_flight', help: 'HTTP requests being served', labelNames: [] }),
-    sseClients: gauge(registry, { name: 'marketlake_api_sse_clients', help: 'Server-Sent Events clients connected', labelNames: [] }),
-    sseEvents: counter(registry, { name: 'marketlake_api_sse_events_total', help: 'Events written to Server-Sent Events clients, by channel', labelNames: ['channel'] }),
+    seconds: histogram(registry, { name: 'marketlake_http_request_duration_seconds', help: 'HTTP request time by route template and method (streams: until the headers)', labelNames: ['route', 'method'], buckets: HTTP_BUCKETS }),
   };
 }

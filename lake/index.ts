@@ -34,6 +34,10 @@
  * - Maintenance: `optimize(table)`, `vacuum(table, { retentionHours })`, `table.checkpoint()`
  *   (also automatic every `delta.checkpointInterval` commits, default 10), `table.history()`.
  * - Time travel: `table.snapshotAt(version)`, `table.snapshotAsOf(date)`.
+ * - Every commit also records its version checksum (`<version>.crc`: file count, size, metadata,
+ *   protocol, stream positions); opening or refreshing a table compares. A damaged log (an empty
+ *   commit, a commit cut mid-line, one that lost lines) throws CorruptLogError naming the table
+ *   and version; the query engine keeps serving the other tables and that table's view fails.
  *
  * ## Reading (API, transforms, `marketlake sql`)
  *
@@ -74,6 +78,8 @@ export {
   MaxCommitAttemptsExceededError,
 } from './delta/conflicts.ts';
 export { TableNotFoundError } from './delta/loader.ts';
+export { CorruptLogError } from './delta/corrupt-log.ts';
+export type { VersionChecksum } from './delta/checksum.ts';
 export type { LakeColumn, LakeType } from './delta/schema.ts';
 export type { Action, AddAction, RemoveAction, TxnAction, MetadataAction, ProtocolAction, CommitInfoAction, FileStats } from './delta/actions.ts';
 export { RowValidationError, decimalFromVarchar, type LakeRow, type ParquetCompression, type DataFileSpec } from './writer.ts';

@@ -40,13 +40,15 @@ export function defineFreshnessCheck(spec: FreshnessSpec): QualityCheck<ReturnTy
         SELECT live.exchange, live.symbol, newest.newest AS newest_${spec.newestColumn},
           round((${ctx.nowUs} - epoch_us(newest.newest)) / ${MINUTE_US}, 2) AS lag_minutes
         FROM live LEFT JOIN newest USING (exchange, symbol)`;
-      const worst = await ctx.engine.query(`SELECT max(lag_minutes) AS worst FROM (${lagged})`);
+      const all = await ctx.engine.query(`SELECT symbol, epoch_us(newest_${spec.newestColumn}) AS newest_us, lag_minutes FROM (${lagged})`);
+      const lags = all.rows.map((r) => numberOrNull(r.lag_minutes)).filter((v): v is number => v !== null);
       const { failingRows, samples } = await queryFailingRows(
         ctx,
         `SELECT * FROM (${lagged}) WHERE lag_minutes IS NULL OR lag_minutes > ${t.maxLagMinutes}`,
         'lag_minutes DESC NULLS FIRST, exchange, symbol',
       );
-      return { observed: numberOrNull(worst.rows[0]?.worst), threshold: t.maxLagMinutes, failingRows, samples };
+      const latestEvents = all.rows.filter((r) => r.newest_us !== null).map((r) => ({ table: spec.table, symbol: String(r.symbol), atUs: Number(r.newest_us) }));
+      return { observed: lags.length > 0 ? Math.max(...lags) : null, threshold: t.maxLagMinutes, failingRows, samples, latestEvents };
     },
   });
 }

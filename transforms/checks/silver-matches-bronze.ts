@@ -1,7 +1,7 @@
 /**
  * silver_matches_bronze: the stream-equals-batch proof, run for real over the last
  * `lookbackHours`: every final 1m candle in silver equals a recomputation from bronze_trades in
- * DuckDB SQL, column for column (open/close by trade id, empty minutes carry the previous close,
+ * DuckDB SQL, column for column (each trade id once, open/close by trade id, empty minutes carry the previous close,
  * aggTrades count their underlying trades, VWAP rounded half-up to 16 places as the stream does),
  * and every minute the recomputation has is in silver. Only symbols with trades in the range are
  * compared, and not the candles a backfill made from klines (`source` klines or rest): they have no
@@ -23,6 +23,8 @@ export function recomputedMinutesSql(fromUs: number, nowUs: number, seedHours: n
         (epoch_us(t.trade_time) // ${MINUTE_US}) * ${MINUTE_US} AS ws
       FROM bronze_trades t JOIN frontier f USING (exchange, symbol)
       WHERE ${timeRangeSql('t.trade_time', fromUs, upper, 't.date')} AND epoch_us(t.trade_time) < f.until_us
+      -- A trade id counts once, as in the stream (a copy in bronze is trade_uniqueness's finding, not this check's).
+      QUALIFY row_number() OVER (PARTITION BY t.exchange, t.symbol, t.kind, t.trade_id ORDER BY t.received_at) = 1
     ), minutes AS (
       SELECT exchange, symbol, ws,
         arg_min(price, trade_id) AS open, max(price) AS high, min(price) AS low, arg_max(price, trade_id) AS close,

@@ -29,8 +29,8 @@ export interface TestLake {
   cleanup(): void;
 }
 
-function tempLake(name: string): TestLake {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ml-quality-${name}-`));
+function tempLake(name: string, into?: string): TestLake {
+  const dir = into ?? fs.mkdtempSync(path.join(os.tmpdir(), `ml-quality-${name}-`));
   return { dir, lake: new Lake(dir), cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
@@ -63,10 +63,12 @@ export interface OracleLakeOptions {
   readonly streamed?: (trades: TradeEvent[]) => TradeEvent[];
   /** Plant a defect in the silver rows before they are written. */
   readonly candles?: (rows: LakeRow[]) => LakeRow[];
+  /** Build the lake in this directory (default: a new temporary one). */
+  readonly dir?: string;
 }
 
 export async function oracleLake(opts: OracleLakeOptions = {}): Promise<TestLake> {
-  const t = tempLake('oracle');
+  const t = tempLake('oracle', opts.dir);
   const bronze = opts.trades ? opts.trades(oracleTrades()) : oracleTrades();
   const candles = streamCandles(opts.streamed ? opts.streamed(bronze.map((x) => ({ ...x }))) : bronze);
   await (await t.lake.table('bronze/trades')).append(bronze.map(tradeEventToRow));
@@ -150,6 +152,8 @@ export interface KlinesLakeOptions {
   readonly rollupsFrom?: 'planted' | 'original';
   /** Plant a defect in the rollup rows. */
   readonly rollups?: (rows: LakeRow[]) => LakeRow[];
+  /** Build the lake in this directory (default: a new temporary one). */
+  readonly dir?: string;
 }
 
 export async function klinesLake(opts: KlinesLakeOptions = {}): Promise<TestLake & { nowUs: number; minutes: LakeRow[] }> {
@@ -161,7 +165,7 @@ export async function klinesLake(opts: KlinesLakeOptions = {}): Promise<TestLake
   const base = opts.rollupsFrom === 'original' ? original : minutes;
   let rollups = (['5m', '15m', '1h'] as const).flatMap((i) => rollUp(base, i));
   if (opts.rollups) rollups = opts.rollups(rollups);
-  const t = tempLake('klines');
+  const t = tempLake('klines', opts.dir);
   await (await t.lake.table('silver/candles')).append([...minutes, ...rollups]);
   return { ...t, nowUs: endUs, minutes };
 }
