@@ -36,19 +36,24 @@ describe('Temporal Web UI', () => {
     await page.fill('#workflowId', workflowId);
     await page.fill('#taskQueue', 'marketlake-backfill');
     await page.fill('#workflowType', 'backfill');
-    // The input is a code editor: type into it as a person does (insertText: no auto-closed brackets).
+    // The input is a code editor: type into it as a person does (insertText: no auto-closed
+    // brackets), then leave it (Tab), which is when the form takes its value.
     await page.click('.cm-content');
     await page.keyboard.insertText(JSON.stringify(input));
+    await page.keyboard.press('Tab');
     await page.check('input[id="json/plain"]');
-    await page.click('[data-testid="start-workflow-button"]');
-    // The UI opens the new run's page.
-    await page.waitForURL(new RegExp(`/workflows/${workflowId}/`), { timeout: 30_000 });
+    // The form checks that the queue has a poller (and shows it, moving the button): wait for that.
+    await page.getByText('Task Queue is Active').waitFor({ timeout: 30_000 });
+    const started = page.waitForRequest((r) => r.method() === 'POST' && r.url().includes(`/workflows/${workflowId}`), { timeout: 30_000 });
+    await page.locator('[data-testid="start-workflow-button"]').click();
+    await started;
+    await expect.poll(() => fx.client.workflow.getHandle(workflowId).describe().then(() => true, () => false), { timeout: 30_000 }).toBe(true);
 
     const result = (await fx.client.workflow.getHandle(workflowId).result()) as BackfillResult;
     expect(result.failed).toEqual([]);
     expect(result.progress.partitions).toMatchObject({ total: 1, done: 1 });
-    // The page shows the run as completed (it polls; reload once in case it already had).
-    await page.reload({ waitUntil: 'networkidle' });
+    // The run's page in the UI shows it completed.
+    await page.goto(`${temporalUiUrl()}/namespaces/${fx.namespace}/workflows/${workflowId}`, { waitUntil: 'networkidle' });
     await expect.poll(async () => page.getByText('Completed', { exact: true }).count(), { timeout: 30_000 }).toBeGreaterThan(0);
 
     const engine = await LakeQueryEngine.open({ lake: fx.lakeDir });
