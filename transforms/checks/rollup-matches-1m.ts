@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { defineCheck } from './check.ts';
 import { candleStructSql, differingColumnsSql } from './candle-columns.ts';
+import { latestCandlesSql } from './latest-candles.ts';
 import { HOUR_US, MINUTE_US, queryFailingRows, timeRangeSql, timestampFromUsSql, vwapSql } from './sql.ts';
 
 const ROLLUPS: readonly (readonly [string, number])[] = [
@@ -31,7 +32,7 @@ export const rollupMatches1m = defineCheck({
     const sql = `WITH one AS (
         SELECT exchange, symbol, epoch_us(window_start) AS ws, is_final, open, high, low, close, volume, quote_volume, trade_count,
           taker_buy_volume, taker_buy_quote_volume, first_trade_id, last_trade_id
-        FROM silver_candles WHERE "interval" = '1m' AND ${timeRangeSql('window_start', fromUs, upper)}
+        FROM ${latestCandlesSql(`"interval" = '1m' AND ${timeRangeSql('window_start', fromUs, upper)}`)}
       ), sizes("interval", size_us) AS (VALUES ${sizes}),
       agg AS (
         SELECT exchange, symbol, "interval", (ws // size_us) * size_us AS bucket, any_value(size_us) AS size_us,
@@ -51,7 +52,7 @@ export const rollupMatches1m = defineCheck({
           first_trade_id, last_trade_id
         FROM agg WHERE final_minutes = size_us // ${MINUTE_US}
       ), rollups AS (
-        SELECT * FROM silver_candles WHERE "interval" IN (${ROLLUPS.map(([i]) => `'${i}'`).join(', ')}) AND is_final AND ${timeRangeSql('window_start', fromUs, upper)}
+        SELECT * FROM ${latestCandlesSql(`"interval" IN (${ROLLUPS.map(([i]) => `'${i}'`).join(', ')}) AND ${timeRangeSql('window_start', fromUs, upper)}`)} WHERE is_final
       )
       SELECT * FROM (
         SELECT e.exchange, e.symbol, e."interval", e.window_start,
