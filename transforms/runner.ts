@@ -12,6 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Lake, LakeQueryEngine, TableNotFoundError, queryJson, sqlIdentifier, viewName, type DeltaTable, type TableDefinition } from '../lake/index.ts';
+import type { TransformMetrics } from '../common/metrics-catalog.ts';
 import { changedPartitions } from './changes.ts';
 import { DEFAULT_GOLD_CONFIG, type GoldConfig } from './config.ts';
 import { ModelGraph } from './graph.ts';
@@ -34,6 +35,8 @@ export interface TransformRunOptions {
   readonly log?: (message: string) => void;
   /** DuckDB threads for the build (default DuckDB's choice). */
   readonly threads?: number;
+  /** Prometheus series to update per model (common/metrics-catalog.ts). */
+  readonly metrics?: TransformMetrics;
 }
 
 export type ModelRunStatus = 'success' | 'skipped' | 'failed';
@@ -100,6 +103,15 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
       const run = await runModel(lake, engine, model, { ...options, config, nowUs, log });
       if (run.status === 'failed') failed.add(model.name);
       runs.push(run);
+      if (options.metrics && run.status !== 'skipped') {
+        const m = options.metrics;
+        m.runs.inc({ model: model.name, outcome: run.status === 'success' ? 'success' : 'failure' });
+        m.seconds.observe({ model: model.name }, run.durationMs / 1000);
+        if (run.status === 'success') {
+          m.rowsWritten.inc({ model: model.name }, run.rows);
+          m.lastSuccess.set({ model: model.name }, Date.now() / 1000);
+        }
+      }
       log(`${model.name}: ${run.status}${run.error ? ` (${run.error})` : ''}, ${describePartitions(run.partitions)}, ${run.rows} rows, ${run.durationMs} ms`);
     }
   } finally {

@@ -29,6 +29,18 @@ export interface ScheduleDefinition {
 
 export const SCHEDULES: ScheduleDefinition[] = [
   {
+    id: 'gold-hourly',
+    description: 'Gold build: blocking quality checks, then the models whose inputs changed (incremental), then new alerts to Kafka',
+    workflowType: 'goldBuild',
+    taskQueue: TASK_QUEUE,
+    input: {},
+    spec: { calendars: [{ minute: 2, hour: '*', comment: 'every hour at :02, once the last hour\'s candles are final' }] },
+    overlap: ScheduleOverlapPolicy.SKIP,
+    catchupWindow: '1 hour',
+    pauseOnFailure: false,
+    workflowRunTimeout: '3 hours',
+  },
+  {
     id: 'maintenance-daily',
     description: 'Lake maintenance: compact small files, checkpoint, apply data retention, vacuum (every table)',
     workflowType: 'maintenance',

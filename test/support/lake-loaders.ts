@@ -59,9 +59,10 @@ export async function loadKlinesIntoSilver(lake: Lake, csvFile: string, options:
   const asSilver = (iv: string, src: string) => `SELECT ${sqlLiteral(exchange)} AS exchange, ${sqlLiteral(symbol)} AS symbol, ${sqlLiteral(iv)} AS "interval",
       make_timestamptz(open_time * 1000) AS window_start, make_timestamptz((open_time + ${INTERVAL_MS[iv]}) * 1000) AS window_end,
       open, high, low, close, volume, quote_volume,
-      CASE WHEN volume = 0 THEN NULL ELSE CAST(CAST(quote_volume AS DOUBLE) / CAST(volume AS DOUBLE) AS DECIMAL(38,16)) END AS vwap,
+      -- The quotient in doubles can step past a bound by a unit in the last place: keep it within [low, high].
+      CASE WHEN volume = 0 THEN NULL ELSE least(greatest(CAST(CAST(quote_volume AS DOUBLE) / CAST(volume AS DOUBLE) AS DECIMAL(38,16)), low), high) END AS vwap,
       trade_count, taker_buy_volume, taker_buy_quote_volume, NULL::BIGINT AS first_trade_id, NULL::BIGINT AS last_trade_id,
-      0::BIGINT AS revision, true AS is_final, make_timestamptz((open_time + ${INTERVAL_MS[iv]}) * 1000) AS finalized_at
+      0::BIGINT AS revision, true AS is_final, make_timestamptz((open_time + ${INTERVAL_MS[iv]}) * 1000) AS finalized_at, 'klines' AS source
     FROM (${src})`;
   const rolled = (iv: string) => `SELECT (open_time // ${INTERVAL_MS[iv]}) * ${INTERVAL_MS[iv]} AS open_time,
       coalesce(arg_min(open, open_time) FILTER (WHERE trade_count > 0), arg_max(close, open_time)) AS open,

@@ -88,7 +88,7 @@ function quietRuntime(): void {
   }
 }
 
-export async function workflowsFixture(name: string, opts: { workers?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<WorkflowsFixture> {
+export async function workflowsFixture(name: string, opts: { workers?: boolean; env?: NodeJS.ProcessEnv; kafkaProducer?: () => Promise<import('kafkajs').Producer> } = {}): Promise<WorkflowsFixture> {
   quietRuntime();
   const namespace = await createNamespace(name);
   const lakeDir = fs.mkdtempSync(path.join(os.tmpdir(), `ml-wf-${name}-lake-`));
@@ -116,7 +116,7 @@ export async function workflowsFixture(name: string, opts: { workers?: boolean; 
     namespace, lakeDir, cacheDir, lake, binance, client, config, env,
     async startWorkers() {
       native ??= await NativeConnection.connect({ address: temporalAddress() });
-      fixture.workers = await startWorkers(native, { lake, config, fetch: globalThis.fetch, logger: createLogger('worker-test', 'warn'), registry: createMetricsRegistry('worker-test') });
+      fixture.workers = await startWorkers(native, { lake, config, fetch: globalThis.fetch, logger: createLogger('worker-test', 'warn'), registry: createMetricsRegistry('worker-test'), kafkaProducer: opts.kafkaProducer });
       return fixture.workers;
     },
     async stopWorkers() {

@@ -1,7 +1,7 @@
 /**
  * rollup_matches_1m: every final 5m, 15m and 1h candle equals the rollup of its 1m candles, where
  * only the non-empty minutes (trade_count > 0) set open, high, low and close (an empty minute's
- * carried-forward price is no trade and must not widen the range; DESIGN.md), volumes and counts
+ * carried-forward price is no trade and must not widen the range; ARCHITECTURE.md, "Numbers"), volumes and counts
  * are sums, ids the min and max, VWAP the sums' quotient; a window without any trade carries the
  * previous close (its first minute's open) with volume 0. Windows whose 1m candles are not all
  * present and final are left to the completeness check; a complete window without its rollup fails.

@@ -2,7 +2,7 @@
  * Candles of every gold interval over `silver_candles`: 1m 5m 15m 1h as silver holds them, 4h
  * and 1d rolled up from silver's 1h candles, aligned to 00:00 UTC like Binance's. A rolled-up
  * window takes its open, high and low from its hours that had trades only (an empty hour carries
- * the previous close, which was not traded in the window: DESIGN.md's rule), its close from its
+ * the previous close, which was not traded in the window: the rule in ARCHITECTURE.md, "Numbers"), its close from its
  * last hour, and sums the rest; a window without any trade has open = high = low = close.
  */
 export const GOLD_INTERVALS = ['1m', '5m', '15m', '1h', '4h', '1d'] as const;
@@ -22,10 +22,19 @@ function rollUp(interval: '4h' | '1d', where: string): string {
   GROUP BY ALL`;
 }
 
-/** Every gold interval's candles of the silver rows matching `where` (a filter on silver's columns). */
-export function goldCandlesSql(where: string): string {
-  return `SELECT exchange, symbol, "interval", window_start, "date", open, high, low, close, volume, quote_volume, trade_count
-  FROM silver_candles WHERE "interval" IN ('1m', '5m', '15m', '1h') AND (${where})
-UNION ALL ${rollUp('4h', where)}
-UNION ALL ${rollUp('1d', where)}`;
+/**
+ * Every gold interval's candles (or only `intervals`) of the silver rows matching `where` (a
+ * filter on silver's columns).
+ */
+export function goldCandlesSql(where: string, intervals: readonly GoldInterval[] = GOLD_INTERVALS): string {
+  const direct = intervals.filter((iv) => iv !== '4h' && iv !== '1d');
+  const parts: string[] = [];
+  if (direct.length > 0) {
+    parts.push(`SELECT exchange, symbol, "interval", window_start, "date", open, high, low, close, volume, quote_volume, trade_count
+  FROM silver_candles WHERE "interval" IN (${direct.map((iv) => `'${iv}'`).join(', ')}) AND (${where})`);
+  }
+  if (intervals.includes('4h')) parts.push(rollUp('4h', where));
+  if (intervals.includes('1d')) parts.push(rollUp('1d', where));
+  if (parts.length === 0) throw new Error('goldCandlesSql: no interval asked for');
+  return parts.join('\nUNION ALL ');
 }

@@ -76,42 +76,58 @@ async function symbolsOf(conn: DuckDBConnection, partitions: PartitionSet): Prom
   return out;
 }
 
+/** Candles with what the computation reads (doubles) and what the output keeps (decimals, session VWAP). */
+function candleInputSql(where: string, intervals?: readonly GoldInterval[]): string {
+  return `SELECT exchange, symbol, "interval", window_start, "date", close, volume,
+      CAST(sum(quote_volume) OVER w AS DOUBLE) / NULLIF(CAST(sum(volume) OVER w AS DOUBLE), 0) AS vwap,
+      CAST(close AS DOUBLE) AS c, CAST(high AS DOUBLE) AS h, CAST(low AS DOUBLE) AS l
+    FROM (${goldCandlesSql(where, intervals)}) WINDOW w AS (PARTITION BY exchange, "interval", "date" ORDER BY window_start ROWS UNBOUNDED PRECEDING)`;
+}
+
 /** The computation for one symbol from date `from` on (or from its first candle). */
 async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from: string | undefined, first: boolean): Promise<number> {
   const { conn } = ctx;
+  const t0 = performance.now();
+  const lap = (what: string) => process.env.GOLD_PROFILE && ctx.log(`${what} ${(performance.now() - t0).toFixed(0)} ms`);
   const sym = sqlLiteral(symbol);
-  const withVwap = (where: string) => `SELECT *, CAST(sum(quote_volume) OVER w AS DOUBLE) / NULLIF(CAST(sum(volume) OVER w AS DOUBLE), 0) AS vwap
-    FROM (${goldCandlesSql(where)}) WINDOW w AS (PARTITION BY exchange, "interval", "date" ORDER BY window_start ROWS UNBOUNDED PRECEDING)`;
-  await conn.run(`CREATE OR REPLACE TEMP TABLE __ind_cand AS ${withVwap(`symbol = ${sym}${from ? ` AND "date" >= DATE ${sqlLiteral(from)}` : ''}`)}`);
-  // History before `from`: the last WARM_BARS gold rows of each series (their closes for the
-  // windows, the last one's state for the recursions), when that last row is warm.
-  let histSelect = `SELECT NULL::VARCHAR AS exchange, NULL::VARCHAR AS "interval", NULL::TIMESTAMPTZ AS window_start, NULL::DOUBLE AS close, ${STATE_COLUMNS.map((c) => `NULL::DOUBLE AS ${c}`).join(', ')} WHERE false`;
-  if (from && ctx.outputHasRows) {
-    await conn.run(`CREATE OR REPLACE TEMP TABLE __ind_hist AS
-      SELECT exchange, "interval", window_start, CAST(close AS DOUBLE) AS close, ${STATE_COLUMNS.join(', ')}, is_warm, n, rk FROM (
-        SELECT *, row_number() OVER s AS rk, count(*) OVER (PARTITION BY exchange, "interval") AS n FROM gold_indicators
-        WHERE symbol = ${sym} AND "date" BETWEEN DATE ${sqlLiteral(addDays(from, -HISTORY_DAYS))} AND DATE ${sqlLiteral(addDays(from, -1))}
-        WINDOW s AS (PARTITION BY exchange, "interval" ORDER BY window_start DESC)
-      ) WHERE rk <= ${WARM_BARS}`);
-    // Usable: WARM_BARS rows and the newest warm.
-    await conn.run(`CREATE OR REPLACE TEMP TABLE __ind_warm AS SELECT exchange, "interval" FROM __ind_hist WHERE rk = 1 AND is_warm AND n >= ${WARM_BARS}`);
-    histSelect = `SELECT h.exchange, h."interval", h.window_start, h.close, ${STATE_COLUMNS.map((c) => `h.${c}`).join(', ')} FROM __ind_hist h SEMI JOIN __ind_warm USING (exchange, "interval")`;
+  const stateNulls = STATE_COLUMNS.map((c) => `NULL::DOUBLE AS ${c}`).join(', ');
+  // Rows of the series in order: history rows (is_hist = 1: closes and state from gold) first.
+  let series: string;
+  if (!from) {
+    series = `SELECT *, 0 AS is_hist, ${stateNulls} FROM (${candleInputSql(`symbol = ${sym}`)})`;
+  } else {
+    await conn.run(`CREATE OR REPLACE TEMP TABLE __ind_new AS ${candleInputSql(`symbol = ${sym} AND "date" >= DATE ${sqlLiteral(from)}`)}`);
+    let hist = `SELECT NULL::VARCHAR AS exchange, NULL::VARCHAR AS "interval", NULL::TIMESTAMPTZ AS window_start, NULL::DOUBLE AS c, ${stateNulls} WHERE false`;
+    let warm = new Set<string>();
+    if (ctx.outputHasRows) {
+      // The last WARM_BARS gold rows of each series before `from` (their closes for the windows,
+      // the newest one's state for the recursions), usable when that newest row is warm.
+      await conn.run(`CREATE OR REPLACE TEMP TABLE __ind_hist AS
+        SELECT exchange, "interval", window_start, CAST(close AS DOUBLE) AS c, ${STATE_COLUMNS.join(', ')}, is_warm, n, rk FROM (
+          SELECT *, row_number() OVER s AS rk, count(*) OVER (PARTITION BY exchange, "interval") AS n FROM gold_indicators
+          WHERE symbol = ${sym} AND "date" BETWEEN DATE ${sqlLiteral(addDays(from, -HISTORY_DAYS))} AND DATE ${sqlLiteral(addDays(from, -1))}
+          WINDOW s AS (PARTITION BY exchange, "interval" ORDER BY window_start DESC)
+        ) WHERE rk <= ${WARM_BARS}`);
+      warm = new Set((await queryJson(conn, `SELECT exchange || '|' || "interval" AS k FROM __ind_hist WHERE rk = 1 AND is_warm AND n >= ${WARM_BARS}`)).map((r) => String(r.k)));
+      hist = `SELECT exchange, "interval", window_start, c, ${STATE_COLUMNS.join(', ')} FROM __ind_hist WHERE exchange || '|' || "interval" IN (${[...warm].map(sqlLiteral).join(', ') || "''"})`;
+    }
     // Series without a warm state start over from their first candle.
-    await conn.run(`INSERT INTO __ind_cand SELECT * FROM (${withVwap(`symbol = ${sym} AND "date" < DATE ${sqlLiteral(from)}`)}) c
-      WHERE EXISTS (SELECT 1 FROM __ind_cand n WHERE n.exchange = c.exchange AND n."interval" = c."interval") AND NOT EXISTS (SELECT 1 FROM __ind_warm w WHERE w.exchange = c.exchange AND w."interval" = c."interval")`);
-  } else if (from) {
-    await conn.run(`INSERT INTO __ind_cand SELECT * FROM (${withVwap(`symbol = ${sym} AND "date" < DATE ${sqlLiteral(from)}`)})`);
+    const present = (await queryJson(conn, `SELECT DISTINCT exchange, "interval" FROM __ind_new`)).map((r) => ({ exchange: String(r.exchange), interval: String(r.interval) as GoldInterval }));
+    const cold = [...new Set(present.filter((p) => !warm.has(`${p.exchange}|${p.interval}`)).map((p) => p.interval))];
+    if (cold.length > 0) await conn.run(`INSERT INTO __ind_new ${candleInputSql(`symbol = ${sym} AND "date" < DATE ${sqlLiteral(from)}`, cold)}`);
+    series = `SELECT *, 0 AS is_hist, ${stateNulls} FROM __ind_new
+      UNION ALL
+      SELECT exchange, ${sym} AS symbol, "interval", window_start, NULL::DATE AS "date", NULL::DECIMAL(18,8) AS close, NULL::DECIMAL(38,8) AS volume, NULL::DOUBLE AS vwap,
+        c, NULL::DOUBLE AS h, NULL::DOUBLE AS l, 1 AS is_hist, ${STATE_COLUMNS.join(', ')} FROM (${hist})`;
   }
   await conn.run(`CREATE OR REPLACE TEMP TABLE __ind_in AS
-    SELECT (row_number() OVER (ORDER BY exchange, "interval", window_start) - 1)::INTEGER AS rn,
-      (dense_rank() OVER (ORDER BY exchange, "interval") - 1)::INTEGER AS sid, * FROM (
-      SELECT exchange, "interval", window_start, 1 AS is_hist, close, NULL::DOUBLE AS high, NULL::DOUBLE AS low, ${STATE_COLUMNS.join(', ')} FROM (${histSelect})
-      UNION ALL
-      SELECT exchange, "interval", window_start, 0 AS is_hist, CAST(close AS DOUBLE), CAST(high AS DOUBLE), CAST(low AS DOUBLE), ${STATE_COLUMNS.map((c) => `NULL::DOUBLE AS ${c}`).join(', ')} FROM __ind_cand
-    )`);
+    SELECT (row_number() OVER o - 1)::INTEGER AS rn, (dense_rank() OVER (ORDER BY exchange, "interval") - 1)::INTEGER AS sid, *
+    FROM (${series}) WINDOW o AS (ORDER BY exchange, "interval", window_start) ORDER BY rn`);
+  lap('input');
   const intervals = new Map((await queryJson(conn, `SELECT DISTINCT sid, "interval" FROM __ind_in`)).map((r) => [Number(r.sid), String(r.interval) as GoldInterval]));
-  const { rows, columns } = await readNumericColumns(conn, `SELECT sid, is_hist, close, high, low, ${STATE_COLUMNS.join(', ')} FROM __ind_in ORDER BY rn`);
+  const { rows, columns } = await readNumericColumns(conn, `SELECT sid, is_hist, c, h, l, ${STATE_COLUMNS.join(', ')} FROM __ind_in ORDER BY rn`);
   const [sid, isHist, close, high, low, ...state] = columns;
+  lap('read');
   const outRn: number[] = [];
   const outCols = Object.fromEntries(OUTPUT_COLUMNS.map((c) => [c, [] as Float64Array[]])) as Record<(typeof OUTPUT_COLUMNS)[number], Float64Array[]>;
   const warmParts: Uint8Array[] = [];
@@ -129,8 +145,8 @@ async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from
     for (let i = a + h; i < b; i++) outRn.push(i);
     a = b;
   }
-  const concat = (parts: Float64Array[]) => {
-    const all = new Float64Array(outRn.length);
+  const concat = <T extends Float64Array | Uint8Array>(parts: T[], make: (n: number) => T): T => {
+    const all = make(outRn.length);
     let at = 0;
     for (const p of parts) {
       all.set(p, at);
@@ -138,25 +154,21 @@ async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from
     }
     return all;
   };
-  const warm = new Uint8Array(outRn.length);
-  let at = 0;
-  for (const p of warmParts) {
-    warm.set(p, at);
-    at += p.length;
-  }
+  lap('compute');
   const calc: WritableColumn[] = [
     { name: 'rn', type: 'integer', values: Int32Array.from(outRn) },
-    ...OUTPUT_COLUMNS.map((c): WritableColumn => ({ name: c, type: 'double', values: concat(outCols[c]) })),
-    { name: 'is_warm', type: 'boolean', values: warm },
+    ...OUTPUT_COLUMNS.map((c): WritableColumn => ({ name: c, type: 'double', values: concat(outCols[c], (n) => new Float64Array(n)) })),
+    { name: 'is_warm', type: 'boolean', values: concat(warmParts, (n) => new Uint8Array(n)) },
   ];
   await writeColumnsTable(conn, '__ind_calc', calc);
-  const select = `SELECT i.exchange, c.symbol, i."interval", i.window_start, c.close, c.volume, c.vwap,
+  lap('write calc');
+  const select = `SELECT i.exchange, i.symbol, i."interval", i.window_start, i.close, i.volume, i.vwap,
       ${OUTPUT_COLUMNS.filter((x) => !['macd_ema_fast', 'rsi_avg_gain', 'rsi_avg_loss'].includes(x)).map((x) => `k.${x}`).join(', ')},
-      k.is_warm, make_timestamptz(${Math.round(ctx.nowUs)}::BIGINT) AS computed_at, k.macd_ema_fast, k.rsi_avg_gain, k.rsi_avg_loss, c."date"
-    FROM __ind_in i JOIN __ind_calc k USING (rn) JOIN __ind_cand c ON c.exchange = i.exchange AND c."interval" = i."interval" AND c.window_start = i.window_start
-    WHERE i.is_hist = 0`;
+      k.is_warm, make_timestamptz(${Math.round(ctx.nowUs)}::BIGINT) AS computed_at, k.macd_ema_fast, k.rsi_avg_gain, k.rsi_avg_loss, i."date"
+    FROM __ind_in i JOIN __ind_calc k USING (rn)`;
   await conn.run(first ? `CREATE OR REPLACE TEMP TABLE ${into} AS ${select}` : `INSERT INTO ${into} ${select}`);
-  for (const t of ['__ind_cand', '__ind_hist', '__ind_warm', '__ind_in', '__ind_calc']) await conn.run(`DROP TABLE IF EXISTS temp.${t}`);
+  lap('join');
+  for (const t of ['__ind_new', '__ind_hist', '__ind_in', '__ind_calc']) await conn.run(`DROP TABLE IF EXISTS temp.${t}`);
   return outRn.length;
 }
 

@@ -235,10 +235,11 @@ async function commitStaged(deps: ActivityDeps, req: ItemRequest, hooks: ItemHoo
   hooks.heartbeat({ itemId: item.id, phase: 'commit' });
   const written = writable.length
     ? await writeSilverPartitions(deps.lake, conn, staged, { exchange: req.exchange, symbol: item.symbol, days: writable, source, mode: req.mode, runVersion: req.runVersion })
-    : { committed: false, rowsWritten: 0, bytesWritten: 0 };
+    : { committed: false, rowsWritten: 0, bytesWritten: 0, conflictRetries: 0 };
   hooks.heartbeat({ itemId: item.id, phase: 'committed' });
   const outcomes: DayOutcome[] = days.map((day) => (present.get(day) ? { day, status: 'done', rows: present.get(day)!, source } : { day, status: 'unavailable', rows: 0 }));
-  return { itemId: item.id, days: outcomes, rowsWritten: written.rowsWritten, bytesDownloaded: 0, committed: written.committed };
+  if (written.conflictRetries > 0) deps.logger.info({ item: item.id, conflictRetries: written.conflictRetries }, 'concurrent commits to the same partitions: merged again on top of them');
+  return { itemId: item.id, days: outcomes, rowsWritten: written.rowsWritten, bytesDownloaded: 0, committed: written.committed, conflictRetries: written.conflictRetries };
 }
 
 async function tradesItem(deps: ActivityDeps, req: ItemRequest, hooks: ItemHooks, cache: ArchiveCache, zipFile: string): Promise<ItemResult> {

@@ -39,6 +39,8 @@ export interface SilverWriteResult {
   /** Candles the commit added (new keys and new revisions). */
   readonly rowsWritten: number;
   readonly bytesWritten: number;
+  /** Commits that conflicted with a concurrent writer of these partitions and were merged again. */
+  readonly conflictRetries: number;
 }
 
 const MAX_CONFLICT_RETRIES = 20;
@@ -87,7 +89,7 @@ export async function writeSilverPartitions(lake: Lake, conn: DuckDBConnection, 
   await ensureSilverSourceColumn(table);
   for (let attempt = 1; ; attempt++) {
     const snap = await table.refresh();
-    if (alreadyCommitted(table, w)) return { committed: false, rowsWritten: 0, bytesWritten: 0 };
+    if (alreadyCommitted(table, w)) return { committed: false, rowsWritten: 0, bytesWritten: 0, conflictRetries: attempt - 1 };
     const daySet = new Set(w.days);
     const files = snap.addFiles().filter((f) => f.partitionValues.symbol === w.symbol && daySet.has(f.partitionValues.date ?? ''));
     const dayList = w.days.map((d) => `DATE ${lit(d)}`).join(', ');
@@ -118,7 +120,7 @@ export async function writeSilverPartitions(lake: Lake, conn: DuckDBConnection, 
         parameters: { backfill: JSON.stringify({ source: w.source, mode: w.mode, days: w.days.length }) },
       });
       const bytes = result.added.reduce((n, a) => n + a.size, 0);
-      return { committed: true, version: result.version, rowsWritten: w.mode === 'missing' ? result.rows - oldRows : freshRows, bytesWritten: bytes };
+      return { committed: true, version: result.version, rowsWritten: w.mode === 'missing' ? result.rows - oldRows : freshRows, bytesWritten: bytes, conflictRetries: attempt - 1 };
     } catch (err) {
       // Someone (the stream, another backfill) changed these partitions since our snapshot: merge again on top.
       if (err instanceof ConcurrentModificationError && attempt < MAX_CONFLICT_RETRIES) continue;

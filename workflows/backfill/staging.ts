@@ -3,7 +3,7 @@
  * - klines (archive csv or REST): the 1m klines as they are, digit for digit, and 5m/15m/1h
  *   rolled up from the NON-EMPTY minutes only (open of the first, close of the last, max/min,
  *   sums); a window whose minutes are all empty carries the previous close, which Binance's
- *   empty 1m klines already hold (DESIGN.md: rolling up empty minutes' prices gives wrong highs and lows).
+ *   empty 1m klines already hold (ARCHITECTURE.md, "Numbers": rolling up empty minutes' prices gives wrong highs and lows).
  * - trades / aggTrades: candle events from the streaming service's own operator (trades-candles.ts).
  */
 import { randomUUID } from 'node:crypto';

@@ -30,6 +30,8 @@ export interface ItemResult {
   readonly bytesDownloaded: number;
   /** False when an earlier attempt of this run had committed it already. */
   readonly committed: boolean;
+  /** Times its commit met a concurrent change to its partitions (e.g. the stream) and merged again. */
+  readonly conflictRetries?: number;
 }
 
 export interface FailedPartition {

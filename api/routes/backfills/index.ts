@@ -1,5 +1,5 @@
 /**
- * `POST /v1/backfills` starts the `backfill` workflow (input as in DESIGN.md, "Workflows") and
+ * `POST /v1/backfills` starts the `backfill` workflow (input: workflows/backfill/input.ts; ARCHITECTURE.md, "Who owns what") and
  * answers its id, a status URL and the Temporal UI link; `GET /v1/backfills/{id}` answers its
  * status and its `progress` query. Both need a full API key; 503 when Temporal is down.
  */
