@@ -10,16 +10,17 @@ export type GoldInterval = (typeof GOLD_INTERVALS)[number];
 
 export const INTERVAL_MINUTES: Readonly<Record<GoldInterval, number>> = { '1m': 1, '5m': 5, '15m': 15, '1h': 60, '4h': 240, '1d': 1440 };
 
-function rollUp(interval: '4h' | '1d', where: string): string {
-  const us = INTERVAL_MINUTES[interval] * 60_000_000;
-  return `SELECT exchange, symbol, '${interval}' AS "interval", make_timestamptz((epoch_us(window_start) // ${us}) * ${us}) AS window_start, "date",
+/** 4h and/or 1d candles rolled up from silver's 1h candles in one scan. */
+function rollUps(intervals: readonly ('4h' | '1d')[], where: string): string {
+  const buckets = intervals.map((iv) => `('${iv}', ${INTERVAL_MINUTES[iv] * 60_000_000}::BIGINT)`).join(', ');
+  return `SELECT exchange, symbol, b.iv AS "interval", make_timestamptz((epoch_us(window_start) // b.us) * b.us) AS window_start, "date",
     coalesce(arg_min(open, window_start) FILTER (WHERE trade_count > 0), arg_max(close, window_start)) AS open,
     coalesce(max(high) FILTER (WHERE trade_count > 0), arg_max(close, window_start)) AS high,
     coalesce(min(low) FILTER (WHERE trade_count > 0), arg_max(close, window_start)) AS low,
     arg_max(close, window_start) AS close,
     sum(volume) AS volume, sum(quote_volume) AS quote_volume, sum(trade_count)::BIGINT AS trade_count
-  FROM silver_candles WHERE "interval" = '1h' AND (${where})
-  GROUP BY ALL`;
+  FROM silver_candles, (VALUES ${buckets}) b(iv, us) WHERE "interval" = '1h' AND (${where})
+  GROUP BY exchange, symbol, b.iv, b.us, 4, "date"`;
 }
 
 /**
@@ -33,8 +34,8 @@ export function goldCandlesSql(where: string, intervals: readonly GoldInterval[]
     parts.push(`SELECT exchange, symbol, "interval", window_start, "date", open, high, low, close, volume, quote_volume, trade_count
   FROM silver_candles WHERE "interval" IN (${direct.map((iv) => `'${iv}'`).join(', ')}) AND (${where})`);
   }
-  if (intervals.includes('4h')) parts.push(rollUp('4h', where));
-  if (intervals.includes('1d')) parts.push(rollUp('1d', where));
+  const rolled = intervals.filter((iv): iv is '4h' | '1d' => iv === '4h' || iv === '1d');
+  if (rolled.length > 0) parts.push(rollUps(rolled, where));
   if (parts.length === 0) throw new Error('goldCandlesSql: no interval asked for');
   return parts.join('\nUNION ALL ');
 }

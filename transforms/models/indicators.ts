@@ -76,12 +76,12 @@ async function symbolsOf(conn: DuckDBConnection, partitions: PartitionSet): Prom
   return out;
 }
 
-/** Candles with what the computation reads (doubles) and what the output keeps (decimals, session VWAP). */
+/** Candles with what the computation reads (doubles) and what the output keeps (decimals). */
 function candleInputSql(where: string, intervals?: readonly GoldInterval[]): string {
   return `SELECT exchange, symbol, "interval", window_start, "date", close, volume,
-      CAST(sum(quote_volume) OVER w AS DOUBLE) / NULLIF(CAST(sum(volume) OVER w AS DOUBLE), 0) AS vwap,
-      CAST(close AS DOUBLE) AS c, CAST(high AS DOUBLE) AS h, CAST(low AS DOUBLE) AS l
-    FROM (${goldCandlesSql(where, intervals)}) WINDOW w AS (PARTITION BY exchange, "interval", "date" ORDER BY window_start ROWS UNBOUNDED PRECEDING)`;
+      CAST(close AS DOUBLE) AS c, CAST(high AS DOUBLE) AS h, CAST(low AS DOUBLE) AS l,
+      CAST(quote_volume AS DOUBLE) AS qv, CAST(volume AS DOUBLE) AS v, epoch_us(window_start) // 86400000000 AS day
+    FROM (${goldCandlesSql(where, intervals)})`;
 }
 
 /** The computation for one symbol from date `from` on (or from its first candle). */
@@ -111,65 +111,70 @@ async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from
       warm = new Set((await queryJson(conn, `SELECT exchange || '|' || "interval" AS k FROM __ind_hist WHERE rk = 1 AND is_warm AND n >= ${WARM_BARS}`)).map((r) => String(r.k)));
       hist = `SELECT exchange, "interval", window_start, c, ${STATE_COLUMNS.join(', ')} FROM __ind_hist WHERE exchange || '|' || "interval" IN (${[...warm].map(sqlLiteral).join(', ') || "''"})`;
     }
+    await conn.run(`CREATE OR REPLACE TEMP TABLE __ind_hist_exchanges AS SELECT DISTINCT exchange FROM (${hist})`);
     // Series without a warm state start over from their first candle.
     const present = (await queryJson(conn, `SELECT DISTINCT exchange, "interval" FROM __ind_new`)).map((r) => ({ exchange: String(r.exchange), interval: String(r.interval) as GoldInterval }));
     const cold = [...new Set(present.filter((p) => !warm.has(`${p.exchange}|${p.interval}`)).map((p) => p.interval))];
     if (cold.length > 0) await conn.run(`INSERT INTO __ind_new ${candleInputSql(`symbol = ${sym} AND "date" < DATE ${sqlLiteral(from)}`, cold)}`);
     series = `SELECT *, 0 AS is_hist, ${stateNulls} FROM __ind_new
       UNION ALL
-      SELECT exchange, ${sym} AS symbol, "interval", window_start, NULL::DATE AS "date", NULL::DECIMAL(18,8) AS close, NULL::DECIMAL(38,8) AS volume, NULL::DOUBLE AS vwap,
-        c, NULL::DOUBLE AS h, NULL::DOUBLE AS l, 1 AS is_hist, ${STATE_COLUMNS.join(', ')} FROM (${hist})`;
+      SELECT exchange, ${sym} AS symbol, "interval", window_start, NULL::DATE AS "date", NULL::DECIMAL(18,8) AS close, NULL::DECIMAL(38,8) AS volume,
+        c, NULL::DOUBLE AS h, NULL::DOUBLE AS l, NULL::DOUBLE AS qv, NULL::DOUBLE AS v, NULL::BIGINT AS day, 1 AS is_hist, ${STATE_COLUMNS.join(', ')} FROM (${hist})`;
   }
+  // In series order (a temp table keeps its insertion order: the positional join below relies on it).
+  const exchangeSource = from ? `SELECT exchange FROM __ind_new UNION SELECT exchange FROM __ind_hist_exchanges` : `SELECT exchange FROM silver_candles_all_revisions WHERE symbol = ${sym}`;
+  const exchanges = (await queryJson(conn, `SELECT DISTINCT exchange FROM (${exchangeSource}) ORDER BY 1`)).map((r) => String(r.exchange));
   await conn.run(`CREATE OR REPLACE TEMP TABLE __ind_in AS
-    SELECT (row_number() OVER o - 1)::INTEGER AS rn, (dense_rank() OVER (ORDER BY exchange, "interval") - 1)::INTEGER AS sid, *
-    FROM (${series}) WINDOW o AS (ORDER BY exchange, "interval", window_start) ORDER BY rn`);
+    SELECT *, CASE exchange ${exchanges.map((e, i) => `WHEN ${sqlLiteral(e)} THEN ${i}`).join(' ')} END AS ex_code,
+      CASE "interval" ${GOLD_INTERVALS.map((iv, i) => `WHEN '${iv}' THEN ${i}`).join(' ')} END AS iv_code
+    FROM (${series}) ORDER BY exchange, "interval", window_start`);
   lap('input');
-  const intervals = new Map((await queryJson(conn, `SELECT DISTINCT sid, "interval" FROM __ind_in`)).map((r) => [Number(r.sid), String(r.interval) as GoldInterval]));
-  const { rows, columns } = await readNumericColumns(conn, `SELECT sid, is_hist, c, h, l, ${STATE_COLUMNS.join(', ')} FROM __ind_in ORDER BY rn`);
-  const [sid, isHist, close, high, low, ...state] = columns;
+  const { rows, columns } = await readNumericColumns(conn, `SELECT ex_code, iv_code, is_hist, c, h, l, qv, v, day, ${STATE_COLUMNS.join(', ')} FROM __ind_in`);
+  const [exCode, ivCode, isHist, close, high, low, quote, volume, day, ...state] = columns;
   lap('read');
-  const outRn: number[] = [];
-  const outCols = Object.fromEntries(OUTPUT_COLUMNS.map((c) => [c, [] as Float64Array[]])) as Record<(typeof OUTPUT_COLUMNS)[number], Float64Array[]>;
-  const warmParts: Uint8Array[] = [];
+  const out = Object.fromEntries(OUTPUT_COLUMNS.map((c) => [c, new Float64Array(rows).fill(NaN)])) as Record<(typeof OUTPUT_COLUMNS)[number], Float64Array>;
+  const vwap = new Float64Array(rows).fill(NaN);
+  const warm = new Uint8Array(rows);
+  let computed = 0;
   for (let a = 0; a < rows; ) {
     let b = a;
-    while (b < rows && sid[b] === sid[a]) b++;
+    while (b < rows && exCode[b] === exCode[a] && ivCode[b] === ivCode[a]) b++;
     let h = 0;
     while (a + h < b && isHist[a + h] === 1) h++;
     const last = a + h - 1;
     const seriesState: SeriesState | undefined =
       h > 0 ? { ema12: state[0][last], ema26: state[1][last], macdEmaFast: state[2][last], macdSignal: state[3][last], rsiAvgGain: state[4][last], rsiAvgLoss: state[5][last], atr14: state[6][last] } : undefined;
-    const out = computeSeries(close.subarray(a, b), high.subarray(a, b), low.subarray(a, b), h, seriesState, PERIODS_PER_YEAR(intervals.get(sid[a])!));
-    for (const c of OUTPUT_COLUMNS) outCols[c].push(out.columns[c]);
-    warmParts.push(out.isWarm);
-    for (let i = a + h; i < b; i++) outRn.push(i);
+    const result = computeSeries(close.subarray(a, b), high.subarray(a, b), low.subarray(a, b), h, seriesState, PERIODS_PER_YEAR(GOLD_INTERVALS[ivCode[a]]));
+    for (const c of OUTPUT_COLUMNS) out[c].set(result.columns[c], a + h);
+    warm.set(result.isWarm, a + h);
+    // Session VWAP: cumulative quote volume over cumulative volume since 00:00 UTC.
+    let q = 0;
+    let v = 0;
+    for (let i = a + h; i < b; i++) {
+      if (i === a + h || day[i] !== day[i - 1]) q = v = 0;
+      q += quote[i];
+      v += volume[i];
+      vwap[i] = v > 0 ? q / v : NaN;
+    }
+    computed += b - a - h;
     a = b;
   }
-  const concat = <T extends Float64Array | Uint8Array>(parts: T[], make: (n: number) => T): T => {
-    const all = make(outRn.length);
-    let at = 0;
-    for (const p of parts) {
-      all.set(p, at);
-      at += p.length;
-    }
-    return all;
-  };
   lap('compute');
   const calc: WritableColumn[] = [
-    { name: 'rn', type: 'integer', values: Int32Array.from(outRn) },
-    ...OUTPUT_COLUMNS.map((c): WritableColumn => ({ name: c, type: 'double', values: concat(outCols[c], (n) => new Float64Array(n)) })),
-    { name: 'is_warm', type: 'boolean', values: concat(warmParts, (n) => new Uint8Array(n)) },
+    { name: 'vwap', type: 'double', values: vwap },
+    ...OUTPUT_COLUMNS.map((c): WritableColumn => ({ name: c, type: 'double', values: out[c] })),
+    { name: 'is_warm', type: 'boolean', values: warm },
   ];
   await writeColumnsTable(conn, '__ind_calc', calc);
   lap('write calc');
-  const select = `SELECT i.exchange, i.symbol, i."interval", i.window_start, i.close, i.volume, i.vwap,
+  const select = `SELECT i.exchange, i.symbol, i."interval", i.window_start, i.close, i.volume, k.vwap,
       ${OUTPUT_COLUMNS.filter((x) => !['macd_ema_fast', 'rsi_avg_gain', 'rsi_avg_loss'].includes(x)).map((x) => `k.${x}`).join(', ')},
       k.is_warm, make_timestamptz(${Math.round(ctx.nowUs)}::BIGINT) AS computed_at, k.macd_ema_fast, k.rsi_avg_gain, k.rsi_avg_loss, i."date"
-    FROM __ind_in i JOIN __ind_calc k USING (rn)`;
+    FROM __ind_in i POSITIONAL JOIN __ind_calc k WHERE i.is_hist = 0`;
   await conn.run(first ? `CREATE OR REPLACE TEMP TABLE ${into} AS ${select}` : `INSERT INTO ${into} ${select}`);
   lap('join');
-  for (const t of ['__ind_new', '__ind_hist', '__ind_in', '__ind_calc']) await conn.run(`DROP TABLE IF EXISTS temp.${t}`);
-  return outRn.length;
+  for (const t of ['__ind_new', '__ind_hist', '__ind_hist_exchanges', '__ind_in', '__ind_calc']) await conn.run(`DROP TABLE IF EXISTS temp.${t}`);
+  return computed;
 }
 
 export const indicatorsModel: Model = {
