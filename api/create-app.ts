@@ -11,7 +11,7 @@ import type { Context } from 'hono';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { timing } from 'hono/timing';
-import { Counter, Histogram } from 'prom-client';
+import { httpMetrics } from '../common/metrics-catalog.ts';
 import type { ApiDeps, ApiEnv } from './deps.ts';
 import { requireAccess } from './middleware/auth.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
@@ -44,14 +44,8 @@ export function createApp(deps: ApiDeps): ApiApp {
   const { config, logger, registry } = deps;
   const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
 
-  const requests = new Counter({ name: 'marketlake_api_requests_total', help: 'HTTP requests by route and status', labelNames: ['method', 'route', 'status'], registers: [registry] });
-  const duration = new Histogram({
-    name: 'marketlake_api_request_duration_seconds',
-    help: 'HTTP request duration by route (streams: until the headers)',
-    labelNames: ['method', 'route'],
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
-    registers: [registry],
-  });
+  // Named in common/metrics-catalog.ts: the boards and alert rules query these names.
+  const { requests, seconds: duration } = httpMetrics(registry);
 
   app.use('*', requestId({ headerName: 'X-Request-Id' }));
   app.use('*', async (c, next) => {

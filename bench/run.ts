@@ -65,8 +65,13 @@ try {
       fs.rmSync(workDir, { recursive: true, force: true });
     }
     const verdicts: Record<string, string> = {};
+    if (result.skipped) console.error(`  SKIPPED: ${result.skipped}`);
     for (const [name, target] of Object.entries(bench.targets ?? {})) {
       const value = result.ratios?.[name] ?? result.figures[name];
+      if (result.skipped) {
+        verdicts[name] = `NOT MEASURED (skipped: ${result.skipped})`;
+        continue;
+      }
       if (value === undefined) {
         // A partial run (e.g. STREAM_BENCH_PHASES) did not measure it: neither pass nor fail.
         verdicts[name] = 'NOT MEASURED in this run';

@@ -20,6 +20,8 @@ export function devServices(_config: BaseConfig): DevService[] {
     { name: 'producer', args: ['produce', 'auto'], healthUrl: (c) => `http://127.0.0.1:${c.PRODUCER_METRICS_PORT}/health` },
     // Kafka → bronze tables + event-time candles → silver/candles and market.candles.v1.
     { name: 'stream', args: ['stream'], healthUrl: (c) => `http://127.0.0.1:${c.STREAM_METRICS_PORT}/health` },
+    // Temporal worker (queues marketlake and marketlake-backfill), its schedules, gap repair.
+    { name: 'worker', args: ['worker'], healthUrl: (c) => `http://127.0.0.1:${c.WORKER_METRICS_PORT}/health`, publicUrl: (c) => `http://127.0.0.1:${c.TEMPORAL_UI_PORT}/namespaces/${c.TEMPORAL_NAMESPACE}/schedules` },
     // HTTP API, SSE, SQL, docs and the live chart page.
     { name: 'api', args: ['api'], healthUrl: (c) => `http://127.0.0.1:${c.API_PORT}/health`, publicUrl: (c) => `http://127.0.0.1:${c.API_PORT}/` },
   ];

@@ -11,8 +11,10 @@ import { registerLakeCommand } from './commands/lake.ts';
 import { registerProducerCommands } from './commands/producers.ts';
 import { registerStreamCommand } from './commands/stream.ts';
 import { registerWorkerCommand } from './commands/worker.ts';
+import { registerBackfillCommand } from './commands/backfill.ts';
 import { registerTransformCommand } from './commands/transform.ts';
 import { registerApiCommand } from './commands/api.ts';
+import { registerQualityCommand } from './commands/quality.ts';
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -28,7 +30,9 @@ export function buildProgram(): Command {
   registerProducerCommands(program);
   registerStreamCommand(program);
   registerWorkerCommand(program);
+  registerBackfillCommand(program);
   registerTransformCommand(program);
+  registerQualityCommand(program);
   registerApiCommand(program);
   return program;
 }

@@ -16,7 +16,7 @@ export class ConfigError extends Error {
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 
-/** Keys every marketlake process understands. Ports follow DESIGN.md's defaults. */
+/** Keys every marketlake process understands. Ports follow the documented defaults (README, "Configuration"). */
 export const baseEnvSchema = z.object({
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   /** Root of the lake tables (bronze/, silver/, gold/). */
@@ -42,6 +42,8 @@ export const baseEnvSchema = z.object({
   TEMPORAL_PORT: port(7233),
   TEMPORAL_UI_PORT: port(8233),
   PROMETHEUS_PORT: port(9090),
+  /** The prometheus program for the local stack (default: on PATH, else /usr/bin/prometheus). */
+  PROMETHEUS_BIN: z.string().min(1).optional(),
   API_PORT: port(8000),
   GRAFANA_PORT: port(3000),
   /**

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createMetricsRegistry } from './metrics.ts';
-import { backfillMetrics, httpMetrics, lakeTableMetrics, qualityMetrics, recordLakeTable, recordQualityCheck, transformMetrics, workflowMetrics } from './metrics-catalog.ts';
+import { backfillMetrics, httpMetrics, lakeTableMetrics, qualityMetrics, recordLakeTable, recordQualityCheck, transformMetrics } from './metrics-catalog.ts';
 
 describe('metrics catalog', () => {
   it('registers every family once per registry and shares it between callers', async () => {
     const registry = createMetricsRegistry('test', { defaultMetrics: false });
-    const factories = [backfillMetrics, workflowMetrics, transformMetrics, qualityMetrics, lakeTableMetrics, httpMetrics];
+    const factories = [backfillMetrics, transformMetrics, qualityMetrics, lakeTableMetrics, httpMetrics];
     for (const f of factories) f(registry);
     const count = (await registry.getMetricsAsJSON()).length;
     for (const f of factories) f(registry);
@@ -24,5 +24,11 @@ describe('metrics catalog', () => {
     expect(text).toContain('marketlake_quality_check_last_run_timestamp_seconds{check="candles_ohlc_consistent",service="test"} 1700000000');
     expect(text).toContain('marketlake_lake_table_version{table="silver/candles",service="test"} 12');
     expect(text).toContain('marketlake_lake_small_files{table="silver/candles",service="test"} 7');
+    // enumerated outcomes exist at 0 before anything happened: "no failure" is data, not a gap
+    backfillMetrics(registry);
+    const after = await registry.metrics();
+    expect(after).toContain('marketlake_backfill_partitions_total{state="failed",service="test"} 0');
+    expect(after).toContain('marketlake_backfill_runs_total{outcome="failed",service="test"} 0');
+    expect(after).toContain('marketlake_quality_runs_total{outcome="fail",service="test"} 0');
   });
 });

@@ -32,59 +32,34 @@ export interface BackfillMetrics {
   readonly bytesDownloaded: Counter;
   /** Time to fetch, verify and commit one partition. */
   readonly partitionSeconds: Histogram;
-  /** Backfill workflows running now: the worker sets it from Temporal (running `backfill` executions). */
-  readonly running: Gauge;
   /** +1 per backfill workflow that ended, by outcome (the workflow's last activity reports it). */
   readonly runs: Counter<'outcome'>;
 }
 
+// Backfills running now are the Temporal SDK's busy activity slots on marketlake-backfill
+// (temporal_worker_task_slots_used), which the Backfills board reads.
+
+/** Every state and outcome starts at 0, so that "none failed" is a series of zeros, not no data. */
+const BACKFILL_STATES: readonly BackfillPartitionState[] = ['done', 'failed', 'skipped'];
+const BACKFILL_OUTCOMES: readonly BackfillOutcome[] = ['completed', 'failed', 'cancelled'];
+
 export function backfillMetrics(registry: Registry): BackfillMetrics {
-  return {
+  const metrics: BackfillMetrics = {
     partitions: counter(registry, { name: 'marketlake_backfill_partitions_total', help: 'Backfill partitions (symbol x day) finished, by state: done, failed, skipped', labelNames: ['state'] }),
     rowsWritten: counter(registry, { name: 'marketlake_backfill_rows_written_total', help: 'Rows committed to the lake by backfills', labelNames: [] }),
     bytesDownloaded: counter(registry, { name: 'marketlake_backfill_bytes_downloaded_total', help: 'Archive bytes downloaded by backfills', labelNames: [] }),
     partitionSeconds: histogram(registry, { name: 'marketlake_backfill_partition_seconds', help: 'Time to fetch, verify and commit one backfill partition', labelNames: [], buckets: DURATION_BUCKETS }),
-    running: gauge(registry, { name: 'marketlake_backfills_running', help: 'Backfill workflows running now', labelNames: [] }),
     runs: counter(registry, { name: 'marketlake_backfill_runs_total', help: 'Backfill workflows that ended, by outcome: completed, failed, cancelled', labelNames: ['outcome'] }),
   };
+  for (const state of BACKFILL_STATES) metrics.partitions.inc({ state }, 0);
+  for (const outcome of BACKFILL_OUTCOMES) metrics.runs.inc({ outcome }, 0);
+  return metrics;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Workflows, activities and schedules. Set by the worker (workflows/worker.ts): workflow code runs
-// in Temporal's sandbox and cannot touch prom-client, so workflow runs are counted through a
-// sink or interceptor, activities by an activity interceptor, schedules from `describe()`.
-// ---------------------------------------------------------------------------------------------
-export type WorkflowOutcome = 'completed' | 'failed' | 'cancelled' | 'terminated' | 'timed_out' | 'continued_as_new';
-
-export interface WorkflowMetrics {
-  /** +1 per workflow execution that ended, by workflow type (`backfill`, `goldBuild`, `qualityChecks`, `maintenance`) and outcome. */
-  readonly workflowRuns: Counter<'workflow' | 'outcome'>;
-  readonly workflowSeconds: Histogram<'workflow'>;
-  /** +1 per activity attempt, by activity name and outcome (`success`, `failure`). */
-  readonly activityRuns: Counter<'activity' | 'outcome'>;
-  readonly activitySeconds: Histogram<'activity'>;
-  /** Unix time of each schedule's most recent action (`gold-hourly`, `quality-15m`, `maintenance-daily`). */
-  readonly scheduleLastRun: Gauge<'schedule'>;
-  /** Unix time of each schedule's next action. */
-  readonly scheduleNextRun: Gauge<'schedule'>;
-  /** Actions a schedule has taken since it was created. */
-  readonly scheduleActions: Gauge<'schedule'>;
-  /** 1 while a schedule is paused. */
-  readonly schedulePaused: Gauge<'schedule'>;
-}
-
-export function workflowMetrics(registry: Registry): WorkflowMetrics {
-  return {
-    workflowRuns: counter(registry, { name: 'marketlake_workflow_runs_total', help: 'Workflow executions that ended, by workflow type and outcome', labelNames: ['workflow', 'outcome'] }),
-    workflowSeconds: histogram(registry, { name: 'marketlake_workflow_duration_seconds', help: 'Workflow execution time, start to end', labelNames: ['workflow'], buckets: DURATION_BUCKETS }),
-    activityRuns: counter(registry, { name: 'marketlake_activity_runs_total', help: 'Activity attempts, by activity and outcome (success, failure)', labelNames: ['activity', 'outcome'] }),
-    activitySeconds: histogram(registry, { name: 'marketlake_activity_duration_seconds', help: 'Activity attempt time', labelNames: ['activity'], buckets: DURATION_BUCKETS }),
-    scheduleLastRun: gauge(registry, { name: 'marketlake_schedule_last_run_timestamp_seconds', help: 'Unix time of the schedule\'s most recent action', labelNames: ['schedule'] }),
-    scheduleNextRun: gauge(registry, { name: 'marketlake_schedule_next_run_timestamp_seconds', help: 'Unix time of the schedule\'s next action', labelNames: ['schedule'] }),
-    scheduleActions: gauge(registry, { name: 'marketlake_schedule_actions', help: 'Actions the schedule has taken', labelNames: ['schedule'] }),
-    schedulePaused: gauge(registry, { name: 'marketlake_schedule_paused', help: '1 while the schedule is paused', labelNames: ['schedule'] }),
-  };
-}
+// Workflow, activity and schedule runs are not declared here: the worker appends the Temporal
+// SDK's own series (temporal_workflow_completed/_failed, temporal_activity_execution_failed,
+// temporal_*_latency, by workflow_type and activity_type) and Prometheus scrapes the Temporal
+// server's (workflow_success, schedule_action_success); the Backfills board reads those.
 
 // ---------------------------------------------------------------------------------------------
 // Gold transforms. Set by the transform runner (transforms/), in the worker's goldBuild
@@ -132,7 +107,7 @@ export interface QualityMetrics {
 }
 
 export function qualityMetrics(registry: Registry): QualityMetrics {
-  return {
+  const metrics: QualityMetrics = {
     checkStatus: gauge(registry, { name: 'marketlake_quality_check_status', help: 'Latest status of each quality check: 0 pass, 1 warn, 2 fail, 3 error', labelNames: ['check', 'severity'] }),
     failingRows: gauge(registry, { name: 'marketlake_quality_check_failing_rows', help: 'Rows failing the quality check in its latest run', labelNames: ['check'] }),
     observed: gauge(registry, { name: 'marketlake_quality_check_observed', help: 'Observed value of the quality check in its latest run', labelNames: ['check'] }),
@@ -140,6 +115,8 @@ export function qualityMetrics(registry: Registry): QualityMetrics {
     runs: counter(registry, { name: 'marketlake_quality_runs_total', help: 'Quality runs, by outcome (pass, fail, error)', labelNames: ['outcome'] }),
     latestEvent: gauge(registry, { name: 'marketlake_lake_latest_event_timestamp_seconds', help: 'Unix time of the newest event per table and symbol', labelNames: ['table', 'symbol'] }),
   };
+  for (const outcome of ['pass', 'fail', 'error']) metrics.runs.inc({ outcome }, 0);
+  return metrics;
 }
 
 /** Records one check result on the quality gauges (the one place that maps a status to its number). */
@@ -191,25 +168,18 @@ export function recordLakeTable(metrics: LakeTableMetrics, table: string, s: { v
 }
 
 // ---------------------------------------------------------------------------------------------
-// HTTP. Set by the API's middleware (api/): `route` is the route template
-// (`/v1/ohlc/{symbol}`, `unmatched` for 404s), `status` the numeric code as a string.
+// HTTP. Set by the API's middleware (api/create-app.ts): `route` is the route template
+// (`/v1/ohlc/:symbol`, `unmatched` for 404s), `status` the numeric code as a string.
 // ---------------------------------------------------------------------------------------------
 export interface HttpMetrics {
   readonly requests: Counter<'route' | 'method' | 'status'>;
   readonly seconds: Histogram<'route' | 'method'>;
-  readonly inFlight: Gauge;
-  /** Server-Sent Events clients connected to /v1/stream. */
-  readonly sseClients: Gauge;
-  /** Events written to SSE clients, by channel (trades, candles, alerts). */
-  readonly sseEvents: Counter<'channel'>;
 }
 
+/** The API's own SSE series (marketlake_api_sse_*) are declared beside its stream route. */
 export function httpMetrics(registry: Registry): HttpMetrics {
   return {
     requests: counter(registry, { name: 'marketlake_http_requests_total', help: 'HTTP requests answered, by route template, method and status code', labelNames: ['route', 'method', 'status'] }),
-    seconds: histogram(registry, { name: 'marketlake_http_request_duration_seconds', help: 'HTTP request time until the response headers, by route template and method', labelNames: ['route', 'method'], buckets: HTTP_BUCKETS }),
-    inFlight: gauge(registry, { name: 'marketlake_http_requests_in_flight', help: 'HTTP requests being served', labelNames: [] }),
-    sseClients: gauge(registry, { name: 'marketlake_api_sse_clients', help: 'Server-Sent Events clients connected', labelNames: [] }),
-    sseEvents: counter(registry, { name: 'marketlake_api_sse_events_total', help: 'Events written to Server-Sent Events clients, by channel', labelNames: ['channel'] }),
+    seconds: histogram(registry, { name: 'marketlake_http_request_duration_seconds', help: 'HTTP request time by route template and method (streams: until the headers)', labelNames: ['route', 'method'], buckets: HTTP_BUCKETS }),
   };
 }

@@ -1,4 +1,4 @@
-/** The Kafka topics of DESIGN.md. Values are JSON carrying a schema version. */
+/** The Kafka topics (ARCHITECTURE.md, "Topics"). Values are JSON carrying a schema version. */
 export const TOPICS = {
   trades: 'market.trades.v1',
   tickers: 'market.tickers.v1',
@@ -7,6 +7,8 @@ export const TOPICS = {
   candles: 'market.candles.v1',
   /** Gaps in an exchange's trade id sequence, found by the websocket producer, for repair. */
   gaps: 'market.gaps.v1',
+  /** New gold alerts (price spikes, volume surges, whale trades, signals), each published once by the gold build. */
+  alerts: 'market.alerts.v1',
   deadletter: 'market.deadletter.v1',
 } as const;
 

@@ -34,6 +34,10 @@
  * - Maintenance: `optimize(table)`, `vacuum(table, { retentionHours })`, `table.checkpoint()`
  *   (also automatic every `delta.checkpointInterval` commits, default 10), `table.history()`.
  * - Time travel: `table.snapshotAt(version)`, `table.snapshotAsOf(date)`.
+ * - Every commit also records its version checksum (`<version>.crc`: file count, size, metadata,
+ *   protocol, stream positions); opening or refreshing a table compares. A damaged log (an empty
+ *   commit, a commit cut mid-line, one that lost lines) throws CorruptLogError naming the table
+ *   and version; the query engine keeps serving the other tables and that table's view fails.
  *
  * ## Reading (API, transforms, `marketlake sql`)
  *
@@ -74,6 +78,8 @@ export {
   MaxCommitAttemptsExceededError,
 } from './delta/conflicts.ts';
 export { TableNotFoundError } from './delta/loader.ts';
+export { CorruptLogError } from './delta/corrupt-log.ts';
+export type { VersionChecksum } from './delta/checksum.ts';
 export type { LakeColumn, LakeType } from './delta/schema.ts';
 export type { Action, AddAction, RemoveAction, TxnAction, MetadataAction, ProtocolAction, CommitInfoAction, FileStats } from './delta/actions.ts';
 export { RowValidationError, decimalFromVarchar, type LakeRow, type ParquetCompression, type DataFileSpec } from './writer.ts';
@@ -84,6 +90,8 @@ export { WriterThread } from './writer-thread.ts';
 export { sqlIdentifier, sqlLiteral } from './sql.ts';
 export { optimize, type OptimizeOptions, type OptimizeResult } from './maintenance/optimize.ts';
 export { vacuum, type VacuumOptions, type VacuumResult, DEFAULT_VACUUM_RETENTION_HOURS } from './maintenance/vacuum.ts';
+export { tableStats, type TableStats } from './maintenance/table-stats.ts';
+export { countCommitConflicts } from './commit-metrics.ts';
 export * from './tables/index.ts';
 export { LakeQueryEngine, CANDLES_ALL_REVISIONS_VIEW, type LakeQueryEngineOptions, type QueryOptions, type QueryResult } from './query/engine.ts';
 export { QueryTimeoutError, UnknownViewError } from './query/errors.ts';

@@ -9,7 +9,9 @@ import { randomUUID } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { ENGINE_INFO, type Action, type AddAction, type CommitInfoAction, type RemoveAction } from './delta/actions.ts';
 import { writeCheckpoint } from './delta/checkpoint.ts';
+import { checksumOf } from './delta/checksum.ts';
 import { findConflict, MaxCommitAttemptsExceededError, type ConflictScope } from './delta/conflicts.ts';
+import { reportCommit } from './commit-metrics.ts';
 import { advanceSnapshot, commitTimestamp, loadSnapshot, readCommitsFrom, TableNotFoundError } from './delta/loader.ts';
 import { VersionAlreadyExistsError, LogStore } from './delta/log-store.ts';
 import { toDeltaSchemaString, validateColumns, type LakeColumn } from './delta/schema.ts';
@@ -138,12 +140,16 @@ export class DeltaTable {
         },
       },
     ];
+    let created = false;
     try {
       await store.writeCommit(0, actions);
+      created = true;
     } catch (err) {
       if (!(err instanceof VersionAlreadyExistsError)) throw err;
     }
-    return DeltaTable.open(abs);
+    const table = await DeltaTable.open(abs);
+    if (created && table.current.version === 0) await table.recordChecksum(0, table.current);
+    return table;
   }
 
   /** Opens the table, creating it from `def` when it does not exist yet. */
@@ -336,18 +342,55 @@ export class DeltaTable {
         continue;
       }
       await this.afterCommit(attempt);
+      reportCommit(this.dir, attempt - (req.readSnapshot.version + 1));
       return attempt;
     }
     throw new MaxCommitAttemptsExceededError(this.dir, attempt, MAX_COMMIT_ATTEMPTS);
   }
 
   private async afterCommit(version: number): Promise<void> {
+    const at = await this.snapshotThrough(version);
+    if (at) await this.recordChecksum(version, at);
     const snap = await this.refresh();
     const interval = Number(snap.configuration('delta.checkpointInterval') ?? DEFAULT_CHECKPOINT_INTERVAL);
     if (interval > 0 && version % interval === 0 && snap.version >= version) {
       const target = snap.version === version ? snap : await this.snapshotAt(version);
       // A failed checkpoint costs only opening speed; the commit itself is durable.
       await writeCheckpoint(this.store, target).catch((err) => process.emitWarning(`checkpoint ${version} of ${this.dir} failed: ${(err as Error).message}`));
+    }
+  }
+
+  /**
+   * The snapshot at exactly `version` (just committed by this handle), advancing the cached one
+   * through the commits up to it only; undefined when this handle has already moved past it.
+   */
+  private async snapshotThrough(version: number): Promise<Snapshot | undefined> {
+    const base = this.current;
+    if (base.version === version) return base;
+    if (base.version > version) return undefined;
+    const commits = [];
+    for (let v = base.version + 1; v <= version; v++) {
+      const actions = await this.store.readCommit(v);
+      if (!actions) return undefined;
+      commits.push({ version: v, actions });
+    }
+    const snap = await advanceSnapshot(this.store, base, commits);
+    if (snap.version > this.current.version) this.current = snap;
+    return snap;
+  }
+
+  /**
+   * Writes the version checksum (`<version>.crc`) of a version this handle committed, from the
+   * snapshot at exactly that version, so that readers can tell a damaged log from a good one
+   * (delta/checksum.ts). A failure costs only that check: the commit itself is durable. (When a
+   * concurrent refresh has already moved this handle past the version, the optional checksum is
+   * left out rather than rebuilt from the log.)
+   */
+  private async recordChecksum(version: number, at: Snapshot): Promise<void> {
+    try {
+      await this.store.writeChecksum(version, checksumOf(at));
+    } catch (err) {
+      process.emitWarning(`version checksum ${version} of ${this.dir} not written: ${(err as Error).message}`);
     }
   }
 

@@ -22,3 +22,6 @@ export { BinanceRestClient, BinanceApiError, InvalidSymbolError, type BinanceRes
 export { readArchiveTrades, readArchiveKlines, type ReadArchiveOptions } from './binance/archive-reader.ts';
 export { openArchive, ArchiveError, ChecksumMismatchError } from './binance/archive-source.ts';
 export { archiveFileName, archivePath, archiveUrl, parseArchiveFileName, type ArchiveFile, type ArchiveKind, type ArchivePeriod } from './binance/archive-layout.ts';
+// RSS/Atom news as events (the API's fixtures build them the way the news producer does).
+export { parseFeed, type ParsedFeed } from './news/feed-parser.ts';
+export { toNewsEvent } from './news/news-producer.ts';

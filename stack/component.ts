@@ -22,6 +22,18 @@ export interface ComponentStatus {
 export interface StackComponent {
   readonly name: string;
   readonly ports: readonly PortUse[];
+  /**
+   * The stack runs without an optional component (Prometheus) when its program is missing or its
+   * port is taken, saying so in one line; a required one refuses.
+   */
+  readonly optional?: boolean;
+  /**
+   * Throws a MissingPrerequisiteError (tools.ts) when a tool that provisioning or running needs
+   * is missing. Downloads nothing: the stack checks every component before provisioning any.
+   */
+  checkPrerequisites(): void;
+  /** Something to say about whoever holds this component's port, e.g. "it answers as Prometheus 2.45". */
+  describeForeign?(port: number): Promise<string | undefined>;
   /** Downloads or builds what is missing; a no-op when cached. */
   provision(progress: ProgressSink): Promise<void>;
   /** True when the server this stack started is running. */
@@ -38,9 +50,9 @@ export interface StackComponent {
 }
 
 export class PortInUseError extends Error {
-  constructor(component: string, use: PortUse) {
+  constructor(component: string, use: PortUse, foreign?: string) {
     super(
-      `${component}: port ${use.port} (${use.role}) is already in use by another process. ` +
+      `${component}: port ${use.port} (${use.role}) is already in use by another process${foreign ? ` (${foreign})` : ''}. ` +
         `Stop what listens there or choose another port with ${use.envVar}.`,
     );
     this.name = 'PortInUseError';

@@ -82,17 +82,20 @@ export class KafkaComponent implements StackComponent {
     throw new Error(`Kafka is not provisioned yet: run \`marketlake stack up\` (it resolves Kafka ${KAFKA_VERSION} with Maven)`);
   }
 
-  async provision(progress: ProgressSink): Promise<void> {
-    if (this.existingInstallation()) {
-      requireJava();
-      return;
-    }
-    if (fs.existsSync(path.join(this.jarDir, '.complete'))) {
-      requireJava();
-      return;
-    }
+  /** A JDK always; Maven only while Kafka is neither installed (KAFKA_HOME, PATH) nor cached. */
+  checkPrerequisites(): void {
     requireJava();
-    const mvn = requireTool('mvn', `to fetch Kafka ${KAFKA_VERSION}'s jars from Maven Central (or set KAFKA_HOME to an installed Kafka)`, 'Install Maven (Debian: apt-get install maven).');
+    if (!this.existingInstallation() && !fs.existsSync(path.join(this.jarDir, '.complete'))) this.requireMaven();
+  }
+
+  private requireMaven(): string {
+    return requireTool('mvn', `to fetch Kafka ${KAFKA_VERSION}'s jars from Maven Central (or set KAFKA_HOME to an installed Kafka)`, 'Install Maven (Debian: apt-get install maven).');
+  }
+
+  async provision(progress: ProgressSink): Promise<void> {
+    this.checkPrerequisites();
+    if (this.existingInstallation() || fs.existsSync(path.join(this.jarDir, '.complete'))) return;
+    const mvn = this.requireMaven();
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'marketlake-kafka-'));
     const staging = `${this.jarDir}.partial`;
     fs.rmSync(staging, { recursive: true, force: true });
@@ -215,7 +218,7 @@ export class KafkaComponent implements StackComponent {
     }
   }
 
-  /** Creates DESIGN.md's topics (idempotent); market.trades.v1 gets its own partition count. */
+  /** Creates the Kafka topics (ARCHITECTURE.md, "Topics") (idempotent); market.trades.v1 gets its own partition count. */
   async createTopics(): Promise<void> {
     await ensureTopics([this.bootstrap], this.settings.kafka);
   }

@@ -23,7 +23,8 @@ interface ScrapeConfig {
 
 /** Rewrites the compose configuration for the local stack: loopback targets, rule files beside it. */
 export function renderLocalPrometheusConfig(settings: StackSettings): string {
-  const doc = YAML.parse(fs.readFileSync(PROMETHEUS_CONFIG, 'utf8')) as { scrape_configs: ScrapeConfig[]; rule_files?: string[]; [k: string]: unknown };
+  const doc = YAML.parse(fs.readFileSync(PROMETHEUS_CONFIG, 'utf8')) as { global?: Record<string, unknown>; scrape_configs: ScrapeConfig[]; rule_files?: string[]; [k: string]: unknown };
+  if (settings.prometheus.scrapeInterval) doc.global = { ...doc.global, scrape_interval: settings.prometheus.scrapeInterval, evaluation_interval: settings.prometheus.scrapeInterval };
   const configDir = path.dirname(PROMETHEUS_CONFIG);
   doc.rule_files = (doc.rule_files ?? []).map((f) => path.resolve(configDir, f));
   for (const job of doc.scrape_configs) {
@@ -35,6 +36,8 @@ export function renderLocalPrometheusConfig(settings: StackSettings): string {
 
 export class PrometheusComponent implements StackComponent {
   readonly name = 'Prometheus';
+  /** Development runs without it (the services still serve /metrics): see Stack.checkPrerequisites. */
+  readonly optional = true;
   private readonly dir: string;
 
   constructor(private readonly settings: StackSettings) {
@@ -55,11 +58,37 @@ export class PrometheusComponent implements StackComponent {
   }
 
   private binary(): string {
-    const found = which('prometheus') ?? (fs.existsSync('/usr/bin/prometheus') ? '/usr/bin/prometheus' : undefined);
+    const configured = this.settings.prometheus.binary;
+    const found = configured
+      ? fs.existsSync(configured) ? configured : undefined
+      : (which('prometheus') ?? (fs.existsSync('/usr/bin/prometheus') ? '/usr/bin/prometheus' : undefined));
     if (!found) {
-      throw new MissingPrerequisiteError('prometheus', 'to scrape the services\' metrics', 'Install Debian\'s package (apt-get install prometheus) or put a prometheus binary on PATH.');
+      throw new MissingPrerequisiteError(
+        configured ? `prometheus (PROMETHEUS_BIN=${configured})` : 'prometheus',
+        'to scrape the services\' metrics',
+        'To add it: apt-get install prometheus (Debian), or put a prometheus binary on PATH or in PROMETHEUS_BIN, then run `marketlake stack up` again.',
+      );
     }
     return found;
+  }
+
+  checkPrerequisites(): void {
+    this.binary();
+  }
+
+  /**
+   * Debian's `prometheus` package starts a system Prometheus on 9090 (where its service policy
+   * allows): when one answers on our port, say so, and how to free it.
+   */
+  async describeForeign(port: number): Promise<string | undefined> {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/api/v1/status/buildinfo`, { signal: AbortSignal.timeout(1500) });
+      const body = (await res.json()) as { data?: { version?: string } };
+      if (!body.data?.version) return undefined;
+      return `it answers as Prometheus ${body.data.version}, probably the system service Debian's prometheus package starts: \`sudo systemctl disable --now prometheus\` stops it`;
+    } catch {
+      return undefined;
+    }
   }
 
   async provision(_progress: ProgressSink): Promise<void> {

@@ -22,8 +22,12 @@ export interface StackSettings {
   };
   readonly prometheus: {
     readonly port: number;
+    /** The prometheus program (PROMETHEUS_BIN); default: on PATH, else /usr/bin/prometheus. */
+    readonly binary?: string;
     /** host:port of each service's /metrics, by job name. */
     readonly scrapeTargets: Readonly<Record<string, readonly string[]>>;
+    /** Scrape and rule evaluation interval (e.g. `1s` in tests); prometheus.yml's when absent. */
+    readonly scrapeInterval?: string;
   };
 }
 
@@ -47,6 +51,7 @@ export function stackSettingsFromConfig(config: BaseConfig): StackSettings {
     },
     prometheus: {
       port: config.PROMETHEUS_PORT,
+      binary: config.PROMETHEUS_BIN,
       scrapeTargets: {
         'marketlake-producer': [`127.0.0.1:${config.PRODUCER_METRICS_PORT}`],
         'marketlake-stream': [`127.0.0.1:${config.STREAM_METRICS_PORT}`],

@@ -8,7 +8,7 @@ import { isPortFree } from './net.ts';
 import { KafkaComponent } from './kafka.ts';
 import { TemporalComponent } from './temporal.ts';
 import { PrometheusComponent } from './prometheus.ts';
-import { consoleProgress, type ProgressSink } from './tools.ts';
+import { MissingPrerequisiteError, MissingPrerequisitesError, consoleProgress, type ProgressSink } from './tools.ts';
 
 export interface StackOptions {
   /** Which components to run; all three by default. */
@@ -32,15 +32,52 @@ export class Stack {
   }
 
   private cancelled = false;
+  /** Optional components left out of this `up` (program missing or port taken), with why. */
+  private readonly skipped = new Map<StackComponent, string>();
+
+  /** Why an optional component is not running, or undefined when it runs (or was never tried). */
+  skippedReason(component: StackComponent): string | undefined {
+    return this.skipped.get(component);
+  }
+
+  private get active(): StackComponent[] {
+    return this.components.filter((c) => !this.skipped.has(c));
+  }
 
   private say(message: string): void {
     this.opts.onEvent?.(message);
   }
 
+  /**
+   * Checks every component's prerequisites before anything is downloaded or built: a missing JDK
+   * or Go is reported at once (all missing tools in one error), not after minutes of building the
+   * others. An optional component whose program is missing is left out with one line.
+   */
+  checkPrerequisites(): void {
+    const missing: MissingPrerequisiteError[] = [];
+    for (const component of this.components) {
+      try {
+        component.checkPrerequisites();
+      } catch (err) {
+        if (!(err instanceof MissingPrerequisiteError)) throw err;
+        if (component.optional) this.skip(component, `not found, running without it: ${err.message}`);
+        else missing.push(err);
+      }
+    }
+    if (missing.length === 1) throw missing[0];
+    if (missing.length > 1) throw new MissingPrerequisitesError(missing);
+  }
+
+  private skip(component: StackComponent, why: string): void {
+    this.skipped.set(component, why);
+    this.say(`${component.name}: ${why}`);
+  }
+
   /** Downloads or builds every component that is not cached yet. Prerequisites are checked first. */
   async provision(): Promise<void> {
+    this.checkPrerequisites();
     const progress = this.opts.progress ?? consoleProgress;
-    for (const component of this.components) await component.provision(progress(component.name));
+    for (const component of this.active) await component.provision(progress(component.name));
   }
 
   /** Provisions, then starts each component in order; stops what it started if a later one fails. */
@@ -49,7 +86,7 @@ export class Stack {
     await this.preflight();
     const started: StackComponent[] = [];
     try {
-      for (const component of this.components) {
+      for (const component of this.active) {
         if (this.cancelled) throw new Error('stack up was interrupted');
         const t0 = Date.now();
         const result = await component.start();
@@ -62,11 +99,20 @@ export class Stack {
     }
   }
 
-  /** Fails before starting anything when a port a stopped component needs is taken. */
+  /**
+   * Fails before starting anything when a port a stopped component needs is taken; an optional
+   * component is left out instead, with one line (e.g. Debian's system Prometheus on 9090).
+   */
   async preflight(): Promise<void> {
-    for (const component of this.components) {
+    for (const component of this.active) {
       if (component.isRunning()) continue;
-      for (const use of component.ports) if (!(await isPortFree(use.port))) throw new PortInUseError(component.name, use);
+      for (const use of component.ports) {
+        if (await isPortFree(use.port)) continue;
+        const error = new PortInUseError(component.name, use, await component.describeForeign?.(use.port));
+        if (!component.optional) throw error;
+        this.skip(component, `not started: ${error.message}`);
+        break;
+      }
     }
   }
 

@@ -65,9 +65,18 @@ export class TemporalComponent implements StackComponent {
     return which('temporal') ?? (fs.existsSync(this.cachedBinary) ? this.cachedBinary : undefined);
   }
 
+  /** Go, only while no `temporal` binary is on PATH or cached. */
+  checkPrerequisites(): void {
+    if (!this.binary()) this.requireGo();
+  }
+
+  private requireGo(): string {
+    return requireTool('go', `to build the Temporal CLI ${TEMPORAL_CLI_VERSION} (or put a \`temporal\` binary on PATH)`, 'Install Go 1.22 or newer (Debian: apt-get install golang).');
+  }
+
   async provision(progress: ProgressSink): Promise<void> {
     if (this.binary()) return;
-    const go = requireTool('go', `to build the Temporal CLI ${TEMPORAL_CLI_VERSION} (or put a \`temporal\` binary on PATH)`, 'Install Go 1.22 or newer (Debian: apt-get install golang).');
+    const go = this.requireGo();
     const gobin = path.dirname(this.cachedBinary);
     fs.mkdirSync(gobin, { recursive: true });
     await runWithProgress(go, ['install', '-x', `${TEMPORAL_CLI_MODULE}@${TEMPORAL_CLI_VERSION}`], {

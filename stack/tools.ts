@@ -13,6 +13,15 @@ export class MissingPrerequisiteError extends Error {
   }
 }
 
+/** Several prerequisites missing at once: all of them in one message, so one round of installing fixes it. */
+export class MissingPrerequisitesError extends MissingPrerequisiteError {
+  constructor(readonly missing: readonly MissingPrerequisiteError[]) {
+    super('', '', '');
+    this.message = missing.map((e) => e.message).join(' ');
+    this.name = 'MissingPrerequisitesError';
+  }
+}
+
 /** The absolute path of `name` on PATH, or undefined. */
 export function which(name: string, envPath = process.env.PATH ?? ''): string | undefined {
   for (const dir of envPath.split(path.delimiter)) {

@@ -22,4 +22,13 @@ export { runTransforms, testModels, formatRunSummary, describePartitions, openGo
 export { TRANSFORM_RUNS } from './runs-table.ts';
 export { goldConfigFromEnv, goldEnvSchema, DEFAULT_GOLD_CONFIG, type GoldConfig } from './config.ts';
 export type { Partition, PartitionSet } from './partitions.ts';
+export { publishNewAlerts, kafkaAlertSender, alertsPublisherAppId, type AlertSender, type PublishAlertsResult } from './alerts-publisher.ts';
+export { GOLD_ALERTS, alertsModel } from './models/alerts.ts';
+export { GOLD_SIGNALS } from './models/signals.ts';
+export { GOLD_WHALE_TRADES } from './models/whale-trades.ts';
+export { GOLD_SENTIMENT } from './models/sentiment.ts';
+export { GOLD_MARKET_SENTIMENT } from './models/market-sentiment.ts';
+export { GOLD_MARKET_OVERVIEW } from './models/market-overview.ts';
+export { GOLD_COVERAGE } from './models/coverage.ts';
+export { ALERT_KINDS, type AlertKind } from './models/alert-columns.ts';
 export * from './checks/index.ts';

@@ -11,7 +11,8 @@
  * Every run appends one row per model to `gold/transform_runs`.
  */
 import { randomUUID } from 'node:crypto';
-import { Lake, LakeQueryEngine, TableNotFoundError, queryJson, viewName, type DeltaTable, type TableDefinition } from '../lake/index.ts';
+import { Lake, LakeQueryEngine, TableNotFoundError, queryJson, sqlIdentifier, viewName, type DeltaTable, type TableDefinition } from '../lake/index.ts';
+import type { TransformMetrics } from '../common/metrics-catalog.ts';
 import { changedPartitions } from './changes.ts';
 import { DEFAULT_GOLD_CONFIG, type GoldConfig } from './config.ts';
 import { ModelGraph } from './graph.ts';
@@ -34,6 +35,8 @@ export interface TransformRunOptions {
   readonly log?: (message: string) => void;
   /** DuckDB threads for the build (default DuckDB's choice). */
   readonly threads?: number;
+  /** Prometheus series to update per model (common/metrics-catalog.ts). */
+  readonly metrics?: TransformMetrics;
 }
 
 export type ModelRunStatus = 'success' | 'skipped' | 'failed';
@@ -95,9 +98,20 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
         runs.push({ model: model.name, status: 'skipped', partitions: [], rows: 0, durationMs: 0, error: `upstream model ${upstreamFailed.name} failed`, inputVersions: {}, tests: [] });
         continue;
       }
+      // The gold tables a model reads exist (empty) even when their models never ran.
+      for (const parent of graph.parents(model)) await openGoldTable(lake, parent.output);
       const run = await runModel(lake, engine, model, { ...options, config, nowUs, log });
       if (run.status === 'failed') failed.add(model.name);
       runs.push(run);
+      if (options.metrics && run.status !== 'skipped') {
+        const m = options.metrics;
+        m.runs.inc({ model: model.name, outcome: run.status === 'success' ? 'success' : 'failure' });
+        m.seconds.observe({ model: model.name }, run.durationMs / 1000);
+        if (run.status === 'success') {
+          m.rowsWritten.inc({ model: model.name }, run.rows);
+          m.lastSuccess.set({ model: model.name }, Date.now() / 1000);
+        }
+      }
       log(`${model.name}: ${run.status}${run.error ? ` (${run.error})` : ''}, ${describePartitions(run.partitions)}, ${run.rows} rows, ${run.durationMs} ms`);
     }
   } finally {
@@ -139,14 +153,11 @@ async function runModel(
     };
     await conn.run(`DROP TABLE IF EXISTS temp.${OUT}`);
     const keep = out.snapshot().partitionColumns.length > 0 ? partitionFilterSql(partitions) : 'TRUE';
-    if (model.sql) {
-      await conn.run(`CREATE TEMP TABLE ${OUT} AS SELECT * FROM (${model.sql(ctx)}) WHERE ${keep}`);
-    } else if (model.build) {
-      await model.build(ctx, OUT);
-      if (keep !== 'TRUE') await conn.run(`DELETE FROM temp.${OUT} WHERE NOT (${keep})`);
-    } else {
-      throw new Error(`model ${model.name} has neither sql nor build`);
-    }
+    if (model.sql) await conn.run(`CREATE TEMP TABLE ${OUT} AS ${model.sql(ctx)}`);
+    else if (model.build) await model.build(ctx, OUT);
+    else throw new Error(`model ${model.name} has neither sql nor build`);
+    await addDerivedColumns(conn, `temp.${OUT}`, model.output);
+    if (keep !== 'TRUE') await conn.run(`DELETE FROM temp.${OUT} WHERE NOT (${keep})`);
     const tests = await runModelTests(conn, model, `temp.${OUT}`);
     const failures = tests.filter((t) => !t.passed);
     if (failures.length > 0) throw new ModelTestFailure(failures);
@@ -162,6 +173,23 @@ async function runModel(
     const tests = err instanceof ModelTestFailure ? err.results : [];
     return { model: model.name, status: 'failed', partitions, rows: 0, durationMs: Math.round(performance.now() - t0), error: (err as Error).message, inputVersions, tests };
   }
+}
+
+/** Adds the output's derived columns (e.g. `date` from `window_start`) that the model's rows lack. */
+async function addDerivedColumns(conn: LakeQueryEngine['connection'], relation: string, def: TableDefinition): Promise<void> {
+  const present = new Set((await queryJson(conn, `DESCRIBE ${relation}`)).map((r) => String(r.column_name)));
+  for (const c of def.columns) {
+    if (!c.derivedFrom || present.has(c.name)) continue;
+    await conn.run(`ALTER TABLE ${relation} ADD COLUMN ${sqlIdentifier(c.name)} ${duckdbTypeOf(c.type)}`);
+    await conn.run(`UPDATE ${relation} SET ${sqlIdentifier(c.name)} = CAST((${c.derivedFrom}) AS ${duckdbTypeOf(c.type)})`);
+  }
+}
+
+function duckdbTypeOf(type: string): string {
+  if (type === 'date') return 'DATE';
+  if (type === 'timestamp') return 'TIMESTAMPTZ';
+  if (type === 'string') return 'VARCHAR';
+  throw new Error(`derived column of type ${type} is not supported by the transforms`);
 }
 
 /** The output partitions this run must compute. */

@@ -33,6 +33,8 @@ export const workerEnvSchema = baseEnvSchema.extend({
   MAINTENANCE_DATA_RETENTION: z.string().default(''),
   /** Hourly compaction looks at partitions written in the last N hours. */
   MAINTENANCE_RECENT_HOURS: z.coerce.number().int().min(1).default(3),
+  /** Quality checks: overrides of severities, blocking flags and thresholds (inline JSON or a .json/.yaml path; transforms/checks/config.ts). */
+  QUALITY_CONFIG: z.string().optional(),
 });
 
 export type WorkerConfig = z.infer<typeof workerEnvSchema> & { readonly archiveCacheDir: string };

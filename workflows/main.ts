@@ -6,13 +6,13 @@
 import net from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { kafkaBrokerList } from '../common/config.ts';
 import { createLogger } from '../common/logger.ts';
 import { createMetricsRegistry } from '../common/metrics.ts';
 import { startObservabilityServer } from '../common/observability-server.ts';
 import { Shutdown } from '../common/shutdown.ts';
-import { Lake } from '../lake/index.ts';
+import { Lake, countCommitConflicts } from '../lake/index.ts';
 import { loadWorkerConfig } from './config.ts';
 import { startGapRepairConsumer } from './gap-repair/consumer.ts';
 import { ensureSchedules } from './schedules.ts';
@@ -40,6 +40,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
   const config = loadWorkerConfig(env);
   const logger = createLogger('worker', config.LOG_LEVEL);
   const registry = createMetricsRegistry('worker');
+  countCommitConflicts(registry);
   const shutdown = new Shutdown(logger).listen();
   const sdkMetricsUrl = await installRuntimeMetrics();
   let ready = false;
@@ -70,7 +71,22 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     logger.info({ schedules: ensured }, 'schedules ensured');
   }
   const lake = new Lake(config.LAKE_DIR);
-  const workers = await startWorkers(nativeConnection, { lake, config, fetch: globalThis.fetch, logger, registry });
+  // The gold build publishes new alerts: one idempotent producer, connected on first use.
+  const alertsKafka = new Kafka({ clientId: `${config.KAFKA_CLIENT_ID}-worker-alerts`, brokers: kafkaBrokerList(config), logLevel: logLevel.WARN });
+  let producer: Promise<Producer> | undefined;
+  const kafkaProducer = () =>
+    (producer ??= (async () => {
+      const p = alertsKafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      await p.connect();
+      return p;
+    })().catch((err) => {
+      producer = undefined;
+      throw err;
+    }));
+  shutdown.add('kafka producer', async () => {
+    if (producer) await (await producer).disconnect();
+  });
+  const workers = await startWorkers(nativeConnection, { lake, config, fetch: globalThis.fetch, logger, registry, kafkaProducer });
   shutdown.add('temporal workers', () => workers.shutdown());
   ready = true;
   logger.info({ queues: ['marketlake', 'marketlake-backfill'] }, 'workers polling');

@@ -29,6 +29,18 @@ export interface ScheduleDefinition {
 
 export const SCHEDULES: ScheduleDefinition[] = [
   {
+    id: 'gold-hourly',
+    description: 'Gold build: blocking quality checks, then the models whose inputs changed (incremental), then new alerts to Kafka',
+    workflowType: 'goldBuild',
+    taskQueue: TASK_QUEUE,
+    input: {},
+    spec: { calendars: [{ minute: 2, hour: '*', comment: 'every hour at :02, once the last hour\'s candles are final' }] },
+    overlap: ScheduleOverlapPolicy.SKIP,
+    catchupWindow: '1 hour',
+    pauseOnFailure: false,
+    workflowRunTimeout: '3 hours',
+  },
+  {
     id: 'maintenance-daily',
     description: 'Lake maintenance: compact small files, checkpoint, apply data retention, vacuum (every table)',
     workflowType: 'maintenance',
@@ -39,6 +51,18 @@ export const SCHEDULES: ScheduleDefinition[] = [
     catchupWindow: '6 hours',
     pauseOnFailure: false,
     workflowRunTimeout: '6 hours',
+  },
+  {
+    id: 'quality-15m',
+    description: 'Data-quality checks (freshness, volume, schema, uniqueness, validity, consistency, completeness, cross-source) into gold/quality_results',
+    workflowType: 'qualityChecks',
+    taskQueue: TASK_QUEUE,
+    input: {},
+    spec: { intervals: [{ every: '15 minutes' }] },
+    overlap: ScheduleOverlapPolicy.SKIP,
+    catchupWindow: '15 minutes',
+    pauseOnFailure: false,
+    workflowRunTimeout: '30 minutes',
   },
   {
     id: 'maintenance-hourly',

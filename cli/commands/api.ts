@@ -6,7 +6,7 @@ export function registerApiCommand(program: Command): void {
     .command('api')
     .description('run the HTTP API on API_PORT: /v1 market data and analytics, /v1/stream (SSE), POST /v1/sql, /docs, the live chart at /')
     .action(async () => {
-      const { runApi } = await import('../../api/main.ts');
+      const { runApi } = await import('../../api/index.ts');
       await runApi();
     });
 }

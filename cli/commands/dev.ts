@@ -49,7 +49,10 @@ export function registerDevCommand(program: Command): void {
 
       for (const service of devServices(config)) {
         if (shutdown.isStopping) return;
-        const child = spawn(process.execPath, [BIN, ...service.args], { stdio: 'inherit', env: process.env });
+        // Each service in a process group of its own: a terminal's Ctrl-C reaches only dev, which
+        // then stops the services once, in order. (In dev's group they got the terminal's SIGINT
+        // and then dev's SIGTERM, and took the second for "exit now", skipping their clean stop.)
+        const child = spawn(process.execPath, [BIN, ...service.args], { stdio: 'inherit', env: process.env, detached: true });
         shutdown.add(service.name, () => stopChild(child));
         child.once('exit', (code, signal) => {
           if (!shutdown.isStopping) logger.error({ service: service.name, code, signal }, 'service exited; stopping dev');
@@ -64,7 +67,7 @@ export function registerDevCommand(program: Command): void {
         formatStatusTable(await stack.status()),
         '',
         `Temporal UI   ${stack.temporal.uiUrl}`,
-        `Prometheus    ${stack.prometheus.url}`,
+        `Prometheus    ${stack.skippedReason(stack.prometheus) ? `not running (${stack.skippedReason(stack.prometheus)}); every service still serves /metrics` : stack.prometheus.url}`,
         ...devServices(config).flatMap((s) => (s.publicUrl ? [`${s.name.padEnd(13)} ${s.publicUrl(config)}`] : [])),
         '',
         'Candles land in the lake within a minute or two; query them with',

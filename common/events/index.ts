@@ -7,3 +7,4 @@ export * from './kline.ts';
 export * from './gap.ts';
 export * from './deadletter.ts';
 export * from './candle.ts';
+export * from './alert.ts';

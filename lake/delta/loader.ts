@@ -2,9 +2,12 @@
  * Building snapshots from the log: the newest checkpoint at or below the wanted version, then
  * the JSON commits after it. Refreshing an open snapshot reads only the commits that are new.
  */
+import path from 'node:path';
 import type { Action } from './actions.ts';
 import { readCheckpoint } from './checkpoint.ts';
-import type { LogStore } from './log-store.ts';
+import { checksumMismatch } from './checksum.ts';
+import { CorruptLogError } from './corrupt-log.ts';
+import { checksumFileName, versionFileName, type LogStore } from './log-store.ts';
 import { SnapshotState, type Snapshot } from './snapshot.ts';
 
 export class TableNotFoundError extends Error {
@@ -50,9 +53,11 @@ export async function loadSnapshot(store: LogStore, version?: number): Promise<S
   }
   state ??= new SnapshotState();
   const commits = new Set(listing.commits);
-  for (let v = state.version + 1; v <= target; v++) if (!commits.has(v)) throw new Error(`${store.logDir}: commit ${v} is missing and no checkpoint covers it`);
+  for (let v = state.version + 1; v <= target; v++) {
+    if (!commits.has(v)) throw new CorruptLogError(store.tableDir, v, path.join(store.logDir, versionFileName(v)), 'the commit is missing and no checkpoint covers it');
+  }
   await replay(store, state, state.version + 1, target);
-  return state.freeze();
+  return verified(store, state.freeze());
 }
 
 /** Reads commits from `from` on until the first missing version (the current end of the log). */
@@ -70,7 +75,19 @@ export async function advanceSnapshot(store: LogStore, snapshot: Snapshot, commi
   if (commits.length === 0) return snapshot;
   const state = new SnapshotState(snapshot);
   for (const c of commits) state.applyCommit(c.version, c.actions, commitTimestamp(c.actions) ?? (await store.commitMtime(c.version)) ?? Date.now());
-  return state.freeze();
+  return verified(store, state.freeze());
+}
+
+/**
+ * The snapshot, once it agrees with the checksum its version's writer recorded (when there is
+ * one): a commit that lost lines shows up here as missing files, bytes or stream positions.
+ */
+async function verified(store: LogStore, snapshot: Snapshot): Promise<Snapshot> {
+  const recorded = await store.readChecksum(snapshot.version);
+  if (!recorded) return snapshot;
+  const why = checksumMismatch(snapshot, recorded);
+  if (why) throw new CorruptLogError(store.tableDir, snapshot.version, path.join(store.logDir, checksumFileName(snapshot.version)), why);
+  return snapshot;
 }
 
 async function replay(store: LogStore, state: SnapshotState, from: number, to: number): Promise<void> {

@@ -9,12 +9,21 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { parseActions, serializeActions, type Action } from './actions.ts';
+import type { VersionChecksum } from './checksum.ts';
+import { CorruptLogError } from './corrupt-log.ts';
 
 export const LOG_DIR = '_delta_log';
 
 export function versionFileName(version: number): string {
   return `${String(version).padStart(20, '0')}.json`;
 }
+
+export function checksumFileName(version: number): string {
+  return `${String(version).padStart(20, '0')}.crc`;
+}
+
+/** Temporary files of writes in progress (or left by a crash): `.tmp-<uuid>...`. */
+export const TEMP_FILE_PREFIX = '.tmp-';
 
 export function checkpointFileName(version: number): string {
   return `${String(version).padStart(20, '0')}.checkpoint.parquet`;
@@ -79,7 +88,11 @@ export class LogStore {
     return { commits, checkpoints };
   }
 
-  /** The actions of one commit, or undefined when that version does not exist (yet). */
+  /**
+   * The actions of one commit, or undefined when that version does not exist (yet). An empty
+   * commit file or one cut in the middle of a line is a CorruptLogError: every commit holds at
+   * least one action, and commits appear whole (see writeCommit).
+   */
   async readCommit(version: number): Promise<Action[] | undefined> {
     const file = path.join(this.logDir, versionFileName(version));
     let text: string;
@@ -89,7 +102,36 @@ export class LogStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
     }
-    return parseActions(text, file);
+    if (text.trim() === '') throw new CorruptLogError(this.tableDir, version, file, 'the commit file is empty');
+    try {
+      return parseActions(text, file);
+    } catch (err) {
+      throw new CorruptLogError(this.tableDir, version, file, `the commit is cut or garbled: ${(err as Error).message}`);
+    }
+  }
+
+  /** The version checksum recorded for `version`, or undefined when there is none. */
+  async readChecksum(version: number): Promise<VersionChecksum | undefined> {
+    const file = path.join(this.logDir, checksumFileName(version));
+    let text: string;
+    try {
+      text = await fs.readFile(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    try {
+      return JSON.parse(text) as VersionChecksum;
+    } catch (err) {
+      throw new CorruptLogError(this.tableDir, version, file, `the version checksum is not JSON: ${(err as Error).message}`);
+    }
+  }
+
+  /** Records the checksum of `version` (written whole: a temporary file renamed into place). */
+  async writeChecksum(version: number, checksum: VersionChecksum): Promise<void> {
+    const tmp = path.join(this.logDir, `${TEMP_FILE_PREFIX}${randomUUID()}.crc`);
+    await fs.writeFile(tmp, JSON.stringify(checksum) + '\n');
+    await fs.rename(tmp, path.join(this.logDir, checksumFileName(version)));
   }
 
   async commitMtime(version: number): Promise<number | undefined> {
@@ -103,7 +145,7 @@ export class LogStore {
   /** Writes `version` exclusively; throws VersionAlreadyExistsError when it already exists. */
   async writeCommit(version: number, actions: readonly Action[]): Promise<void> {
     await fs.mkdir(this.logDir, { recursive: true });
-    const tmp = path.join(this.logDir, `.tmp-${randomUUID()}.json`);
+    const tmp = path.join(this.logDir, `${TEMP_FILE_PREFIX}${randomUUID()}.json`);
     const target = path.join(this.logDir, versionFileName(version));
     await fs.writeFile(tmp, serializeActions(actions), { flag: 'wx' });
     try {
@@ -125,7 +167,7 @@ export class LogStore {
   }
 
   async writeLastCheckpoint(info: LastCheckpoint): Promise<void> {
-    const tmp = path.join(this.logDir, `.tmp-${randomUUID()}-last-checkpoint`);
+    const tmp = path.join(this.logDir, `${TEMP_FILE_PREFIX}${randomUUID()}-last-checkpoint`);
     await fs.writeFile(tmp, JSON.stringify(info));
     await fs.rename(tmp, path.join(this.logDir, '_last_checkpoint'));
   }

@@ -6,13 +6,20 @@
  * the log. Old versions whose files are gone can no longer be read (time travel is bounded by
  * the retention), and a writer's not-yet-committed file is protected only by the retention: keep
  * it well above the longest write (the default is 7 days, like Delta's).
+ *
+ * It also removes the temporary files a crashed writer leaves in `_delta_log/` (`.tmp-*`: a
+ * commit, checksum or checkpoint written but never renamed into place), once they are older than
+ * the retention and at least LOG_TEMP_FILE_MIN_AGE_MS: a live writer's temporary file exists for
+ * milliseconds to seconds, so even a zero retention never takes one from under it.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { LOG_DIR } from '../delta/log-store.ts';
+import { LOG_DIR, TEMP_FILE_PREFIX } from '../delta/log-store.ts';
 import type { DeltaTable } from '../table.ts';
 
 export const DEFAULT_VACUUM_RETENTION_HOURS = 7 * 24;
+/** Log temporary files younger than this are never removed (see above). */
+export const LOG_TEMP_FILE_MIN_AGE_MS = 10 * 60_000;
 
 export interface VacuumOptions {
   /** Default 168 (7 days). */
@@ -52,6 +59,13 @@ export async function vacuum(table: DeltaTable, options: VacuumOptions = {}): Pr
     bytes += f.size;
     if (!options.dryRun) await fs.rm(path.join(table.dir, f.rel), { force: true });
   }
+  const now = options.now ?? Date.now();
+  for (const f of await listLogTempFiles(table.dir)) {
+    if (f.mtimeMs >= Math.min(cutoff, now - LOG_TEMP_FILE_MIN_AGE_MS)) continue;
+    deleted.push(f.rel);
+    bytes += f.size;
+    if (!options.dryRun) await fs.rm(path.join(table.dir, f.rel), { force: true });
+  }
   if (!options.dryRun) await removeEmptyDirs(table.dir, true, cutoff);
   return { deleted, bytes, dryRun: options.dryRun ?? false, version: snapshot.version };
 }
@@ -60,6 +74,19 @@ interface DataFile {
   rel: string;
   size: number;
   mtimeMs: number;
+}
+
+/** The `.tmp-*` files in `_delta_log/`. */
+async function listLogTempFiles(root: string): Promise<DataFile[]> {
+  const dir = path.join(root, LOG_DIR);
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  const out: DataFile[] = [];
+  for (const name of names) {
+    if (!name.startsWith(TEMP_FILE_PREFIX)) continue;
+    const st = await fs.stat(path.join(dir, name)).catch(() => undefined);
+    if (st?.isFile()) out.push({ rel: `${LOG_DIR}/${name}`, size: st.size, mtimeMs: st.mtimeMs });
+  }
+  return out;
 }
 
 /** Every file under the table directory except the log and hidden (`.`/`_`-prefixed) entries. */

@@ -9,6 +9,8 @@
 import fs from 'node:fs';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { sqlIdentifier, sqlLiteral } from '../sql.ts';
+import { CorruptLogError } from '../delta/corrupt-log.ts';
+import { duckdbType } from '../delta/schema.ts';
 import type { Snapshot } from '../delta/snapshot.ts';
 import { Lake, viewName } from '../lake.ts';
 import { KNOWN_TABLES } from '../tables/index.ts';
@@ -65,6 +67,8 @@ export class LakeQueryEngine {
   private readonly views = new Map<string, ViewState>();
   /** Views of known tables that do not exist on disk yet (typed, empty). */
   private readonly placeholderViews = new Set<string>();
+  /** Views of tables whose log is damaged: querying them fails with this error. */
+  private readonly damaged = new Map<string, CorruptLogError>();
   /** Query text + view versions → the pruned SQL and the temp views it uses (a small plan cache). */
   private readonly rewrites = new Map<string, { sql: string | undefined; tempViews: string[] }>();
   private tempViewSeq = 0;
@@ -103,9 +107,21 @@ export class LakeQueryEngine {
   async refresh(): Promise<string[]> {
     const changed: string[] = [];
     for (const name of await this.lake.listTables()) {
-      const table = await this.lake.table(name);
-      const snapshot = await table.refresh();
       const view = viewName(name);
+      let table: DeltaTable;
+      let snapshot: Snapshot;
+      try {
+        table = await this.lake.table(name);
+        snapshot = await table.refresh();
+      } catch (err) {
+        // One damaged table must not take the others down: its view fails with the error.
+        if (!(err instanceof CorruptLogError)) throw err;
+        if (this.damaged.get(view)?.message !== err.message) {
+          await this.defineDamagedView(view, name, err);
+          changed.push(view);
+        }
+        continue;
+      }
       const state = this.views.get(view);
       if (state && (state.pinned || state.version === snapshot.version)) continue;
       await this.defineTableView(view, table, snapshot, false);
@@ -115,7 +131,7 @@ export class LakeQueryEngine {
     // commit its view is empty but typed, so `SELECT * FROM silver_candles` works on a new lake.
     for (const [name, def] of Object.entries(KNOWN_TABLES)) {
       const view = viewName(name);
-      if (this.views.has(view) || this.placeholderViews.has(view)) continue;
+      if (this.views.has(view) || this.placeholderViews.has(view) || this.damaged.has(view)) continue;
       const empty = filesSelectSql('', { columns: def.columns, partitionColumns: def.partitionColumns ?? [] }, []);
       if (view === 'silver_candles') {
         await this.connection.run(`CREATE OR REPLACE VIEW ${sqlIdentifier(CANDLES_ALL_REVISIONS_VIEW)} AS ${empty}`);
@@ -174,11 +190,15 @@ export class LakeQueryEngine {
     }
   }
 
-  /** DuckDB's "Table with name X does not exist! Did you mean pg_tables?" as the lake's own views. */
+  /**
+   * DuckDB's "Table with name X does not exist! Did you mean pg_tables?" as the lake's own views;
+   * a damaged table's view failing as the table's CorruptLogError.
+   */
   private async explained<T>(run: () => Promise<T>): Promise<T> {
     try {
       return await run();
     } catch (err) {
+      for (const damage of this.damaged.values()) if (((err as Error)?.message ?? '').includes(damage.message)) throw damage;
       const m = /Table with name (\S+?) does not exist/.exec((err as Error)?.message ?? '');
       if (!m) throw err;
       const views = [...new Set([...this.views.keys(), ...this.placeholderViews])].sort();
@@ -272,6 +292,26 @@ export class LakeQueryEngine {
     };
   }
 
+  /**
+   * The view of a table whose log is damaged: typed like the table (when its columns are known)
+   * so that queries still bind, and failing with the error as soon as a query reads a row.
+   */
+  private async defineDamagedView(view: string, name: string, err: CorruptLogError): Promise<void> {
+    // error() in the filter AND in every column: a filter on a column (a constant NULL would be
+    // folded to "no rows" without evaluating anything) still has to evaluate it.
+    const fail = `error(${sqlLiteral(err.message)})`;
+    const columns = this.views.get(view)?.snapshot.columns ?? KNOWN_TABLES[name]?.columns;
+    const select = columns?.length ? columns.map((c) => `${fail}::${duckdbType(c.type)} AS ${sqlIdentifier(c.name)}`).join(', ') : `${fail}::VARCHAR AS damaged`;
+    const failing = `SELECT ${select} FROM range(1) WHERE ${fail}`;
+    if (view === 'silver_candles') {
+      await this.connection.run(`CREATE OR REPLACE VIEW ${sqlIdentifier(CANDLES_ALL_REVISIONS_VIEW)} AS ${failing}`);
+    }
+    await this.connection.run(`CREATE OR REPLACE VIEW ${sqlIdentifier(view)} AS ${failing}`);
+    this.views.delete(view);
+    this.placeholderViews.delete(view);
+    this.damaged.set(view, err);
+  }
+
   private async defineTableView(view: string, table: DeltaTable, snapshot: Snapshot, pinned: boolean): Promise<void> {
     const select = snapshotSelectSql(table.dir, snapshot);
     if (view === 'silver_candles') {
@@ -282,6 +322,7 @@ export class LakeQueryEngine {
     }
     this.views.set(view, { table: table.dir, snapshot, version: snapshot.version, pinned });
     this.placeholderViews.delete(view);
+    this.damaged.delete(view);
   }
 }
 

@@ -15,8 +15,16 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const SOURCE_DIRS = ['common', 'lake', 'producers', 'streaming', 'transforms', 'workflows', 'api', 'cli'];
 export const RULE_FILES = ['prometheus/rules.yml', 'prometheus/recording-rules.yml'].map((f) => path.join(root, f));
 
-/** Series that Prometheus itself or the Temporal server (job "temporal") expose. */
-const EXTERNAL = ['up', 'scrape_duration_seconds', 'workflow_success', 'workflow_failed', 'schedule_action_success', 'ALERTS'];
+/**
+ * Series that Prometheus itself, the Temporal server (job "temporal") and the Temporal SDK (appended
+ * to the worker's /metrics with the prefix temporal_) expose; names as seen on their /metrics.
+ */
+const EXTERNAL = [
+  'up', 'scrape_duration_seconds', 'ALERTS',
+  'workflow_success', 'workflow_failed', 'schedule_action_success',
+  'temporal_workflow_completed', 'temporal_workflow_failed', 'temporal_workflow_endtoend_latency', 'temporal_activity_execution_failed',
+  'temporal_activity_execution_latency', 'temporal_worker_task_slots_used', 'temporal_worker_task_slots_available',
+];
 
 function sourceFiles(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
@@ -52,7 +60,7 @@ export function metricNamesIn(expr: string): string[] {
     const [, name, next] = m;
     if (next === '(') continue; // a function call
     if (/^(and|or|unless|bool|offset|by|without|on|ignoring|group_left|group_right|inf|nan|e)$/i.test(name)) continue;
-    if (!/^(marketlake|up$|ALERTS|workflow_|schedule_|scrape_)/.test(name)) continue;
+    if (!/^(marketlake|up$|ALERTS|workflow_|schedule_|scrape_|temporal_)/.test(name)) continue;
     out.add(name);
   }
   return [...out];

@@ -2,7 +2,7 @@
  * A worker against the test run's real Temporal dev server, isolated per test file: its own
  * namespace (so the real queue names `marketlake` / `marketlake-backfill` can be used without two
  * files stealing each other's tasks), a throw-away lake and archive cache, and the local Binance
- * mirror (producers/testing/binance-local-server.ts) as BINANCE_ARCHIVE_URL / BINANCE_REST_BASE_URL.
+ * mirror (test/support/binance/binance-local-server.ts) as BINANCE_ARCHIVE_URL / BINANCE_REST_BASE_URL.
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadBaseConfig } from '../../common/config.ts';
 import { createLogger } from '../../common/logger.ts';
 import { createMetricsRegistry } from '../../common/metrics.ts';
@@ -76,7 +76,20 @@ export interface WorkflowsFixture {
   cleanup(): Promise<void>;
 }
 
-export async function workflowsFixture(name: string, opts: { workers?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<WorkflowsFixture> {
+let runtimeInstalled = false;
+/** The SDK logs every worker state change and expected activity failure: keep test output to errors. */
+function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+  } catch {
+    // Installed already by another fixture in this process.
+  }
+}
+
+export async function workflowsFixture(name: string, opts: { workers?: boolean; env?: NodeJS.ProcessEnv; kafkaProducer?: () => Promise<import('kafkajs').Producer> } = {}): Promise<WorkflowsFixture> {
+  quietRuntime();
   const namespace = await createNamespace(name);
   const lakeDir = fs.mkdtempSync(path.join(os.tmpdir(), `ml-wf-${name}-lake-`));
   const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), `ml-wf-${name}-cache-`));
@@ -103,7 +116,7 @@ export async function workflowsFixture(name: string, opts: { workers?: boolean; 
     namespace, lakeDir, cacheDir, lake, binance, client, config, env,
     async startWorkers() {
       native ??= await NativeConnection.connect({ address: temporalAddress() });
-      fixture.workers = await startWorkers(native, { lake, config, fetch: globalThis.fetch, logger: createLogger('worker-test', 'warn'), registry: createMetricsRegistry('worker-test') });
+      fixture.workers = await startWorkers(native, { lake, config, fetch: globalThis.fetch, logger: createLogger('worker-test', 'warn'), registry: createMetricsRegistry('worker-test'), kafkaProducer: opts.kafkaProducer });
       return fixture.workers;
     },
     async stopWorkers() {
@@ -121,4 +134,46 @@ export async function workflowsFixture(name: string, opts: { workers?: boolean; 
   };
   if (opts.workers ?? true) await fixture.startWorkers();
   return fixture;
+}
+
+export interface ChildWorker {
+  readonly pid: number;
+  readonly metricsUrl: string;
+  readonly output: () => string;
+  /** Sends `signal` and waits for the process to end. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** `node bin/marketlake.js worker` as a child process with the fixture's environment; resolves once /health is ok. */
+export async function spawnWorker(fx: Pick<WorkflowsFixture, 'env'>, env: NodeJS.ProcessEnv = {}): Promise<ChildWorker> {
+  const { spawn } = await import('node:child_process');
+  const { freePort } = await import('../../stack/net.ts');
+  const { BIN } = await import('./run-cli.ts');
+  const port = await freePort();
+  const child = spawn(process.execPath, [BIN, 'worker'], { env: { ...fx.env, WORKER_METRICS_PORT: String(port), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const metricsUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`worker exited with ${child.exitCode}:\n${output}`);
+    const ok = await fetch(`${metricsUrl}/health`).then((r) => r.ok && r.json().then((b: { status: string }) => b.status === 'ok'), () => false);
+    if (ok) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`worker not healthy after 90 s:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return {
+    pid: child.pid!,
+    metricsUrl,
+    output: () => output,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
 }

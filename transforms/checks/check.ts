@@ -38,6 +38,14 @@ export interface CheckOutcome {
   readonly samples: readonly Record<string, unknown>[];
   /** Whether the check passed; defaults to `failingRows === 0`. */
   readonly passed?: boolean;
+  /** Newest event per table and symbol, when the check measured it (freshness): exported as a gauge. */
+  readonly latestEvents?: readonly LatestEvent[];
+}
+
+export interface LatestEvent {
+  readonly table: string;
+  readonly symbol: string;
+  readonly atUs: number;
 }
 
 export interface QualityCheck<T extends z.ZodObject = z.ZodObject> {
@@ -82,6 +90,7 @@ export interface CheckResult {
   readonly thresholds: Record<string, unknown>;
   readonly startedAtUs: number;
   readonly durationMs: number;
+  readonly latestEvents?: readonly LatestEvent[];
 }
 
 export interface QualityRun {

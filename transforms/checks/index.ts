@@ -12,7 +12,7 @@
  * ```
  */
 export { ALL_CHECKS } from './all-checks.ts';
-export { CHECK_STATUSES, SEVERITIES, defineCheck, statusOf, type CheckContext, type CheckOutcome, type CheckResult, type CheckStatus, type QualityCheck, type QualityRun, type Severity } from './check.ts';
+export { CHECK_STATUSES, SEVERITIES, defineCheck, statusOf, type CheckContext, type CheckOutcome, type CheckResult, type CheckStatus, type LatestEvent, type QualityCheck, type QualityRun, type Severity } from './check.ts';
 export {
   DEFAULT_MAX_FAILING_ROWS,
   mergeQualityConfigInputs,
@@ -24,7 +24,9 @@ export {
   type QualityConfig,
   type QualityConfigInput,
 } from './config.ts';
-export { QualityMetrics, STATUS_VALUE } from './metrics.ts';
+export { QualityMetrics } from './metrics.ts';
 export { QUALITY_FAILURES, QUALITY_RESULTS, QUALITY_TABLES, recordQualityRun } from './results-tables.ts';
 export { UnknownCheckError, defaultContracts, isBlockingFailure, isErrorFailure, runChecks, selectChecks, type RunChecksOptions } from './runner.ts';
-export { runBlockingChecks, runQuality, type BlockingCheckOutcome, type RunQualityOptions } from './run-quality.ts';
+export { newestDataUs, runBlockingChecks, runQuality, type BlockingCheckOutcome, type RunQualityOptions } from './run-quality.ts';
+/** Silver's exact VWAP in DuckDB SQL (quote volume / volume, rounded half-up to 16 places). */
+export { vwapSql } from './sql.ts';

@@ -79,6 +79,7 @@ export async function runChecks(opts: RunChecksOptions): Promise<QualityRun> {
         threshold: outcome.threshold,
         failingRows: outcome.failingRows,
         samples: outcome.samples.slice(0, opts.config.maxFailingRows),
+        latestEvents: outcome.latestEvents,
         durationMs: Math.round(performance.now() - t0),
       };
     } catch (err) {

@@ -58,17 +58,18 @@ export class ArchiveCache {
     await fs.promises.rm(`${file}.sha256`, { force: true });
   }
 
-  async get(url: string): Promise<CachedArchive> {
+  /** The archive from the cache, or downloaded and verified; `signal` aborts the download (cancellation). */
+  async get(url: string, signal?: AbortSignal): Promise<CachedArchive> {
     const file = this.pathFor(url);
     if (fs.existsSync(file)) {
       const size = (await fs.promises.stat(file)).size;
       return { file, bytes: size, downloaded: false, checksum: fs.existsSync(`${file}.sha256`) ? 'verified' : 'absent' };
     }
     await fs.promises.mkdir(path.dirname(file), { recursive: true });
-    const expected = await this.publishedChecksum(url);
+    const expected = await this.publishedChecksum(url, signal);
     const part = `${file}.${process.pid}.${Date.now()}.part`;
     try {
-      const { sha, bytes } = await this.download(url, part);
+      const { sha, bytes } = await this.download(url, part, signal);
       if (expected !== undefined && sha !== expected) throw new ArchiveChecksumError(url, expected, sha);
       if (expected !== undefined) await fs.promises.writeFile(`${file}.sha256`, `${sha}  ${path.basename(file)}\n`);
       await fs.promises.rename(part, file);
@@ -78,10 +79,11 @@ export class ArchiveCache {
     }
   }
 
-  private async request(url: string): Promise<Response> {
+  private async request(url: string, signal?: AbortSignal): Promise<Response> {
     let res: Response;
     try {
-      res = await this.fetch(url, { signal: AbortSignal.timeout(this.opts.timeoutMs ?? 120_000) });
+      const timeout = AbortSignal.timeout(this.opts.timeoutMs ?? 120_000);
+      res = await this.fetch(url, { signal: signal ? AbortSignal.any([timeout, signal]) : timeout });
     } catch (err) {
       throw transient(url, err);
     }
@@ -98,9 +100,9 @@ export class ArchiveCache {
     return res;
   }
 
-  private async publishedChecksum(url: string): Promise<string | undefined> {
+  private async publishedChecksum(url: string, signal?: AbortSignal): Promise<string | undefined> {
     try {
-      const res = await this.request(`${url}.CHECKSUM`);
+      const res = await this.request(`${url}.CHECKSUM`, signal);
       return parseChecksum(url, await res.text());
     } catch (err) {
       if (err instanceof ArchiveUnavailableError) return undefined;
@@ -108,8 +110,8 @@ export class ArchiveCache {
     }
   }
 
-  private async download(url: string, file: string): Promise<{ sha: string; bytes: number }> {
-    const res = await this.request(url);
+  private async download(url: string, file: string, signal?: AbortSignal): Promise<{ sha: string; bytes: number }> {
+    const res = await this.request(url, signal);
     if (!res.body) throw new TransientFetchError(url, 'empty body');
     const total = Number(res.headers.get('content-length') ?? NaN);
     const hash = createHash('sha256');

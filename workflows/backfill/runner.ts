@@ -11,7 +11,7 @@ import { LakeQueryEngine, withLakeConnection } from '../../lake/index.ts';
 import { BinanceRestClient, openArchive, readArchiveTrades } from '../../producers/index.ts';
 import type { ActivityDeps } from '../activity-deps.ts';
 import { ArchiveCache } from './archive-cache.ts';
-import { ArchiveUnavailableError, CorruptArchiveError, TransientFetchError } from './errors.ts';
+import { ArchiveUnavailableError, BackfillItemError, CorruptArchiveError, TransientFetchError } from './errors.ts';
 import { backfillSummary, DAY_MS, dayStartMs, dayOf, normaliseBackfillInput, type BackfillInput } from './input.ts';
 import { allPartitions, MINUTES_PER_DAY, partitionKey, planItems, type BackfillPlan, type PartitionState } from './plan.ts';
 import { writeSilverPartitions } from './silver-writer.ts';
@@ -125,30 +125,70 @@ export async function runItem(deps: ActivityDeps, req: ItemRequest, hooks: ItemH
     if (item.source === 'rest') result = await restItem(deps, req, hooks, item.days);
     else {
       try {
-        hooks.heartbeat({ itemId: item.id, phase: 'download' });
-        const archive = await cache.get(item.archive!.url);
-        if (archive.downloaded) metrics.bytesDownloaded.inc(archive.bytes);
-        throwIfAborted(hooks.signal);
-        result = item.source === 'klines' ? await klinesItem(deps, req, hooks, cache, archive.file) : await tradesItem(deps, req, hooks, cache, archive.file);
-        result = { ...result, bytesDownloaded: archive.downloaded ? archive.bytes : 0 };
+        result = await archiveItem(deps, req, hooks, cache, item.archive!.url, item.days);
       } catch (err) {
         if (!(err instanceof ArchiveUnavailableError)) throw err;
-        if (item.restFallback) {
-          log.info({ url: item.archive!.url }, 'archive not published: REST klines instead');
-          result = await restItem(deps, req, hooks, item.days);
-        } else {
-          result = { itemId: item.id, days: item.days.map((day) => ({ day, status: 'unavailable', rows: 0 })), rowsWritten: 0, bytesDownloaded: 0, committed: false };
-        }
+        result = await unpublished(deps, req, hooks, cache, item.days);
       }
     }
     metrics.rowsWritten.inc(result.rowsWritten);
-    for (const d of result.days) metrics.partitions.inc({ state: d.status === 'done' ? 'done' : 'skipped' });
+    for (const d of result.days) metrics.partitions.inc({ state: d.status === 'done' ? 'done' : d.status === 'failed' ? 'failed' : 'skipped' });
     metrics.partitionSeconds.observe((Date.now() - started) / 1000 / Math.max(1, item.days.length));
     log.info({ rows: result.rowsWritten, bytes: result.bytesDownloaded, ms: Date.now() - started, committed: result.committed }, 'work item done');
     return result;
   } finally {
     clearInterval(beat);
   }
+}
+
+/** Downloads (or takes from the cache) one archive and writes its days. */
+async function archiveItem(deps: ActivityDeps, req: ItemRequest, hooks: ItemHooks, cache: ArchiveCache, url: string, days: readonly string[]): Promise<ItemResult> {
+  hooks.heartbeat({ itemId: req.item.id, phase: 'download' });
+  const archive = await cache.get(url, hooks.signal);
+  if (archive.downloaded) backfillMetrics(deps.registry).bytesDownloaded.inc(archive.bytes);
+  throwIfAborted(hooks.signal);
+  const sub = { ...req, item: { ...req.item, days, archive: { ...req.item.archive!, url } } };
+  const result = req.item.source === 'klines' ? await klinesItem(deps, sub, hooks, cache, archive.file) : await tradesItem(deps, sub, hooks, cache, archive.file);
+  return { ...result, itemId: req.item.id, bytesDownloaded: archive.downloaded ? archive.bytes : 0 };
+}
+
+/**
+ * The archive is not published (404). A monthly klines file: the daily files of its days may be
+ * (data.binance.vision publishes both); source `auto`: REST klines for what no archive has.
+ */
+async function unpublished(deps: ActivityDeps, req: ItemRequest, hooks: ItemHooks, cache: ArchiveCache, days: readonly string[]): Promise<ItemResult> {
+  const { item } = req;
+  const outcomes = new Map<string, DayOutcome>(days.map((day) => [day, { day, status: 'unavailable', rows: 0 }]));
+  let rowsWritten = 0;
+  let bytesDownloaded = 0;
+  let committed = false;
+  if (item.source === 'klines' && item.archive?.period === 'monthly') {
+    const base = item.archive.url.slice(0, item.archive.url.indexOf('/data/spot/'));
+    for (const day of days) {
+      throwIfAborted(hooks.signal);
+      try {
+        const r = await archiveItem(deps, req, hooks, cache, `${base}/data/spot/daily/klines/${item.symbol}/1m/${item.symbol}-1m-${day}.zip`, [day]);
+        for (const d of r.days) outcomes.set(d.day, d);
+        rowsWritten += r.rowsWritten;
+        bytesDownloaded += r.bytesDownloaded;
+        committed ||= r.committed;
+      } catch (err) {
+        if (err instanceof ArchiveUnavailableError) continue;
+        // One day's bad file fails that day only; transient trouble retries the item (days done are skipped by their txn).
+        if (!(err instanceof BackfillItemError) || err.retryable) throw err;
+        outcomes.set(day, { day, status: 'failed', rows: 0, reason: err.message, errorType: err.name });
+      }
+    }
+  }
+  const missing = days.filter((d) => outcomes.get(d)!.status === 'unavailable');
+  if (item.restFallback && missing.length > 0) {
+    deps.logger.info({ item: item.id, days: missing.length }, 'archive not published: REST klines instead');
+    const r = await restItem(deps, req, hooks, missing);
+    for (const d of r.days) outcomes.set(d.day, d);
+    rowsWritten += r.rowsWritten;
+    committed ||= r.committed;
+  }
+  return { itemId: item.id, days: days.map((d) => outcomes.get(d)!), rowsWritten, bytesDownloaded, committed };
 }
 
 async function klinesItem(deps: ActivityDeps, req: ItemRequest, hooks: ItemHooks, cache: ArchiveCache, zipFile: string): Promise<ItemResult> {
@@ -195,10 +235,11 @@ async function commitStaged(deps: ActivityDeps, req: ItemRequest, hooks: ItemHoo
   hooks.heartbeat({ itemId: item.id, phase: 'commit' });
   const written = writable.length
     ? await writeSilverPartitions(deps.lake, conn, staged, { exchange: req.exchange, symbol: item.symbol, days: writable, source, mode: req.mode, runVersion: req.runVersion })
-    : { committed: false, rowsWritten: 0, bytesWritten: 0 };
+    : { committed: false, rowsWritten: 0, bytesWritten: 0, conflictRetries: 0 };
   hooks.heartbeat({ itemId: item.id, phase: 'committed' });
   const outcomes: DayOutcome[] = days.map((day) => (present.get(day) ? { day, status: 'done', rows: present.get(day)!, source } : { day, status: 'unavailable', rows: 0 }));
-  return { itemId: item.id, days: outcomes, rowsWritten: written.rowsWritten, bytesDownloaded: 0, committed: written.committed };
+  if (written.conflictRetries > 0) deps.logger.info({ item: item.id, conflictRetries: written.conflictRetries }, 'concurrent commits to the same partitions: merged again on top of them');
+  return { itemId: item.id, days: outcomes, rowsWritten: written.rowsWritten, bytesDownloaded: 0, committed: written.committed, conflictRetries: written.conflictRetries };
 }
 
 async function tradesItem(deps: ActivityDeps, req: ItemRequest, hooks: ItemHooks, cache: ArchiveCache, zipFile: string): Promise<ItemResult> {

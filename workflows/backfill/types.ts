@@ -14,10 +14,13 @@ export interface ItemRequest {
 
 export interface DayOutcome {
   readonly day: string;
-  readonly status: 'done' | 'unavailable';
+  /** `failed`: this day's own file was bad (a monthly file's days fall back to daily files one by one). */
+  readonly status: 'done' | 'unavailable' | 'failed';
   readonly rows: number;
   /** What wrote it (`klines`, `rest`, ...). */
   readonly source?: string;
+  readonly reason?: string;
+  readonly errorType?: string;
 }
 
 export interface ItemResult {
@@ -27,6 +30,8 @@ export interface ItemResult {
   readonly bytesDownloaded: number;
   /** False when an earlier attempt of this run had committed it already. */
   readonly committed: boolean;
+  /** Times its commit met a concurrent change to its partitions (e.g. the stream) and merged again. */
+  readonly conflictRetries?: number;
 }
 
 export interface FailedPartition {

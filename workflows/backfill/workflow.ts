@@ -22,7 +22,11 @@ import {
   setCurrentDetails,
   setHandler,
   upsertMemo,
+  startChild,
+  workflowInfo,
+  ParentClosePolicy,
 } from '@temporalio/workflow';
+import { TASK_QUEUE } from '../task-queues.ts';
 import type { BackfillActivities } from './activities.ts';
 import { InvalidBackfillInput, normaliseBackfillInput } from './input.ts';
 import type { WorkItem } from './plan.ts';
@@ -41,7 +45,7 @@ const { planBackfill, recordBackfillOutcome } = proxyActivities<BackfillActiviti
 
 const { backfillItem } = proxyActivities<BackfillActivities>({
   startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '30 seconds',
+  heartbeatTimeout: '15 seconds',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: {
     initialInterval: '1 second',
@@ -141,9 +145,12 @@ export async function backfill(input: BackfillWorkflowInput): Promise<BackfillRe
   const record = (item: WorkItem, r: ItemResult) => {
     counters.rowsWritten += r.rowsWritten;
     counters.bytesDownloaded += r.bytesDownloaded;
+    const failedDays = r.days.filter((d) => d.status === 'failed');
+    for (const d of failedDays) failed.push({ symbol: item.symbol, day: d.day, itemId: item.id, reason: d.reason ?? 'failed', errorType: d.errorType ?? 'Error' });
+    if (failedDays.length > 0) failedItems.set(item.id, { ...item, days: failedDays.map((d) => d.day) });
     for (const d of r.days) {
       if (d.status === 'done') counters.done += 1;
-      else {
+      else if (d.status === 'unavailable') {
         counters.unavailable += 1;
         unavailable.push({ symbol: item.symbol, day: d.day });
       }
@@ -215,5 +222,16 @@ export async function backfill(input: BackfillWorkflowInput): Promise<BackfillRe
   }
   phase = 'done';
   await recordBackfillOutcome(failed.length > 0 ? 'failed' : 'completed');
+  if (counters.done > 0) {
+    // Gold follows the data: an incremental gold build (queue marketlake) computes exactly the
+    // partitions this backfill changed (read from the Delta logs), and for the indicators'
+    // recursions every later date. Started, not awaited; it outlives this workflow.
+    await startChild('goldBuild', {
+      taskQueue: TASK_QUEUE,
+      workflowId: `gold-after-${workflowInfo().workflowId}-${workflowInfo().runId}`,
+      args: [{}],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+    });
+  }
   return { summary, dryRun: false, progress: progress(), failed, unavailable };
 }

@@ -6,7 +6,8 @@
  * Every step is one atomic commit: a reader sees a table before or after it, never between.
  */
 import type { RemoveAction } from '../../lake/index.ts';
-import { optimize, vacuum } from '../../lake/index.ts';
+import { optimize, tableStats, vacuum } from '../../lake/index.ts';
+import { lakeTableMetrics, recordLakeTable } from '../../common/metrics-catalog.ts';
 import type { ActivityDeps } from '../activity-deps.ts';
 import { parseDataRetention } from '../config.ts';
 
@@ -33,8 +34,12 @@ export interface TableMaintenanceResult {
 
 export function createMaintenanceActivities(deps: ActivityDeps) {
   return {
+    /** Also refreshes every table's gauges (version, files, bytes, small files) for the Lake board. */
     async listLakeTables(): Promise<string[]> {
-      return deps.lake.listTables();
+      const tables = await deps.lake.listTables();
+      const metrics = lakeTableMetrics(deps.registry);
+      for (const name of tables) recordLakeTable(metrics, name, tableStats(await (await deps.lake.table(name)).refresh()));
+      return tables;
     },
 
     async maintainTable(req: MaintainTableRequest): Promise<TableMaintenanceResult> {
@@ -67,7 +72,14 @@ export function createMaintenanceActivities(deps: ActivityDeps) {
         const v = await vacuum(table, { retentionHours });
         result.vacuum = { filesDeleted: v.deleted.length, bytesDeleted: v.bytes, retentionHours };
       }
-      result.versionAfter = (await table.refresh()).version;
+      const after = await table.refresh();
+      result.versionAfter = after.version;
+      const metrics = lakeTableMetrics(deps.registry);
+      const now = Date.now() / 1000;
+      metrics.lastMaintenance.set({ table: req.table, operation: 'optimize' }, now);
+      if (result.checkpoint !== undefined) metrics.lastMaintenance.set({ table: req.table, operation: 'checkpoint' }, now);
+      if (result.vacuum) metrics.lastMaintenance.set({ table: req.table, operation: 'vacuum' }, now);
+      recordLakeTable(metrics, req.table, tableStats(after));
       deps.logger.info({ maintenance: result }, `maintained ${req.table}`);
       return result;
     },

@@ -2,7 +2,8 @@
  * OHLC candles for one symbol and interval over [from, to), read from silver. 1m/5m/15m/1h are
  * silver's own rows (latest revision, empty windows included as streaming writes them: volume 0,
  * O = H = L = C = previous close). 4h and 1d are rolled up from silver's 1m candles, aligned to
- * 00:00 UTC, taking open/high/low/close from the minutes that had trades only (an empty minute
+ * 00:00 UTC (as are 5m/15m/1h where silver holds only 1m candles, e.g. after a backfill from 1m
+ * klines), taking open/high/low/close from the minutes that had trades only (an empty minute
  * carries the previous close, which must not become a high or low); a window with no trade at
  * all is an empty candle at the carried price, as Binance shows it.
  *
@@ -54,14 +55,17 @@ const DECIMALS = ['open', 'high', 'low', 'close', 'volume', 'quote_volume', 'tak
 
 /** The end (exclusive, µs) of the latest candle of a symbol (1m for rollups), or undefined when it has none. */
 export async function latestCandleEnd(session: LakeSession, req: Pick<OhlcRequest, 'exchange' | 'symbol' | 'interval' | 'includeProvisional'>, latestDate: string): Promise<number | undefined> {
-  const interval = SILVER_INTERVALS.includes(req.interval) ? req.interval : '1m';
   // The latest date partition and the day before (a day's last window may end just after midnight).
   const prev = utcDate(Date.parse(`${latestDate}T00:00:00Z`) * 1000 - 86_400e6);
-  const { rows } = await session.query(
-    `SELECT max(epoch_us(window_end)) AS e FROM ${SOURCE} WHERE exchange = ${sqlString(req.exchange)} AND symbol = ${sqlString(req.symbol)} AND "interval" = ${sqlString(interval)} AND date BETWEEN DATE '${prev}' AND DATE '${latestDate}'${req.includeProvisional ? '' : ' AND is_final'}`,
-  );
-  const e = rows[0]?.e;
-  return e === null || e === undefined ? undefined : Number(e);
+  const latestOf = async (interval: string) => {
+    const { rows } = await session.query(
+      `SELECT max(epoch_us(window_end)) AS e FROM ${SOURCE} WHERE exchange = ${sqlString(req.exchange)} AND symbol = ${sqlString(req.symbol)} AND "interval" = ${sqlString(interval)} AND date BETWEEN DATE '${prev}' AND DATE '${latestDate}'${req.includeProvisional ? '' : ' AND is_final'}`,
+    );
+    const e = rows[0]?.e;
+    return e === null || e === undefined ? undefined : Number(e);
+  };
+  // Silver may hold only 1m candles for a range (a backfill from 1m klines): then the 1m end counts.
+  return (SILVER_INTERVALS.includes(req.interval) && req.interval !== '1m' ? await latestOf(req.interval) : undefined) ?? latestOf('1m');
 }
 
 /** Resolves the range and reads one page. `latestEndUs`: end of the symbol's latest candle. */
@@ -71,7 +75,9 @@ export async function readOhlcPage(session: LakeSession, req: OhlcRequest, lates
   const fromUs = req.fromUs ?? Math.floor(toUs / step) * step - req.limit * step;
   if (fromUs >= toUs) return { candles: [], nextFromUs: undefined, fromUs, toUs };
   const scanEnd = Math.min(toUs, fromUs + req.limit * step);
-  const candles = SILVER_INTERVALS.includes(req.interval) ? await silverCandles(session, req, fromUs, scanEnd) : await rolledUpCandles(session, req, fromUs, scanEnd, latestEndUs);
+  let candles = SILVER_INTERVALS.includes(req.interval) ? await silverCandles(session, req, fromUs, scanEnd) : [];
+  // 4h and 1d always, and silver's own intervals where silver holds only 1m candles: roll up from 1m.
+  if (candles.length === 0 && req.interval !== '1m') candles = await rolledUpCandles(session, req, fromUs, scanEnd, latestEndUs);
   const moreData = req.toUs !== undefined || (latestEndUs !== undefined && scanEnd < latestEndUs);
   return { candles: candles.slice(0, req.limit), nextFromUs: scanEnd < toUs && moreData ? scanEnd : undefined, fromUs, toUs };
 }

@@ -40,6 +40,10 @@ export interface BinanceLocalServer {
   failNext(path: string, failures: readonly ScriptedFailure[]): void;
   /** Serve a wrong `.CHECKSUM` for this archive path (e.g. to test rejection). */
   corruptChecksum(archivePath: string): void;
+  /** Serve these bytes at an archive path (its `.CHECKSUM` is computed from them), e.g. a damaged zip. */
+  serveArchive(archivePath: string, body: Buffer): void;
+  /** Hold the next responses to `path` for `ms` before answering (a slow download, to cancel one mid-run). */
+  delayNext(path: string, ms: number, times?: number): void;
   close(): Promise<void>;
 }
 
@@ -136,6 +140,7 @@ export async function startBinanceLocalServer(opts: { weightLimitPerMinute?: num
     }
   }
   const corrupted = new Set<string>();
+  const delays = new Map<string, { ms: number; times: number }>();
   const failures = new Map<string, ScriptedFailure[]>();
   const requests: BinanceLocalServer['requests'] = [];
   let weightMinute = 0;
@@ -149,6 +154,15 @@ export async function startBinanceLocalServer(opts: { weightLimitPerMinute?: num
     json(res, status, { code, msg }, headers);
 
   const server = http.createServer((req, res) => {
+    const delay = delays.get(new URL(req.url ?? '/', 'http://localhost').pathname);
+    if (delay && delay.times > 0) {
+      delay.times -= 1;
+      setTimeout(() => handle(req, res), delay.ms);
+      return;
+    }
+    handle(req, res);
+  });
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const p = url.pathname;
     const q = url.searchParams;
@@ -221,7 +235,7 @@ export async function startBinanceLocalServer(opts: { weightLimitPerMinute?: num
       return json(res, 200, startTime === undefined && endTime !== undefined ? rows.slice(-limit) : rows.slice(0, limit), headers);
     }
     return apiError(res, 404, -1000, 'Not found.', headers);
-  });
+  };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.address() as AddressInfo;
   return {
@@ -229,6 +243,8 @@ export async function startBinanceLocalServer(opts: { weightLimitPerMinute?: num
     requests,
     failNext: (p, list) => failures.set(p, [...(failures.get(p) ?? []), ...list]),
     corruptChecksum: (p) => corrupted.add(p.startsWith('/') ? p : `/${p}`),
+    serveArchive: (p, body) => archives.set(p.startsWith('/') ? p : `/${p}`, () => body),
+    delayNext: (p, ms, times = 1) => delays.set(p.startsWith('/') ? p : `/${p}`, { ms, times }),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -1,0 +1,64 @@
+/**
+ * The columns of `gold/signals` and `gold/alerts`, and the SQL both share: the deterministic
+ * `alert_id` (kind, exchange, symbol, interval, window: a re-run, a candle revision or a backfill
+ * computes the same id, so nothing is raised twice) and `raised_at`, kept from the first build
+ * that raised the alert.
+ */
+import type { TableDefinition } from '../../lake/index.ts';
+
+export const ALERT_KINDS = [
+  'price_spike',
+  'volume_surge',
+  'whale_trade',
+  'sma_cross_up',
+  'sma_cross_down',
+  'macd_cross_up',
+  'macd_cross_down',
+  'rsi_overbought',
+  'rsi_oversold',
+  'bb_break_up',
+  'bb_break_down',
+] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+export const SEVERITIES = ['info', 'warning', 'critical'] as const;
+
+export function alertTableDefinition(name: 'gold/signals' | 'gold/alerts', description: string): TableDefinition {
+  return {
+    name,
+    description,
+    columns: [
+      { name: 'alert_id', type: 'string', nullable: false, comment: '<kind>:<exchange>:<symbol>:<interval>:<window_start ISO>: deterministic' },
+      { name: 'exchange', type: 'string', nullable: false },
+      { name: 'symbol', type: 'string', nullable: false },
+      { name: 'interval', type: 'string', nullable: false },
+      { name: 'window_start', type: 'timestamp', nullable: false },
+      { name: 'kind', type: 'string', nullable: false },
+      { name: 'severity', type: 'string', nullable: false, comment: 'info | warning | critical' },
+      { name: 'value', type: 'double', comment: 'what was measured (z-score, volume ratio, quote amount, indicator value)' },
+      { name: 'threshold', type: 'double', comment: 'what it was compared with' },
+      { name: 'details', type: 'string', comment: 'JSON with the numbers behind the alert' },
+      { name: 'raised_at', type: 'timestamp', nullable: false, comment: 'when a build first raised it (kept by later builds)' },
+      { name: 'date', type: 'date', nullable: false, derivedFrom: `CAST(make_timestamp(epoch_us(window_start)) AS DATE)` },
+    ],
+    partitionColumns: ['symbol', 'date'],
+  };
+}
+
+export function alertIdSql(kind: string, alias = ''): string {
+  const a = alias ? `${alias}.` : '';
+  return `concat_ws(':', ${kind}, ${a}exchange, ${a}symbol, ${a}"interval", strftime(${a}window_start AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ'))`;
+}
+
+/** Wraps a SELECT of alert rows (without raised_at) so that alerts already in `view` keep their raised_at. */
+export function withRaisedAt(select: string, view: string, outputHasRows: boolean, nowUs: number): string {
+  const now = `make_timestamptz(${Math.round(nowUs)}::BIGINT)`;
+  if (!outputHasRows) return `SELECT *, ${now} AS raised_at FROM (${select})`;
+  return `SELECT n.*, coalesce(o.raised_at, ${now}) AS raised_at FROM (${select}) n LEFT JOIN (SELECT alert_id, min(raised_at) AS raised_at FROM ${view} GROUP BY 1) o USING (alert_id)`;
+}
+
+export const ALERT_TESTS = [
+  { kind: 'unique', columns: ['alert_id'] },
+  { kind: 'not_null', columns: ['alert_id', 'exchange', 'symbol', 'interval', 'window_start', 'kind', 'severity', 'raised_at'] },
+  { kind: 'accepted_values', column: 'kind', values: [...ALERT_KINDS] },
+  { kind: 'accepted_values', column: 'severity', values: [...SEVERITIES] },
+] as const;

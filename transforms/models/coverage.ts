@@ -1,0 +1,73 @@
+/**
+ * `gold/coverage` (SQL): the ledger of what the lake holds, per exchange × symbol × UTC day ×
+ * layer. `silver`: 1m candles present out of the minutes expected (1,440 for a past day, the
+ * minutes elapsed so far today), minutes with a candle but no trades (`quiet_minutes`: the market
+ * was quiet) apart from minutes without a candle (`missing_minutes`: our gap, what the backfill's
+ * `missing` mode repairs), candles revised after they were final (`late_revisions`). `bronze`:
+ * minutes with at least one trade (bronze cannot tell a quiet minute from a gap: those two stay
+ * NULL). `sources`: the bronze sources that delivered the day's trades.
+ */
+import type { TableDefinition } from '../../lake/index.ts';
+import type { Model } from '../model.ts';
+import { inputRangeSql } from '../partitions.ts';
+
+export const GOLD_COVERAGE: TableDefinition = {
+  name: 'gold/coverage',
+  description: 'Per exchange, symbol, day and layer: minutes expected, present, quiet and missing; late revisions; sources.',
+  columns: [
+    { name: 'exchange', type: 'string', nullable: false },
+    { name: 'symbol', type: 'string', nullable: false },
+    { name: 'date', type: 'date', nullable: false },
+    { name: 'layer', type: 'string', nullable: false, comment: 'silver (1m candles) | bronze (trades)' },
+    { name: 'minutes_expected', type: 'long', nullable: false },
+    { name: 'candles_present', type: 'long', nullable: false, comment: 'silver: 1m candles; bronze: minutes with trades' },
+    { name: 'quiet_minutes', type: 'long', comment: 'silver: candles without trades (volume 0)' },
+    { name: 'missing_minutes', type: 'long', comment: 'silver: expected minutes without a candle' },
+    { name: 'late_revisions', type: 'long', comment: 'silver: revisions of candles that were already final' },
+    { name: 'sources', type: 'string', comment: 'comma-separated bronze sources of the day (ws, rest, archive, simulator)' },
+    { name: 'last_updated', type: 'timestamp', comment: 'silver: latest finalized_at; bronze: latest received_at' },
+  ],
+  partitionColumns: ['symbol', 'date'],
+};
+
+export const coverageModel: Model = {
+  name: 'coverage',
+  description: 'symbol x day x layer ledger: expected, present, quiet and missing minutes, late revisions',
+  inputs: ['silver/candles', 'bronze/trades'],
+  output: GOLD_COVERAGE,
+  materialization: 'partitions',
+  lookbackDays: 0,
+  sql: (ctx) => {
+    const nowUs = Math.round(ctx.nowUs);
+    const today = `CAST(make_timestamptz(${nowUs}::BIGINT) AS DATE)`;
+    const expected = `CASE WHEN "date" < ${today} THEN 1440 WHEN "date" = ${today} THEN (${nowUs}::BIGINT - epoch_us(CAST("date" AS TIMESTAMPTZ))) // 60000000 ELSE 0 END`;
+    const range = inputRangeSql(ctx.partitions, 0);
+    return `
+WITH per_minute AS (
+  -- One pass over every revision: the latest revision's trade count, how many final revisions.
+  SELECT exchange, symbol, "date", window_start, arg_max(trade_count, revision) AS trade_count,
+    count(*) FILTER (WHERE is_final) AS finals, max(finalized_at) AS finalized_at
+  FROM silver_candles_all_revisions WHERE ${range} AND "interval" = '1m' GROUP BY ALL
+), latest AS (
+  SELECT exchange, symbol, "date", count(*) AS present, count(*) FILTER (WHERE trade_count = 0) AS quiet,
+    sum(greatest(finals - 1, 0))::BIGINT AS late_revisions, max(finalized_at) AS last_updated
+  FROM per_minute GROUP BY ALL
+), bronze AS (
+  SELECT exchange, symbol, "date", count(DISTINCT epoch_us(trade_time) // 60000000) AS minutes, string_agg(DISTINCT source, ',' ORDER BY source) AS sources, max(received_at) AS last_updated
+  FROM bronze_trades WHERE ${range} GROUP BY ALL
+)
+SELECT l.exchange, l.symbol, l."date", 'silver' AS layer, ${expected.replaceAll('"date"', 'l."date"')} AS minutes_expected, l.present AS candles_present,
+  l.quiet AS quiet_minutes, greatest(${expected.replaceAll('"date"', 'l."date"')} - l.present, 0) AS missing_minutes, l.late_revisions,
+  b.sources, l.last_updated
+FROM latest l LEFT JOIN bronze b USING (exchange, symbol, "date")
+UNION ALL
+SELECT exchange, symbol, "date", 'bronze', ${expected}, minutes, NULL, NULL, NULL, sources, last_updated FROM bronze`;
+  },
+  tests: [
+    { kind: 'unique', columns: ['exchange', 'symbol', 'date', 'layer'] },
+    { kind: 'not_null', columns: ['exchange', 'symbol', 'date', 'layer', 'minutes_expected', 'candles_present'] },
+    { kind: 'accepted_values', column: 'layer', values: ['silver', 'bronze'] },
+    { kind: 'sql', name: 'present_within_expected', sql: `SELECT * FROM {{ this }} WHERE layer = 'silver' AND minutes_expected > 0 AND candles_present + missing_minutes < minutes_expected` },
+    { kind: 'sql', name: 'quiet_within_present', sql: `SELECT * FROM {{ this }} WHERE quiet_minutes > candles_present` },
+  ],
+};
