@@ -56,7 +56,7 @@ describe('marketlake stream: failover after kill -9', () => {
       const resumed = await waitForValue('the second instance to resume', async () => resumedAt(second!), 60_000);
       const failoverMs = resumed - killedAt;
       console.log(`[failover] kill -9 → new instance resumed the partitions: ${(failoverMs / 1000).toFixed(1)} s`);
-      expect(failoverMs).toBeLessThan(20_000); // 27-32 s before (the dead member's 30 s session); about 6-9 s on an idle machine
+      expect(failoverMs).toBeLessThan(25_000); // 27-32 s before (the dead member's 30 s session); 9 s measured on a quiet machine, 18 s on a loaded one
       await publishing;
       await waitForBronzeToCover(kafka, lakeDir, group, topics.trades, 120_000);
       await new Promise((r) => setTimeout(r, 1_500));
