@@ -11,6 +11,7 @@ import { ENGINE_INFO, type Action, type AddAction, type CommitInfoAction, type R
 import { writeCheckpoint } from './delta/checkpoint.ts';
 import { checksumOf } from './delta/checksum.ts';
 import { findConflict, MaxCommitAttemptsExceededError, type ConflictScope } from './delta/conflicts.ts';
+import { reportCommit } from './commit-metrics.ts';
 import { advanceSnapshot, commitTimestamp, loadSnapshot, readCommitsFrom, TableNotFoundError } from './delta/loader.ts';
 import { VersionAlreadyExistsError, LogStore } from './delta/log-store.ts';
 import { toDeltaSchemaString, validateColumns, type LakeColumn } from './delta/schema.ts';
@@ -341,6 +342,7 @@ export class DeltaTable {
         continue;
       }
       await this.afterCommit(attempt);
+      reportCommit(this.dir, attempt - (req.readSnapshot.version + 1));
       return attempt;
     }
     throw new MaxCommitAttemptsExceededError(this.dir, attempt, MAX_COMMIT_ATTEMPTS);

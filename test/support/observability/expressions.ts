@@ -43,7 +43,7 @@ export function sourceOf(metric: string): string {
   if (/^marketlake_stream_/.test(metric)) return 'stream';
   if (/^marketlake_backfill/.test(metric) || /^temporal_/.test(metric)) return 'worker';
   if (/^marketlake_lake_(table_|small_files|last_maintenance)/.test(metric)) return 'worker';
-  if (/^marketlake_lake_commit_conflicts/.test(metric)) return 'lake commit-conflict counting';
+  if (/^marketlake_lake_commit_conflicts/.test(metric)) return 'stream';
   if (/^marketlake_(quality_|lake_latest_event)/.test(metric)) return 'qualityChecks workflow';
   if (/^marketlake_transform_/.test(metric)) return 'goldBuild workflow';
   if (/^marketlake_(http|api)_/.test(metric)) return 'api';
