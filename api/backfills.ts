@@ -1,7 +1,7 @@
 /**
  * Starting and watching backfills in Temporal, by workflow type NAME (`backfill`, query
- * `progress`): the API does not import the workflow code, only its contract (DESIGN.md,
- * "Workflows"). The connection is lazy: the API starts without Temporal and answers 503 on these
+ * `progress`): the API does not import the workflow code, only its contract (the workflow
+ * type, input and query; ARCHITECTURE.md, "Who owns what"). The connection is lazy: the API starts without Temporal and answers 503 on these
  * routes until Temporal is reachable.
  */
 import { randomUUID } from 'node:crypto';

@@ -4,6 +4,7 @@
  * branch on the class, never on message text.
  */
 import { z } from '@hono/zod-openapi';
+import { HTTPException } from 'hono/http-exception';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 const TYPE_BASE = 'https://github.com/marketlake/marketlake/blob/main/api/README.md#problem-';
@@ -57,6 +58,11 @@ export class NotFoundProblem extends ApiProblem {
 export class PayloadTooLargeProblem extends ApiProblem {
   readonly status = 413;
   readonly title = 'Content too large';
+}
+
+export class UnsupportedMediaTypeProblem extends ApiProblem {
+  readonly status = 415;
+  readonly title = 'Unsupported media type';
 }
 
 /** 422: a well-formed request the server will not carry out (SQL refused or stopped by a limit). */
@@ -121,6 +127,8 @@ export function problemOf(err: unknown, instance: string, requestId: string | un
       body: { type: err.type, title: err.title, status: err.status, detail: err.message, instance, request_id: requestId, ...err.extensions },
     };
   }
+  // Hono's own 4xx (e.g. a body that is not JSON) as a 400 naming the body.
+  if (err instanceof HTTPException && err.status < 500) return problemOf(new BadRequestProblem('body', err.message || 'malformed request'), instance, requestId);
   return {
     status: 500,
     headers: {},
@@ -136,6 +144,7 @@ export function problemResponses(...statuses: number[]): Record<number, { descri
     403: 'the API key may not use this route',
     404: 'not found',
     413: 'request body too large',
+    415: 'the body must be application/json',
     422: 'the request was refused or stopped by a limit',
     429: 'rate limit exceeded',
     503: 'a dependency (lake, Kafka, Temporal) is down',

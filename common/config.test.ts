@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ConfigError, baseEnvSchema, kafkaBrokerList, loadBaseConfig, parseEnv } from './config.ts';
 
 describe('configuration from the environment', () => {
-  it('applies DESIGN.md defaults', () => {
+  it('applies the documented defaults', () => {
     const config = loadBaseConfig({});
     expect(config.KAFKA_PORT).toBe(9092);
     expect(config.TEMPORAL_PORT).toBe(7233);

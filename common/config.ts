@@ -16,7 +16,7 @@ export class ConfigError extends Error {
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 
-/** Keys every marketlake process understands. Ports follow DESIGN.md's defaults. */
+/** Keys every marketlake process understands. Ports follow the documented defaults (README, "Configuration"). */
 export const baseEnvSchema = z.object({
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   /** Root of the lake tables (bronze/, silver/, gold/). */

@@ -1,4 +1,4 @@
-/** The Kafka topics of DESIGN.md. Values are JSON carrying a schema version. */
+/** The Kafka topics (ARCHITECTURE.md, "Topics"). Values are JSON carrying a schema version. */
 export const TOPICS = {
   trades: 'market.trades.v1',
   tickers: 'market.tickers.v1',

@@ -41,7 +41,7 @@ export const apiQueries = {
 
   /** Alerts as annotations: Grafana takes `time`, `title`, `text` and `tags` fields. */
   alertAnnotations: (refId = 'Anno') =>
-    apiQuery(refId, `/v1/alerts?symbol=\${symbol}&interval=\${interval}&${range}&limit=1000`, 'alerts', [
+    apiQuery(refId, `/v1/alerts?symbol=\${symbol}&interval=\${interval}&${range}&limit=1000`, 'data', [
       col.time('window_start'),
       col.str('kind', 'title'),
       col.str('details', 'text'),
@@ -49,7 +49,7 @@ export const apiQueries = {
     ]),
 
   alerts: (refId = 'A') =>
-    apiQuery(refId, `/v1/alerts?symbol=\${symbol}&${range}&limit=1000`, 'alerts', [
+    apiQuery(refId, `/v1/alerts?symbol=\${symbol}&${range}&limit=1000`, 'data', [
       col.time('window_start'),
       col.str('interval'),
       col.str('kind'),
@@ -61,7 +61,7 @@ export const apiQueries = {
     ]),
 
   whales: (refId = 'A') =>
-    apiQuery(refId, `/v1/whales?symbol=\${symbol}&${range}&limit=1000`, 'whales', [
+    apiQuery(refId, `/v1/whales?symbol=\${symbol}&${range}&limit=1000`, 'data', [
       col.time('trade_time'),
       col.num('price'),
       col.num('qty'),
@@ -70,28 +70,29 @@ export const apiQueries = {
       col.str('trade_id'),
     ]),
 
-  /** Fear & Greed and news sentiment per hour, beside the symbol's close. */
+  /** gold/sentiment per hour: Fear & Greed in force and the mean news headline score (scope ALL: every item). */
   sentiment: (refId = 'B') =>
-    apiQuery(refId, `/v1/sentiment?symbol=\${symbol}&${range}&limit=1000`, 'sentiment', [
+    apiQuery(refId, `/v1/sentiment?${range}&limit=1000`, 'hourly', [
       col.time('hour'),
-      col.num('fear_greed_value', 'Fear & Greed'),
-      col.num('news_sentiment', 'news sentiment'),
+      col.str('scope'),
+      col.num('fear_greed', 'Fear & Greed'),
+      col.num('news_score_mean', 'news sentiment'),
     ]),
 
-  /** CoinGecko's price beside Binance's, and the difference in basis points. */
+  /** gold/market_overview: CoinGecko's price beside Binance's last 1m close, and the difference in basis points. */
   overview: (refId = 'A') =>
-    apiQuery(refId, '/v1/market/overview', 'overview', [
+    apiQuery(refId, '/v1/market/overview?limit=1000', 'data', [
       col.str('symbol'),
-      col.num('binance_price', 'Binance'),
+      col.num('binance_close', 'Binance'),
       col.num('coingecko_price', 'CoinGecko'),
       col.num('diff_bps', 'difference (bps)'),
-      col.num('market_cap_usd', 'market cap'),
-      col.num('volume_24h_usd', '24h volume'),
-      col.time('as_of', 'as of'),
+      col.num('market_cap', 'market cap'),
+      col.num('volume_24h', '24h volume'),
+      col.time('coingecko_time', 'as of'),
     ]),
 
   coverage: (refId = 'A') =>
-    apiQuery(refId, `/v1/coverage?${range}&limit=1000`, 'coverage', [
+    apiQuery(refId, `/v1/coverage?${range}&limit=1000`, 'data', [
       col.str('symbol'),
       col.str('date'),
       col.str('layer'),
@@ -102,7 +103,7 @@ export const apiQueries = {
     ]),
 
   qualityResults: (refId = 'A') =>
-    apiQuery(refId, `/v1/quality?${range}&limit=1000`, 'results', [
+    apiQuery(refId, `/v1/quality?${range}&limit=1000`, 'data', [
       col.time('started_at'),
       col.str('check_name', 'check'),
       col.str('table_name', 'table'),

@@ -91,6 +91,7 @@ export { sqlIdentifier, sqlLiteral } from './sql.ts';
 export { optimize, type OptimizeOptions, type OptimizeResult } from './maintenance/optimize.ts';
 export { vacuum, type VacuumOptions, type VacuumResult, DEFAULT_VACUUM_RETENTION_HOURS } from './maintenance/vacuum.ts';
 export { tableStats, type TableStats } from './maintenance/table-stats.ts';
+export { countCommitConflicts } from './commit-metrics.ts';
 export * from './tables/index.ts';
 export { LakeQueryEngine, CANDLES_ALL_REVISIONS_VIEW, type LakeQueryEngineOptions, type QueryOptions, type QueryResult } from './query/engine.ts';
 export { QueryTimeoutError, UnknownViewError } from './query/errors.ts';

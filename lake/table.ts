@@ -11,6 +11,7 @@ import { ENGINE_INFO, type Action, type AddAction, type CommitInfoAction, type R
 import { writeCheckpoint } from './delta/checkpoint.ts';
 import { checksumOf } from './delta/checksum.ts';
 import { findConflict, MaxCommitAttemptsExceededError, type ConflictScope } from './delta/conflicts.ts';
+import { reportCommit } from './commit-metrics.ts';
 import { advanceSnapshot, commitTimestamp, loadSnapshot, readCommitsFrom, TableNotFoundError } from './delta/loader.ts';
 import { VersionAlreadyExistsError, LogStore } from './delta/log-store.ts';
 import { toDeltaSchemaString, validateColumns, type LakeColumn } from './delta/schema.ts';
@@ -147,7 +148,7 @@ export class DeltaTable {
       if (!(err instanceof VersionAlreadyExistsError)) throw err;
     }
     const table = await DeltaTable.open(abs);
-    if (created) await table.recordChecksum(0, table.current);
+    if (created && table.current.version === 0) await table.recordChecksum(0, table.current);
     return table;
   }
 
@@ -341,14 +342,16 @@ export class DeltaTable {
         continue;
       }
       await this.afterCommit(attempt);
+      reportCommit(this.dir, attempt - (req.readSnapshot.version + 1));
       return attempt;
     }
     throw new MaxCommitAttemptsExceededError(this.dir, attempt, MAX_COMMIT_ATTEMPTS);
   }
 
   private async afterCommit(version: number): Promise<void> {
+    const at = await this.snapshotThrough(version);
+    if (at) await this.recordChecksum(version, at);
     const snap = await this.refresh();
-    await this.recordChecksum(version, snap);
     const interval = Number(snap.configuration('delta.checkpointInterval') ?? DEFAULT_CHECKPOINT_INTERVAL);
     if (interval > 0 && version % interval === 0 && snap.version >= version) {
       const target = snap.version === version ? snap : await this.snapshotAt(version);
@@ -358,13 +361,33 @@ export class DeltaTable {
   }
 
   /**
+   * The snapshot at exactly `version` (just committed by this handle), advancing the cached one
+   * through the commits up to it only; undefined when this handle has already moved past it.
+   */
+  private async snapshotThrough(version: number): Promise<Snapshot | undefined> {
+    const base = this.current;
+    if (base.version === version) return base;
+    if (base.version > version) return undefined;
+    const commits = [];
+    for (let v = base.version + 1; v <= version; v++) {
+      const actions = await this.store.readCommit(v);
+      if (!actions) return undefined;
+      commits.push({ version: v, actions });
+    }
+    const snap = await advanceSnapshot(this.store, base, commits);
+    if (snap.version > this.current.version) this.current = snap;
+    return snap;
+  }
+
+  /**
    * Writes the version checksum (`<version>.crc`) of a version this handle committed, from the
    * snapshot at exactly that version, so that readers can tell a damaged log from a good one
-   * (delta/checksum.ts). A failure costs only that check: the commit itself is durable.
+   * (delta/checksum.ts). A failure costs only that check: the commit itself is durable. (When a
+   * concurrent refresh has already moved this handle past the version, the optional checksum is
+   * left out rather than rebuilt from the log.)
    */
-  private async recordChecksum(version: number, latest: Snapshot): Promise<void> {
+  private async recordChecksum(version: number, at: Snapshot): Promise<void> {
     try {
-      const at = latest.version === version ? latest : await this.snapshotAt(version);
       await this.store.writeChecksum(version, checksumOf(at));
     } catch (err) {
       process.emitWarning(`version checksum ${version} of ${this.dir} not written: ${(err as Error).message}`);

@@ -127,8 +127,11 @@ export async function writeSelect(conn: DuckDBConnection, spec: DataFileSpec, se
   const described = (await conn.runAndReadAll(`DESCRIBE ${source}`)).getRowObjectsJson() as { column_name: string }[];
   const returned = new Set(described.map((d) => d.column_name));
   const staged = spec.columns.filter((c) => returned.has(c.name) || !c.derivedFrom);
-  for (const c of staged) if (!returned.has(c.name)) throw new RowValidationError(`query does not return column ${c.name}`);
-  const typed = `SELECT ${staged.map((c) => `CAST(${sqlIdentifier(c.name)} AS ${duckdbType(c.type)}) AS ${sqlIdentifier(c.name)}`).join(', ')} FROM (${selectSql})`;
+  // A nullable column the query does not return is written as NULL (a column added to the table
+  // after the query was written, such as silver's `source`); a required one is an error.
+  for (const c of staged) if (!returned.has(c.name) && c.nullable === false) throw new RowValidationError(`query does not return column ${c.name}`);
+  const valueOf = (c: LakeColumn) => (returned.has(c.name) ? sqlIdentifier(c.name) : 'NULL');
+  const typed = `SELECT ${staged.map((c) => `CAST(${valueOf(c)} AS ${duckdbType(c.type)}) AS ${sqlIdentifier(c.name)}`).join(', ')} FROM (${selectSql})`;
   return copyToTable(conn, { ...spec, columns: spec.columns.map((c) => (returned.has(c.name) ? { ...c, derivedFrom: undefined } : c)) }, typed, true);
 }
 

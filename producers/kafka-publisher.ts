@@ -184,6 +184,8 @@ export class KafkaPublisher implements EventSink {
     // Gauges read at scrape time, so the hot path never touches them.
     this.metrics.bufferDepth.set(publisherLabel, 0);
     this.metrics.bufferBytes.set(publisherLabel, 0);
+    // From 0, so that "never waited" is a series the Pipeline board can show, not a gap.
+    this.metrics.backpressureSeconds.inc(publisherLabel, 0);
     this.refreshGauges = () => {
       this.metrics.bufferDepth.set(publisherLabel, buffer.size + this.inFlight.length);
       this.metrics.bufferBytes.set(publisherLabel, buffer.bytes);

@@ -218,7 +218,7 @@ export class KafkaComponent implements StackComponent {
     }
   }
 
-  /** Creates DESIGN.md's topics (idempotent); market.trades.v1 gets its own partition count. */
+  /** Creates the Kafka topics (ARCHITECTURE.md, "Topics") (idempotent); market.trades.v1 gets its own partition count. */
   async createTopics(): Promise<void> {
     await ensureTopics([this.bootstrap], this.settings.kafka);
   }

@@ -1,4 +1,4 @@
-/** Creating DESIGN.md's topics on any Kafka (the local stack's, or docker compose's). Idempotent. */
+/** Creating the Kafka topics (ARCHITECTURE.md, "Topics") on any Kafka (the local stack's, or docker compose's). Idempotent. */
 import { Kafka, logLevel, type Admin, type ITopicConfig } from 'kafkajs';
 import { ALL_TOPICS, TOPICS } from '../common/topics.ts';
 import { waitUntil } from './net.ts';

@@ -9,7 +9,7 @@ import { createLogger } from '../common/logger.ts';
 import { createMetricsRegistry } from '../common/metrics.ts';
 import { startObservabilityServer, type HealthReport } from '../common/observability-server.ts';
 import { Shutdown } from '../common/shutdown.ts';
-import { Lake, WriterThread } from '../lake/index.ts';
+import { Lake, WriterThread, countCommitConflicts } from '../lake/index.ts';
 import { loadStreamConfig } from './config.ts';
 import { StreamMetrics } from './service/stream-metrics.ts';
 import { StreamService, type InputKind } from './service/stream-service.ts';
@@ -18,6 +18,7 @@ export async function runStream(env: NodeJS.ProcessEnv = process.env): Promise<v
   const config = loadStreamConfig(env);
   const logger = createLogger('stream', config.LOG_LEVEL);
   const registry = createMetricsRegistry('stream');
+  countCommitConflicts(registry);
   const shutdown = new Shutdown(logger).listen();
   // What cannot work is refused before anything starts: a lake we cannot write, a port taken,
   // Kafka not answering within KAFKA_STARTUP_WAIT_MS. The CLI prints the error and exits 1.

@@ -46,7 +46,7 @@ function resolveCommand(program: Command, args: string[]): string | undefined {
 }
 
 describe('docker-compose.yml', () => {
-  it('has the infrastructure of DESIGN.md', () => {
+  it('has the infrastructure the architecture names', () => {
     for (const name of ['kafka', 'topics', 'temporal', 'prometheus', 'grafana']) expect(compose.services).toHaveProperty(name);
   });
 

@@ -23,6 +23,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     kafkaBrokers: string;
     temporalAddress: string;
+    /** The dev server's Web UI (its Start Workflow form is enabled by default). */
+    temporalUiUrl: string;
     infraStateDir: string;
   }
 }
@@ -50,6 +52,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   process.env.TEMPORAL_ADDRESS = temporalAddress;
   project.provide('kafkaBrokers', kafkaBrokers);
   project.provide('temporalAddress', temporalAddress);
+  project.provide('temporalUiUrl', stack.temporal.uiUrl);
   project.provide('infraStateDir', stateDir);
   return async () => {
     await stack.down();

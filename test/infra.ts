@@ -12,6 +12,11 @@ export function temporalAddress(): string {
   return inject('temporalAddress');
 }
 
+/** The test Temporal dev server's Web UI, e.g. `http://127.0.0.1:41233`. */
+export function temporalUiUrl(): string {
+  return inject('temporalUiUrl');
+}
+
 export function testKafka(clientId = 'marketlake-test'): Kafka {
   return new Kafka({ clientId, brokers: kafkaBrokers(), logLevel: logLevel.WARN });
 }

@@ -12,7 +12,7 @@ import { createLogger } from '../common/logger.ts';
 import { createMetricsRegistry } from '../common/metrics.ts';
 import { startObservabilityServer } from '../common/observability-server.ts';
 import { Shutdown } from '../common/shutdown.ts';
-import { Lake } from '../lake/index.ts';
+import { Lake, countCommitConflicts } from '../lake/index.ts';
 import { loadWorkerConfig } from './config.ts';
 import { startGapRepairConsumer } from './gap-repair/consumer.ts';
 import { ensureSchedules } from './schedules.ts';
@@ -40,6 +40,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
   const config = loadWorkerConfig(env);
   const logger = createLogger('worker', config.LOG_LEVEL);
   const registry = createMetricsRegistry('worker');
+  countCommitConflicts(registry);
   const shutdown = new Shutdown(logger).listen();
   const sdkMetricsUrl = await installRuntimeMetrics();
   let ready = false;

@@ -7,7 +7,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import type { ApiConfig } from '../config.ts';
 import type { ApiEnv } from '../deps.ts';
-import { ForbiddenProblem, UnauthorizedProblem } from '../problem.ts';
+import { ForbiddenProblem, UnauthorizedProblem, UnsupportedMediaTypeProblem } from '../problem.ts';
 
 export type Access = 'read' | 'write';
 
@@ -39,5 +39,15 @@ export function requireAccess(config: Pick<ApiConfig, 'API_KEYS' | 'API_READ_KEY
     if (access === 'read' && known(key, config.API_READ_KEYS)) return next();
     if (known(key, config.API_READ_KEYS)) throw new ForbiddenProblem('this API key may only read');
     throw new ForbiddenProblem('unknown API key');
+  };
+}
+
+/** POST bodies are JSON: any other declared type is a 415 (a missing body then fails validation: 400). */
+export function requireJsonBody(): MiddlewareHandler<ApiEnv> {
+  return async (c, next) => {
+    if (c.req.method !== 'POST') return next();
+    const type = c.req.header('content-type');
+    if (!type || !/^application\/json\s*(;|$)/i.test(type)) throw new UnsupportedMediaTypeProblem(`send the body as application/json (got ${type ? JSON.stringify(type.slice(0, 60)) : 'no Content-Type'})`);
+    return next();
   };
 }

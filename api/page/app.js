@@ -117,6 +117,7 @@ function connectLive() {
   source.addEventListener('candle', (ev) => {
     const c = JSON.parse(ev.data);
     if (c.interval !== state.interval) return;
+    $('chart').dataset.liveCandles = String(+($('chart').dataset.liveCandles || 0) + 1);
     const b = { time: Math.floor(c.windowStartUs / 1e6), open: +c.open, high: +c.high, low: +c.low, close: +c.close };
     if (state.last && b.time < state.last.time) return;
     applyBar(b, +c.volume);

@@ -68,11 +68,12 @@ export class LiveFeed {
   private readonly latestCandles = new Map<string, CandleEvent>();
   private readonly channelOfTopic = new Map<string, Channel>();
   private ready = false;
+  private stopped = false;
   private failure: string | undefined;
   private readonly capacity: number;
 
   constructor(private readonly options: LiveFeedOptions) {
-    this.kafka = new Kafka({ clientId: options.clientId ?? 'marketlake-api', brokers: options.brokers, logLevel: logLevel.NOTHING, retry: { retries: 3 } });
+    this.kafka = new Kafka({ clientId: options.clientId ?? 'marketlake-api', brokers: options.brokers, logLevel: logLevel.NOTHING, retry: { retries: 8 } });
     this.capacity = options.bufferEvents ?? 200_000;
     for (const c of CHANNELS) this.channelOfTopic.set(options.topics[c], c);
   }
@@ -94,27 +95,56 @@ export class LiveFeed {
     } finally {
       await admin.disconnect();
     }
-    // A group of its own: this process wants every partition, and commits nothing (positions
-    // live in the clients' event ids).
+    await this.connectConsumer();
+    this.ready = true;
+  }
+
+  /**
+   * A consumer in a group of its own (this process wants every partition and commits nothing:
+   * positions live in the clients' event ids), started exactly at `this.position`. A crash that
+   * kafkajs does not restart itself (e.g. a coordinator moving on a fresh broker) restarts it
+   * here from the same position, so clients stay connected and miss nothing.
+   */
+  private async connectConsumer(): Promise<void> {
     const consumer = this.kafka.consumer({ groupId: `marketlake-api-${randomUUID()}`, maxWaitTimeInMs: 50, sessionTimeout: 10_000, heartbeatInterval: 1000 });
     this.consumer = consumer;
     consumer.on(consumer.events.CRASH, (e) => {
+      const restart = (e.payload as { restart?: boolean }).restart;
+      this.options.logger.warn({ err: (e.payload.error as Error)?.message, restart }, 'live feed consumer crashed');
+      if (restart || this.stopped || this.consumer !== consumer) return;
       this.failure = `Kafka consumer crashed: ${(e.payload.error as Error)?.message}`;
-      this.options.logger.error({ err: e.payload.error }, 'live feed consumer crashed');
+      void this.restartConsumer(consumer);
     });
     await consumer.connect();
     const topics = CHANNELS.map((c) => this.options.topics[c]);
     await consumer.subscribe({ topics, fromBeginning: false });
     await consumer.run({ autoCommit: false, eachBatchAutoResolve: true, eachBatch: (b) => this.onBatch(b) });
+    // Start exactly at the known position (not at "latest" as of the group join, which is later).
     for (const [key, offset] of this.position) {
       const [channel, partition] = key.split(':');
-      consumer.seek({ topic: this.options.topics[channel as Channel], partition: Number(partition), offset: String(offset) });
+      await seekWhenReady(consumer, this.options.topics[channel as Channel], Number(partition), offset);
     }
-    this.ready = true;
+  }
+
+  private async restartConsumer(old: Consumer): Promise<void> {
+    await old.disconnect().catch(() => undefined);
+    for (let attempt = 1; !this.stopped; attempt++) {
+      await new Promise((r) => setTimeout(r, Math.min(5000, 250 * attempt)));
+      if (this.stopped) return;
+      try {
+        await this.connectConsumer();
+        this.failure = undefined;
+        this.options.logger.info({ attempt }, 'live feed consumer restarted');
+        return;
+      } catch (err) {
+        this.options.logger.warn({ err: (err as Error).message, attempt }, 'live feed consumer restart failed');
+      }
+    }
   }
 
   async stop(): Promise<void> {
     this.ready = false;
+    this.stopped = true;
     await this.consumer?.disconnect().catch(() => undefined);
   }
 
@@ -124,8 +154,9 @@ export class LiveFeed {
     return { status: 'ok', detail: `${this.position.size} partitions, ${this.listeners.size} clients` };
   }
 
+  /** Connected (a consumer restarting after a crash still counts: clients wait for it). */
   get available(): boolean {
-    return this.ready && !this.failure;
+    return this.ready;
   }
 
   get clientCount(): number {
@@ -209,7 +240,8 @@ export class LiveFeed {
               }
             },
           })
-          .then(() => consumer.seek({ topic, partition: gap.partition, offset: String(gap.fromOffset) }), reject);
+          .then(() => seekWhenReady(consumer, topic, gap.partition, gap.fromOffset), reject)
+          .catch(reject);
       });
     } finally {
       await consumer.disconnect().catch(() => undefined);
@@ -262,5 +294,18 @@ export class LiveFeed {
     this.ring[this.ringHead] = e;
     this.ringHead = (this.ringHead + 1) % this.capacity;
     this.floor.set(partitionKey(evicted.channel, evicted.partition), evicted.offset + 1);
+  }
+}
+
+/** kafkajs accepts seeks once `run` has set the group up, which it does asynchronously. */
+async function seekWhenReady(consumer: Consumer, topic: string, partition: number, offset: number): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      consumer.seek({ topic, partition, offset: String(offset) });
+      return;
+    } catch (err) {
+      if (attempt >= 200 || !/not initialized/i.test((err as Error).message)) throw err;
+      await new Promise((r) => setTimeout(r, 25));
+    }
   }
 }

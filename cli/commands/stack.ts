@@ -42,7 +42,7 @@ export function registerStackCommand(program: Command): void {
 
   stack
     .command('topics')
-    .description('create the Kafka topics of DESIGN.md on KAFKA_BROKERS (idempotent; docker compose runs it)')
+    .description('create the Kafka topics (ARCHITECTURE.md) on KAFKA_BROKERS (idempotent; docker compose runs it)')
     .action(async () => {
       const config = loadBaseConfig();
       const created = await ensureTopics(kafkaBrokerList(config), { partitions: config.KAFKA_PARTITIONS, tradesPartitions: config.KAFKA_TRADES_PARTITIONS });

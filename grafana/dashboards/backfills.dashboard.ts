@@ -1,6 +1,6 @@
 /**
  * What the batch side is doing: backfills and their partitions done, skipped and failed, rows per
- * second; every workflow and activity run with its failures and latency (the Temporal SDK's series,
+ * second; gold model builds; every workflow and activity run with its failures and latency (the Temporal SDK's series,
  * which the worker appends to its /metrics); scheduled runs and schedule actions (the Temporal
  * server's own /metrics, job "temporal").
  */
@@ -36,10 +36,12 @@ export default dashboard(
     timeseries('Activity failures (per 15 min)', [{ expr: 'sum by (activity_type) (increase(temporal_activity_execution_failed[15m]))', legend: '{{activity_type}}' }], { description: 'failed attempts; Temporal retries them as each activity\'s policy says' }),
     timeseries('Activity time (p95)', [{ expr: 'histogram_quantile(0.95, sum by (le, activity_type) (rate(temporal_activity_execution_latency_bucket[15m])))', legend: '{{activity_type}}' }], { unit: 'ms' }),
 
-    timeseries('Scheduled runs (per hour)', [
-      { expr: `sum by (workflowType) (increase(workflow_success{job="temporal", workflowType=~"${SCHEDULED}"}[1h]))`, legend: '{{workflowType}} completed' },
-      { expr: `sum by (workflowType) (increase(workflow_failed{job="temporal", workflowType=~"${SCHEDULED}"}[1h]))`, legend: '{{workflowType}} failed' },
-    ], { description: 'gold-hourly, quality-15m, maintenance-hourly/daily, from the Temporal server' }),
+    timeseries('Scheduled runs completed (per hour)', [
+      { expr: `sum by (workflowType) (increase(workflow_success{job="temporal", workflowType=~"${SCHEDULED}"}[1h]))`, legend: '{{workflowType}}' },
+    ], { description: 'gold-hourly, quality-15m, maintenance-hourly/daily, from the Temporal server; their failures are in "Workflow runs"' }),
+    timeseries('Gold models: time since the last successful build', [{ expr: 'max by (model) (time() - marketlake_transform_last_success_timestamp_seconds)', legend: '{{model}}' }], { unit: 's', thresholds: thresholds(2 * 3600, 6 * 3600), description: 'gold-hourly builds every model whose inputs changed' }),
+    timeseries('Gold rows written (per hour)', [{ expr: 'sum by (model) (increase(marketlake_transform_rows_written_total[1h]))', legend: '{{model}}' }]),
+    timeseries('Gold builds by outcome (per hour)', [{ expr: 'sum by (model, outcome) (increase(marketlake_transform_runs_total[1h]))', legend: '{{model}} {{outcome}}' }]),
     timeseries('Schedule actions (per hour)', [{ expr: 'sum(increase(schedule_action_success{job="temporal"}[1h]))', legend: 'workflows started by schedules' }]),
   ],
   { tags: ['workflows'], time: { from: 'now-24h', to: 'now' }, refresh: '30s' },

@@ -10,6 +10,8 @@ import { MARKETLAKE_API } from '../datasources.ts';
 import { bars, candlestick, dashboard, rightAxis, stat, table, thresholds, timeseries } from '../panels.ts';
 
 const joinOnTime = [{ id: 'joinByField', options: { byField: 'time', mode: 'outer' } }];
+/** gold/sentiment has a row per hour and scope; ALL is every headline, the others one coin's. */
+const allScope = { id: 'filterByValue', options: { type: 'include', match: 'any', filters: [{ fieldName: 'scope', config: { id: 'equal', options: { value: 'ALL' } } }] } };
 
 const variables: VariableModel[] = [
   {
@@ -47,7 +49,7 @@ export default dashboard(
   'marketlake / market',
   [
     stat('Last close', apiQueries.closes(), { unit: 'currencyUSD', decimals: 2, w: 6 }),
-    stat('Fear & Greed', apiQueries.sentiment('A'), { min: 0, max: 100, w: 6, graph: false, thresholds: thresholds(25, 75), transformations: [{ id: 'organize', options: { excludeByName: { 'news sentiment': true } } }], description: 'alternative.me index: 0 extreme fear, 100 extreme greed' }),
+    stat('Fear & Greed', apiQueries.sentiment('A'), { min: 0, max: 100, w: 6, graph: false, thresholds: thresholds(25, 75), transformations: [allScope, { id: 'organize', options: { excludeByName: { 'news sentiment': true, scope: true } } }], description: 'alternative.me index: 0 extreme fear, 100 extreme greed' }),
     stat('RSI 14', apiQueries.rsi(), { min: 0, max: 100, decimals: 1, thresholds: thresholds(70, 80), w: 6 }),
     stat('CoinGecko vs Binance (bps)', apiQueries.overview(), {
       unit: 'none',
@@ -75,9 +77,9 @@ export default dashboard(
     timeseries('Price beside Fear & Greed and news sentiment', [apiQueries.closes('A'), apiQueries.sentiment('B')], {
       unit: 'currencyUSD',
       w: 24,
-      transformations: joinOnTime,
+      transformations: [allScope, { id: 'organize', options: { excludeByName: { scope: true } } }, ...joinOnTime],
       overrides: rightAxis(['Fear & Greed', 'news sentiment'], 'none'),
-      description: 'Hourly sentiment as known at the time (no look-ahead): Fear & Greed 0-100, news sentiment -1..1',
+      description: 'gold/sentiment, hourly, as known before each hour ended (no look-ahead): Fear & Greed 0-100 and the mean headline score of the hour\'s news',
     }),
 
     table('Alerts', [apiQueries.alerts()], { w: 12, h: 9, sortBy: [{ displayName: 'time', desc: true }] }),

@@ -8,13 +8,13 @@ export default dashboard(
   'marketlake-pipeline',
   'marketlake / pipeline',
   [
-    stat('Trades/s delivered to Kafka', { expr: 'sum(rate(marketlake_producer_events_delivered_total{topic="market.trades.v1"}[1m]))' }, { unit: 'ops' }),
-    stat('Trades/s into the lake', { expr: 'sum(rate(marketlake_stream_events_total{topic="market.trades.v1",outcome="accepted"}[1m]))' }, { unit: 'ops' }),
+    stat('Trades/s delivered to Kafka', { expr: 'sum(rate(marketlake_producer_events_delivered_total{topic=~"market.trades.v1.*"}[1m]))' }, { unit: 'ops' }),
+    stat('Trades/s into the lake', { expr: 'sum(rate(marketlake_stream_events_total{topic=~"market.trades.v1.*",outcome="accepted"}[1m]))' }, { unit: 'ops' }),
     stat('Consumer lag (messages)', { expr: 'sum(marketlake_stream_consumer_lag)' }),
     stat('Watermark delay', { expr: 'max(marketlake_stream_watermark_delay_seconds)' }, { unit: 's' }),
 
     timeseries('Events delivered by source', [{ expr: 'sum by (source, topic) (rate(marketlake_producer_events_delivered_total[1m]))', legend: '{{source}} → {{topic}}' }], { unit: 'ops' }),
-    timeseries('Trades delivered by symbol', [{ expr: 'sum by (symbol) (rate(marketlake_producer_events_delivered_total{topic="market.trades.v1"}[1m]))', legend: '{{symbol}}' }], { unit: 'ops' }),
+    timeseries('Trades delivered by symbol', [{ expr: 'sum by (symbol) (rate(marketlake_producer_events_delivered_total{topic=~"market.trades.v1.*"}[1m]))', legend: '{{symbol}}' }], { unit: 'ops' }),
     timeseries('Publish latency (p50, p99)', [
       { expr: 'histogram_quantile(0.5, sum by (le) (rate(marketlake_producer_delivery_latency_seconds_bucket[5m])))', legend: 'p50' },
       { expr: 'histogram_quantile(0.99, sum by (le) (rate(marketlake_producer_delivery_latency_seconds_bucket[5m])))', legend: 'p99' },

@@ -11,7 +11,7 @@
  */
 import type { z } from 'zod';
 import { DECIMAL_PATTERN } from '../../common/decimal.ts';
-import { candleEventSchema, deadLetterSchema, TRADE_GAPS_TOPIC, tradeGapEventSchema, newsEventSchema, sentimentEventSchema, tickerEventSchema, TRADE_SOURCES, tradeEventSchema } from '../../common/events/index.ts';
+import { alertEventSchema, candleEventSchema, deadLetterSchema, TRADE_GAPS_TOPIC, tradeGapEventSchema, newsEventSchema, sentimentEventSchema, tickerEventSchema, TRADE_SOURCES, tradeEventSchema } from '../../common/events/index.ts';
 import { TOPICS, type TopicName } from '../../common/topics.ts';
 
 export type Encoded = { readonly ok: true; readonly json: string } | { readonly ok: false; readonly reason: string };
@@ -90,5 +90,6 @@ export const DEFAULT_ENCODERS: Readonly<Partial<Record<PublishTopic, EventEncode
   [TOPICS.news]: zodEncoder(newsEventSchema),
   [TOPICS.candles]: zodEncoder(candleEventSchema),
   [TOPICS.deadletter]: zodEncoder(deadLetterSchema),
+  [TOPICS.alerts]: zodEncoder(alertEventSchema),
   [TRADE_GAPS_TOPIC]: zodEncoder(tradeGapEventSchema),
 };

@@ -4,7 +4,7 @@ import { createTestTopic, testKafka } from '../infra.ts';
 import { ALL_TOPICS } from '../../common/topics.ts';
 
 describe('Kafka broker (real, KRaft)', () => {
-  it('has the topics of DESIGN.md', async () => {
+  it('has the topics of common/topics.ts', async () => {
     const admin = testKafka().admin();
     await admin.connect();
     const topics = await admin.listTopics();

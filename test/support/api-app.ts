@@ -23,7 +23,7 @@ export interface TestApi {
 export async function createTestApi(opts: { lakeDir: string; env?: Record<string, string>; feed?: LiveFeed; backfills?: Backfills }): Promise<TestApi> {
   const config = parseEnv(apiEnvSchema, {
     LAKE_DIR: opts.lakeDir,
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env.API_TEST_LOG ?? 'silent',
     API_KEYS: TEST_API_KEY,
     API_READ_KEYS: TEST_READ_KEY,
     API_LAKE_REFRESH_MS: '0',
@@ -32,7 +32,7 @@ export async function createTestApi(opts: { lakeDir: string; env?: Record<string
   });
   const lake = await LakeReader.open({ lake: config.LAKE_DIR, refreshMs: config.API_LAKE_REFRESH_MS, engines: 1 });
   const sql = await SqlRunner.open(lake.lake, { maxRows: config.API_SQL_MAX_ROWS, timeoutMs: config.API_SQL_TIMEOUT_MS, maxResultBytes: config.API_SQL_MAX_RESULT_BYTES }, { memoryLimit: config.API_SQL_MEMORY_LIMIT });
-  const deps: ApiDeps = { config, lake, sql, feed: opts.feed, backfills: opts.backfills, logger: createLogger('api-test', 'silent'), registry: new Registry() };
+  const deps: ApiDeps = { config, lake, sql, feed: opts.feed, backfills: opts.backfills, logger: createLogger('api-test', (process.env.API_TEST_LOG as 'info') ?? 'silent'), registry: new Registry() };
   return {
     app: createApp(deps),
     deps,

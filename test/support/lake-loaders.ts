@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import yauzl from 'yauzl';
 import { sqlLiteral, withLakeConnection, type Lake } from '../../lake/index.ts';
+import { vwapSql } from '../../transforms/index.ts';
 
 /** Extracts the one csv of a data.binance.vision zip into a scratch directory; returns its path. */
 export async function extractZipCsv(zipFile: string, dir = fs.mkdtempSync(path.join(os.tmpdir(), 'marketlake-zip-'))): Promise<string> {
@@ -59,8 +60,8 @@ export async function loadKlinesIntoSilver(lake: Lake, csvFile: string, options:
   const asSilver = (iv: string, src: string) => `SELECT ${sqlLiteral(exchange)} AS exchange, ${sqlLiteral(symbol)} AS symbol, ${sqlLiteral(iv)} AS "interval",
       make_timestamptz(open_time * 1000) AS window_start, make_timestamptz((open_time + ${INTERVAL_MS[iv]}) * 1000) AS window_end,
       open, high, low, close, volume, quote_volume,
-      -- The quotient in doubles can step past a bound by a unit in the last place: keep it within [low, high].
-      CASE WHEN volume = 0 THEN NULL ELSE least(greatest(CAST(CAST(quote_volume AS DOUBLE) / CAST(volume AS DOUBLE) AS DECIMAL(38,16)), low), high) END AS vwap,
+      -- Exactly as silver's contract states it (a quotient in doubles differs in the last places, and the quality checks compare exactly).
+      ${vwapSql('quote_volume', 'volume')} AS vwap,
       trade_count, taker_buy_volume, taker_buy_quote_volume, NULL::BIGINT AS first_trade_id, NULL::BIGINT AS last_trade_id,
       0::BIGINT AS revision, true AS is_final, make_timestamptz((open_time + ${INTERVAL_MS[iv]}) * 1000) AS finalized_at, 'klines' AS source
     FROM (${src})`;

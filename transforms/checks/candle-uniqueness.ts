@@ -14,16 +14,24 @@ export const candleUniqueness = defineCheck({
   blocking: true,
   thresholds: z.object({ lookbackHours: z.number().positive().nullable().default(48) }).strict(),
   async run(ctx, t) {
+    const range = timeRangeSql('window_start', lookbackStart(ctx, t.lookbackHours), ctx.nowUs + HOUR_US);
     const { failingRows, samples } = await queryFailingRows(
       ctx,
-      `SELECT * EXCLUDE (latest) FROM (
-         SELECT exchange, symbol, "interval", window_start, revision, count(*) AS copies,
-           list(DISTINCT close::VARCHAR) AS closes, list(DISTINCT volume::VARCHAR) AS volumes,
-           max(revision) OVER (PARTITION BY exchange, symbol, "interval", window_start) AS latest
-         FROM silver_candles_all_revisions
-         WHERE ${timeRangeSql('window_start', lookbackStart(ctx, t.lookbackHours), ctx.nowUs + HOUR_US)}
-         GROUP BY exchange, symbol, "interval", window_start, revision
-       ) WHERE revision = latest AND copies > 1`,
+      // Rows sharing a key and revision (rare) first, with one aggregation; then only those at their key's top revision.
+      `WITH copies AS (
+         SELECT exchange, symbol, "interval", window_start, revision, count(*) AS copies
+         FROM silver_candles_all_revisions WHERE ${range}
+         GROUP BY ALL HAVING count(*) > 1
+       )
+       SELECT d.exchange, d.symbol, d."interval", d.window_start, d.revision, any_value(d.copies) AS copies,
+         list(DISTINCT a.close::VARCHAR) AS closes, list(DISTINCT a.volume::VARCHAR) AS volumes
+       FROM copies d JOIN silver_candles_all_revisions a USING (exchange, symbol, "interval", window_start, revision)
+       WHERE ${range.replace(/window_start/g, 'a.window_start').replace(/\bdate\b/g, 'a.date')}
+         AND NOT EXISTS (
+           SELECT 1 FROM silver_candles_all_revisions h
+           WHERE h.revision > 0 AND h.exchange = d.exchange AND h.symbol = d.symbol AND h."interval" = d."interval" AND h.window_start = d.window_start AND h.revision > d.revision
+         )
+       GROUP BY ALL`,
       'exchange, symbol, "interval", window_start',
     );
     return { observed: failingRows, threshold: 0, failingRows, samples };

@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { defineCheck } from './check.ts';
+import { latestCandlesSql } from './latest-candles.ts';
 import { HOUR_US, lookbackStart, queryFailingRows, timeRangeSql } from './sql.ts';
 
 /** Each rule: its name and the condition a valid candle meets (NULL counts as met). */
@@ -40,7 +41,7 @@ export const candleValidity = defineCheck({
       `SELECT * FROM (
          SELECT exchange, symbol, "interval", window_start, list_filter([${broken.join(', ')}], x -> x IS NOT NULL) AS violations,
            open, high, low, close, volume, quote_volume, vwap, trade_count, taker_buy_volume, taker_buy_quote_volume, first_trade_id, last_trade_id, revision
-         FROM silver_candles WHERE ${timeRangeSql('window_start', lookbackStart(ctx, t.lookbackHours), ctx.nowUs + HOUR_US)}
+         FROM ${latestCandlesSql(timeRangeSql('window_start', lookbackStart(ctx, t.lookbackHours), ctx.nowUs + HOUR_US))}
        ) WHERE len(violations) > 0`,
       'exchange, symbol, "interval", window_start',
     );

@@ -6,7 +6,8 @@
  */
 import { z } from 'zod';
 import { defineCheck } from './check.ts';
-import { HOUR_US, MINUTE_US, lookbackStart, numberOrNull, queryFailingRows, sqlString, timeRangeSql } from './sql.ts';
+import { latestCandlesSql } from './latest-candles.ts';
+import { HOUR_US, MINUTE_US, lookbackStart, queryJudgedRows, sqlString, timeRangeSql } from './sql.ts';
 
 export const crossSourcePrice = defineCheck({
   name: 'cross_source_price',
@@ -34,17 +35,15 @@ export const crossSourcePrice = defineCheck({
         SELECT k.source, k.coin_id, k.symbol AS coin_symbol, k.vs_currency, k.price, k.source_time, upper(k.symbol) || q.quote AS binance_symbol
         FROM bronze_tickers k JOIN quotes q USING (vs_currency) WHERE ${timeRangeSql('k.source_time', fromUs, upper, 'k.date')}
       ), candles AS (
-        SELECT symbol, window_start, close FROM silver_candles
-        WHERE exchange = ${sqlString(t.exchange)} AND "interval" = '1m'
-          AND ${timeRangeSql('window_start', fromUs === undefined ? undefined : fromUs - t.maxCandleAgeMinutes * MINUTE_US, upper)}
+        SELECT symbol, window_start, close FROM ${latestCandlesSql(`exchange = ${sqlString(t.exchange)} AND "interval" = '1m'
+          AND ${timeRangeSql('window_start', fromUs === undefined ? undefined : fromUs - t.maxCandleAgeMinutes * MINUTE_US, upper)}`)}
       )
       SELECT k.source, k.coin_id, k.coin_symbol, k.vs_currency, k.source_time, k.price AS aggregator_price,
         k.binance_symbol, c.window_start AS binance_window_start, c.close AS binance_close,
         round(abs(k.price::DOUBLE - c.close::DOUBLE) / c.close::DOUBLE * 10000, 2) AS diff_bps
       FROM tickers k ASOF JOIN candles c ON c.symbol = k.binance_symbol AND k.source_time >= c.window_start
       WHERE epoch_us(k.source_time) - epoch_us(c.window_start) < ${(t.maxCandleAgeMinutes + 1) * MINUTE_US}`;
-    const worst = await ctx.engine.query(`SELECT max(diff_bps) AS worst FROM (${compared})`);
-    const { failingRows, samples } = await queryFailingRows(ctx, `SELECT * FROM (${compared}) WHERE diff_bps > ${t.maxDiffBps}`, 'diff_bps DESC, source_time');
-    return { observed: numberOrNull(worst.rows[0]?.worst), threshold: t.maxDiffBps, failingRows, samples };
+    const { failingRows, samples, observed } = await queryJudgedRows(ctx, { rowsSql: compared, failing: `diff_bps > ${t.maxDiffBps}`, observed: 'max(diff_bps)', orderBy: 'diff_bps DESC, source_time' });
+    return { observed, threshold: t.maxDiffBps, failingRows, samples };
   },
 });

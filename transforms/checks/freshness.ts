@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { defineCheck, type QualityCheck } from './check.ts';
 import { liveSymbolThresholds, liveSymbolsSql } from './live-symbols.ts';
-import { HOUR_US, MINUTE_US, numberOrNull, queryFailingRows, timeRangeSql } from './sql.ts';
+import { HOUR_US, MINUTE_US, numberOrNull, timeRangeSql } from './sql.ts';
 
 export interface FreshnessSpec {
   readonly name: string;
@@ -40,15 +40,18 @@ export function defineFreshnessCheck(spec: FreshnessSpec): QualityCheck<ReturnTy
         SELECT live.exchange, live.symbol, newest.newest AS newest_${spec.newestColumn},
           round((${ctx.nowUs} - epoch_us(newest.newest)) / ${MINUTE_US}, 2) AS lag_minutes
         FROM live LEFT JOIN newest USING (exchange, symbol)`;
-      const all = await ctx.engine.query(`SELECT symbol, epoch_us(newest_${spec.newestColumn}) AS newest_us, lag_minutes FROM (${lagged})`);
-      const lags = all.rows.map((r) => numberOrNull(r.lag_minutes)).filter((v): v is number => v !== null);
-      const { failingRows, samples } = await queryFailingRows(
-        ctx,
-        `SELECT * FROM (${lagged}) WHERE lag_minutes IS NULL OR lag_minutes > ${t.maxLagMinutes}`,
-        'lag_minutes DESC NULLS FIRST, exchange, symbol',
-      );
-      const latestEvents = all.rows.filter((r) => r.newest_us !== null).map((r) => ({ table: spec.table, symbol: String(r.symbol), atUs: Number(r.newest_us) }));
-      return { observed: lags.length > 0 ? Math.max(...lags) : null, threshold: t.maxLagMinutes, failingRows, samples, latestEvents };
+      // One pass: every live symbol's newest event (for the gauge), the lagging ones, the worst lag.
+      const { rows } = await ctx.engine.query(`SELECT *, epoch_us(newest_${spec.newestColumn}) AS newest_us FROM (${lagged}) ORDER BY lag_minutes DESC NULLS FIRST, exchange, symbol`);
+      const failing = rows.filter((r) => r.lag_minutes === null || Number(r.lag_minutes) > t.maxLagMinutes);
+      const lags = rows.map((r) => numberOrNull(r.lag_minutes)).filter((v): v is number => v !== null);
+      const latestEvents = rows.filter((r) => r.newest_us !== null).map((r) => ({ table: spec.table, symbol: String(r.symbol), atUs: Number(r.newest_us) }));
+      return {
+        observed: lags.length > 0 ? Math.max(...lags) : null,
+        threshold: t.maxLagMinutes,
+        failingRows: failing.length,
+        samples: failing.slice(0, ctx.maxFailingRows).map(({ newest_us: _n, ...rest }) => rest),
+        latestEvents,
+      };
     },
   });
 }

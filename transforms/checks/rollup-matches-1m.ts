@@ -1,14 +1,16 @@
 /**
  * rollup_matches_1m: every final 5m, 15m and 1h candle equals the rollup of its 1m candles, where
  * only the non-empty minutes (trade_count > 0) set open, high, low and close (an empty minute's
- * carried-forward price is no trade and must not widen the range; DESIGN.md), volumes and counts
+ * carried-forward price is no trade and must not widen the range; ARCHITECTURE.md, "Numbers"), volumes and counts
  * are sums, ids the min and max, VWAP the sums' quotient; a window without any trade carries the
  * previous close (its first minute's open) with volume 0. Windows whose 1m candles are not all
- * present and final are left to the completeness check; a complete window without its rollup fails.
+ * present and final are left to the completeness check, and so is a rollup that is not there (this
+ * check compares the rollups silver has: one missing is a gap, not a wrong number).
  */
 import { z } from 'zod';
 import { defineCheck } from './check.ts';
 import { candleStructSql, differingColumnsSql } from './candle-columns.ts';
+import { latestCandlesSql } from './latest-candles.ts';
 import { HOUR_US, MINUTE_US, queryFailingRows, timeRangeSql, timestampFromUsSql, vwapSql } from './sql.ts';
 
 const ROLLUPS: readonly (readonly [string, number])[] = [
@@ -31,7 +33,7 @@ export const rollupMatches1m = defineCheck({
     const sql = `WITH one AS (
         SELECT exchange, symbol, epoch_us(window_start) AS ws, is_final, open, high, low, close, volume, quote_volume, trade_count,
           taker_buy_volume, taker_buy_quote_volume, first_trade_id, last_trade_id
-        FROM silver_candles WHERE "interval" = '1m' AND ${timeRangeSql('window_start', fromUs, upper)}
+        FROM ${latestCandlesSql(`"interval" = '1m' AND ${timeRangeSql('window_start', fromUs, upper)}`)}
       ), sizes("interval", size_us) AS (VALUES ${sizes}),
       agg AS (
         SELECT exchange, symbol, "interval", (ws // size_us) * size_us AS bucket, any_value(size_us) AS size_us,
@@ -51,13 +53,12 @@ export const rollupMatches1m = defineCheck({
           first_trade_id, last_trade_id
         FROM agg WHERE final_minutes = size_us // ${MINUTE_US}
       ), rollups AS (
-        SELECT * FROM silver_candles WHERE "interval" IN (${ROLLUPS.map(([i]) => `'${i}'`).join(', ')}) AND is_final AND ${timeRangeSql('window_start', fromUs, upper)}
+        SELECT * FROM ${latestCandlesSql(`"interval" IN (${ROLLUPS.map(([i]) => `'${i}'`).join(', ')}) AND ${timeRangeSql('window_start', fromUs, upper)}`)} WHERE is_final
       )
       SELECT * FROM (
-        SELECT e.exchange, e.symbol, e."interval", e.window_start,
-          CASE WHEN s.window_start IS NULL THEN ['missing rollup'] ELSE ${differingColumnsSql('s', 'e')} END AS differences,
+        SELECT e.exchange, e.symbol, e."interval", e.window_start, ${differingColumnsSql('s', 'e')} AS differences,
           ${candleStructSql('s')} AS silver, ${candleStructSql('e')} AS rollup_of_1m
-        FROM expected e LEFT JOIN rollups s ON s.exchange = e.exchange AND s.symbol = e.symbol AND s."interval" = e."interval" AND s.window_start = e.window_start
+        FROM expected e JOIN rollups s ON s.exchange = e.exchange AND s.symbol = e.symbol AND s."interval" = e."interval" AND s.window_start = e.window_start
       ) WHERE len(differences) > 0`;
     const { failingRows, samples } = await queryFailingRows(ctx, sql, 'exchange, symbol, "interval", window_start');
     return { observed: failingRows, threshold: 0, failingRows, samples };

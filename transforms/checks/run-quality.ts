@@ -48,12 +48,30 @@ export interface BlockingCheckOutcome {
 }
 
 /**
+ * Where the blocking checks' "last N hours" end by default: the end of the newest 1m candle (not
+ * after the clock). Gold is built from what the lake holds, live or backfilled: its gate looks at
+ * the newest data, which on a live lake is the last minutes and on a backfilled one its last day.
+ */
+export async function newestDataUs(lake: Lake, clockUs = Date.now() * 1000): Promise<number> {
+  const engine = await LakeQueryEngine.open({ lake });
+  try {
+    const { rows } = await engine.query(`SELECT epoch_us(max(window_end)) AS newest FROM silver_candles_all_revisions WHERE "interval" = '1m'`);
+    const newest = rows[0]?.newest;
+    return newest === null || newest === undefined ? clockUs : Math.min(clockUs, Number(newest));
+  } finally {
+    engine.close();
+  }
+}
+
+/**
  * Runs the blocking checks that guard any of `inputs` (table names such as `silver/candles`;
- * checks of every table, `*`, always count) and records them like any run.
+ * checks of every table, `*`, always count) and records them like any run. Without `nowUs`, the
+ * look-backs end at the newest data (newestDataUs).
  */
 export async function runBlockingChecks(opts: Omit<RunQualityOptions, 'filter' | 'only'> & { readonly inputs: readonly string[] }): Promise<BlockingCheckOutcome> {
   const inputs = new Set(opts.inputs);
-  const run = await runQuality({ ...opts, filter: (c) => c.blocking && (c.check.table === '*' || inputs.has(c.check.table)) });
+  const nowUs = opts.nowUs ?? (await newestDataUs(opts.lake));
+  const run = await runQuality({ ...opts, nowUs, filter: (c) => c.blocking && (c.check.table === '*' || inputs.has(c.check.table)) });
   const blockedBy = run.results.filter(isBlockingFailure).map((r) => r.check);
   return {
     runId: run.runId,

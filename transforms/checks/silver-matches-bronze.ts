@@ -10,14 +10,20 @@
 import { z } from 'zod';
 import { defineCheck } from './check.ts';
 import { candleStructSql, differingColumnsSql } from './candle-columns.ts';
-import { HOUR_US, MINUTE_US, queryFailingRows, timeRangeSql, timestampFromUsSql, vwapSql } from './sql.ts';
+import { latestCandlesSql } from './latest-candles.ts';
+import { HOUR_US, MINUTE_US, queryFailingRows, sqlString, timeRangeSql, timestampFromUsSql, vwapSql } from './sql.ts';
+
+/** ` AND symbol IN (...)` (a constant filter on the partition column: only those files are read), or nothing. */
+function symbolsSql(symbols: readonly string[] | undefined, column = 'symbol'): string {
+  return symbols ? ` AND ${column} IN (${symbols.map(sqlString).join(', ')})` : '';
+}
 
 /** SQL of the 1m candles recomputed from bronze over [fromUs, each symbol's final frontier), one row per minute. */
-export function recomputedMinutesSql(fromUs: number, nowUs: number, seedHours: number): string {
+export function recomputedMinutesSql(fromUs: number, nowUs: number, seedHours: number, symbols?: readonly string[]): string {
   const upper = nowUs + HOUR_US;
   return `frontier AS (
       SELECT exchange, symbol, max(epoch_us(window_end)) AS until_us FROM silver_candles_all_revisions
-      WHERE "interval" = '1m' AND is_final AND ${timeRangeSql('window_start', fromUs, upper)} GROUP BY ALL
+      WHERE "interval" = '1m' AND is_final AND ${timeRangeSql('window_start', fromUs, upper)}${symbolsSql(symbols)} GROUP BY ALL
     ), trades AS (
       SELECT t.exchange, t.symbol, t.kind, t.trade_id, t.first_trade_id, t.last_trade_id, t.price, t.qty, t.quote_qty, t.is_buyer_maker,
         (epoch_us(t.trade_time) // ${MINUTE_US}) * ${MINUTE_US} AS ws
@@ -76,12 +82,13 @@ export const silverMatchesBronze = defineCheck({
   async run(ctx, t) {
     const fromUs = Math.floor((ctx.nowUs - t.lookbackHours * HOUR_US) / MINUTE_US) * MINUTE_US;
     const upper = ctx.nowUs + HOUR_US;
-    const sql = `WITH ${recomputedMinutesSql(fromUs, ctx.nowUs, t.seedLookbackHours)},
-      spans_ts AS (SELECT exchange, symbol, start_us, until_us FROM spans),
+    // Only symbols that traded in the range can be recomputed; without any, there is nothing to compare.
+    const traded = (await ctx.engine.query(`SELECT DISTINCT symbol FROM bronze_trades WHERE ${timeRangeSql('trade_time', fromUs, upper)}`)).rows.map((r) => String(r.symbol));
+    if (traded.length === 0) return { observed: 0, threshold: 0, failingRows: 0, samples: [] };
+    const sql = `WITH ${recomputedMinutesSql(fromUs, ctx.nowUs, t.seedLookbackHours, traded)},
       silver AS (
-        SELECT s.* FROM silver_candles s JOIN spans_ts p USING (exchange, symbol)
-        WHERE s."interval" = '1m' AND ${timeRangeSql('s.window_start', fromUs, upper, 's.date')}
-          AND epoch_us(s.window_start) >= p.start_us AND epoch_us(s.window_start) < p.until_us AND s.is_final
+        SELECT s.* FROM ${latestCandlesSql(`"interval" = '1m' AND ${timeRangeSql('window_start', fromUs, upper)}${symbolsSql(traded)}`)} s JOIN spans p USING (exchange, symbol)
+        WHERE epoch_us(s.window_start) >= p.start_us AND epoch_us(s.window_start) < p.until_us AND s.is_final
       )
       SELECT * FROM (
         SELECT coalesce(s.exchange, r.exchange) AS exchange, coalesce(s.symbol, r.symbol) AS symbol, coalesce(s.window_start, r.window_start) AS window_start,

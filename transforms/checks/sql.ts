@@ -79,12 +79,30 @@ export interface FailingRows {
  * `maxFailingRows` of them in `orderBy` order, in one pass.
  */
 export async function queryFailingRows(ctx: CheckContext, failingSql: string, orderBy: string): Promise<FailingRows> {
-  const { rows } = await ctx.engine.query(
-    `SELECT *, count(*) OVER () AS __failing_rows FROM (${failingSql}) AS failing ORDER BY ${orderBy} LIMIT ${Math.max(0, Math.floor(ctx.maxFailingRows)) || 1}`,
-  );
-  const failingRows = rows.length === 0 ? 0 : Number(rows[0].__failing_rows);
-  const samples = ctx.maxFailingRows > 0 ? rows.map(({ __failing_rows: _n, ...rest }) => rest) : [];
+  const { failingRows, samples } = await queryJudgedRows(ctx, { rowsSql: failingSql, failing: 'true', orderBy });
   return { failingRows, samples };
+}
+
+export interface JudgedRows extends FailingRows {
+  /** The `observed` aggregate over every row (null when there are none). */
+  readonly observed: number | null;
+}
+
+/**
+ * One pass over rows that a check judges: `failing` (a condition over them) picks the failing rows
+ * (counted, and the first `maxFailingRows` returned in `orderBy` order), `observed` (an aggregate,
+ * e.g. `max(lag_minutes)`) is computed over all of them, failing or not.
+ */
+export async function queryJudgedRows(ctx: CheckContext, q: { rowsSql: string; failing: string; observed?: string; orderBy: string }): Promise<JudgedRows> {
+  const limit = Math.max(1, Math.floor(ctx.maxFailingRows));
+  const { rows } = await ctx.engine.query(`SELECT * FROM (
+      SELECT *, (${q.failing}) AS __failing, count(*) FILTER (WHERE ${q.failing}) OVER () AS __failing_rows, ${q.observed ? `${q.observed} OVER ()` : 'NULL::DOUBLE'} AS __observed
+      FROM (${q.rowsSql}) AS judged
+    ) ORDER BY __failing DESC, ${q.orderBy} LIMIT ${limit}`);
+  const failingRows = rows.length === 0 ? 0 : Number(rows[0].__failing_rows);
+  const observed = rows.length === 0 ? null : numberOrNull(rows[0].__observed);
+  const samples = ctx.maxFailingRows > 0 ? rows.filter((r) => r.__failing === true).map(({ __failing: _f, __failing_rows: _n, __observed: _o, ...rest }) => rest) : [];
+  return { failingRows, samples, observed };
 }
 
 /** A number (or null) from a query value (DECIMAL and BIGINT arrive as strings). */

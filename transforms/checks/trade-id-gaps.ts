@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { defineCheck } from './check.ts';
-import { HOUR_US, lookbackStart, numberOrNull, queryFailingRows, timeRangeSql } from './sql.ts';
+import { HOUR_US, lookbackStart, queryJudgedRows, timeRangeSql } from './sql.ts';
 
 export const tradeIdGaps = defineCheck({
   name: 'trade_id_gaps',
@@ -31,9 +31,8 @@ export const tradeIdGaps = defineCheck({
         FROM (SELECT exchange, symbol, trade_time, coalesce(first_trade_id, trade_id) AS lo, coalesce(last_trade_id, trade_id) AS hi
               FROM bronze_trades WHERE ${timeRangeSql('trade_time', lookbackStart(ctx, t.lookbackHours), ctx.nowUs + HOUR_US)})
       ) WHERE next_lo > reach + 1`;
-    const total = await ctx.engine.query(`SELECT coalesce(sum(missing_trades), 0) AS n FROM (${gaps})`);
-    const missing = numberOrNull(total.rows[0]?.n) ?? 0;
-    const { failingRows, samples } = await queryFailingRows(ctx, gaps, 'exchange, symbol, first_missing_trade_id');
+    const { failingRows, samples, observed } = await queryJudgedRows(ctx, { rowsSql: gaps, failing: 'true', observed: 'sum(missing_trades)', orderBy: 'exchange, symbol, first_missing_trade_id' });
+    const missing = observed ?? 0;
     return { observed: missing, threshold: t.toleranceTrades, failingRows, samples, passed: missing <= t.toleranceTrades };
   },
 });

@@ -43,22 +43,23 @@ export const coverageModel: Model = {
     const expected = `CASE WHEN "date" < ${today} THEN 1440 WHEN "date" = ${today} THEN (${nowUs}::BIGINT - epoch_us(CAST("date" AS TIMESTAMPTZ))) // 60000000 ELSE 0 END`;
     const range = inputRangeSql(ctx.partitions, 0);
     return `
-WITH revs AS (
-  SELECT exchange, symbol, "date", window_start, count(*) FILTER (WHERE is_final) AS finals
+WITH per_minute AS (
+  -- One pass over every revision: the latest revision's trade count, how many final revisions.
+  SELECT exchange, symbol, "date", window_start, arg_max(trade_count, revision) AS trade_count,
+    count(*) FILTER (WHERE is_final) AS finals, max(finalized_at) AS finalized_at
   FROM silver_candles_all_revisions WHERE ${range} AND "interval" = '1m' GROUP BY ALL
 ), latest AS (
-  SELECT exchange, symbol, "date", count(*) AS present, count(*) FILTER (WHERE trade_count = 0) AS quiet, max(finalized_at) AS last_updated
-  FROM silver_candles WHERE ${range} AND "interval" = '1m' GROUP BY ALL
-), late AS (
-  SELECT exchange, symbol, "date", sum(greatest(finals - 1, 0))::BIGINT AS late_revisions FROM revs GROUP BY ALL
+  SELECT exchange, symbol, "date", count(*) AS present, count(*) FILTER (WHERE trade_count = 0) AS quiet,
+    sum(greatest(finals - 1, 0))::BIGINT AS late_revisions, max(finalized_at) AS last_updated
+  FROM per_minute GROUP BY ALL
 ), bronze AS (
   SELECT exchange, symbol, "date", count(DISTINCT epoch_us(trade_time) // 60000000) AS minutes, string_agg(DISTINCT source, ',' ORDER BY source) AS sources, max(received_at) AS last_updated
   FROM bronze_trades WHERE ${range} GROUP BY ALL
 )
 SELECT l.exchange, l.symbol, l."date", 'silver' AS layer, ${expected.replaceAll('"date"', 'l."date"')} AS minutes_expected, l.present AS candles_present,
-  l.quiet AS quiet_minutes, greatest(${expected.replaceAll('"date"', 'l."date"')} - l.present, 0) AS missing_minutes, coalesce(r.late_revisions, 0) AS late_revisions,
+  l.quiet AS quiet_minutes, greatest(${expected.replaceAll('"date"', 'l."date"')} - l.present, 0) AS missing_minutes, l.late_revisions,
   b.sources, l.last_updated
-FROM latest l LEFT JOIN late r USING (exchange, symbol, "date") LEFT JOIN bronze b USING (exchange, symbol, "date")
+FROM latest l LEFT JOIN bronze b USING (exchange, symbol, "date")
 UNION ALL
 SELECT exchange, symbol, "date", 'bronze', ${expected}, minutes, NULL, NULL, NULL, sources, last_updated FROM bronze`;
   },

@@ -76,88 +76,110 @@ async function symbolsOf(conn: DuckDBConnection, partitions: PartitionSet): Prom
   return out;
 }
 
+/** Candles with what the computation reads (doubles) and what the output keeps (decimals). */
+function candleInputSql(where: string, intervals?: readonly GoldInterval[]): string {
+  return `SELECT exchange, symbol, "interval", window_start, "date", close, volume,
+      CAST(close AS DOUBLE) AS c, CAST(high AS DOUBLE) AS h, CAST(low AS DOUBLE) AS l,
+      CAST(quote_volume AS DOUBLE) AS qv, CAST(volume AS DOUBLE) AS v, epoch_us(window_start) // 86400000000 AS day
+    FROM (${goldCandlesSql(where, intervals)})`;
+}
+
 /** The computation for one symbol from date `from` on (or from its first candle). */
 async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from: string | undefined, first: boolean): Promise<number> {
   const { conn } = ctx;
+  const t0 = performance.now();
+  const lap = (what: string) => process.env.GOLD_PROFILE && ctx.log(`${what} ${(performance.now() - t0).toFixed(0)} ms`);
   const sym = sqlLiteral(symbol);
-  const withVwap = (where: string) => `SELECT *, CAST(sum(quote_volume) OVER w AS DOUBLE) / NULLIF(CAST(sum(volume) OVER w AS DOUBLE), 0) AS vwap
-    FROM (${goldCandlesSql(where)}) WINDOW w AS (PARTITION BY exchange, "interval", "date" ORDER BY window_start ROWS UNBOUNDED PRECEDING)`;
-  await conn.run(`CREATE OR REPLACE TEMP TABLE __ind_cand AS ${withVwap(`symbol = ${sym}${from ? ` AND "date" >= DATE ${sqlLiteral(from)}` : ''}`)}`);
-  // History before `from`: the last WARM_BARS gold rows of each series (their closes for the
-  // windows, the last one's state for the recursions), when that last row is warm.
-  let histSelect = `SELECT NULL::VARCHAR AS exchange, NULL::VARCHAR AS "interval", NULL::TIMESTAMPTZ AS window_start, NULL::DOUBLE AS close, ${STATE_COLUMNS.map((c) => `NULL::DOUBLE AS ${c}`).join(', ')} WHERE false`;
-  if (from && ctx.outputHasRows) {
-    await conn.run(`CREATE OR REPLACE TEMP TABLE __ind_hist AS
-      SELECT exchange, "interval", window_start, CAST(close AS DOUBLE) AS close, ${STATE_COLUMNS.join(', ')}, is_warm, n, rk FROM (
-        SELECT *, row_number() OVER s AS rk, count(*) OVER (PARTITION BY exchange, "interval") AS n FROM gold_indicators
-        WHERE symbol = ${sym} AND "date" BETWEEN DATE ${sqlLiteral(addDays(from, -HISTORY_DAYS))} AND DATE ${sqlLiteral(addDays(from, -1))}
-        WINDOW s AS (PARTITION BY exchange, "interval" ORDER BY window_start DESC)
-      ) WHERE rk <= ${WARM_BARS}`);
-    // Usable: WARM_BARS rows and the newest warm.
-    await conn.run(`CREATE OR REPLACE TEMP TABLE __ind_warm AS SELECT exchange, "interval" FROM __ind_hist WHERE rk = 1 AND is_warm AND n >= ${WARM_BARS}`);
-    histSelect = `SELECT h.exchange, h."interval", h.window_start, h.close, ${STATE_COLUMNS.map((c) => `h.${c}`).join(', ')} FROM __ind_hist h SEMI JOIN __ind_warm USING (exchange, "interval")`;
+  const stateNulls = STATE_COLUMNS.map((c) => `NULL::DOUBLE AS ${c}`).join(', ');
+  // Rows of the series in order: history rows (is_hist = 1: closes and state from gold) first.
+  let series: string;
+  if (!from) {
+    series = `SELECT *, 0 AS is_hist, ${stateNulls} FROM (${candleInputSql(`symbol = ${sym}`)})`;
+  } else {
+    await conn.run(`CREATE OR REPLACE TEMP TABLE __ind_new AS ${candleInputSql(`symbol = ${sym} AND "date" >= DATE ${sqlLiteral(from)}`)}`);
+    let hist = `SELECT NULL::VARCHAR AS exchange, NULL::VARCHAR AS "interval", NULL::TIMESTAMPTZ AS window_start, NULL::DOUBLE AS c, ${stateNulls} WHERE false`;
+    let warm = new Set<string>();
+    if (ctx.outputHasRows) {
+      // The last WARM_BARS gold rows of each series before `from` (their closes for the windows,
+      // the newest one's state for the recursions), usable when that newest row is warm.
+      // Each interval reads only the days that can hold its WARM_BARS rows (1m: 1 day, 1d: 201).
+      const perInterval = GOLD_INTERVALS.map((iv) => {
+        const days = Math.ceil((WARM_BARS * INTERVAL_MINUTES[iv]) / 1440) + 1;
+        return `SELECT * FROM gold_indicators WHERE symbol = ${sym} AND "interval" = '${iv}'
+          AND "date" BETWEEN DATE ${sqlLiteral(addDays(from, -days))} AND DATE ${sqlLiteral(addDays(from, -1))}`;
+      });
+      await conn.run(`CREATE OR REPLACE TEMP TABLE __ind_hist AS
+        SELECT exchange, "interval", window_start, CAST(close AS DOUBLE) AS c, ${STATE_COLUMNS.join(', ')}, is_warm, n, rk FROM (
+          SELECT *, row_number() OVER s AS rk, count(*) OVER (PARTITION BY exchange, "interval") AS n FROM (${perInterval.join(' UNION ALL ')})
+          WINDOW s AS (PARTITION BY exchange, "interval" ORDER BY window_start DESC)
+        ) WHERE rk <= ${WARM_BARS}`);
+      warm = new Set((await queryJson(conn, `SELECT exchange || '|' || "interval" AS k FROM __ind_hist WHERE rk = 1 AND is_warm AND n >= ${WARM_BARS}`)).map((r) => String(r.k)));
+      hist = `SELECT exchange, "interval", window_start, c, ${STATE_COLUMNS.join(', ')} FROM __ind_hist WHERE exchange || '|' || "interval" IN (${[...warm].map(sqlLiteral).join(', ') || "''"})`;
+    }
+    await conn.run(`CREATE OR REPLACE TEMP TABLE __ind_hist_exchanges AS SELECT DISTINCT exchange FROM (${hist})`);
     // Series without a warm state start over from their first candle.
-    await conn.run(`INSERT INTO __ind_cand SELECT * FROM (${withVwap(`symbol = ${sym} AND "date" < DATE ${sqlLiteral(from)}`)}) c
-      WHERE EXISTS (SELECT 1 FROM __ind_cand n WHERE n.exchange = c.exchange AND n."interval" = c."interval") AND NOT EXISTS (SELECT 1 FROM __ind_warm w WHERE w.exchange = c.exchange AND w."interval" = c."interval")`);
-  } else if (from) {
-    await conn.run(`INSERT INTO __ind_cand SELECT * FROM (${withVwap(`symbol = ${sym} AND "date" < DATE ${sqlLiteral(from)}`)})`);
-  }
-  await conn.run(`CREATE OR REPLACE TEMP TABLE __ind_in AS
-    SELECT (row_number() OVER (ORDER BY exchange, "interval", window_start) - 1)::INTEGER AS rn,
-      (dense_rank() OVER (ORDER BY exchange, "interval") - 1)::INTEGER AS sid, * FROM (
-      SELECT exchange, "interval", window_start, 1 AS is_hist, close, NULL::DOUBLE AS high, NULL::DOUBLE AS low, ${STATE_COLUMNS.join(', ')} FROM (${histSelect})
+    const present = (await queryJson(conn, `SELECT DISTINCT exchange, "interval" FROM __ind_new`)).map((r) => ({ exchange: String(r.exchange), interval: String(r.interval) as GoldInterval }));
+    const cold = [...new Set(present.filter((p) => !warm.has(`${p.exchange}|${p.interval}`)).map((p) => p.interval))];
+    if (cold.length > 0) await conn.run(`INSERT INTO __ind_new ${candleInputSql(`symbol = ${sym} AND "date" < DATE ${sqlLiteral(from)}`, cold)}`);
+    series = `SELECT *, 0 AS is_hist, ${stateNulls} FROM __ind_new
       UNION ALL
-      SELECT exchange, "interval", window_start, 0 AS is_hist, CAST(close AS DOUBLE), CAST(high AS DOUBLE), CAST(low AS DOUBLE), ${STATE_COLUMNS.map((c) => `NULL::DOUBLE AS ${c}`).join(', ')} FROM __ind_cand
-    )`);
-  const intervals = new Map((await queryJson(conn, `SELECT DISTINCT sid, "interval" FROM __ind_in`)).map((r) => [Number(r.sid), String(r.interval) as GoldInterval]));
-  const { rows, columns } = await readNumericColumns(conn, `SELECT sid, is_hist, close, high, low, ${STATE_COLUMNS.join(', ')} FROM __ind_in ORDER BY rn`);
-  const [sid, isHist, close, high, low, ...state] = columns;
-  const outRn: number[] = [];
-  const outCols = Object.fromEntries(OUTPUT_COLUMNS.map((c) => [c, [] as Float64Array[]])) as Record<(typeof OUTPUT_COLUMNS)[number], Float64Array[]>;
-  const warmParts: Uint8Array[] = [];
+      SELECT exchange, ${sym} AS symbol, "interval", window_start, NULL::DATE AS "date", NULL::DECIMAL(18,8) AS close, NULL::DECIMAL(38,8) AS volume,
+        c, NULL::DOUBLE AS h, NULL::DOUBLE AS l, NULL::DOUBLE AS qv, NULL::DOUBLE AS v, NULL::BIGINT AS day, 1 AS is_hist, ${STATE_COLUMNS.join(', ')} FROM (${hist})`;
+  }
+  // In series order (a temp table keeps its insertion order: the positional join below relies on it).
+  const exchangeSource = from ? `SELECT exchange FROM __ind_new UNION SELECT exchange FROM __ind_hist_exchanges` : `SELECT exchange FROM silver_candles_all_revisions WHERE symbol = ${sym}`;
+  const exchanges = (await queryJson(conn, `SELECT DISTINCT exchange FROM (${exchangeSource}) ORDER BY 1`)).map((r) => String(r.exchange));
+  await conn.run(`CREATE OR REPLACE TEMP TABLE __ind_in AS
+    SELECT *, CASE exchange ${exchanges.map((e, i) => `WHEN ${sqlLiteral(e)} THEN ${i}`).join(' ')} END AS ex_code,
+      CASE "interval" ${GOLD_INTERVALS.map((iv, i) => `WHEN '${iv}' THEN ${i}`).join(' ')} END AS iv_code
+    FROM (${series}) ORDER BY exchange, "interval", window_start`);
+  lap('input');
+  const { rows, columns } = await readNumericColumns(conn, `SELECT ex_code, iv_code, is_hist, c, h, l, qv, v, day, ${STATE_COLUMNS.join(', ')} FROM __ind_in`);
+  const [exCode, ivCode, isHist, close, high, low, quote, volume, day, ...state] = columns;
+  lap('read');
+  const out = Object.fromEntries(OUTPUT_COLUMNS.map((c) => [c, new Float64Array(rows).fill(NaN)])) as Record<(typeof OUTPUT_COLUMNS)[number], Float64Array>;
+  const vwap = new Float64Array(rows).fill(NaN);
+  const warm = new Uint8Array(rows);
+  let computed = 0;
   for (let a = 0; a < rows; ) {
     let b = a;
-    while (b < rows && sid[b] === sid[a]) b++;
+    while (b < rows && exCode[b] === exCode[a] && ivCode[b] === ivCode[a]) b++;
     let h = 0;
     while (a + h < b && isHist[a + h] === 1) h++;
     const last = a + h - 1;
     const seriesState: SeriesState | undefined =
       h > 0 ? { ema12: state[0][last], ema26: state[1][last], macdEmaFast: state[2][last], macdSignal: state[3][last], rsiAvgGain: state[4][last], rsiAvgLoss: state[5][last], atr14: state[6][last] } : undefined;
-    const out = computeSeries(close.subarray(a, b), high.subarray(a, b), low.subarray(a, b), h, seriesState, PERIODS_PER_YEAR(intervals.get(sid[a])!));
-    for (const c of OUTPUT_COLUMNS) outCols[c].push(out.columns[c]);
-    warmParts.push(out.isWarm);
-    for (let i = a + h; i < b; i++) outRn.push(i);
+    const result = computeSeries(close.subarray(a, b), high.subarray(a, b), low.subarray(a, b), h, seriesState, PERIODS_PER_YEAR(GOLD_INTERVALS[ivCode[a]]));
+    for (const c of OUTPUT_COLUMNS) out[c].set(result.columns[c], a + h);
+    warm.set(result.isWarm, a + h);
+    // Session VWAP: cumulative quote volume over cumulative volume since 00:00 UTC.
+    let q = 0;
+    let v = 0;
+    for (let i = a + h; i < b; i++) {
+      if (i === a + h || day[i] !== day[i - 1]) q = v = 0;
+      q += quote[i];
+      v += volume[i];
+      vwap[i] = v > 0 ? q / v : NaN;
+    }
+    computed += b - a - h;
     a = b;
   }
-  const concat = (parts: Float64Array[]) => {
-    const all = new Float64Array(outRn.length);
-    let at = 0;
-    for (const p of parts) {
-      all.set(p, at);
-      at += p.length;
-    }
-    return all;
-  };
-  const warm = new Uint8Array(outRn.length);
-  let at = 0;
-  for (const p of warmParts) {
-    warm.set(p, at);
-    at += p.length;
-  }
+  lap('compute');
   const calc: WritableColumn[] = [
-    { name: 'rn', type: 'integer', values: Int32Array.from(outRn) },
-    ...OUTPUT_COLUMNS.map((c): WritableColumn => ({ name: c, type: 'double', values: concat(outCols[c]) })),
+    { name: 'vwap', type: 'double', values: vwap },
+    ...OUTPUT_COLUMNS.map((c): WritableColumn => ({ name: c, type: 'double', values: out[c] })),
     { name: 'is_warm', type: 'boolean', values: warm },
   ];
   await writeColumnsTable(conn, '__ind_calc', calc);
-  const select = `SELECT i.exchange, c.symbol, i."interval", i.window_start, c.close, c.volume, c.vwap,
+  lap('write calc');
+  const select = `SELECT i.exchange, i.symbol, i."interval", i.window_start, i.close, i.volume, k.vwap,
       ${OUTPUT_COLUMNS.filter((x) => !['macd_ema_fast', 'rsi_avg_gain', 'rsi_avg_loss'].includes(x)).map((x) => `k.${x}`).join(', ')},
-      k.is_warm, make_timestamptz(${Math.round(ctx.nowUs)}::BIGINT) AS computed_at, k.macd_ema_fast, k.rsi_avg_gain, k.rsi_avg_loss, c."date"
-    FROM __ind_in i JOIN __ind_calc k USING (rn) JOIN __ind_cand c ON c.exchange = i.exchange AND c."interval" = i."interval" AND c.window_start = i.window_start
-    WHERE i.is_hist = 0`;
+      k.is_warm, make_timestamptz(${Math.round(ctx.nowUs)}::BIGINT) AS computed_at, k.macd_ema_fast, k.rsi_avg_gain, k.rsi_avg_loss, i."date"
+    FROM __ind_in i POSITIONAL JOIN __ind_calc k WHERE i.is_hist = 0`;
   await conn.run(first ? `CREATE OR REPLACE TEMP TABLE ${into} AS ${select}` : `INSERT INTO ${into} ${select}`);
-  for (const t of ['__ind_cand', '__ind_hist', '__ind_warm', '__ind_in', '__ind_calc']) await conn.run(`DROP TABLE IF EXISTS temp.${t}`);
-  return outRn.length;
+  lap('join');
+  for (const t of ['__ind_new', '__ind_hist', '__ind_hist_exchanges', '__ind_in', '__ind_calc']) await conn.run(`DROP TABLE IF EXISTS temp.${t}`);
+  return computed;
 }
 
 export const indicatorsModel: Model = {

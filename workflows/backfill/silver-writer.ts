@@ -72,7 +72,9 @@ export function alreadyCommitted(table: DeltaTable, w: Pick<SilverWrite, 'exchan
 
 /** Vwap exactly (quote / volume, rounded half up to 16 places) in DuckDB integer arithmetic: its decimal division is a double. */
 function exactVwapSql(quote: string, volume: string): string {
-  const unscaled = (x: string, scale: number) => `(floor(${x})::HUGEINT * ${10n ** BigInt(scale)}::HUGEINT + ((${x} - floor(${x})) * ${10n ** BigInt(scale)})::HUGEINT)`;
+  // A DECIMAL(p,s) prints with exactly s decimals: without its point it is the unscaled integer
+  // (three times faster in DuckDB than floor/multiply arithmetic on HUGEINT).
+  const unscaled = (x: string, scale: number) => `replace(CAST(${x} AS DECIMAL(38,${scale}))::VARCHAR, '.', '')::HUGEINT`;
   const q = unscaled(quote, 16);
   const v = unscaled(volume, 8);
   // vwap16 = round(q16 / 1e16 / (v8 / 1e8) * 1e16) = round(q16 * 1e8 / v8)
@@ -87,17 +89,29 @@ function exactVwapSql(quote: string, volume: string): string {
 export async function writeSilverPartitions(lake: Lake, conn: DuckDBConnection, staged: string, w: SilverWrite): Promise<SilverWriteResult> {
   const table = await lake.table('silver/candles');
   await ensureSilverSourceColumn(table);
+  if (alreadyCommitted(table, w)) return { committed: false, rowsWritten: 0, bytesWritten: 0, conflictRetries: 0 };
+  const dayList = w.days.map((d) => `DATE ${lit(d)}`).join(', ');
+  // The new candles once, in silver's shape (exact vwap included); each commit attempt reads them.
+  const freshTable = `${staged}_silver`;
+  await conn.run(`CREATE OR REPLACE TABLE ${freshTable} AS SELECT ${lit(w.exchange)} AS exchange, ${lit(w.symbol)} AS symbol, "interval", make_timestamp(window_start_us) AS window_start, make_timestamp(window_end_us) AS window_end,
+        open, high, low, close, volume, quote_volume, ${exactVwapSql('quote_volume', 'volume')} AS vwap, trade_count, taker_buy_volume, taker_buy_quote_volume,
+        first_trade_id, last_trade_id, true AS is_final, make_timestamp(epoch_us(now())) AS finalized_at, ${lit(w.source)} AS source
+      FROM ${staged} WHERE CAST(make_timestamp(window_start_us) AS DATE) IN (${dayList})`);
+  try {
+    return await commitMerged(table, conn, freshTable, w);
+  } finally {
+    await conn.run(`DROP TABLE IF EXISTS ${freshTable}`);
+  }
+}
+
+async function commitMerged(table: DeltaTable, conn: DuckDBConnection, freshTable: string, w: SilverWrite): Promise<SilverWriteResult> {
+  const fresh = `SELECT * FROM ${freshTable}`;
+  const key = `exchange, "interval", window_start`;
   for (let attempt = 1; ; attempt++) {
     const snap = await table.refresh();
     if (alreadyCommitted(table, w)) return { committed: false, rowsWritten: 0, bytesWritten: 0, conflictRetries: attempt - 1 };
     const daySet = new Set(w.days);
     const files = snap.addFiles().filter((f) => f.partitionValues.symbol === w.symbol && daySet.has(f.partitionValues.date ?? ''));
-    const dayList = w.days.map((d) => `DATE ${lit(d)}`).join(', ');
-    const key = `exchange, "interval", window_start`;
-    const fresh = `SELECT ${lit(w.exchange)} AS exchange, ${lit(w.symbol)} AS symbol, "interval", make_timestamp(window_start_us) AS window_start, make_timestamp(window_end_us) AS window_end,
-        open, high, low, close, volume, quote_volume, ${exactVwapSql('quote_volume', 'volume')} AS vwap, trade_count, taker_buy_volume, taker_buy_quote_volume,
-        first_trade_id, last_trade_id, true AS is_final, make_timestamp(epoch_us(now())) AS finalized_at, ${lit(w.source)} AS source
-      FROM ${staged} WHERE CAST(make_timestamp(window_start_us) AS DATE) IN (${dayList})`;
     const old = `SELECT exchange, symbol, "interval", window_start, window_end, open, high, low, close, volume, quote_volume, vwap, trade_count, taker_buy_volume,
         taker_buy_quote_volume, first_trade_id, last_trade_id, revision, is_final, finalized_at, source FROM (${filesSelectSql(table.dir, snap, files)})`;
     const merged =

@@ -3,10 +3,11 @@
  * - klines (archive csv or REST): the 1m klines as they are, digit for digit, and 5m/15m/1h
  *   rolled up from the NON-EMPTY minutes only (open of the first, close of the last, max/min,
  *   sums); a window whose minutes are all empty carries the previous close, which Binance's
- *   empty 1m klines already hold (DESIGN.md: rolling up empty minutes' prices gives wrong highs and lows).
+ *   empty 1m klines already hold (ARCHITECTURE.md, "Numbers": rolling up empty minutes' prices gives wrong highs and lows).
  * - trades / aggTrades: candle events from the streaming service's own operator (trades-candles.ts).
  */
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { CandleEvent, Kline } from '../../common/events/index.ts';
 import { STAGED_CANDLE_COLUMNS } from './silver-writer.ts';
@@ -32,21 +33,36 @@ export class BadKlineRowsError extends Error {
   }
 }
 
-/** Reads a klines csv (Binance's 12 columns, no header or one) into a typed 1m table `name`. */
+const KLINE_TYPES: Record<string, string> = {
+  open_time: 'BIGINT', open: 'DECIMAL(18,8)', high: 'DECIMAL(18,8)', low: 'DECIMAL(18,8)', close: 'DECIMAL(18,8)', volume: 'DECIMAL(38,8)', close_time: 'BIGINT',
+  quote_volume: 'DECIMAL(38,16)', count: 'BIGINT', taker_buy_volume: 'DECIMAL(38,8)', taker_buy_quote_volume: 'DECIMAL(38,16)', ignore: 'VARCHAR',
+};
+
+/**
+ * Reads a klines csv (Binance's 12 columns, with or without a header row) into a typed 1m table
+ * `name`. DuckDB's csv reader parses the decimals itself (exactly, and far faster than casting
+ * text); a value that is not a number fails the read: the archive is corrupt.
+ */
 export async function loadKlinesCsv(conn: DuckDBConnection, csvFile: string, name: string): Promise<number> {
-  const columns = `{${RAW_KLINE_COLUMNS.map((c) => `'${c}': 'VARCHAR'`).join(', ')}}`;
-  const raw = `read_csv('${csvFile.replace(/'/g, "''")}', header = false, auto_detect = false, columns = ${columns}, null_padding = true)`;
-  const bad = (await conn.runAndReadAll(`SELECT count(*) AS n, any_value(open_time || ',' || coalesce(open, '') || ',' || coalesce(close, '')) AS ex FROM ${raw}
-      WHERE NOT (regexp_full_match(open_time, '\\d+') AND TRY_CAST(open AS DECIMAL(18,8)) IS NOT NULL AND TRY_CAST(close AS DECIMAL(18,8)) IS NOT NULL
-        AND TRY_CAST(volume AS DECIMAL(38,8)) IS NOT NULL AND TRY_CAST(quote_volume AS DECIMAL(38,16)) IS NOT NULL AND TRY_CAST(count AS BIGINT) IS NOT NULL)
-        AND NOT (open_time = 'open_time')`)).getRowObjectsJson()[0];
-  if (Number(bad.n) > 0) throw new BadKlineRowsError(Number(bad.n), String(bad.ex));
-  await conn.run(`CREATE TABLE ${name} AS SELECT ${MICROS('open_time::BIGINT')} AS window_start_us,
-      open::DECIMAL(18,8) AS open, high::DECIMAL(18,8) AS high, low::DECIMAL(18,8) AS low, close::DECIMAL(18,8) AS close,
-      volume::DECIMAL(38,8) AS volume, quote_volume::DECIMAL(38,16) AS quote_volume, count::BIGINT AS trade_count,
-      taker_buy_volume::DECIMAL(38,8) AS taker_buy_volume, taker_buy_quote_volume::DECIMAL(38,16) AS taker_buy_quote_volume
-    FROM ${raw} WHERE open_time <> 'open_time'`);
-  return Number((await conn.runAndReadAll(`SELECT count(*) FROM ${name}`)).getRows()[0][0]);
+  const head = Buffer.alloc(1);
+  const fd = fs.openSync(csvFile, 'r');
+  try {
+    fs.readSync(fd, head, 0, 1, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  const hasHeader = head.length > 0 && !/\d/.test(head.toString('utf8'));
+  const columns = `{${RAW_KLINE_COLUMNS.map((c) => `'${c}': '${KLINE_TYPES[c]}'`).join(', ')}}`;
+  const raw = `read_csv('${csvFile.replace(/'/g, "''")}', header = false, skip = ${hasHeader ? 1 : 0}, auto_detect = false, columns = ${columns}, null_padding = true)`;
+  try {
+    await conn.run(`CREATE TABLE ${name} AS SELECT ${MICROS('open_time')} AS window_start_us, open, high, low, close, volume, quote_volume, count AS trade_count,
+        taker_buy_volume, taker_buy_quote_volume FROM ${raw}`);
+  } catch (err) {
+    throw new BadKlineRowsError(1, (err as Error).message.split('\n')[0]);
+  }
+  const [[n, nulls]] = (await conn.runAndReadAll(`SELECT count(*), count(*) FILTER (WHERE window_start_us IS NULL OR open IS NULL OR close IS NULL OR volume IS NULL OR trade_count IS NULL) FROM ${name}`)).getRows();
+  if (Number(nulls) > 0) throw new BadKlineRowsError(Number(nulls), 'rows with missing columns');
+  return Number(n);
 }
 
 /** 1m klines (e.g. from REST) into a typed 1m table `name`, decimals passed as the exact strings. */

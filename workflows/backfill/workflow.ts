@@ -22,7 +22,11 @@ import {
   setCurrentDetails,
   setHandler,
   upsertMemo,
+  startChild,
+  workflowInfo,
+  ParentClosePolicy,
 } from '@temporalio/workflow';
+import { TASK_QUEUE } from '../task-queues.ts';
 import type { BackfillActivities } from './activities.ts';
 import { InvalidBackfillInput, normaliseBackfillInput } from './input.ts';
 import type { WorkItem } from './plan.ts';
@@ -218,5 +222,16 @@ export async function backfill(input: BackfillWorkflowInput): Promise<BackfillRe
   }
   phase = 'done';
   await recordBackfillOutcome(failed.length > 0 ? 'failed' : 'completed');
+  if (counters.done > 0) {
+    // Gold follows the data: an incremental gold build (queue marketlake) computes exactly the
+    // partitions this backfill changed (read from the Delta logs), and for the indicators'
+    // recursions every later date. Started, not awaited; it outlives this workflow.
+    await startChild('goldBuild', {
+      taskQueue: TASK_QUEUE,
+      workflowId: `gold-after-${workflowInfo().workflowId}-${workflowInfo().runId}`,
+      args: [{}],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+    });
+  }
   return { summary, dryRun: false, progress: progress(), failed, unavailable };
 }

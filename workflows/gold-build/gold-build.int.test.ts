@@ -14,7 +14,9 @@ import { extractZipCsv, loadKlinesIntoSilver } from '../../test/support/lake-loa
 import { removeTmpDirs, tmpLakeDir } from '../../test/support/lake/tmp.ts';
 import { readTopic } from '../../test/support/read-topic.ts';
 import { workflowsFixture, type WorkflowsFixture } from '../../test/support/workflows-fixture.ts';
-import { SCHEDULES, TASK_QUEUE, ensureSchedules } from '../index.ts';
+import { BACKFILL_TASK_QUEUE, SCHEDULES, TASK_QUEUE, ensureSchedules } from '../index.ts';
+import { TOPICS } from '../../common/topics.ts';
+import { createTopicsWithLeaders } from '../../stack/topics.ts';
 
 const kafka = testKafka('gold-build-test');
 let producer: Producer;
@@ -83,6 +85,24 @@ describe('goldBuild workflow', () => {
     }
     expect(completed).toBe(true);
     await schedule.delete();
+
+    // A backfill that writes a day starts an incremental gold build, which computes that day.
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await createTopicsWithLeaders(admin, [{ topic: TOPICS.alerts, numPartitions: 1, replicationFactor: 1 }]).catch(() => undefined);
+    } finally {
+      await admin.disconnect();
+    }
+    const bf = await fx.client.workflow.start('backfill', {
+      taskQueue: BACKFILL_TASK_QUEUE,
+      workflowId: `gold-bf-${Date.now()}`,
+      args: [{ symbols: ['BTCUSDT'], from: '2024-01-08', to: '2024-01-08', source: 'klines', mode: 'missing' } as never],
+    });
+    await bf.result();
+    const afterBackfill = await fx.client.workflow.getHandle(`gold-after-${bf.workflowId}-${bf.firstExecutionRunId}`).result();
+    expect(afterBackfill.build.ok).toBe(true);
+    expect(afterBackfill.build.models.find((m: { model: string }) => m.model === 'indicators')).toMatchObject({ status: 'success', partitions: '1 partition (2024-01-08)' });
 
     // A defect a blocking check catches (a candle whose high is below its low): the build stops, gold is unchanged.
     const before = await goldVersions();

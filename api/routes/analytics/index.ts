@@ -1,6 +1,6 @@
 /**
  * The analytics resources, each a list over its gold view: `/v1/signals`, `/v1/alerts`,
- * `/v1/whales`, `/v1/market/overview`, `/v1/coverage`, `/v1/quality` (columns: DESIGN.md "Gold").
+ * `/v1/whales`, `/v1/market/overview`, `/v1/coverage`, `/v1/quality` (columns: the gold table definitions in transforms/models/; ARCHITECTURE.md, "Tables").
  */
 import { z } from '@hono/zod-openapi';
 import type { ApiApp } from '../../create-app.ts';

@@ -1,12 +1,12 @@
 /**
- * `POST /v1/backfills` starts the `backfill` workflow (input as in DESIGN.md, "Workflows") and
+ * `POST /v1/backfills` starts the `backfill` workflow (input: workflows/backfill/input.ts; ARCHITECTURE.md, "Who owns what") and
  * answers its id, a status URL and the Temporal UI link; `GET /v1/backfills/{id}` answers its
  * status and its `progress` query. Both need a full API key; 503 when Temporal is down.
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { ApiApp } from '../../create-app.ts';
 import type { ApiDeps } from '../../deps.ts';
-import { requireAccess } from '../../middleware/auth.ts';
+import { requireAccess, requireJsonBody } from '../../middleware/auth.ts';
 import { BadRequestProblem, UnavailableProblem, problemResponses } from '../../problem.ts';
 
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD');
@@ -41,6 +41,7 @@ const statusSchema = z
 export function registerBackfillRoutes(app: ApiApp, deps: ApiDeps): void {
   const { config } = deps;
   app.use('/v1/backfills', requireAccess(config, 'write'));
+  app.use('/v1/backfills', requireJsonBody());
   app.use('/v1/backfills/*', requireAccess(config, 'write'));
   const uiUrl = (id: string) => (config.TEMPORAL_UI_URL ? `${config.TEMPORAL_UI_URL.replace(/\/$/, '')}/namespaces/${encodeURIComponent(config.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(id)}` : null);
   const temporal = () => {
@@ -56,7 +57,7 @@ export function registerBackfillRoutes(app: ApiApp, deps: ApiDeps): void {
     request: { body: { content: { 'application/json': { schema: backfillInputSchema } } } },
     responses: {
       202: { description: 'started', content: { 'application/json': { schema: startedSchema } } },
-      ...problemResponses(400, 401, 403, 413, 429, 503),
+      ...problemResponses(400, 401, 403, 413, 415, 429, 503),
     },
   });
   app.openapi(startRoute, async (c) => {

@@ -7,7 +7,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { ApiApp } from '../../create-app.ts';
 import type { ApiDeps } from '../../deps.ts';
 import { negotiateFormat, tabular, tabularContent } from '../../formats.ts';
-import { requireAccess } from '../../middleware/auth.ts';
+import { requireAccess, requireJsonBody } from '../../middleware/auth.ts';
 import { PayloadTooLargeProblem, problemResponses } from '../../problem.ts';
 import { jsonRows } from '../../rows.ts';
 
@@ -27,6 +27,7 @@ const sqlResponseSchema = z
 export function registerSqlRoutes(app: ApiApp, deps: ApiDeps): void {
   const { config } = deps;
   app.use('/v1/sql', requireAccess(config, 'write'));
+  app.use('/v1/sql', requireJsonBody());
   app.use(
     '/v1/sql',
     bodyLimit({
@@ -46,7 +47,7 @@ export function registerSqlRoutes(app: ApiApp, deps: ApiDeps): void {
     request: { body: { content: { 'application/json': { schema: sqlRequestSchema } } } },
     responses: {
       200: { description: 'the result', content: tabularContent(sqlResponseSchema) },
-      ...problemResponses(400, 401, 403, 413, 422, 429, 503),
+      ...problemResponses(400, 401, 403, 413, 415, 422, 429, 503),
     },
   });
   app.openapi(

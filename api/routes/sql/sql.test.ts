@@ -139,3 +139,18 @@ describe('POST /v1/sql', () => {
     });
   });
 });
+
+describe('POST /v1/sql bodies', () => {
+  it('415 for a body that is not JSON, 400 for malformed JSON or none', async () => {
+    const send = (body: string | undefined, type?: string) =>
+      api.app.request('/v1/sql', { method: 'POST', headers: { authorization: `Bearer ${TEST_API_KEY}`, ...(type ? { 'content-type': type } : {}) }, body });
+    const plain = await send('{"sql":"SELECT 1"}', 'text/plain');
+    expect(plain.status).toBe(415);
+    expect(plain.headers.get('content-type')).toBe('application/problem+json');
+    expect((await send(undefined)).status).toBe(415);
+    const malformed = await send('{"sql": ', 'application/json');
+    expect(malformed.status).toBe(400);
+    expect((await malformed.json()).parameter).toBe('body');
+    expect((await send('', 'application/json')).status).toBe(400);
+  });
+});

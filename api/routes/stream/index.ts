@@ -74,7 +74,10 @@ export function registerStreamRoutes(app: ApiApp, deps: ApiDeps): void {
         sent.inc(n);
         if (last) latency.set((Date.now() - last.receivedAt) / 1000);
       },
-      onClose: () => clients.dec(),
+      onClose: (reason) => {
+        clients.dec();
+        deps.logger.info({ reason }, 'sse client closed');
+      },
     });
     return new Response(body, {
       status: 200,

@@ -81,11 +81,34 @@ export function asSymbol(trades: readonly TradeEvent[], symbol: string): TradeEv
   return trades.map((t) => ({ ...t, symbol }));
 }
 
-/** January 2024's real BTCUSDT 1m klines (44,640), from test/fixtures. */
-export async function january2024Klines(): Promise<Kline[]> {
+/** The klines of one data.binance.vision 1m archive. */
+export async function archiveKlines(zipFile: string): Promise<Kline[]> {
   const out: Kline[] = [];
-  for await (const k of readArchiveKlines(path.join(KLINES_2024_DIR, 'BTCUSDT-1m-2024-01.zip'))) out.push(k);
+  for await (const k of readArchiveKlines(zipFile)) out.push(k);
   return out;
+}
+
+/** January 2024's real BTCUSDT 1m klines (44,640), from test/fixtures. */
+export function january2024Klines(): Promise<Kline[]> {
+  return archiveKlines(path.join(KLINES_2024_DIR, 'BTCUSDT-1m-2024-01.zip'));
+}
+
+/** Silver rows of 1m klines: the minutes and their 5m/15m/1h rollups. */
+export function klinesAsSilver(klines: readonly Kline[]): { minutes: LakeRow[]; rollups: LakeRow[] } {
+  const minutes = klines.map((k) => klineToRow(k, k.openTimeUs + MINUTE_US + 1_000_000));
+  return { minutes, rollups: (['5m', '15m', '1h'] as const).flatMap((i) => rollUp(minutes, i)) };
+}
+
+/** Loads whole monthly 1m archives into silver, one commit per month (benchmarks at real size). */
+export async function loadKlineArchives(lake: Lake, zipFiles: readonly string[]): Promise<number> {
+  const table = await lake.table('silver/candles');
+  let rows = 0;
+  for (const zip of zipFiles) {
+    const { minutes, rollups } = klinesAsSilver(await archiveKlines(zip));
+    await table.append([...minutes, ...rollups]);
+    rows += minutes.length + rollups.length;
+  }
+  return rows;
 }
 
 /** VWAP as silver stores it: quote / volume rounded half-up to 16 places; null without volume. */

@@ -1,0 +1,158 @@
+/**
+ * /v1/stream against a real Kafka: one shared consumer for all clients, filters, and a client
+ * that disconnects and reconnects with Last-Event-ID receiving every event in order, exactly once,
+ * both from the feed's memory and (for positions older than it) re-read from Kafka.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Kafka, Producer } from 'kafkajs';
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { createLogger } from '../../../common/logger.ts';
+import { LiveFeed } from '../../stream/live-feed.ts';
+import { createTestTopic, kafkaBrokers, testKafka } from '../../../test/infra.ts';
+import { buildApiTestLake, type ApiTestLake } from '../../../test/support/api-lake.ts';
+import { createTestApi, type TestApi } from '../../../test/support/api-app.ts';
+import { SseReader } from '../../../test/support/sse-reader.ts';
+
+let kafka: Kafka;
+let producer: Producer;
+let lake: ApiTestLake;
+let topics: { trades: string; candles: string; alerts: string };
+
+const trade = (symbol: string, n: number) => ({
+  v: 1, exchange: 'binance', symbol, kind: 'trade', tradeId: n, price: `${40000 + n}.5`, qty: '0.01', quoteQty: `${(40000 + n) * 0.01 + 0.005}`, isBuyerMaker: n % 2 === 0, tradeTimeUs: Date.now() * 1000, receivedAtUs: Date.now() * 1000, source: 'simulator',
+});
+
+async function publish(symbol: string, from: number, count: number): Promise<void> {
+  await producer.send({ topic: topics.trades, messages: Array.from({ length: count }, (_, i) => ({ key: `binance:${symbol}`, value: JSON.stringify(trade(symbol, from + i)) })) });
+}
+
+/** The API over a real HTTP server (SSE is about connections), with its live feed. */
+async function startApi(bufferEvents: number): Promise<{ api: TestApi & { url: string }; feed: LiveFeed }> {
+  const feed = new LiveFeed({ brokers: kafkaBrokers(), topics, bufferEvents, logger: createLogger('feed-test', 'silent') });
+  await feed.start();
+  const testApi = await createTestApi({ lakeDir: lake.dir, feed });
+  const server = await new Promise<ServerType>((resolve) => {
+    const s = serve({ fetch: testApi.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const api = {
+    ...testApi,
+    url,
+    close: () => {
+      (server as unknown as { closeAllConnections(): void }).closeAllConnections();
+      server.close();
+      testApi.close();
+    },
+  };
+  return { api, feed };
+}
+
+const open = (api: { url: string }, query: string, lastEventId?: string) => fetch(`${api.url}/v1/stream?${query}`, { headers: lastEventId ? { 'last-event-id': lastEventId } : {} });
+const ids = (events: { data: string }[]) => events.map((e) => JSON.parse(e.data).tradeId as number);
+
+beforeAll(async () => {
+  kafka = testKafka();
+  producer = kafka.producer();
+  await producer.connect();
+  topics = { trades: await createTestTopic(kafka, 'api-sse-trades', 3), candles: await createTestTopic(kafka, 'api-sse-candles', 1), alerts: await createTestTopic(kafka, 'api-sse-alerts', 1) };
+  lake = await buildApiTestLake();
+}, 120_000);
+
+afterAll(async () => {
+  await producer?.disconnect();
+  lake?.cleanup();
+});
+
+describe('/v1/stream', () => {
+  it('serves many clients from one consumer, filters by symbol and channel, and a reconnect with Last-Event-ID misses nothing', async () => {
+    const { api, feed } = await startApi(100_000);
+    try {
+      const btc = new SseReader(await open(api, 'symbols=BTCUSDT&channels=trades'));
+      const eth = new SseReader(await open(api, 'symbols=ETHUSDT&channels=trades'));
+      const candlesOnly = new SseReader(await open(api, 'channels=candles'));
+      // One consumer group with one member serves all three clients.
+      const admin = kafka.admin();
+      await admin.connect();
+      let members: number[] = [];
+      for (let i = 0; i < 100; i++) {
+        const groups = (await admin.listGroups()).groups.filter((g) => g.groupId.startsWith('marketlake-api-') && !g.groupId.includes('replay'));
+        const described = await admin.describeGroups(groups.map((g) => g.groupId));
+        members = described.groups.filter((g) => g.members.length > 0).map((g) => g.members.length);
+        if (described.groups.every((g) => g.state === 'Stable' || g.state === 'Empty' || g.state === 'Dead') && members.length > 0) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await admin.disconnect();
+      expect(members).toEqual([1]);
+
+      await publish('BTCUSDT', 1, 50);
+      await publish('ETHUSDT', 1000, 5);
+      const first = await btc.take(20);
+      expect(first.every((e) => e.event === 'trade')).toBe(true);
+      expect(ids(first)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      expect(ids(await eth.take(5))).toEqual([1000, 1001, 1002, 1003, 1004]);
+      const lastId = first.at(-1)!.id!; // the last event this client processed (more may sit unread in its buffer)
+      expect(lastId).toMatch(/^t\d+=\d+/);
+      await btc.close(); // disconnect after 20 of 50
+
+      await publish('BTCUSDT', 51, 30); // published while the client is away
+      const again = new SseReader(await open(api, 'symbols=BTCUSDT&channels=trades', lastId));
+      const rest = await again.take(60);
+      expect(ids(rest)).toEqual(Array.from({ length: 60 }, (_, i) => i + 21));
+      await publish('BTCUSDT', 81, 5); // and live again afterwards
+      expect(ids(await again.take(5))).toEqual([81, 82, 83, 84, 85]);
+      await again.close();
+      await eth.close();
+      await candlesOnly.close();
+      // Disconnects reach the server asynchronously: every client leaves the feed.
+      for (let i = 0; i < 50 && feed.clientCount > 0; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(feed.clientCount).toBe(0);
+    } finally {
+      api.close();
+      await feed.stop();
+    }
+  }, 90_000);
+
+  it('a position older than the feed’s memory (or a restarted API) is re-read from Kafka, in order', async () => {
+    const { api, feed } = await startApi(100_000);
+    let reader: SseReader | undefined;
+    let lastId: string;
+    try {
+      reader = new SseReader(await open(api, 'symbols=SOLUSDT&channels=trades'));
+      await publish('SOLUSDT', 1, 10);
+      await reader.take(10);
+      lastId = reader.lastEventId;
+      await reader.close();
+    } finally {
+      api.close();
+      await feed.stop();
+    }
+    // Published while no API runs at all.
+    await publish('SOLUSDT', 11, 40);
+    const restarted = await startApi(5);
+    try {
+      const resumed = new SseReader(await open(restarted.api, 'symbols=SOLUSDT&channels=trades', lastId));
+      await publish('SOLUSDT', 51, 10);
+      expect(ids(await resumed.take(50, 40_000))).toEqual(Array.from({ length: 50 }, (_, i) => i + 11));
+      await resumed.close();
+    } finally {
+      restarted.api.close();
+      await restarted.feed.stop();
+    }
+  }, 120_000);
+
+  it('400 for a bad Last-Event-ID or channel', async () => {
+    const { api, feed } = await startApi(10);
+    try {
+      const bad = await open(api, 'channels=trades', 'garbage');
+      expect(bad.status).toBe(400);
+      expect((await bad.json()).parameter).toBe('Last-Event-ID');
+      const badChannel = await open(api, 'channels=orders');
+      expect(badChannel.status).toBe(400);
+      expect((await badChannel.json()).parameter).toBe('channels');
+    } finally {
+      api.close();
+      await feed.stop();
+    }
+  }, 60_000);
+});

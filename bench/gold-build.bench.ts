@@ -1,0 +1,101 @@
+/**
+ * Gold builds at real size: every BTCUSDT 1m kline of 2024 (527,040, from
+ * MARKETLAKE_REFERENCE_DATA) in silver with the 5m/15m/1h candles streaming would build, all but
+ * the year's last hour. Measured in the same run:
+ * - (reference) ONE DuckDB query computing the window-function indicators (SMA 20/50/200,
+ *   Bollinger 20/2, log return, realised volatility) over the same silver view for every interval,
+ *   its result written as Parquet partitioned like gold (symbol, date): the work a single SQL
+ *   statement can do, with its output landed;
+ * - the full gold build (`transform run --full-refresh`: all eight models, TA-Lib recursions,
+ *   4h/1d roll-ups, signals, alerts, coverage, model tests, one commit per model);
+ * - the hourly incremental build after the last hour is appended (1m + 5m/15m/1h candles).
+ * Targets: full build ≤ 2× the reference; incremental hour ≤ 5% of the full build.
+ * GOLD_BENCH_MONTHS (default 12) loads fewer months for a quicker look.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { referenceData, type Benchmark } from './harness.ts';
+import { Lake, LakeQueryEngine, sqlLiteral } from '../lake/index.ts';
+import { MODELS, runTransforms } from '../transforms/index.ts';
+import { extractZipCsv, loadKlinesIntoSilver } from '../test/support/lake-loaders.ts';
+
+const ROLL_UP = ['5m', '15m', '1h'] as const;
+
+function windowQuery(): string {
+  return `SELECT exchange, symbol, "interval", window_start, "date", close,
+      avg(c) OVER w20 AS sma_20, avg(c) OVER w50 AS sma_50, avg(c) OVER w200 AS sma_200,
+      avg(c) OVER w20 + 2 * stddev_pop(c) OVER w20 AS bb_upper, avg(c) OVER w20 - 2 * stddev_pop(c) OVER w20 AS bb_lower,
+      ln(c / lag(c) OVER w) AS log_return
+    FROM (SELECT *, CAST(close AS DOUBLE) AS c FROM silver_candles)
+    WINDOW w AS (PARTITION BY exchange, symbol, "interval" ORDER BY window_start),
+      w20 AS (w ROWS BETWEEN 19 PRECEDING AND CURRENT ROW), w50 AS (w ROWS BETWEEN 49 PRECEDING AND CURRENT ROW),
+      w200 AS (w ROWS BETWEEN 199 PRECEDING AND CURRENT ROW)`;
+}
+
+const bench: Benchmark = {
+  name: 'gold-build',
+  description: 'full gold build over 2024 1m klines vs one DuckDB window-function query; incremental hourly build vs full',
+  targets: { full_build_vs_window_query: { max: 2 }, incremental_hour_vs_full_build: { max: 0.05 } },
+  async run(ctx) {
+    const ref = referenceData('binance/btcusdt-spot-1m-klines-2024');
+    if ('skipped' in ref) return ref.skipped;
+    const months = Number(process.env.GOLD_BENCH_MONTHS ?? 12);
+    const lake = new Lake(path.join(ctx.workDir, 'lake'));
+    const scratch = path.join(ctx.workDir, 'csv');
+    fs.mkdirSync(scratch);
+    const lastMonthStart = Date.UTC(2024, months - 1, 1);
+    const lastHour = Date.UTC(2024, months, 1) - 3_600_000;
+    let t = performance.now();
+    let lastCsv = '';
+    for (let m = 1; m <= months; m++) {
+      const csv = await extractZipCsv(path.join(ref.path, `BTCUSDT-1m-2024-${String(m).padStart(2, '0')}.zip`), scratch);
+      await loadKlinesIntoSilver(lake, csv, { rollUp: ROLL_UP, where: `open_time < ${lastHour}` });
+      if (m === months) lastCsv = csv;
+      else fs.rmSync(csv);
+    }
+    ctx.log(`silver loaded (${months} months but the last hour) in ${((performance.now() - t) / 1000).toFixed(1)} s; last month from ${new Date(lastMonthStart).toISOString()}`);
+
+    // The reference: one query, written like gold.
+    const engine = await LakeQueryEngine.open({ lake, readOnly: false });
+    const referenceMs: number[] = [];
+    let referenceRows = 0;
+    for (let i = 0; i < 2; i++) {
+      const out = path.join(ctx.workDir, `reference-${i}`);
+      t = performance.now();
+      const reader = await engine.connection.runAndReadAll(`COPY (${windowQuery()}) TO ${sqlLiteral(out)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (symbol, "date"))`);
+      referenceMs.push(performance.now() - t);
+      referenceRows = Number(reader.getRowsJson()[0]?.[0] ?? 0);
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+    engine.close();
+    ctx.log(`reference window query: ${referenceMs.map((x) => x.toFixed(0)).join(', ')} ms, ${referenceRows} rows`);
+
+    t = performance.now();
+    const full = await runTransforms(lake, MODELS, { fullRefresh: true });
+    const fullMs = performance.now() - t;
+    if (!full.ok) throw new Error(`full build failed: ${full.models.filter((m) => m.status === 'failed').map((m) => `${m.model}: ${m.error}`).join('; ')}`);
+    ctx.log(`full build ${fullMs.toFixed(0)} ms: ${full.models.map((m) => `${m.model} ${m.durationMs} ms (${m.rows} rows)`).join(', ')}`);
+
+    await loadKlinesIntoSilver(lake, lastCsv, { rollUp: ROLL_UP, where: `open_time >= ${lastHour}` });
+    t = performance.now();
+    const incremental = await runTransforms(lake, MODELS);
+    const incrementalMs = performance.now() - t;
+    if (!incremental.ok) throw new Error(`incremental build failed: ${incremental.models.filter((m) => m.status === 'failed').map((m) => `${m.model}: ${m.error}`).join('; ')}`);
+    ctx.log(`incremental build ${incrementalMs.toFixed(0)} ms: ${incremental.models.map((m) => `${m.model} ${m.status} ${m.durationMs} ms`).join(', ')}`);
+
+    const reference = Math.min(...referenceMs);
+    return {
+      figures: {
+        reference_window_query_ms: reference,
+        reference_rows: referenceRows,
+        full_build_ms: fullMs,
+        full_build_indicator_rows: full.models.find((m) => m.model === 'indicators')!.rows,
+        incremental_hour_build_ms: incrementalMs,
+        ...Object.fromEntries(full.models.map((m) => [`full_${m.model}_ms`, m.durationMs])),
+        ...Object.fromEntries(incremental.models.map((m) => [`incremental_${m.model}_ms`, m.durationMs])),
+      },
+      ratios: { full_build_vs_window_query: fullMs / reference, incremental_hour_vs_full_build: incrementalMs / fullMs },
+    };
+  },
+};
+export default bench;

@@ -1,0 +1,151 @@
+/**
+ * Must show 5: an incremental build equals a full one and rewrites only what changed. Three real
+ * days of BTCUSDT 1m klines (January 2024, with the 5m/15m/1h candles streaming would build) minus
+ * the last hour are built; the last hour is appended and built incrementally. Every gold table
+ * then equals a full build over all of it, and gold/indicators' commit replaced only that day's
+ * partition. A model that fails leaves its previous output in place and skips its dependants.
+ * Every model's own tests pass on the result (must show 6).
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Lake, LakeQueryEngine, type LakeRow } from '../lake/index.ts';
+import { removeTmpDirs, tmpLakeDir } from '../test/support/lake/tmp.ts';
+import { KLINES_2024_DIR, TRADES_2017_DIR } from '../test/fixtures/paths.ts';
+import { extractZipCsv, loadKlinesIntoSilver, loadTradesIntoBronze } from '../test/support/lake-loaders.ts';
+import { DEFAULT_GOLD_CONFIG, MODELS, runTransforms, testModels, type Model } from './index.ts';
+
+/** The 2017 day has no $100k trade: a lower whale threshold gives whale_trades rows to compare. */
+const config = { ...DEFAULT_GOLD_CONFIG, whaleMinQuote: 10_000 };
+
+const START = Date.parse('2024-01-01T00:00:00Z');
+const LAST_HOUR = Date.parse('2024-01-03T23:00:00Z');
+const END = Date.parse('2024-01-04T00:00:00Z');
+const ROLL_UP = ['5m', '15m', '1h'] as const;
+/** Columns that say when a row was computed, not what it is. */
+const CLOCK_COLUMNS = new Set(['computed_at', 'raised_at']);
+
+let csv: string;
+
+async function seed(lake: Lake, klinesWhere: string) {
+  await loadKlinesIntoSilver(lake, csv, { where: klinesWhere, rollUp: ROLL_UP });
+}
+
+async function otherInputs(lake: Lake) {
+  await loadTradesIntoBronze(lake, path.join(TRADES_2017_DIR, 'BTCUSDT-trades-2017-08-17.csv'));
+  const us = (iso: string) => Date.parse(iso) * 1000;
+  await (await lake.table('bronze/sentiment')).append([
+    { source: 'alternative.me', indicator: 'fear_and_greed', value: 65, classification: 'Greed', as_of: us('2024-01-02T00:00:00Z'), received_at: us('2024-01-02T00:05:00Z') },
+    { source: 'alternative.me', indicator: 'fear_and_greed', value: 71, classification: 'Greed', as_of: us('2024-01-03T00:00:00Z'), received_at: us('2024-01-03T00:05:00Z') },
+  ] satisfies LakeRow[]);
+  await (await lake.table('bronze/news')).append([
+    { feed: 'coindesk', guid: 'n1', link: null, title: 'Bitcoin ETF decision nears', summary: null, published_at: us('2024-01-02T09:12:00Z'), received_at: us('2024-01-02T09:14:00Z'), sentiment_score: 1, sentiment_comparative: 0.2, symbols: 'BTC' },
+    { feed: 'coindesk', guid: 'n2', link: null, title: 'Ether slips', summary: null, published_at: us('2024-01-03T15:40:00Z'), received_at: us('2024-01-03T15:41:00Z'), sentiment_score: -2, sentiment_comparative: -0.5, symbols: 'ETH' },
+  ] satisfies LakeRow[]);
+  await (await lake.table('bronze/tickers')).append([
+    { source: 'coingecko', coin_id: 'bitcoin', symbol: 'btc', vs_currency: 'usd', price: '42800.12', market_cap: '838000000000', volume_24h: '21000000000', high_24h: null, low_24h: null, price_change_pct_24h: 1.5, source_time: us('2024-01-03T23:58:00Z'), received_at: us('2024-01-03T23:58:30Z') },
+  ] satisfies LakeRow[]);
+}
+
+async function tableRows(lake: Lake, table: string): Promise<Record<string, unknown>[]> {
+  const engine = await LakeQueryEngine.open({ lake });
+  try {
+    const view = table.replace('/', '_');
+    const { columns } = await engine.query(`SELECT * FROM ${view} LIMIT 0`);
+    const keep = columns.filter((c) => !CLOCK_COLUMNS.has(c));
+    return (await engine.query(`SELECT ${keep.map((c) => `"${c}"`).join(', ')} FROM ${view} ORDER BY ALL`)).rows;
+  } finally {
+    engine.close();
+  }
+}
+
+function sameRows(a: Record<string, unknown>[], b: Record<string, unknown>[], table: string): string[] {
+  const diffs: string[] = [];
+  if (a.length !== b.length) return [`${table}: ${a.length} rows vs ${b.length}`];
+  for (let i = 0; i < a.length && diffs.length < 5; i++) {
+    for (const k of Object.keys(a[i])) {
+      const x = a[i][k];
+      const y = b[i][k];
+      if (typeof x === 'number' && typeof y === 'number') {
+        if (x !== y && Math.abs(x - y) > 1e-12 * Math.max(Math.abs(x), Math.abs(y))) diffs.push(`${table} row ${i} ${k}: ${x} vs ${y}`);
+      } else if (JSON.stringify(x) !== JSON.stringify(y)) diffs.push(`${table} row ${i} ${k}: ${JSON.stringify(x)} vs ${JSON.stringify(y)}`);
+    }
+  }
+  return diffs;
+}
+
+beforeAll(async () => {
+  csv = await extractZipCsv(path.join(KLINES_2024_DIR, 'BTCUSDT-1m-2024-01.zip'), tmpLakeDir('klines-'));
+});
+afterAll(() => removeTmpDirs());
+
+describe('incremental builds', () => {
+  it('appending an hour and building incrementally equals a full build, rewriting only the affected partitions', async () => {
+    const incremental = new Lake(tmpLakeDir('incremental-'));
+    await otherInputs(incremental);
+    await seed(incremental, `open_time >= ${START} AND open_time < ${LAST_HOUR}`);
+    const first = await runTransforms(incremental, MODELS, { config });
+    expect(first.models.filter((m) => m.status !== 'success').map((m) => `${m.model}: ${m.error}`)).toEqual([]);
+
+    await seed(incremental, `open_time >= ${LAST_HOUR} AND open_time < ${END}`);
+    const indicatorsBefore = (await (await incremental.table('gold/indicators')).refresh()).version;
+    const second = await runTransforms(incremental, MODELS, { config });
+    const byModel = Object.fromEntries(second.models.map((m) => [m.model, m]));
+    expect(second.models.filter((m) => m.status === 'failed')).toEqual([]);
+    expect(byModel.indicators.partitions).toEqual([{ symbol: 'BTCUSDT', date: '2024-01-03' }]);
+    expect(byModel.coverage.partitions).toEqual([{ symbol: 'BTCUSDT', date: '2024-01-03' }]);
+    expect(byModel.signals.partitions).toEqual([{ symbol: 'BTCUSDT', date: '2024-01-03' }, { symbol: 'BTCUSDT', date: '2024-01-04' }]);
+    expect(byModel.whale_trades.status).toBe('skipped');
+    expect(byModel.sentiment.status).toBe('skipped');
+    // Exactly one commit to gold/indicators, touching only 2024-01-03.
+    const history = await (await incremental.table('gold/indicators')).history(5);
+    expect(history[0].version).toBe(indicatorsBefore + 1);
+    const actions = (await (await incremental.table('gold/indicators')).store.readCommit(history[0].version))!;
+    const touched = new Set(actions.flatMap((a) => ('add' in a ? [a.add.partitionValues.date] : 'remove' in a ? [a.remove.partitionValues?.date] : [])));
+    expect([...touched]).toEqual(['2024-01-03']);
+    expect(actions.some((a) => 'remove' in a)).toBe(true);
+
+    const full = new Lake(tmpLakeDir('full-'));
+    await otherInputs(full);
+    await seed(full, `open_time >= ${START} AND open_time < ${END}`);
+    expect((await runTransforms(full, MODELS, { fullRefresh: true, config })).ok).toBe(true);
+
+    for (const model of MODELS) {
+      const table = model.output.name;
+      const [a, b] = [await tableRows(incremental, table), await tableRows(full, table)];
+      expect(a.length, `${table} has rows`).toBeGreaterThan(0);
+      expect(sameRows(a, b, table)).toEqual([]);
+    }
+    expect((await testModels(incremental, MODELS)).filter((r) => !r.passed)).toEqual([]);
+  }, 240_000);
+
+  it('a model that fails leaves its previous output in place and skips the models that read it', async () => {
+    const lake = new Lake(tmpLakeDir('failing-'));
+    await seed(lake, `open_time >= ${START} AND open_time < ${START + 86_400_000}`);
+    expect((await runTransforms(lake, MODELS)).ok).toBe(true);
+    const version = async (t: string) => (await (await lake.table(t)).refresh()).version;
+    const before = { indicators: await version('gold/indicators'), signals: await version('gold/signals') };
+    await seed(lake, `open_time >= ${START + 86_400_000} AND open_time < ${START + 2 * 86_400_000}`);
+    // The same models, but indicators' own test now fails (every row is "bad").
+    const broken: Model[] = MODELS.map((m) => (m.name === 'indicators' ? { ...m, tests: [...m.tests, { kind: 'sql', name: 'always_fails', sql: 'SELECT * FROM {{ this }}' }] } : m));
+    const run = await runTransforms(lake, broken);
+    const byModel = Object.fromEntries(run.models.map((m) => [m.model, m]));
+    expect(run.ok).toBe(false);
+    expect(byModel.indicators.status).toBe('failed');
+    expect(byModel.indicators.error).toMatch(/always_fails/);
+    expect(byModel.signals).toMatchObject({ status: 'skipped', error: 'upstream model indicators failed' });
+    expect(byModel.coverage.status).toBe('success');
+    expect({ indicators: await version('gold/indicators'), signals: await version('gold/signals') }).toEqual(before);
+    // Repaired, the next run catches up with everything that changed since the last success.
+    const repaired = await runTransforms(lake, MODELS);
+    expect(repaired.ok).toBe(true);
+    expect(Object.fromEntries(repaired.models.map((m) => [m.model, m.partitions])).indicators).toEqual([{ symbol: 'BTCUSDT', date: '2024-01-02' }]);
+    // The ledger recorded all three runs.
+    const engine = await LakeQueryEngine.open({ lake });
+    try {
+      const { rows } = await engine.query(`SELECT status, count(*)::INTEGER AS n FROM gold_transform_runs WHERE model = 'indicators' GROUP BY 1 ORDER BY 1`);
+      expect(rows).toEqual([{ status: 'failed', n: 1 }, { status: 'success', n: 2 }]);
+    } finally {
+      engine.close();
+    }
+  }, 240_000);
+});
