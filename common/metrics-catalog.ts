@@ -32,11 +32,12 @@ export interface BackfillMetrics {
   readonly bytesDownloaded: Counter;
   /** Time to fetch, verify and commit one partition. */
   readonly partitionSeconds: Histogram;
-  /** Backfill workflows running now: the worker sets it from Temporal (running `backfill` executions). */
-  readonly running: Gauge;
   /** +1 per backfill workflow that ended, by outcome (the workflow's last activity reports it). */
   readonly runs: Counter<'outcome'>;
 }
+
+// Backfills running now are the Temporal SDK's busy activity slots on marketlake-backfill
+// (temporal_worker_task_slots_used), which the Backfills board reads.
 
 /** Every state and outcome starts at 0, so that "none failed" is a series of zeros, not no data. */
 const BACKFILL_STATES: readonly BackfillPartitionState[] = ['done', 'failed', 'skipped'];
@@ -48,7 +49,6 @@ export function backfillMetrics(registry: Registry): BackfillMetrics {
     rowsWritten: counter(registry, { name: 'marketlake_backfill_rows_written_total', help: 'Rows committed to the lake by backfills', labelNames: [] }),
     bytesDownloaded: counter(registry, { name: 'marketlake_backfill_bytes_downloaded_total', help: 'Archive bytes downloaded by backfills', labelNames: [] }),
     partitionSeconds: histogram(registry, { name: 'marketlake_backfill_partition_seconds', help: 'Time to fetch, verify and commit one backfill partition', labelNames: [], buckets: DURATION_BUCKETS }),
-    running: gauge(registry, { name: 'marketlake_backfills_running', help: 'Backfill workflows running now', labelNames: [] }),
     runs: counter(registry, { name: 'marketlake_backfill_runs_total', help: 'Backfill workflows that ended, by outcome: completed, failed, cancelled', labelNames: ['outcome'] }),
   };
   for (const state of BACKFILL_STATES) metrics.partitions.inc({ state }, 0);

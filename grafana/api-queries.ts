@@ -5,7 +5,7 @@
  * a real lake and checks the columns are there with those types.
  * `${symbol}` and `${interval}` are the Market board's variables; `${__from}`/`${__to}` the time range.
  */
-import { apiQuery, col, TIME_RANGE_PARAMS, type InfinityQuery } from './infinity.ts';
+import { apiPost, apiQuery, col, TIME_RANGE_PARAMS, type InfinityQuery } from './infinity.ts';
 
 const range = TIME_RANGE_PARAMS;
 
@@ -113,5 +113,14 @@ export const apiQueries = {
       col.num('threshold'),
       col.num('failing_rows', 'failing rows'),
       col.num('duration_ms', 'ms'),
+    ]),
+
+  /** The failing rows themselves (gold/quality_failures, a JSON object each), through the read-only SQL route. */
+  qualityFailures: (refId = 'A') =>
+    apiPost(refId, '/v1/sql', { sql: 'SELECT started_at, check_name, table_name, "row" FROM gold_quality_failures ORDER BY started_at DESC LIMIT 200' }, 'rows', [
+      col.time('started_at'),
+      col.str('check_name', 'check'),
+      col.str('table_name', 'table'),
+      col.str('row', 'failing row'),
     ]),
 } satisfies Record<string, (refId?: string) => InfinityQuery>;

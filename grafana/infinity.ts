@@ -26,7 +26,8 @@ export interface InfinityQuery extends DataQuery {
   readonly parser: 'backend';
   readonly format: 'table' | 'timeseries';
   readonly url: string;
-  readonly url_options: { readonly method: 'GET'; readonly data: string };
+  /** GET, or POST with a raw JSON body (`POST /v1/sql`). */
+  readonly url_options: { readonly method: 'GET' | 'POST'; readonly data: string; readonly body_type?: 'raw'; readonly body_content_type?: 'application/json' };
   /** Path to the array of rows in the answer (`candles` for /v1/ohlc); empty when the answer is the array. */
   readonly root_selector: string;
   readonly columns: readonly InfinityColumn[];
@@ -48,6 +49,11 @@ export function apiQuery(refId: string, url: string, root: string, columns: read
     root_selector: root,
     columns,
   };
+}
+
+/** A POST of a JSON body (the API's read-only `POST /v1/sql`, which needs the provisioned key). */
+export function apiPost(refId: string, url: string, body: unknown, root: string, columns: readonly InfinityColumn[]): InfinityQuery {
+  return { ...apiQuery(refId, url, root, columns), url_options: { method: 'POST', data: JSON.stringify(body), body_type: 'raw', body_content_type: 'application/json' } };
 }
 
 export const col = {

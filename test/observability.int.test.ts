@@ -275,7 +275,8 @@ describe('boards and rules against the running services', () => {
             for (const interval of ['1m', '1h']) {
               const url = resolveUrl(query, apiBase, { symbol: 'BTCUSDT', interval, __from: String(from), __to: String(to) });
               if (tried.some((t) => t.url === url.slice(apiBase.length))) continue;
-              const r = await fetch(url, { headers: { 'X-API-Key': API_KEY } });
+              const post = query.url_options.method === 'POST';
+              const r = await fetch(url, { method: query.url_options.method, headers: { 'X-API-Key': API_KEY, ...(post ? { 'content-type': 'application/json' } : {}) }, body: post ? query.url_options.data : undefined });
               const body = r.ok ? await r.json() : await r.text();
               const rows = r.ok ? rowsAt(body, query.root_selector) : undefined;
               const problems = !r.ok ? [`HTTP ${r.status}: ${String(body).slice(0, 200)}`] : rows === undefined ? [`no array at ${query.root_selector}`] : columnProblems(rows, query.columns);

@@ -11,6 +11,7 @@ import { LakeQueryEngine } from '../lake/index.ts';
 import { spawnWorker, workflowsFixture, type ChildWorker, type WorkflowsFixture } from '../test/support/workflows-fixture.ts';
 import type { BackfillResult } from './backfill/types.ts';
 import type { MaintenanceResult } from './maintenance/workflow.ts';
+import { SCHEDULES } from './schedules.ts';
 
 let fx: WorkflowsFixture;
 let worker: ChildWorker | undefined;
@@ -42,7 +43,7 @@ afterAll(async () => {
 describe('marketlake worker (child process)', () => {
   it('ensures the schedules at start with explicit policies, once each after a restart; serves /health and /metrics with the SDK\'s metrics', async () => {
     worker = await spawnWorker(fx);
-    expect(await scheduleIds()).toEqual(['maintenance-daily', 'maintenance-hourly']);
+    expect(await scheduleIds()).toEqual(SCHEDULES.map((s) => s.id).sort());
     const daily = await fx.client.schedule.getHandle('maintenance-daily').describe();
     expect(daily.policies.overlap).toBe(ScheduleOverlapPolicy.SKIP);
     expect(daily.policies.catchupWindow).toBe(6 * 3600 * 1000);
@@ -59,7 +60,7 @@ describe('marketlake worker (child process)', () => {
 
     await worker.stop('SIGTERM');
     worker = await spawnWorker(fx);
-    expect(await scheduleIds()).toEqual(['maintenance-daily', 'maintenance-hourly']);
+    expect(await scheduleIds()).toEqual(SCHEDULES.map((s) => s.id).sort());
   }, 120_000);
 
   it('maintenance-daily (triggered) compacts while a reader queries; every read sees the same rows; the result says what it did per table', async () => {

@@ -61,6 +61,8 @@ export default dashboard(
       overrides: [{ matcher: { id: 'byName', options: 'status' }, properties: [{ id: 'mappings', value: [{ type: MappingType.ValueToText, options: { pass: { color: 'green', index: 0 }, warn: { color: 'orange', index: 1 }, fail: { color: 'red', index: 2 }, error: { color: 'purple', index: 3 } } }] }, { id: 'custom.cellOptions', value: { type: 'color-text' } }] }],
     }),
 
+    table('Failing rows (gold/quality_failures)', [apiQueries.qualityFailures()], { w: 24, h: 9, sortBy: [{ displayName: 'started_at', desc: true }], description: 'up to N rows per failing check and run, exactly as the check saw them' }),
+
     coverageMatrix('Missing minutes (no candle) per symbol × day', 'missing_minutes', 1, 60, 'from gold/coverage: minutes with no silver candle at all, a gap to repair with a backfill'),
     coverageMatrix('Quiet minutes (candle, no trades) per symbol × day', 'quiet_minutes', 60, 600, 'from gold/coverage: minutes whose candle carries the previous close with volume 0 (Binance\'s rule), not a gap'),
   ],

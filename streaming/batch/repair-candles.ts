@@ -9,6 +9,7 @@
  */
 import { CANDLE_INTERVALS, INTERVAL_MINUTES, type CandleEvent } from '../../common/events/index.ts';
 import { candleEventFromRow, SILVER_CANDLE_EVENT_COLUMNS, sqlLiteral, type LakeQueryEngine } from '../../lake/index.ts';
+import { toScaled } from '../../common/decimal.ts';
 import { fingerprint } from '../candles/candle-operator.ts';
 import { recomputeCandles } from './recompute-candles.ts';
 
@@ -20,10 +21,21 @@ export interface RepairRange {
   readonly maxFillGapMs?: number;
 }
 
-export async function repairCandles(engine: LakeQueryEngine, exchange: string, symbol: string, range: RepairRange, nowUs: number): Promise<CandleEvent[]> {
+export interface RepairResult {
+  /** New candles and revisions to publish. */
+  readonly revisions: CandleEvent[];
+  /**
+   * Windows left alone because bronze holds fewer trades (or less volume) than silver's candle:
+   * bronze is behind (the trades are on their way again), not silver wrong. Try again later.
+   */
+  readonly behind: number;
+}
+
+export async function repairCandles(engine: LakeQueryEngine, exchange: string, symbol: string, range: RepairRange, nowUs: number): Promise<RepairResult> {
   await engine.refresh();
   const where = `exchange = ${sqlLiteral(exchange)} AND symbol = ${sqlLiteral(symbol)}`;
   const out: CandleEvent[] = [];
+  let behind = 0;
   for (const interval of CANDLE_INTERVALS) {
     const size = INTERVAL_MINUTES[interval] * 60_000_000;
     const from = Math.floor(range.fromUs / size) * size;
@@ -43,8 +55,12 @@ export async function repairCandles(engine: LakeQueryEngine, exchange: string, s
       const event: CandleEvent = { v: 1, ...c, revision: 0, isFinal: true, finalizedAtUs: nowUs, emittedAtUs: nowUs };
       const prev = silver.get(c.windowStartUs);
       if (prev !== undefined && fingerprint(prev) === fingerprint(event)) continue;
+      if (prev !== undefined && (event.tradeCount < prev.tradeCount || toScaled(event.volume, 8) < toScaled(prev.volume, 8))) {
+        behind++;
+        continue;
+      }
       out.push(prev === undefined ? event : { ...event, revision: prev.revision + 1 });
     }
   }
-  return out;
+  return { revisions: out, behind };
 }

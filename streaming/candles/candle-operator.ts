@@ -61,6 +61,18 @@ export type AddOutcome =
 interface Emitted {
   revision: number;
   fingerprint: string;
+  /** Trades in what was emitted: a revision never holds fewer (see `revisionLosesTrades`). */
+  tradeCount: number;
+}
+
+/**
+ * Trades only ever join a window, so a revision with fewer trades than what was emitted means
+ * some are still on their way (being read again after a restart or a handover, while the
+ * emitted candle came from silver): wait for them instead of publishing a candle with trades
+ * taken away. When they arrive, the window is revised whole (or found unchanged).
+ */
+function revisionLosesTrades(prev: Emitted, next: CandleEvent): boolean {
+  return next.tradeCount < prev.tradeCount;
 }
 
 class SymbolState {
@@ -305,7 +317,7 @@ export class CandleOperator {
     const s = this.stateFor(exchange, symbol, partition);
     const i = this.intervals.indexOf(interval);
     if (i < 0) return;
-    s.emitted[i].set(Math.floor(windowStartUs / MINUTE_US), { revision: candle.revision, fingerprint: fingerprint(candle) });
+    s.emitted[i].set(Math.floor(windowStartUs / MINUTE_US), { revision: candle.revision, fingerprint: fingerprint(candle), tradeCount: candle.tradeCount });
   }
 
   /**
@@ -396,14 +408,14 @@ export class CandleOperator {
     const prev = s.emitted[i].get(start);
     if (prev !== undefined) {
       // Restored from silver after a restart: re-emit only if the content changed.
-      if (prev.fingerprint === fp) return true;
+      if (prev.fingerprint === fp || revisionLosesTrades(prev, event)) return true;
       const revised = { ...event, revision: prev.revision + 1 };
-      s.emitted[i].set(start, { revision: revised.revision, fingerprint: fp });
+      s.emitted[i].set(start, { revision: revised.revision, fingerprint: fp, tradeCount: event.tradeCount });
       out.push(revised);
       this.counters.revisionsEmitted++;
       return true;
     }
-    s.emitted[i].set(start, { revision: 0, fingerprint: fp });
+    s.emitted[i].set(start, { revision: 0, fingerprint: fp, tradeCount: event.tradeCount });
     out.push(event);
     this.counters.finalEmitted++;
     return true;
@@ -430,9 +442,9 @@ export class CandleOperator {
         const event = this.toEvent(s, this.intervals[i], start, k, acc, 0, true, nowUs, nowUs);
         const fp = fingerprint(event);
         const prev = s.emitted[i].get(start);
-        if (prev !== undefined && prev.fingerprint === fp) continue;
+        if (prev !== undefined && (prev.fingerprint === fp || revisionLosesTrades(prev, event))) continue;
         const revision = prev === undefined ? 0 : prev.revision + 1;
-        s.emitted[i].set(start, { revision, fingerprint: fp });
+        s.emitted[i].set(start, { revision, fingerprint: fp, tradeCount: event.tradeCount });
         out.push(revision === 0 ? event : { ...event, revision });
         if (revision === 0) this.counters.finalEmitted++;
         else this.counters.revisionsEmitted++;

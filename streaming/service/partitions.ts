@@ -11,6 +11,7 @@ import { JsonEventsBuilder, type Lake, type LakeQueryEngine } from '../../lake/i
 import type { CandleOperator } from '../candles/candle-operator.ts';
 import type { FlushUnit, InputSpec, PartitionState } from './partition-state.ts';
 import { recoverOperatorState } from './recovery.ts';
+import type { Repair } from './too-late.ts';
 import type { SilverWriter } from './silver-writer.ts';
 import type { StreamMetrics } from './stream-metrics.ts';
 
@@ -23,6 +24,8 @@ export interface PartitionsOptions {
   readonly logger: Logger;
   readonly metrics?: StreamMetrics;
   readonly retentionMs: number;
+  /** Recovery found bronze trades below the retained range that silver does not account for. */
+  readonly onUnreconciled: (repair: Repair) => void;
 }
 
 export class Partitions {
@@ -130,7 +133,7 @@ export class Partitions {
       }
       const tradeStates = pending.filter((s) => s.input.kind === 'trades');
       const tradeParts = tradeStates.map((s) => s.partition);
-      let recovered = { symbols: 0, trades: 0, restoredCandles: 0 };
+      let recovered: Awaited<ReturnType<typeof recoverOperatorState>> = { symbols: 0, trades: 0, restoredCandles: 0, unreconciled: [] };
       if (tradeParts.length > 0) {
         for (const p of tradeParts) this.opts.operator.dropPartition(p);
         // Claim first, read silver after: a candle commit of the previous owner either landed
@@ -145,12 +148,16 @@ export class Partitions {
           retentionMs: this.opts.retentionMs,
           nowMs: Date.now(),
         });
+        for (const u of recovered.unreconciled) {
+          const state = tradeStates.find((s) => s.partition === u.partition);
+          if (state !== undefined) this.opts.onUnreconciled({ state, exchange: u.exchange, symbol: u.symbol, fromUs: u.fromUs, toUs: u.toUs });
+        }
       }
       for (const s of pending) s.ready = true;
       this.opts.metrics?.recoveries.inc();
       this.opts.metrics?.symbols.set(this.opts.operator.symbolCount);
       this.opts.logger.info(
-        { partitions: pending.map((s) => `${s.input.topic}:${s.partition}@${s.committed ?? 'start'}`), ...recovered, ms: Date.now() - t0 },
+        { partitions: pending.map((s) => `${s.input.topic}:${s.partition}@${s.committed ?? 'start'}`), ...recovered, unreconciled: recovered.unreconciled.length, ms: Date.now() - t0 },
         'resumed from the lake',
       );
     } finally {

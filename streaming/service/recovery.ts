@@ -10,6 +10,11 @@
  * then resume consuming at the bronze offsets. Windows missing from silver (a crash between the
  * bronze and the silver commit) are emitted at the next flush; windows whose content differs
  * (a revision lost the same way) are re-emitted with revision + 1; nothing is emitted twice.
+ *
+ * Below the retained range, silver is reconciled with bronze by hour: a previous owner may have
+ * committed trades to bronze (too late for its horizon) whose repair never reached silver (its
+ * candle commit was fenced, or it was revoked before the repair). Every hour whose trade count in
+ * bronze differs from silver's final 1h candle is returned as a repair to run (too-late.ts).
  */
 import { CANDLE_INTERVALS, INTERVAL_MINUTES, type CandleInterval, type TradeEvent, type TradeSource } from '../../common/events/index.ts';
 import { candleEventFromRow, SILVER_CANDLE_EVENT_COLUMNS, sqlLiteral, type LakeQueryEngine } from '../../lake/index.ts';
@@ -22,6 +27,8 @@ export interface RecoveryResult {
   readonly symbols: number;
   readonly trades: number;
   readonly restoredCandles: number;
+  /** Ranges below the retained range where silver's 1h candles do not account for bronze's trades. */
+  readonly unreconciled: Array<{ exchange: string; symbol: string; partition: number; fromUs: number; toUs: number }>;
 }
 
 function alignDown(us: number, sizeUs: number): number {
@@ -47,17 +54,48 @@ export async function recoverOperatorState(opts: {
   ).rows
     .map((r) => ({ exchange: String(r.exchange), symbol: String(r.symbol), firstUs: Number(r.first_us), lastUs: Number(r.last_us) }))
     .filter((s) => wanted.has(partitionOfKey(`${s.exchange}:${s.symbol}`, opts.numPartitions)));
-  if (symbols.length === 0) return { symbols: 0, trades: 0, restoredCandles: 0 };
 
   const frontiers = new Map<string, Partial<Record<CandleInterval, number>>>();
+  const silverStarts = new Map<string, { exchange: string; symbol: string; startUs: number }>();
   for (const r of (
-    await engine.query(`SELECT exchange, symbol, "interval", epoch_us(max(window_end)) AS end_us FROM silver_candles_all_revisions WHERE is_final GROUP BY ALL`)
+    await engine.query(`SELECT exchange, symbol, "interval", epoch_us(max(window_end)) AS end_us, epoch_us(min(window_start)) AS start_us FROM silver_candles_all_revisions WHERE is_final GROUP BY ALL`)
   ).rows) {
     const key = `${r.exchange}:${r.symbol}`;
     const f = frontiers.get(key) ?? {};
     f[String(r.interval) as CandleInterval] = Number(r.end_us);
     frontiers.set(key, f);
+    const start = silverStarts.get(key);
+    if (start === undefined || Number(r.start_us) < start.startUs) silverStarts.set(key, { exchange: String(r.exchange), symbol: String(r.symbol), startUs: Number(r.start_us) });
   }
+  // A symbol can have final candles in silver before any of its trades is in bronze: a candle is
+  // finalised from trades consumed while the bronze commit was in flight, and the owner may have
+  // lost the partition before committing them. Its emitted candles must be restored all the same,
+  // or the trades, read again, would emit them a second time.
+  const inBronze = new Set(symbols.map((s) => `${s.exchange}:${s.symbol}`));
+  for (const [key, s] of silverStarts) {
+    if (inBronze.has(key) || !wanted.has(partitionOfKey(key, opts.numPartitions))) continue;
+    symbols.push({ exchange: s.exchange, symbol: s.symbol, firstUs: s.startUs, lastUs: s.startUs });
+  }
+  if (symbols.length === 0) return { symbols: 0, trades: 0, restoredCandles: 0, unreconciled: [] };
+  // Hours whose bronze trade count differs from silver's final 1h candle (or that have none).
+  const mismatchedHours = new Map<string, number[]>();
+  for (const r of (
+    await engine.query(`
+      WITH b AS (
+        SELECT exchange, symbol, (epoch_us(trade_time) // ${HOUR_US}) * ${HOUR_US} AS h,
+          sum(CASE WHEN kind = 'aggTrade' THEN last_trade_id - first_trade_id + 1 ELSE 1 END) AS n
+        FROM bronze_trades GROUP BY ALL
+      ), s AS (
+        SELECT exchange, symbol, epoch_us(window_start) AS h, trade_count AS n FROM silver_candles WHERE "interval" = '1h' AND is_final
+      )
+      SELECT b.exchange, b.symbol, b.h FROM b LEFT JOIN s USING (exchange, symbol, h) WHERE s.n IS DISTINCT FROM b.n`)
+  ).rows) {
+    const key = `${r.exchange}:${r.symbol}`;
+    const list = mismatchedHours.get(key) ?? [];
+    list.push(Number(r.h));
+    mismatchedHours.set(key, list);
+  }
+  const unreconciled: RecoveryResult['unreconciled'] = [];
 
   let trades = 0;
   let restoredCandles = 0;
@@ -83,6 +121,8 @@ export async function recoverOperatorState(opts: {
         )
       ).rows[0];
       operator.restoreFrontier(s.exchange, s.symbol, partition, frontierUs, carry === undefined ? undefined : { close: String(carry.price), timeUs: Number(carry.time_us) }, fromUs);
+      const behind = (mismatchedHours.get(key) ?? []).filter((h) => h + HOUR_US <= Math.min(fromUs, frontierUs['1h']));
+      if (behind.length > 0) unreconciled.push({ exchange: s.exchange, symbol: s.symbol, partition, fromUs: Math.min(...behind), toUs: Math.max(...behind) + HOUR_US - 1 });
       const emitted = await engine.query(`SELECT ${SILVER_CANDLE_EVENT_COLUMNS} FROM silver_candles WHERE ${where} AND is_final AND window_start >= make_timestamp(${fromUs})`);
       for (const row of emitted.rows) {
         const c = candleEventFromRow(row);
@@ -118,5 +158,5 @@ export async function recoverOperatorState(opts: {
     }
     trades += rows.length;
   }
-  return { symbols: symbols.length, trades, restoredCandles };
+  return { symbols: symbols.length, trades, restoredCandles, unreconciled };
 }

@@ -159,8 +159,9 @@ export class StreamService {
       logger: opts.logger,
       metrics: opts.metrics,
       retentionMs: opts.lateRetentionMs ?? 6 * 3_600_000,
+      onUnreconciled: (r) => this.tooLate.schedule(r),
     });
-    this.tooLate = new TooLateTrades({ engine: () => this.engine!, operator: this.operator, silver: this.silver, publisher: this.publisher, logger: opts.logger, metrics: opts.metrics, reset });
+    this.tooLate = new TooLateTrades({ engine: () => this.engine!, operator: this.operator, isCurrent: (st) => this.partitions.isCurrent(st), silver: this.silver, publisher: this.publisher, logger: opts.logger, metrics: opts.metrics, reset });
     this.done = new Promise((resolve, reject) => {
       this.resolveDone = resolve;
       this.rejectDone = reject;
@@ -447,7 +448,7 @@ export class StreamService {
     const committedNow = await commitBronze(units, { lake: this.opts.lake, partitions: this.partitions, logger: log, metrics });
 
     // Too-late trades now in bronze: their final candles repaired (before the watermark moves, see too-late.ts).
-    if (repairs.length > 0) await this.tooLate.repair(repairs, nowMs);
+    if (repairs.length > 0 || this.tooLate.deferred > 0) await this.tooLate.repair(repairs, nowMs);
     // Candles: final windows and revisions. Not while a partition's state is being rebuilt.
     if (!this.recovering) {
       const advanced = this.silver.owned(this.operator.advance(nowMs));

@@ -2,7 +2,7 @@
  * A worker against the test run's real Temporal dev server, isolated per test file: its own
  * namespace (so the real queue names `marketlake` / `marketlake-backfill` can be used without two
  * files stealing each other's tasks), a throw-away lake and archive cache, and the local Binance
- * mirror (producers/testing/binance-local-server.ts) as BINANCE_ARCHIVE_URL / BINANCE_REST_BASE_URL.
+ * mirror (test/support/binance/binance-local-server.ts) as BINANCE_ARCHIVE_URL / BINANCE_REST_BASE_URL.
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';

@@ -102,10 +102,15 @@ async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from
     if (ctx.outputHasRows) {
       // The last WARM_BARS gold rows of each series before `from` (their closes for the windows,
       // the newest one's state for the recursions), usable when that newest row is warm.
+      // Each interval reads only the days that can hold its WARM_BARS rows (1m: 1 day, 1d: 201).
+      const perInterval = GOLD_INTERVALS.map((iv) => {
+        const days = Math.ceil((WARM_BARS * INTERVAL_MINUTES[iv]) / 1440) + 1;
+        return `SELECT * FROM gold_indicators WHERE symbol = ${sym} AND "interval" = '${iv}'
+          AND "date" BETWEEN DATE ${sqlLiteral(addDays(from, -days))} AND DATE ${sqlLiteral(addDays(from, -1))}`;
+      });
       await conn.run(`CREATE OR REPLACE TEMP TABLE __ind_hist AS
         SELECT exchange, "interval", window_start, CAST(close AS DOUBLE) AS c, ${STATE_COLUMNS.join(', ')}, is_warm, n, rk FROM (
-          SELECT *, row_number() OVER s AS rk, count(*) OVER (PARTITION BY exchange, "interval") AS n FROM gold_indicators
-          WHERE symbol = ${sym} AND "date" BETWEEN DATE ${sqlLiteral(addDays(from, -HISTORY_DAYS))} AND DATE ${sqlLiteral(addDays(from, -1))}
+          SELECT *, row_number() OVER s AS rk, count(*) OVER (PARTITION BY exchange, "interval") AS n FROM (${perInterval.join(' UNION ALL ')})
           WINDOW s AS (PARTITION BY exchange, "interval" ORDER BY window_start DESC)
         ) WHERE rk <= ${WARM_BARS}`);
       warm = new Set((await queryJson(conn, `SELECT exchange || '|' || "interval" AS k FROM __ind_hist WHERE rk = 1 AND is_warm AND n >= ${WARM_BARS}`)).map((r) => String(r.k)));

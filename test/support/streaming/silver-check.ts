@@ -76,3 +76,24 @@ export async function lakeOutcome(lakeDir: string): Promise<LakeOutcome> {
     engine.close();
   }
 }
+
+/**
+ * Final revisions that took trades away: bronze is append-only, so a later revision of a final
+ * candle can only hold more trades (a late one) or, for an empty window, carry another close;
+ * one with fewer trades or less volume than the revision before it was published wrong.
+ */
+export async function revisionRegressions(engine: LakeQueryEngine): Promise<string[]> {
+  await engine.refresh();
+  const rows = (
+    await engine.query(`
+      WITH r AS (
+        SELECT exchange, symbol, "interval", window_start, revision, trade_count, volume,
+          lag(trade_count) OVER k AS prev_count, lag(volume) OVER k AS prev_volume, lag(revision) OVER k AS prev_revision
+        FROM silver_candles_all_revisions WHERE is_final
+        WINDOW k AS (PARTITION BY exchange, symbol, "interval", window_start ORDER BY revision)
+      )
+      SELECT symbol, "interval", window_start::VARCHAR AS ws, prev_revision, revision, prev_count, trade_count, prev_volume::VARCHAR AS prev_volume, volume::VARCHAR AS volume
+      FROM r WHERE trade_count < prev_count OR volume < prev_volume ORDER BY ALL LIMIT 20`)
+  ).rows;
+  return rows.map((r) => `${r.symbol} ${r.interval} ${r.ws}: revision ${r.prev_revision} → ${r.revision} went from ${r.prev_count} trades (${r.prev_volume}) to ${r.trade_count} (${r.volume})`);
+}
