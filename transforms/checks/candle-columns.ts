@@ -15,9 +15,12 @@ export const CANDLE_VALUE_COLUMNS = [
   'last_trade_id',
 ] as const;
 
-/** SQL: the names of the columns where `a` and `b` differ (NULLs compare equal), as a list. */
-export function differingColumnsSql(a: string, b: string): string {
-  const items = CANDLE_VALUE_COLUMNS.map((c) => `CASE WHEN ${a}."${c}" IS DISTINCT FROM ${b}."${c}" THEN '${c}' END`);
+/**
+ * SQL: the names of the columns where `a` and `b` differ (NULLs compare equal), as a list;
+ * `differs` replaces the comparison of a column by another condition (e.g. an exact VWAP test).
+ */
+export function differingColumnsSql(a: string, b: string, differs: Partial<Record<(typeof CANDLE_VALUE_COLUMNS)[number], string>> = {}): string {
+  const items = CANDLE_VALUE_COLUMNS.map((c) => `CASE WHEN ${differs[c] ?? `${a}."${c}" IS DISTINCT FROM ${b}."${c}"`} THEN '${c}' END`);
   return `list_filter([${items.join(', ')}], x -> x IS NOT NULL)`;
 }
 

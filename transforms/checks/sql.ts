@@ -69,6 +69,17 @@ export function vwapSql(quoteVolume: string, volume: string): string {
   return `CASE WHEN (${volume}) = 0 THEN NULL ELSE ${fromScaledIntSql(`(${q} * 200000000 + ${v}) // (2 * ${v})`, 16)} END`;
 }
 
+/**
+ * Whether `vwap` is exactly quote / volume rounded half-up to 16 places, without dividing:
+ * (vwap − ½·10⁻¹⁶)·volume ≤ quote < (vwap + ½·10⁻¹⁶)·volume, in DECIMAL arithmetic (exact, and
+ * far cheaper than HUGEINT division; products up to 10¹³ per window). NULL vwap iff no volume.
+ */
+export function vwapMatchesSql(vwap: string, quoteVolume: string, volume: string): string {
+  const half = '0.00000000000000005';
+  return `CASE WHEN (${volume}) = 0 THEN (${vwap}) IS NULL ELSE (${vwap}) IS NOT NULL
+    AND ((${vwap})::DECIMAL(38,17) - ${half}) * (${volume}) <= (${quoteVolume}) AND (${quoteVolume}) < ((${vwap})::DECIMAL(38,17) + ${half}) * (${volume}) END`;
+}
+
 export interface FailingRows {
   readonly failingRows: number;
   readonly samples: Record<string, unknown>[];
