@@ -21,10 +21,18 @@ export interface SseClientOptions {
 
 const encoder = new TextEncoder();
 
+/** Frames are built once per event and shared by every client that gets it. */
+const frames = new WeakMap<FeedEvent, string>();
+
 export function frameOf(e: FeedEvent): string {
-  // A Kafka value is one line of JSON; a value with line breaks is split into data lines (SSE rule).
-  const data = e.json.includes('\n') ? e.json.split(/\r?\n/).join('\ndata: ') : e.json;
-  return `id: ${e.id}\nevent: ${e.channel === 'trades' ? 'trade' : e.channel === 'candles' ? 'candle' : 'alert'}\ndata: ${data}\n\n`;
+  let frame = frames.get(e);
+  if (frame === undefined) {
+    // A Kafka value is one line of JSON; a value with line breaks is split into data lines (SSE rule).
+    const data = e.json.includes('\n') ? e.json.split(/\r?\n/).join('\ndata: ') : e.json;
+    frame = `id: ${e.id}\nevent: ${e.channel === 'trades' ? 'trade' : e.channel === 'candles' ? 'candle' : 'alert'}\ndata: ${data}\n\n`;
+    frames.set(e, frame);
+  }
+  return frame;
 }
 
 /** The SSE response body for one client. */
