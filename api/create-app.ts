@@ -12,7 +12,7 @@ import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { timing } from 'hono/timing';
 import { httpMetrics } from '../common/metrics-catalog.ts';
-import type { ApiDeps, ApiEnv } from './deps.ts';
+import type { ApiApp, ApiDeps, ApiEnv } from './deps.ts';
 import { requireAccess } from './middleware/auth.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
 import { BadRequestProblem, NotFoundProblem, PROBLEM_CONTENT_TYPE, problemOf } from './problem.ts';
@@ -29,7 +29,7 @@ import { registerSqlRoutes } from './routes/sql/index.ts';
 import { registerStreamRoutes } from './routes/stream/index.ts';
 import { registerSymbolRoutes } from './routes/symbols/index.ts';
 
-export type ApiApp = OpenAPIHono<ApiEnv>;
+export type { ApiApp };
 
 /** zod validation failures → 400 naming the first bad parameter (all of them in `errors`). */
 const validationHook: Hook<unknown, ApiEnv, string, unknown> = (result) => {

@@ -1,4 +1,5 @@
 /** What the app is built from (create-app.ts): everything with I/O is passed in, so tests pass real ones of their own. */
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../common/logger.ts';
 import type { Backfills } from './backfills.ts';
@@ -27,3 +28,6 @@ export interface ApiEnv {
     apiKey: string | undefined;
   };
 }
+
+/** The app the routes register on (here beside ApiEnv, so that routes need not import create-app.ts, which imports them). */
+export type ApiApp = OpenAPIHono<ApiEnv>;

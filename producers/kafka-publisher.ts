@@ -55,6 +55,12 @@ export interface KafkaPublisherOptions {
    * encoding does not take turns with the sources on one core (publishing/batch-sender.ts).
    */
   readonly senderThread?: boolean;
+  /**
+   * How long sends may keep failing (broker down, unreachable) before the batch is given up as
+   * undelivered. Until then it is resent with backoff, in order, and the buffer's backpressure
+   * holds the source. Default 15 minutes.
+   */
+  readonly maxOutageMs?: number;
   /** Largest single event; bigger ones are dead-lettered instead of failing a whole batch. */
   readonly maxEventBytes?: number;
   readonly connectionTimeoutMs?: number;
@@ -142,6 +148,8 @@ export class KafkaPublisher implements EventSink {
   private senderLoop: Promise<void> | undefined;
   private inFlight: Entry[] = [];
   private lastSendError: { at: number; message: string } | undefined;
+  /** When sends started failing without a success since (an outage), for the outage bound. */
+  private failingSince: number | undefined;
   private closed: Promise<PublishReport> | undefined;
 
   private accepted = 0;
@@ -327,7 +335,12 @@ export class KafkaPublisher implements EventSink {
     await this.connectUntilDone();
     for (;;) {
       if (this.abandoned) return;
-      if (this.buffer.size === 0) {
+      // A batch that failed is resent alone and unchanged (inFlight), never merged with newer
+      // events: the broker recognises a resent idempotent batch only by its exact boundaries
+      // (same first sequence number, same count), so one it had written before the failure is
+      // acknowledged, not written twice or refused as out of order.
+      const retrying = this.inFlight.length > 0;
+      if (!retrying && this.buffer.size === 0) {
         if (this.closing) return;
         await this.buffer.waitForData(1_000);
         continue;
@@ -337,10 +350,10 @@ export class KafkaPublisher implements EventSink {
         continue;
       }
       // Let a batch fill up unless it is full already or we are flushing on close.
-      if (!this.closing && this.buffer.size < this.batchEvents && this.buffer.bytes < this.batchBytes && this.lingerMs > 0) {
+      if (!retrying && !this.closing && this.buffer.size < this.batchEvents && this.buffer.bytes < this.batchBytes && this.lingerMs > 0) {
         await Promise.race([sleep(this.lingerMs), this.closingSignal]);
       }
-      const batch = this.buffer.take(this.batchEvents, this.batchBytes);
+      const batch = retrying ? this.inFlight : this.buffer.take(this.batchEvents, this.batchBytes);
       this.inFlight = batch;
       try {
         await this.kafkaSender.send(this.toOutgoing(batch));
@@ -349,19 +362,32 @@ export class KafkaPublisher implements EventSink {
         this.inFlight = [];
         this.onDelivered(batch);
         retryDelayMs = 100;
+        if (this.failingSince !== undefined) {
+          this.logger.info({ outageMs: Date.now() - this.failingSince }, 'Kafka takes batches again; resumed from the first unacknowledged one');
+          this.failingSince = undefined;
+        }
       } catch (err) {
         if (this.abandoned) return; // counted as undelivered by close()
-        this.inFlight = [];
         const error = err as Error;
         this.sendErrors += 1;
         this.lastSendError = { at: Date.now(), message: error.message };
         this.metrics.sendErrors.inc({ kind: error.name ?? 'Error' });
+        this.failingSince ??= Date.now();
+        const outageMs = Date.now() - this.failingSince;
+        const maxOutageMs = this.opts.maxOutageMs ?? 15 * 60_000;
         if (!isRetriableSendError(error)) {
+          this.inFlight = [];
           this.giveUp(batch, error.message);
+        } else if (outageMs > maxOutageMs) {
+          this.inFlight = [];
+          this.giveUp(batch, `Kafka failed every send for ${Math.round(outageMs / 1000)} s (more than ${Math.round(maxOutageMs / 1000)} s): ${error.message}`);
         } else {
-          this.logger.warn({ err: error.message, batch: batch.length, retryInMs: retryDelayMs }, 'Kafka send failed; retrying the batch');
-          this.buffer.unshift(batch);
-          await Promise.race([sleep(retryDelayMs), this.closingSignal]);
+          // Resent first, in order: kafkajs's idempotent producer numbers it as before, so a batch
+          // the broker had written before the failure is not written twice.
+          this.logger.warn({ err: error.message, batch: batch.length, retryInMs: retryDelayMs, outageS: Math.round(outageMs / 1000) }, 'Kafka send failed; retrying the batch');
+          // batch stays in inFlight: the next turn resends exactly it. The backoff holds during
+          // close() too (its deadline ends the wait), so a broker that is down is not hammered.
+          await sleep(retryDelayMs);
           retryDelayMs = Math.min(retryDelayMs * 2, 5_000);
         }
       }

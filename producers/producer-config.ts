@@ -27,6 +27,8 @@ export const producerEnvSchema = baseEnvSchema.extend({
   PRODUCER_COMPRESSION: z.enum(['none', 'gzip']).default('none'),
   /** kafkajs on a worker thread of its own, encoding records beside the source instead of in turns with it. */
   PRODUCER_SENDER_THREAD: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  /** How long sends may fail (broker down) before a batch is given up; until then it is resent with backoff. */
+  PRODUCER_MAX_OUTAGE_MS: positiveInt(15 * 60_000),
   /** On shutdown, how long to keep trying to deliver what is buffered. */
   PRODUCER_CLOSE_TIMEOUT_MS: positiveInt(30_000),
   /** Appended to every topic name (e.g. `.staging`); tests use it to stay off the real topics. */
@@ -77,6 +79,7 @@ export function createPublisher(config: ProducerConfig, name: string, logger: Lo
     lingerMs: config.PRODUCER_LINGER_MS,
     compression: config.PRODUCER_COMPRESSION,
     senderThread: config.PRODUCER_SENDER_THREAD,
+    maxOutageMs: config.PRODUCER_MAX_OUTAGE_MS,
     topicNames: config.PRODUCER_TOPIC_SUFFIX
       ? Object.fromEntries([...ALL_TOPICS, TRADE_GAPS_TOPIC].map((t) => [t, `${t}${config.PRODUCER_TOPIC_SUFFIX}`]))
       : undefined,

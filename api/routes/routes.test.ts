@@ -81,8 +81,8 @@ describe('operations', () => {
     expect((await get('/health/live')).status).toBe(200);
     await get('/v1/symbols');
     const metrics = await (await get('/metrics')).text();
-    expect(metrics).toMatch(/marketlake_api_requests_total\{method="GET",route="\/v1\/symbols",status="200"/);
-    expect(metrics).toMatch(/marketlake_api_request_duration_seconds_bucket/);
+    expect(metrics).toMatch(/marketlake_http_requests_total\{[^}]*route="\/v1\/symbols"/);
+    expect(metrics).toMatch(/marketlake_http_request_duration_seconds_bucket/);
   });
 
   it('/openapi.json is OpenAPI 3.1 and documents every route', async () => {

@@ -87,7 +87,7 @@ export class LiveFeed {
       for (const c of CHANNELS) {
         const topic = this.options.topics[c];
         if (!existing.has(topic)) continue;
-        for (const p of await admin.fetchTopicOffsets(topic)) {
+        for (const p of await retried(() => admin.fetchTopicOffsets(topic))) {
           this.position.set(partitionKey(c, p.partition), Number(p.high));
           this.floor.set(partitionKey(c, p.partition), Number(p.high));
         }
@@ -306,6 +306,18 @@ async function seekWhenReady(consumer: Consumer, topic: string, partition: numbe
     } catch (err) {
       if (attempt >= 200 || !/not initialized/i.test((err as Error).message)) throw err;
       await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+}
+
+/** Retries a retriable Kafka call (leaders move on a fresh broker) for up to ~10 s. */
+async function retried<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= 40 || (err as { retriable?: boolean }).retriable === false) throw err;
+      await new Promise((r) => setTimeout(r, 250));
     }
   }
 }

@@ -59,12 +59,17 @@ export function registerReplayCommand(program: Command): void {
           checksum: opts.checksum,
           signal: abort.signal,
           onProgress: (n) => {
-            if ((n & 255) === 0) bar.update(n, { rate: Math.round(n / Math.max(0.001, (Date.now() - started) / 1000)) });
+            if ((n & 255) !== 0) return;
+            bar.update(n, { rate: Math.round(n / Math.max(0.001, (Date.now() - started) / 1000)) });
+            // A batch given up (an outage longer than PRODUCER_MAX_OUTAGE_MS): publishing on would
+            // leave a gap of trade ids behind it, so stop here and say so.
+            if (publisher.report().undelivered > 0) abort.abort();
           },
         });
         bar.update(result.published, { rate: Math.round(result.published / Math.max(0.001, (Date.now() - started) / 1000)) });
         bar.stop();
-        const report = await publisher.close({ timeoutMs: config.PRODUCER_CLOSE_TIMEOUT_MS });
+        // Everything read is handed over: wait for it as long as an outage may last (Ctrl-C stops it).
+        const report = await publisher.close({ timeoutMs: Math.max(config.PRODUCER_CLOSE_TIMEOUT_MS, config.PRODUCER_MAX_OUTAGE_MS) });
         process.stderr.write(
           `replayed ${result.published} trades (ids ${result.firstTradeId ?? '-'}..${result.lastTradeId ?? '-'}) from ${opts.file}${result.aborted ? ' (interrupted)' : ''}: ` +
             `${report.delivered} delivered, ${report.deadLettered} dead-lettered (${result.invalidRows} bad rows), ${report.undelivered} undelivered\n`,

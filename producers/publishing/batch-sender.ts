@@ -54,6 +54,10 @@ export function createIdempotentProducer(opts: SenderOptions, level: logLevel, l
     brokers: [...opts.brokers],
     connectionTimeout: opts.connectionTimeoutMs,
     requestTimeout: opts.requestTimeoutMs,
+    // Each send fails within a few seconds while the broker is down (kafkajs's default keeps
+    // retrying for ~20 s); the publisher resends with its own backoff, so that it notices a broker
+    // that is back within seconds.
+    retry: { initialRetryTime: 100, maxRetryTime: 2_000, retries: 5 },
     logLevel: level,
     logCreator: logs,
   });

@@ -49,3 +49,16 @@ describe('isRetriableSendError', () => {
     expect(isRetriableSendError(new Error('socket hang up'))).toBe(true);
   });
 });
+
+describe('a transient cause inside a non-retriable wrapper', () => {
+  it('is retried, also once its verdict crossed the sender thread', async () => {
+    const { withSendVerdict } = await import('./send-errors.ts');
+    // What kafkajs's retrier rejects with when a retry inside it was refused (src/retry/index.js).
+    const lost = new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:9092');
+    const wrapped = new (KafkaJSNonRetriableError as unknown as new (e: Error, o: { cause: Error }) => Error)(lost, { cause: lost });
+    expect(isRetriableSendError(wrapped)).toBe(true);
+    const crossed = acrossThread(withSendVerdict(wrapped));
+    expect(crossed.name).toBe('KafkaJSNonRetriableError');
+    expect(isRetriableSendError(crossed)).toBe(true);
+  });
+});

@@ -25,5 +25,22 @@ export function isRetriableSendError(err: unknown): boolean {
   if (err instanceof KafkaJSNumberOfRetriesExceeded) return true;
   const e = err as { name?: unknown; retriable?: unknown } | null | undefined;
   if (e?.name === 'KafkaJSNumberOfRetriesExceeded') return true;
-  return e?.retriable !== false;
+  if (e?.retriable !== false) return true;
+  // A non-retriable wrapper around a transient cause (kafkajs's retrier bails out with the lost
+  // connection inside): the cause decides.
+  return causeOf(err) !== undefined && isRetriableSendError(causeOf(err));
+}
+
+function causeOf(err: unknown): unknown {
+  const e = err as { originalError?: unknown; cause?: unknown } | null | undefined;
+  return e?.originalError ?? e?.cause;
+}
+
+/**
+ * Sets `retriable` to the verdict above, for errors that cross the sender thread (which carries
+ * `name`, `message` and `retriable`, not the cause the verdict may depend on).
+ */
+export function withSendVerdict<E>(err: E): E {
+  if (err && typeof err === 'object') Object.assign(err, { retriable: isRetriableSendError(err) });
+  return err;
 }

@@ -5,6 +5,7 @@
 import { workerData } from 'node:worker_threads';
 import { postEvent, serveRequests } from '../../common/worker-rpc.ts';
 import { COMPRESSION, createIdempotentProducer, topicMessagesOf } from './batch-sender.ts';
+import { withSendVerdict } from './send-errors.ts';
 import type { SenderThreadData, SenderThreadRequest } from './sender-thread.ts';
 
 const data = workerData as SenderThreadData;
@@ -31,5 +32,7 @@ serveRequests(async (req: SenderThreadRequest): Promise<void> => {
       return { key: keys[i], value: Buffer.from(values.buffer, values.byteOffset + start, ends[i] - start) };
     },
   );
-  await producer.sendBatch({ topicMessages, acks: -1, compression });
+  await producer.sendBatch({ topicMessages, acks: -1, compression }).catch((err: unknown) => {
+    throw withSendVerdict(err);
+  });
 });

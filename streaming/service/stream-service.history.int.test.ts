@@ -105,6 +105,10 @@ describe('streaming service: history, then live', () => {
       console.log(`[history] peak RSS of the stream process: ${peakMb.toFixed(0)} MB`);
       expect(peakMb).toBeLessThan(800);
       expect(stream.lines.filter((l) => l.includes('streaming failed'))).toEqual([]);
+      // Issue 11, item 10: a file far behind its partition used to reset the partition and seek
+      // back after every repair; the repairs stay below the operator's range, so neither happens.
+      expect(stream.lines.filter((l) => l.includes('seeking back to the lake offset'))).toEqual([]);
+      expect(stream.lines.filter((l) => l.includes('resumed from the lake')).length).toBe(1);
       expect(stream.child.exitCode).toBeNull();
     } finally {
       await stream.stop();

@@ -5,7 +5,7 @@
  * has its column.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import type { ApiApp } from '../../create-app.ts';
+import type { ApiApp } from '../../deps.ts';
 import type { ApiDeps } from '../../deps.ts';
 import { negotiateFormat, tabular, tabularContent } from '../../formats.ts';
 import { notModified } from '../../middleware/etag.ts';

@@ -3,7 +3,7 @@
  * `/v1/whales`, `/v1/market/overview`, `/v1/coverage`, `/v1/quality` (columns: the gold table definitions in transforms/models/; ARCHITECTURE.md, "Tables").
  */
 import { z } from '@hono/zod-openapi';
-import type { ApiApp } from '../../create-app.ts';
+import type { ApiApp } from '../../deps.ts';
 import type { ApiDeps } from '../../deps.ts';
 import { registerGoldList } from './gold-list.ts';
 

@@ -4,7 +4,7 @@
  * status and its `progress` query. Both need a full API key; 503 when Temporal is down.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import type { ApiApp } from '../../create-app.ts';
+import type { ApiApp } from '../../deps.ts';
 import type { ApiDeps } from '../../deps.ts';
 import { requireAccess, requireJsonBody } from '../../middleware/auth.ts';
 import { BadRequestProblem, UnavailableProblem, problemResponses } from '../../problem.ts';

@@ -1,7 +1,7 @@
 /** `/health` (liveness and readiness of the lake, Kafka and Temporal), `/health/live`, `/metrics`. */
 import { createRoute, z } from '@hono/zod-openapi';
 import { healthResponse, type HealthReport, type HealthStatus } from '../../../common/observability-server.ts';
-import type { ApiApp } from '../../create-app.ts';
+import type { ApiApp } from '../../deps.ts';
 import type { ApiDeps } from '../../deps.ts';
 
 const checkSchema = z.object({ status: z.enum(['ok', 'degraded', 'down']), detail: z.string().optional() });

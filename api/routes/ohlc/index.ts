@@ -2,7 +2,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { endTime, startTime } from 'hono/timing';
 import { knownSymbol } from '../../catalog.ts';
-import type { ApiApp } from '../../create-app.ts';
+import type { ApiApp } from '../../deps.ts';
 import type { ApiDeps } from '../../deps.ts';
 import { negotiateFormat, tabular, tabularContent } from '../../formats.ts';
 import { notModified } from '../../middleware/etag.ts';

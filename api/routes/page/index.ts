@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type { ApiApp } from '../../create-app.ts';
+import type { ApiApp } from '../../deps.ts';
 
 const require = createRequire(import.meta.url);
 const PAGE_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'page');

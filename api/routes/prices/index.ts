@@ -4,7 +4,7 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { knownSymbol, symbolCatalog } from '../../catalog.ts';
-import type { ApiApp } from '../../create-app.ts';
+import type { ApiApp } from '../../deps.ts';
 import type { ApiDeps } from '../../deps.ts';
 import { negotiateFormat, tabular, tabularContent } from '../../formats.ts';
 import { exchangeParam, formatParam, isoOfMicros, sqlString, symbolParam } from '../../params.ts';

@@ -4,7 +4,7 @@
  * `GET /v1/news`: the latest headlines from bronze_news with their sentiment score.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import type { ApiApp } from '../../create-app.ts';
+import type { ApiApp } from '../../deps.ts';
 import type { ApiDeps } from '../../deps.ts';
 import { negotiateFormat, tabular, tabularContent } from '../../formats.ts';
 import { notModified } from '../../middleware/etag.ts';

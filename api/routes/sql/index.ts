@@ -4,7 +4,7 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
-import type { ApiApp } from '../../create-app.ts';
+import type { ApiApp } from '../../deps.ts';
 import type { ApiDeps } from '../../deps.ts';
 import { negotiateFormat, tabular, tabularContent } from '../../formats.ts';
 import { requireAccess, requireJsonBody } from '../../middleware/auth.ts';

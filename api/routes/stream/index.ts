@@ -6,7 +6,7 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { Gauge, Counter } from 'prom-client';
-import type { ApiApp } from '../../create-app.ts';
+import type { ApiApp } from '../../deps.ts';
 import type { ApiDeps } from '../../deps.ts';
 import { BadRequestProblem, UnavailableProblem, problemResponses } from '../../problem.ts';
 import { sseStream } from '../../stream/sse.ts';

@@ -1,7 +1,7 @@
 /** `GET /v1/symbols`: the symbols the lake holds, with the dates their candles cover. */
 import { createRoute, z } from '@hono/zod-openapi';
 import { symbolCatalog } from '../../catalog.ts';
-import type { ApiApp } from '../../create-app.ts';
+import type { ApiApp } from '../../deps.ts';
 import type { ApiDeps } from '../../deps.ts';
 import { negotiateFormat, tabular, tabularContent } from '../../formats.ts';
 import { notModified } from '../../middleware/etag.ts';
