@@ -41,7 +41,7 @@ export const candleValidity = defineCheck({
       // The rules as one filter first; which of them broke is worked out for the failing rows only.
       `SELECT exchange, symbol, "interval", window_start, list_filter([${broken.join(', ')}], x -> x IS NOT NULL) AS violations,
          open, high, low, close, volume, quote_volume, vwap, trade_count, taker_buy_volume, taker_buy_quote_volume, first_trade_id, last_trade_id, revision
-       FROM ${latestCandlesSql(timeRangeSql('window_start', lookbackStart(ctx, t.lookbackHours), ctx.nowUs + HOUR_US))}
+       FROM ${latestCandlesSql(ctx, timeRangeSql('window_start', lookbackStart(ctx, t.lookbackHours), ctx.nowUs + HOUR_US))}
        WHERE ${RULES.map(([, ok]) => `(${ok}) IS NOT DISTINCT FROM false`).join(' OR ')}`,
       'exchange, symbol, "interval", window_start',
     );

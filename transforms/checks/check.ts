@@ -23,6 +23,8 @@ export interface CheckContext {
   readonly maxFailingRows: number;
   /** The contracts of the lake's tables (name → definition), for the schema check. */
   readonly contracts: Readonly<Record<string, TableDefinition>>;
+  /** Whether silver holds any candle revision > 0 (else every row is its candle's latest: see latest-candles.ts). */
+  readonly candleRevisions: boolean;
   /** Whether a view (e.g. `gold_coverage`) exists in the engine. */
   hasView(name: string): boolean;
 }

@@ -6,9 +6,15 @@
  * exists (a hash join against that small set). Two rows sharing a key's top revision are both
  * kept (candle_uniqueness reports them).
  */
+import type { CheckContext } from './check.ts';
 
-/** SQL of the latest candles matching `where` (unqualified columns of silver_candles_all_revisions). */
-export function latestCandlesSql(where: string): string {
+/**
+ * SQL of the latest candles matching `where` (unqualified columns of silver_candles_all_revisions).
+ * When the run found no revision > 0 in silver at all (`ctx.candleRevisions` false, the usual
+ * case), every row is its candle's latest and the table is read as it is.
+ */
+export function latestCandlesSql(ctx: Pick<CheckContext, 'candleRevisions'>, where: string): string {
+  if (!ctx.candleRevisions) return `(SELECT * FROM silver_candles_all_revisions WHERE ${where})`;
   return `(SELECT c.* FROM silver_candles_all_revisions c
     LEFT JOIN (
       SELECT exchange, symbol, "interval", window_start, max(revision) AS top FROM silver_candles_all_revisions

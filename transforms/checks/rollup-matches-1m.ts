@@ -33,7 +33,7 @@ export const rollupMatches1m = defineCheck({
     const sql = `WITH one AS (
         SELECT exchange, symbol, epoch_us(window_start) AS ws, is_final, open, high, low, close, volume, quote_volume, trade_count,
           taker_buy_volume, taker_buy_quote_volume, first_trade_id, last_trade_id
-        FROM ${latestCandlesSql(`"interval" = '1m' AND ${timeRangeSql('window_start', fromUs, upper)}`)}
+        FROM ${latestCandlesSql(ctx, `"interval" = '1m' AND ${timeRangeSql('window_start', fromUs, upper)}`)}
       ), sizes("interval", size_us) AS (VALUES ${sizes}),
       agg AS (
         SELECT exchange, symbol, "interval", (ws // size_us) * size_us AS bucket, any_value(size_us) AS size_us,
@@ -53,7 +53,7 @@ export const rollupMatches1m = defineCheck({
           first_trade_id, last_trade_id
         FROM agg WHERE final_minutes = size_us // ${MINUTE_US}
       ), rollups AS (
-        SELECT * FROM ${latestCandlesSql(`"interval" IN (${ROLLUPS.map(([i]) => `'${i}'`).join(', ')}) AND ${timeRangeSql('window_start', fromUs, upper)}`)} WHERE is_final
+        SELECT * FROM ${latestCandlesSql(ctx, `"interval" IN (${ROLLUPS.map(([i]) => `'${i}'`).join(', ')}) AND ${timeRangeSql('window_start', fromUs, upper)}`)} WHERE is_final
       ), compared AS (
         -- VWAP is tested exactly without computing it; the expected value is computed for the failing rows only.
         SELECT e.*, ${differingColumnsSql('s', 'e', { vwap: `NOT (${vwapMatchesSql('s.vwap', 'e.quote_volume', 'e.volume')})` })} AS differences, ${candleStructSql('s')} AS silver

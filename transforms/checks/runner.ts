@@ -57,11 +57,14 @@ export async function runChecks(opts: RunChecksOptions): Promise<QualityRun> {
   const nowUs = opts.nowUs ?? startedAtUs;
   await opts.engine.refresh();
   const views = new Set(Object.keys(opts.engine.viewVersions()));
+  // One cheap column scan decides whether the checks may read silver without resolving revisions.
+  const revised = await opts.engine.query(`SELECT count(*) AS n FROM silver_candles_all_revisions WHERE revision > 0`);
   const ctx: CheckContext = {
     engine: opts.engine,
     nowUs,
     maxFailingRows: opts.config.maxFailingRows,
     contracts: opts.contracts ?? defaultContracts(),
+    candleRevisions: Number(revised.rows[0]?.n ?? 0) > 0,
     hasView: (name) => views.has(name),
   };
   const results: CheckResult[] = [];
