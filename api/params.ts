@@ -74,10 +74,8 @@ export function utcDate(us: number): string {
   return new Date(Math.floor(us / 1000)).toISOString().slice(0, 10);
 }
 
-/** SQL string literal. */
-export function sqlString(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`;
-}
+/** SQL string literal: the lake's one quoting helper. */
+export { sqlLiteral as sqlString } from '../lake/index.ts';
 
 /** SQL timestamp literal of an epoch µs. */
 export function sqlTimestamp(us: number): string {

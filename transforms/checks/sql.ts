@@ -4,10 +4,8 @@ import type { CheckContext } from './check.ts';
 export const MINUTE_US = 60_000_000;
 export const HOUR_US = 60 * MINUTE_US;
 
-/** An SQL string literal. */
-export function sqlString(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`;
-}
+/** An SQL string literal: the lake's one quoting helper. */
+export { sqlLiteral as sqlString } from '../../lake/index.ts';
 
 /** An epoch-µs instant as a TIMESTAMPTZ (the lake's timestamps; the engine's session is UTC). */
 export function timestampSql(us: number): string {

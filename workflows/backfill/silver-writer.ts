@@ -13,7 +13,7 @@
  * write is then recomputed on top of it, so nothing the stream wrote is lost or doubled.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { ConcurrentModificationError, filesSelectSql, SILVER_CANDLES_SOURCE_COLUMN, type DeltaTable, type Lake } from '../../lake/index.ts';
+import { ConcurrentModificationError, filesSelectSql, sqlLiteral, SILVER_CANDLES_SOURCE_COLUMN, type DeltaTable, type Lake } from '../../lake/index.ts';
 import type { BackfillMode } from './input.ts';
 
 /** The columns staging.ts produces, in this order. */
@@ -49,7 +49,6 @@ export function backfillTxnAppId(exchange: string, symbol: string, day: string):
   return `backfill:${exchange}:${symbol}:${day}`;
 }
 
-const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /** Adds the `source` column to a silver table created before it existed. */
 export async function ensureSilverSourceColumn(table: DeltaTable): Promise<void> {
@@ -90,12 +89,12 @@ export async function writeSilverPartitions(lake: Lake, conn: DuckDBConnection, 
   const table = await lake.table('silver/candles');
   await ensureSilverSourceColumn(table);
   if (alreadyCommitted(table, w)) return { committed: false, rowsWritten: 0, bytesWritten: 0, conflictRetries: 0 };
-  const dayList = w.days.map((d) => `DATE ${lit(d)}`).join(', ');
+  const dayList = w.days.map((d) => `DATE ${sqlLiteral(d)}`).join(', ');
   // The new candles once, in silver's shape (exact vwap included); each commit attempt reads them.
   const freshTable = `${staged}_silver`;
-  await conn.run(`CREATE OR REPLACE TABLE ${freshTable} AS SELECT ${lit(w.exchange)} AS exchange, ${lit(w.symbol)} AS symbol, "interval", make_timestamp(window_start_us) AS window_start, make_timestamp(window_end_us) AS window_end,
+  await conn.run(`CREATE OR REPLACE TABLE ${freshTable} AS SELECT ${sqlLiteral(w.exchange)} AS exchange, ${sqlLiteral(w.symbol)} AS symbol, "interval", make_timestamp(window_start_us) AS window_start, make_timestamp(window_end_us) AS window_end,
         open, high, low, close, volume, quote_volume, ${exactVwapSql('quote_volume', 'volume')} AS vwap, trade_count, taker_buy_volume, taker_buy_quote_volume,
-        first_trade_id, last_trade_id, true AS is_final, make_timestamp(epoch_us(now())) AS finalized_at, ${lit(w.source)} AS source
+        first_trade_id, last_trade_id, true AS is_final, make_timestamp(epoch_us(now())) AS finalized_at, ${sqlLiteral(w.source)} AS source
       FROM ${staged} WHERE CAST(make_timestamp(window_start_us) AS DATE) IN (${dayList})`);
   try {
     return await commitMerged(table, conn, freshTable, w);

@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { CandleEvent, Kline } from '../../common/events/index.ts';
 import { STAGED_CANDLE_COLUMNS } from './silver-writer.ts';
+import { sqlLiteral } from '../../lake/index.ts';
 
 const RAW_KLINE_COLUMNS = ['open_time', 'open', 'high', 'low', 'close', 'volume', 'close_time', 'quote_volume', 'count', 'taker_buy_volume', 'taker_buy_quote_volume', 'ignore'];
 
@@ -53,7 +54,7 @@ export async function loadKlinesCsv(conn: DuckDBConnection, csvFile: string, nam
   }
   const hasHeader = head.length > 0 && !/\d/.test(head.toString('utf8'));
   const columns = `{${RAW_KLINE_COLUMNS.map((c) => `'${c}': '${KLINE_TYPES[c]}'`).join(', ')}}`;
-  const raw = `read_csv('${csvFile.replace(/'/g, "''")}', header = false, skip = ${hasHeader ? 1 : 0}, auto_detect = false, columns = ${columns}, null_padding = true)`;
+  const raw = `read_csv(${sqlLiteral(csvFile)}, header = false, skip = ${hasHeader ? 1 : 0}, auto_detect = false, columns = ${columns}, null_padding = true)`;
   try {
     await conn.run(`CREATE TABLE ${name} AS SELECT ${MICROS('open_time')} AS window_start_us, open, high, low, close, volume, quote_volume, count AS trade_count,
         taker_buy_volume, taker_buy_quote_volume FROM ${raw}`);

@@ -9,7 +9,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { CandleEvent, TradeEvent } from '../../common/events/index.ts';
-import { ConcurrentModificationError, filesSelectSql, type Lake } from '../../lake/index.ts';
+import { ConcurrentModificationError, filesSelectSql, sqlLiteral, type Lake } from '../../lake/index.ts';
 import { CandleOperator } from '../../streaming/index.ts';
 import { dayStartMs, DAY_MS } from './input.ts';
 import { backfillTxnAppId } from './silver-writer.ts';
@@ -26,7 +26,6 @@ export function candlesFromTrades(trades: Iterable<TradeEvent>, day: string, now
   return operator.advance(nowMs).filter((c) => c.windowStartUs >= dayStartUs && c.windowStartUs < dayEndUs);
 }
 
-const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /** Replaces the bronze partition (symbol, day) with the archive's trades merged into what it holds. */
 export async function writeBronzeTrades(lake: Lake, conn: DuckDBConnection, trades: readonly TradeEvent[], w: { exchange: string; symbol: string; day: string; runVersion: number }): Promise<{ committed: boolean; rows: number }> {
@@ -58,7 +57,7 @@ export async function writeBronzeTrades(lake: Lake, conn: DuckDBConnection, trad
       if ((snap.txnVersion(appId) ?? -1) >= w.runVersion) return { committed: false, rows: 0 };
       const files = snap.addFiles().filter((f) => f.partitionValues.symbol === w.symbol && f.partitionValues.date === w.day);
       const key = 'exchange, kind, trade_id';
-      const fresh = `SELECT ${lit(w.exchange)} AS exchange, ${lit(w.symbol)} AS symbol, kind, trade_id, first_trade_id, last_trade_id, price::DECIMAL(18,8) AS price,
+      const fresh = `SELECT ${sqlLiteral(w.exchange)} AS exchange, ${sqlLiteral(w.symbol)} AS symbol, kind, trade_id, first_trade_id, last_trade_id, price::DECIMAL(18,8) AS price,
           qty::DECIMAL(18,8) AS qty, quote_qty::DECIMAL(38,16) AS quote_qty, is_buyer_maker, make_timestamp(trade_time_us) AS trade_time,
           make_timestamp(received_at_us) AS received_at, 'archive' AS source FROM ${staged}`;
       const old = `SELECT exchange, symbol, kind, trade_id, first_trade_id, last_trade_id, price, qty, quote_qty, is_buyer_maker, trade_time, received_at, source
