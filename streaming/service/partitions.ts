@@ -105,9 +105,9 @@ export class Partitions {
   /**
    * Resumes every assigned partition that is not ready: bronze's recorded offsets, and for trades
    * partitions the silver claim and the operator's state rebuilt from the lake (recovery.ts).
-   * `heartbeat` keeps the group membership alive meanwhile.
+   * `heartbeat` keeps the group membership alive meanwhile. Returns the partitions it resumed.
    */
-  async resume(engine: LakeQueryEngine, heartbeat: () => Promise<void>, recovering: (on: boolean) => void): Promise<void> {
+  async resume(engine: LakeQueryEngine, heartbeat: () => Promise<void>, recovering: (on: boolean) => void): Promise<PartitionState[]> {
     const pending: PartitionState[] = [];
     for (const [topic, parts] of this.assignment) {
       if (!this.opts.inputs.has(topic)) continue;
@@ -116,7 +116,7 @@ export class Partitions {
         if (!s.ready) pending.push(s);
       }
     }
-    if (pending.length === 0) return;
+    if (pending.length === 0) return pending;
     const beat = setInterval(() => void heartbeat().catch(() => undefined), 2000);
     recovering(true);
     try {
@@ -160,6 +160,7 @@ export class Partitions {
         { partitions: pending.map((s) => `${s.input.topic}:${s.partition}@${s.committed ?? 'start'}`), ...recovered, unreconciled: recovered.unreconciled.length, ms: Date.now() - t0 },
         'resumed from the lake',
       );
+      return pending;
     } finally {
       clearInterval(beat);
       recovering(false);

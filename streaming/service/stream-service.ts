@@ -33,7 +33,7 @@ import { commitBronze } from './bronze-writer.ts';
 import { CandlePublisher } from './candle-publisher.ts';
 import { decodeNews, decodeSentiment, decodeTicker, DEFAULT_EVENT_TIME_LIMITS, tradeDecoder, type EventTimeLimits } from './decode.ts';
 import { Mutex } from './mutex.ts';
-import type { InputKind, InputSpec } from './partition-state.ts';
+import type { InputKind, InputSpec, PartitionState } from './partition-state.ts';
 import { Partitions } from './partitions.ts';
 import { SilverWriter } from './silver-writer.ts';
 import type { StreamMetrics } from './stream-metrics.ts';
@@ -271,7 +271,7 @@ export class StreamService {
   }
 
   /** Resumes the assigned partitions that are not ready from the lake (partitions.ts). */
-  private resume(heartbeat: () => Promise<void>): Promise<void> {
+  private resume(heartbeat: () => Promise<void>): Promise<PartitionState[]> {
     return this.partitions.resume(this.engine!, heartbeat, (on) => (this.recovering = on));
   }
 
@@ -374,12 +374,24 @@ export class StreamService {
     if (!this.recovering && !this.initializing && this.partitions.anyNotReady()) {
       this.initializing = true;
       void this.mutex
-        .run(() => this.resume(async () => undefined))
+        .run(async () => {
+          // The reset dropped the partition's uncommitted rows, and on a partition with nothing
+          // new to fetch (a replay that has ended) no batch comes to trigger onBatch's seek back:
+          // go back to the lake's offset now, or those rows are never read again.
+          for (const s of await this.resume(async () => undefined)) this.seekToLake(s);
+        })
         .catch((err: Error) => this.fail(err))
         .finally(() => {
           this.initializing = false;
         });
     }
+  }
+
+  /** Makes the consumer fetch a resumed partition again from the offset the lake recorded. */
+  private seekToLake(s: PartitionState): void {
+    if (s.next === undefined || s.seeked) return;
+    s.seeked = true;
+    this.consumer.seek({ topic: s.input.topic, partition: s.partition, offset: String(s.next) });
   }
 
   private emitProvisional(nowMs: number): void {

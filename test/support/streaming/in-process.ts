@@ -37,7 +37,7 @@ export async function streamFixture(kafka: Kafka, name: string, tradePartitions 
         brokers: kafkaBrokers(),
         groupId: group,
         lake: new Lake(lakeDir, { rowWriter: writer.write }),
-        logger: createLogger('stream-test', 'warn'),
+        logger: createLogger('stream-test', (process.env.STREAM_TEST_LOG_LEVEL ?? 'warn') as 'warn'),
         topics,
         inputs: ['trades'],
         batchMaxMs: 300,
