@@ -95,13 +95,8 @@ export class LogStore {
    */
   async readCommit(version: number): Promise<Action[] | undefined> {
     const file = path.join(this.logDir, versionFileName(version));
-    let text: string;
-    try {
-      text = await fs.readFile(file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
+    const text = await readIfExists(file);
+    if (text === undefined) return undefined;
     if (text.trim() === '') throw new CorruptLogError(this.tableDir, version, file, 'the commit file is empty');
     try {
       return parseActions(text, file);
@@ -113,13 +108,8 @@ export class LogStore {
   /** The version checksum recorded for `version`, or undefined when there is none. */
   async readChecksum(version: number): Promise<VersionChecksum | undefined> {
     const file = path.join(this.logDir, checksumFileName(version));
-    let text: string;
-    try {
-      text = await fs.readFile(file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
+    const text = await readIfExists(file);
+    if (text === undefined) return undefined;
     try {
       return JSON.parse(text) as VersionChecksum;
     } catch (err) {
@@ -174,5 +164,15 @@ export class LogStore {
 
   checkpointPath(version: number): string {
     return path.join(this.logDir, checkpointFileName(version));
+  }
+}
+
+/** A log file's text, or undefined when it does not exist (any other failure throws). */
+async function readIfExists(file: string): Promise<string | undefined> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
   }
 }
