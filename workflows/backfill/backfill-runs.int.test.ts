@@ -77,7 +77,7 @@ describe('backfill runs', () => {
 
     // Every symbol's candles are the archive's, once each, whatever run wrote them.
     const archive = parseKlinesCsv(await zipText(JANUARY_ZIP)).filter((k) => k.openTimeMs < Date.parse('2024-01-03T00:00:00Z'));
-    const expected = archive.map((k) => [k.openTimeMs, canonicalDecimal(k.open), canonicalDecimal(k.high), canonicalDecimal(k.low), canonicalDecimal(k.close), canonicalDecimal(k.volume), k.count].join(','));
+    const expected = archive.map((k) => [k.openTimeMs, canonicalDecimal(k.open), canonicalDecimal(k.high), canonicalDecimal(k.low), canonicalDecimal(k.close), canonicalDecimal(k.volume), k.tradeCount].join(','));
     for (const s of symbols) {
       const rows = await silver(`SELECT epoch_ms(window_start) AS t, open::VARCHAR AS o, high::VARCHAR AS h, low::VARCHAR AS l, close::VARCHAR AS c, volume::VARCHAR AS v, trade_count AS n
         FROM silver_candles_all_revisions WHERE symbol = '${s}' AND "interval" = '1m' ORDER BY window_start`);
