@@ -42,7 +42,14 @@ function canonicalRow(r: Record<string, unknown>): string {
   return [Number(r.t), ...['o', 'h', 'l', 'c', 'v', 'qv'].map((k) => canonicalDecimal(String(r[k]))), Number(r.n), canonicalDecimal(String(r.tbv)), canonicalDecimal(String(r.tbqv))].join(',');
 }
 
+/** Table versions once the gold builds earlier backfills started (abandoned children) have ended: they write gold tables. */
 async function tableVersions(): Promise<Record<string, number>> {
+  for (let i = 0; i < 600; i++) {
+    let running = 0;
+    for await (const _ of fx.client.workflow.list({ query: `WorkflowType = 'goldBuild' AND ExecutionStatus = 'Running'` })) running += 1;
+    if (running === 0) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
   const out: Record<string, number> = {};
   for (const name of await fx.lake.listTables()) out[name] = (await (await fx.lake.table(name)).refresh()).version;
   return out;
