@@ -67,7 +67,7 @@ export function createApp(deps: ApiDeps): ApiApp {
       cors({
         origin: origins.includes('*') ? '*' : origins,
         allowHeaders: ['Authorization', 'X-API-Key', 'Content-Type', 'Last-Event-ID', 'If-None-Match', 'Accept'],
-        exposeHeaders: ['ETag', 'Server-Timing', 'X-Request-Id', 'RateLimit-Limit', 'RateLimit-Remaining', 'Retry-After'],
+        exposeHeaders: ['ETag', 'Server-Timing', 'X-Request-Id', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After', 'X-Data-Gaps', 'Link'],
         maxAge: 600,
       }),
     );
