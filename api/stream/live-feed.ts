@@ -36,7 +36,12 @@ export interface LiveFeedOptions {
   readonly onEvent?: (e: FeedEvent) => void;
 }
 
-export type FeedListener = (e: FeedEvent) => void;
+/**
+ * A listener gets deliveries: every event the feed received in one event-loop turn (all the
+ * partitions' batches of one fetch), in arrival order. The same array goes to every listener, so
+ * whatever a listener derives from it (e.g. the encoded SSE bytes for one filter) can be shared.
+ */
+export type FeedListener = (delivery: readonly FeedEvent[]) => void;
 
 /** A range a reconnecting client needs that is no longer (or not yet) in memory. */
 export interface KafkaGap {
@@ -60,8 +65,13 @@ export class LiveFeed {
   private readonly listeners = new Set<FeedListener>();
   private readonly ring: FeedEvent[] = [];
   private ringHead = 0;
-  /** Next offset per partition (the live position). */
+  /** Next offset per partition received from Kafka (de-duplicates re-deliveries). */
   private readonly position: Position = new Map();
+  /** Next offset per partition delivered to listeners (the position of "now" for a new client). */
+  private readonly delivered: Position = new Map();
+  /** Events received in this event-loop turn, delivered together at its end. */
+  private outbox: FeedEvent[] = [];
+  private deliveryScheduled = false;
   /** Lowest offset per partition still available in memory. */
   private readonly floor = new Map<string, number>();
   private readonly latestTrades = new Map<string, { event: TradeEvent; receivedAt: number }>();
@@ -89,6 +99,7 @@ export class LiveFeed {
         if (!existing.has(topic)) continue;
         for (const p of await retried(() => admin.fetchTopicOffsets(topic))) {
           this.position.set(partitionKey(c, p.partition), Number(p.high));
+          this.delivered.set(partitionKey(c, p.partition), Number(p.high));
           this.floor.set(partitionKey(c, p.partition), Number(p.high));
         }
       }
@@ -165,7 +176,7 @@ export class LiveFeed {
 
   /** The live position (SSE id of "now"). */
   currentId(): string {
-    return formatPosition(this.position);
+    return formatPosition(this.delivered);
   }
 
   latestTrade(exchange: string, symbol: string): { event: TradeEvent; receivedAt: number } | undefined {
@@ -259,12 +270,33 @@ export class LiveFeed {
       const expected = this.position.get(key);
       if (expected !== undefined && offset < expected) continue; // already seen (a rebalance re-delivered it)
       this.position.set(key, offset + 1);
-      if (!this.floor.has(key)) this.floor.set(key, offset);
-      const e = this.eventOf(channel, batch.partition, offset, m.value?.toString('utf8') ?? 'null', formatPosition(this.position), now);
+      this.outbox.push(this.eventOf(channel, batch.partition, offset, m.value?.toString('utf8') ?? 'null', formatPosition(this.position), now));
+    }
+    // kafkajs hands over a fetch's partitions one batch at a time: deliver them together once
+    // this turn ends, so that a client gets one write per fetch rather than one per partition.
+    if (this.outbox.length > 0 && !this.deliveryScheduled) {
+      this.deliveryScheduled = true;
+      setImmediate(() => this.deliver());
+    }
+  }
+
+  /**
+   * Hands this turn's events to every listener. The ring, the floors and the delivered position
+   * change here, together with the listeners' view, so that `subscribe` (replay from the ring,
+   * then live deliveries) never skips nor repeats an event.
+   */
+  private deliver(): void {
+    this.deliveryScheduled = false;
+    const events = this.outbox;
+    this.outbox = [];
+    for (const e of events) {
+      const key = partitionKey(e.channel, e.partition);
+      if (!this.floor.has(key)) this.floor.set(key, e.offset);
+      this.delivered.set(key, e.offset + 1);
       this.remember(e);
       this.options.onEvent?.(e);
-      for (const l of this.listeners) l(e);
     }
+    for (const l of this.listeners) l(events);
   }
 
   private eventOf(channel: Channel, partition: number, offset: number, json: string, id: string, receivedAt = Date.now()): FeedEvent {

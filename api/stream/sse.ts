@@ -1,8 +1,11 @@
 /**
  * One SSE client of the live feed: filters the feed's events (channels, symbols), frames them
- * (`id` = stream position, `event` = channel, `data` = the Kafka JSON value as is), and writes
- * whatever accumulated in one chunk per event-loop turn. A client that cannot keep up (more than
- * `maxPendingBytes` queued) is disconnected; it resumes with Last-Event-ID and misses nothing.
+ * (`id` = stream position, `event` = channel, `data` = the Kafka JSON value as is) and writes each
+ * feed delivery (one event-loop turn's events) as one chunk. The bytes of a delivery are encoded
+ * once per distinct filter and the same buffer is written to every client with that filter: the
+ * cost of a delivery grows with the number of distinct subscriptions, not with the number of
+ * clients. A client that cannot keep up (more than `maxPendingBytes` queued) is disconnected; it
+ * resumes with Last-Event-ID and misses nothing.
  */
 import type { FeedEvent, KafkaGap, LiveFeed } from './live-feed.ts';
 import type { Channel, Position } from './position.ts';
@@ -35,22 +38,62 @@ export function frameOf(e: FeedEvent): string {
   return frame;
 }
 
+/** What a client asks for, as a key shared by every client asking the same. */
+export interface Subscription {
+  readonly key: string;
+  matches(e: FeedEvent): boolean;
+}
+
+export function subscriptionOf(channels: ReadonlySet<Channel>, symbols: ReadonlySet<string>): Subscription {
+  return {
+    key: `${[...channels].sort().join(',')}|${[...symbols].sort().join(',')}`,
+    matches: (e) => channels.has(e.channel) && (symbols.size === 0 || (e.symbol !== undefined && symbols.has(e.symbol))),
+  };
+}
+
+/** A delivery's events for one subscription, encoded. */
+interface EncodedDelivery {
+  readonly bytes: Uint8Array;
+  readonly events: number;
+  readonly last: FeedEvent | undefined;
+}
+
+const NOTHING: EncodedDelivery = { bytes: new Uint8Array(0), events: 0, last: undefined };
+const encodedDeliveries = new WeakMap<readonly FeedEvent[], Map<string, EncodedDelivery>>();
+
+/** The bytes of a delivery for a subscription, built by the first client that needs them. */
+export function encodeDelivery(delivery: readonly FeedEvent[], sub: Subscription): EncodedDelivery {
+  let bySubscription = encodedDeliveries.get(delivery);
+  if (!bySubscription) encodedDeliveries.set(delivery, (bySubscription = new Map()));
+  let encoded = bySubscription.get(sub.key);
+  if (!encoded) {
+    let text = '';
+    let events = 0;
+    let last: FeedEvent | undefined;
+    for (const e of delivery) {
+      if (!sub.matches(e)) continue;
+      text += frameOf(e);
+      events += 1;
+      last = e;
+    }
+    encoded = events === 0 ? NOTHING : { bytes: encoder.encode(text), events, last };
+    bySubscription.set(sub.key, encoded);
+  }
+  return encoded;
+}
+
 /** The SSE response body for one client. */
 export function sseStream(opts: SseClientOptions): ReadableStream<Uint8Array> {
   let unsubscribe: (() => void) | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
   let closed = false;
   const abort = new AbortController();
-  const matches = (e: FeedEvent) => opts.channels.has(e.channel) && (opts.symbols.size === 0 || (e.symbol !== undefined && opts.symbols.has(e.symbol)));
+  const sub = subscriptionOf(opts.channels, opts.symbols);
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
-        let pending: string[] = [];
-        let pendingEvents = 0;
-        let lastEvent: FeedEvent | undefined;
-        let scheduled = false;
-        /** While a Kafka replay runs, live events wait here (in order) instead of being written. */
-        let held: FeedEvent[] | undefined;
+        /** While a Kafka replay runs, live deliveries wait here (in order) instead of being written. */
+        let held: (readonly FeedEvent[])[] | undefined;
         const close = (reason: string) => {
           if (closed) return;
           closed = true;
@@ -64,71 +107,52 @@ export function sseStream(opts: SseClientOptions): ReadableStream<Uint8Array> {
             // already closed by the client
           }
         };
-        const flush = () => {
-          scheduled = false;
-          if (closed || pending.length === 0) return;
-          const chunk = encoder.encode(pending.join(''));
-          pending = [];
+        const write = (chunk: EncodedDelivery) => {
+          if (closed || chunk.bytes.length === 0) return;
+          // The web stream's queue holds what the socket has not taken yet.
           if ((controller.desiredSize ?? 0) < 0) {
             close('client too slow');
             return;
           }
-          controller.enqueue(chunk);
-          opts.onSent?.(pendingEvents, lastEvent);
-          pendingEvents = 0;
+          controller.enqueue(chunk.bytes);
+          if (chunk.events > 0) opts.onSent?.(chunk.events, chunk.last);
         };
-        const push = (e: FeedEvent) => {
-          if (closed || !matches(e)) return;
-          pending.push(frameOf(e));
-          pendingEvents += 1;
-          lastEvent = e;
-          if (!scheduled) {
-            scheduled = true;
-            setImmediate(flush);
-          }
+        const writeText = (text: string) => write({ bytes: encoder.encode(text), events: 0, last: undefined });
+        const writeDelivery = (delivery: readonly FeedEvent[]) => write(encodeDelivery(delivery, sub));
+        const listener = (delivery: readonly FeedEvent[]) => {
+          if (held) held.push(delivery);
+          else writeDelivery(delivery);
         };
-        const listener = (e: FeedEvent) => {
-          if (held) held.push(e);
-          else push(e);
-        };
-        let sub: { replay: FeedEvent[]; gaps: KafkaGap[]; unsubscribe: () => void };
+        let subscribed: { replay: FeedEvent[]; gaps: KafkaGap[]; unsubscribe: () => void };
         try {
-          sub = opts.feed.subscribe(listener, opts.resume);
+          subscribed = opts.feed.subscribe(listener, opts.resume);
         } catch (err) {
           controller.error(err);
           return;
         }
-        unsubscribe = sub.unsubscribe;
+        unsubscribe = subscribed.unsubscribe;
         // The client learns the position of "now" first, so that even a client that receives no
         // event before disconnecting resumes from here.
-        pending.push(`retry: 1000\nid: ${opts.resume ? '' : opts.feed.currentId()}\n\n`.replace('id: \n', ''));
-        if (sub.gaps.length === 0) {
-          for (const e of sub.replay) push(e);
-          flush();
+        writeText(opts.resume ? 'retry: 1000\n\n' : `retry: 1000\nid: ${opts.feed.currentId()}\n\n`);
+        const { gaps, replay } = subscribed;
+        if (gaps.length === 0) {
+          writeDelivery(replay);
         } else {
           held = [];
-          const { gaps, replay } = sub;
           void (async () => {
             try {
-              for (const gap of gaps) for (const e of await opts.feed.readRange(gap, abort.signal)) push(e);
-              for (const e of replay) push(e);
+              for (const gap of gaps) writeDelivery(await opts.feed.readRange(gap, abort.signal));
+              writeDelivery(replay);
               const waiting = held!;
               held = undefined;
-              for (const e of waiting) push(e);
+              for (const delivery of waiting) writeDelivery(delivery);
             } catch (err) {
-              pending.push(`event: error\ndata: ${JSON.stringify({ detail: (err as Error).message })}\n\n`);
-              flush();
+              writeText(`event: error\ndata: ${JSON.stringify({ detail: (err as Error).message })}\n\n`);
               close('replay failed');
             }
           })();
         }
-        heartbeat = setInterval(() => {
-          pending.push(': keep-alive\n\n');
-          if (!scheduled) {
-            scheduled = true;
-            setImmediate(flush);
-          }
-        }, opts.heartbeatMs ?? 15_000);
+        heartbeat = setInterval(() => writeText(': keep-alive\n\n'), opts.heartbeatMs ?? 15_000);
         heartbeat.unref();
       },
       cancel() {

@@ -206,6 +206,34 @@ export class LakeQueryEngine {
     }
   }
 
+  /**
+   * Materialises a SELECT over the views (pruned and guarded like `query`) as a TEMP table of this
+   * engine's connection: several queries that read the same rows then decode the Parquet once
+   * (e.g. one quality run's candles). The table holds the views' snapshot of this moment; a later
+   * `refresh` does not change it. Drop it with `dropTempTable`.
+   */
+  async createTempTable(name: string, selectSql: string): Promise<void> {
+    await this.explained(async () => {
+      const attempt = async () => {
+        const ast = await parseSingleSelect(this.connection, selectSql);
+        const toRun = (await this.prunedCached(selectSql, ast)) ?? selectSql;
+        await assertSelectStatement(this.connection, toRun);
+        await this.connection.run(`CREATE OR REPLACE TEMP TABLE ${sqlIdentifier(name)} AS ${toRun}`);
+      };
+      try {
+        await attempt();
+      } catch (err) {
+        if (!isMissingFileError(err)) throw err;
+        await this.refresh();
+        await attempt();
+      }
+    });
+  }
+
+  async dropTempTable(name: string): Promise<void> {
+    await this.connection.run(`DROP TABLE IF EXISTS temp.${sqlIdentifier(name)}`);
+  }
+
   private async queryOnce(sql: string): Promise<QueryResult> {
     // Binding (also in the guard's prepare) already opens the view's files, so all of it retries.
     const attempt = async () => {

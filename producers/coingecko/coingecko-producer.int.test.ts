@@ -32,7 +32,7 @@ function start(env: Record<string, string>) {
   const config = loadCoinGeckoConfig({
     COINGECKO_BASE_URL: `${server!.url}/api/v3`,
     COINGECKO_INTERVAL_MS: '30',
-    COINGECKO_TIMEOUT_MS: '300',
+    COINGECKO_TIMEOUT_MS: '1500',
     COINGECKO_BACKOFF_INITIAL_MS: '20',
     COINGECKO_BACKOFF_MAX_MS: '60',
     COINGECKO_VS_CURRENCY: 'eur',
@@ -59,13 +59,13 @@ describe('CoinGecko poller', () => {
         { status: 429, headers: { 'retry-after': '1' }, body: '{"status":{"error_code":429,"error_message":"rate limited"}}' },
         { status: 500, body: 'oops' },
         { status: 503, body: 'maintenance' },
-        { delayMs: 1_000, body: marketsBody },
+        { delayMs: 5_000, body: marketsBody },
         { body: marketsBody },
         { body: withBitcoinAt(36700.5, '2024-01-24T00:30:01.000Z') },
       ],
     });
     const { sink, registry, running, producer } = start({ COINGECKO_API_KEY: 'demo-key-123' });
-    await waitFor(() => server!.requestsTo('/api/v3/coins/markets').length >= 9, 'nine polls', 10_000);
+    await waitFor(() => server!.requestsTo('/api/v3/coins/markets').length >= 9, 'nine polls', 20_000);
     stop!.abort();
     await running;
 

@@ -14,6 +14,7 @@ import { combineHealth, type SourceDeps, type SourceProducer } from '../polling/
 import { DEFAULT_SIMPLE_PRICE_IDS, type CoinGeckoConfig, type CoinGeckoEndpoint } from './config.ts';
 import { KNOWN_COIN_SYMBOLS } from './coin-symbols.ts';
 import { mapCoinsMarkets, mapSimplePrice, type Mapped } from './mapper.ts';
+import { pollerPolicy } from '../polling/poller-env.ts';
 
 const STAGE = 'coingecko';
 
@@ -82,9 +83,7 @@ export function createCoinGeckoProducer(config: CoinGeckoConfig, sink: EventSink
     (endpoint) =>
       new Poller({
         name: `coingecko-${endpoint}`,
-        intervalMs: config.COINGECKO_INTERVAL_MS,
-        backoff: { initialMs: config.COINGECKO_BACKOFF_INITIAL_MS, maxMs: config.COINGECKO_BACKOFF_MAX_MS },
-        breaker: { consecutiveFailures: config.COINGECKO_BREAKER_FAILURES, halfOpenAfterMs: config.COINGECKO_BREAKER_HALF_OPEN_MS },
+        ...pollerPolicy('COINGECKO', config),
         poll: pollEndpoint(endpoint),
         logger,
         registry: deps.registry,

@@ -1,6 +1,7 @@
 /** CoinGecko poller settings, from the environment (`marketlake produce coingecko`). */
 import { z } from 'zod';
 import { parseEnv } from '../../common/config.ts';
+import { backoffOrdered, pollerEnvShape } from '../polling/poller-env.ts';
 import { csvList } from '../polling/source.ts';
 
 export const COINGECKO_ENDPOINTS = ['markets', 'simple-price'] as const;
@@ -28,18 +29,9 @@ export const coinGeckoEnvSchema = z
     COINGECKO_COIN_IDS: z.string().default('').transform(csvList),
     COINGECKO_PER_PAGE: z.coerce.number().int().min(1).max(250).default(100),
     /** The free API refreshes about once a minute; polling faster only burns the rate limit. */
-    COINGECKO_INTERVAL_MS: ms(60_000),
-    COINGECKO_TIMEOUT_MS: ms(10_000),
-    COINGECKO_BACKOFF_INITIAL_MS: ms(2_000),
-    COINGECKO_BACKOFF_MAX_MS: ms(300_000),
-    /** Consecutive failures that open the circuit, and how long it stays open before a trial. */
-    COINGECKO_BREAKER_FAILURES: z.coerce.number().int().min(1).default(5),
-    COINGECKO_BREAKER_HALF_OPEN_MS: ms(60_000),
+    ...pollerEnvShape('COINGECKO', { intervalMs: 60_000, timeoutMs: 10_000, backoffInitialMs: 2_000, backoffMaxMs: 300_000, breakerHalfOpenMs: 60_000 }),
   })
-  .refine((c) => c.COINGECKO_BACKOFF_MAX_MS >= c.COINGECKO_BACKOFF_INITIAL_MS, {
-    message: 'COINGECKO_BACKOFF_MAX_MS must be >= COINGECKO_BACKOFF_INITIAL_MS',
-    path: ['COINGECKO_BACKOFF_MAX_MS'],
-  });
+  .refine(...backoffOrdered('COINGECKO'));
 
 export type CoinGeckoConfig = z.infer<typeof coinGeckoEnvSchema>;
 

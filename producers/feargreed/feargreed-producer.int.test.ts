@@ -35,7 +35,7 @@ describe('Fear & Greed poller', () => {
         { body: recorded },
         { status: 500, body: 'upstream error' },
         { status: 429, headers: { 'retry-after': '0' }, body: '' },
-        { delayMs: 800, body: recorded },
+        { delayMs: 5_000, body: recorded },
         { body: '{"data":[{"value":"n/a"}]}' },
         { body: recorded },
         { body: nextDay },
@@ -45,14 +45,14 @@ describe('Fear & Greed poller', () => {
       FEARGREED_BASE_URL: server.url,
       FEARGREED_LIMIT: '3',
       FEARGREED_INTERVAL_MS: '30',
-      FEARGREED_TIMEOUT_MS: '250',
+      FEARGREED_TIMEOUT_MS: '1500',
       FEARGREED_BACKOFF_INITIAL_MS: '20',
       FEARGREED_BACKOFF_MAX_MS: '50',
     });
     const sink = new MemorySink();
     const producer = createFearGreedProducer(config, sink, { signal: stop.signal, logger: createLogger('test', 'silent'), registry: new Registry() });
     const running = producer.run();
-    await waitFor(() => server!.requestsTo('/fng/').length >= 9, 'nine polls');
+    await waitFor(() => server!.requestsTo('/fng/').length >= 9, 'nine polls', 20_000);
     stop.abort();
     await running;
 

@@ -13,6 +13,7 @@ import { Poller, type PollResult } from '../polling/poller.ts';
 import type { SourceDeps, SourceProducer } from '../polling/source.ts';
 import type { FearGreedConfig } from './config.ts';
 import { mapFearGreed, type FearGreedReadings } from './mapper.ts';
+import { pollerPolicy } from '../polling/poller-env.ts';
 
 const STAGE = 'feargreed';
 /** Ask again this long after the announced update, so that the new value is really there. */
@@ -56,9 +57,7 @@ export function createFearGreedProducer(config: FearGreedConfig, sink: EventSink
 
   const poller = new Poller({
     name: 'feargreed',
-    intervalMs: config.FEARGREED_INTERVAL_MS,
-    backoff: { initialMs: config.FEARGREED_BACKOFF_INITIAL_MS, maxMs: config.FEARGREED_BACKOFF_MAX_MS },
-    breaker: { consecutiveFailures: config.FEARGREED_BREAKER_FAILURES, halfOpenAfterMs: config.FEARGREED_BREAKER_HALF_OPEN_MS },
+    ...pollerPolicy('FEARGREED', config),
     poll,
     logger,
     registry: deps.registry,

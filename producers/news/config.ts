@@ -1,6 +1,7 @@
 /** News (RSS/Atom) poller settings, from the environment. */
 import { z } from 'zod';
 import { parseEnv } from '../../common/config.ts';
+import { backoffOrdered, pollerEnvShape } from '../polling/poller-env.ts';
 import { csvList } from '../polling/source.ts';
 
 export interface FeedSpec {
@@ -44,22 +45,14 @@ export const newsEnvSchema = z
           return z.NEVER;
         }
       }),
-    NEWS_INTERVAL_MS: ms(120_000),
-    NEWS_TIMEOUT_MS: ms(15_000),
-    NEWS_BACKOFF_INITIAL_MS: ms(5_000),
-    NEWS_BACKOFF_MAX_MS: ms(600_000),
-    NEWS_BREAKER_FAILURES: z.coerce.number().int().min(1).default(5),
-    NEWS_BREAKER_HALF_OPEN_MS: ms(120_000),
+    ...pollerEnvShape('NEWS', { intervalMs: 120_000, timeoutMs: 15_000, backoffInitialMs: 5_000, backoffMaxMs: 600_000, breakerHalfOpenMs: 120_000 }),
     /** How many item ids are remembered for deduplication (oldest forgotten first). */
     NEWS_DEDUP_CAPACITY: z.coerce.number().int().min(100).default(20_000),
     /** Optional JSON file keeping the seen ids across restarts; without it a restart republishes (at least once). */
     NEWS_DEDUP_FILE: z.string().min(1).optional(),
     NEWS_SUMMARY_MAX_CHARS: z.coerce.number().int().min(0).default(1_000),
   })
-  .refine((c) => c.NEWS_BACKOFF_MAX_MS >= c.NEWS_BACKOFF_INITIAL_MS, {
-    message: 'NEWS_BACKOFF_MAX_MS must be >= NEWS_BACKOFF_INITIAL_MS',
-    path: ['NEWS_BACKOFF_MAX_MS'],
-  });
+  .refine(...backoffOrdered('NEWS'));
 
 export type NewsConfig = z.infer<typeof newsEnvSchema>;
 

@@ -34,7 +34,7 @@ function config(extra: Record<string, string> = {}) {
   return loadNewsConfig({
     NEWS_FEEDS: `coindesk=${server!.url}/arc/outboundfeeds/rss/,local=${server!.url}/atom`,
     NEWS_INTERVAL_MS: '30',
-    NEWS_TIMEOUT_MS: '250',
+    NEWS_TIMEOUT_MS: '1500',
     NEWS_BACKOFF_INITIAL_MS: '20',
     NEWS_BACKOFF_MAX_MS: '50',
     ...extra,
@@ -45,7 +45,7 @@ async function runUntil(cfg: ReturnType<typeof config>, sink: MemorySink, done: 
   stop = new AbortController();
   const producer = createNewsProducer(cfg, sink, { signal: stop.signal, logger: createLogger('test', 'silent'), registry: new Registry() });
   const running = producer.run();
-  await waitFor(done, 'the scripted polls', 10_000);
+  await waitFor(done, 'the scripted polls', 20_000);
   stop.abort();
   await running;
   return producer;
@@ -58,7 +58,7 @@ describe('news poller', () => {
         { body: coindesk, headers: { 'content-type': 'application/rss+xml' } },
         { status: 429, headers: { 'retry-after': '1' } },
         { status: 500, body: 'error' },
-        { delayMs: 700, body: coindesk },
+        { delayMs: 5_000, body: coindesk },
         { body: '<rss><channel><item><title>cut off' },
         { body: coindesk },
         { body: coindeskPlusOne },

@@ -15,6 +15,7 @@ import { parseFeed, type FeedItem, type ParsedFeed } from './feed-parser.ts';
 import { headlineSentiment } from './headline-sentiment.ts';
 import { SeenItems } from './seen-items.ts';
 import { mentionedSymbols } from './symbol-tagger.ts';
+import { pollerPolicy } from '../polling/poller-env.ts';
 
 const STAGE = 'news';
 
@@ -94,9 +95,7 @@ export function createNewsProducer(config: NewsConfig, sink: EventSink, deps: So
     (feed) =>
       new Poller({
         name: `news-${feed.id}`,
-        intervalMs: config.NEWS_INTERVAL_MS,
-        backoff: { initialMs: config.NEWS_BACKOFF_INITIAL_MS, maxMs: config.NEWS_BACKOFF_MAX_MS },
-        breaker: { consecutiveFailures: config.NEWS_BREAKER_FAILURES, halfOpenAfterMs: config.NEWS_BREAKER_HALF_OPEN_MS },
+        ...pollerPolicy('NEWS', config),
         poll: pollFeed(feed),
         logger,
         registry: deps.registry,

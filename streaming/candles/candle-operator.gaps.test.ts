@@ -32,9 +32,43 @@ describe('CandleOperator: bounded empty-window fill', () => {
     // 1h windows: 10:00 (traded), then 11:00, 12:00, 13:00 (start within 3 h of 10:10); the new one is still open.
     expect(out.filter((c) => c.interval === '1h').map((c) => (c.windowStartUs - T0) / HOUR)).toEqual([0, 1, 2, 3]);
     expect(op.counters.missingMinutes).toBe((later - T0) / MINUTE_US - 11 - 180);
+    // The gap is recorded (not only absent): its range, once when it began and whole when it ended.
+    const gapFrom = T0 + (10 + 181) * MINUTE_US;
+    const gapMinutes = (later - gapFrom) / MINUTE_US;
+    expect(op.takeMissing()).toEqual({
+      minutes: [{ exchange: 'binance', symbol: 'BTCUSDT', minutes: gapMinutes }],
+      opened: [{ exchange: 'binance', symbol: 'BTCUSDT', fromUs: gapFrom }],
+      closed: [{ exchange: 'binance', symbol: 'BTCUSDT', fromUs: gapFrom, untilUs: later, minutes: gapMinutes }],
+    });
+    expect(op.takeMissing()).toEqual({ minutes: [], opened: [], closed: [] });
     // Nine years of minutes were skipped, not materialised.
     expect(ms).toBeLessThan(500);
     expect(heapGrowth).toBeLessThan(50 * 1024 * 1024);
+  });
+
+  it('a gap still open is reported once when it begins, counted as the watermark passes it, and whole when trades resume', () => {
+    // Processing time moves the watermark while the source is idle (the symbol stopped trading).
+    const op = new CandleOperator({ maxFillGapMs: 3_600_000, watermarkBoundMs: 0, idleTimeoutMs: 1_000, idleAdvanceMs: 1_000 });
+    op.add(trade(1, T0), 0, 0);
+    op.advance(3 * 3_600_000); // the watermark at about T0 + 3 h
+    const first = op.takeMissing();
+    expect(first.opened).toEqual([{ exchange: 'binance', symbol: 'BTCUSDT', fromUs: T0 + 61 * MINUTE_US }]);
+    expect(first.closed).toEqual([]);
+    const firstMinutes = first.minutes[0].minutes;
+    expect(firstMinutes).toBeGreaterThan(100);
+    op.advance(5 * 3_600_000); // two more hours of the same gap: counted, not reported again
+    const second = op.takeMissing();
+    expect(second.opened).toEqual([]);
+    expect(second.closed).toEqual([]);
+    expect(second.minutes[0].minutes).toBe(120);
+    const resumed = T0 + 6 * HOUR;
+    op.add(trade(2, resumed), 0, 5 * 3_600_000 + 1);
+    op.advance(5 * 3_600_000 + 1 + 3 * 60_000); // idle again: the watermark passes the resumed minute
+    const third = op.takeMissing();
+    const whole = (resumed - (T0 + 61 * MINUTE_US)) / MINUTE_US;
+    expect(third.closed).toEqual([{ exchange: 'binance', symbol: 'BTCUSDT', fromUs: T0 + 61 * MINUTE_US, untilUs: resumed, minutes: whole }]);
+    expect(firstMinutes + second.minutes[0].minutes + third.minutes[0].minutes).toBe(whole);
+    expect(op.counters.missingMinutes).toBe(whole);
   });
 
   it('still fills every quiet minute of the 2017 oracle day (its longest gap is 21 minutes)', () => {

@@ -104,6 +104,10 @@ class SymbolState {
   lastAddedMinute = Number.NaN;
   lastPriceText = '';
   lastPrice: Scaled = 0;
+  /** Start minute of the missing run (1m windows beyond the fill gap) the 1m frontier is in, if any. */
+  gapFromMinute: number | undefined;
+  /** Missing 1m windows passed since the last `takeMissing`. */
+  missingSinceTake = 0;
 
   constructor(
     readonly exchange: string,
@@ -128,6 +132,27 @@ export interface OperatorCounters {
   missingMinutes: number;
 }
 
+/** A run of 1m windows left without a candle (beyond the fill gap): missing, for the coverage ledger and a backfill. */
+export interface MissingRange {
+  readonly exchange: string;
+  readonly symbol: string;
+  /** Start of the first missing minute (epoch µs). */
+  readonly fromUs: number;
+  /** End of the last missing minute (exclusive; epoch µs): the next candle's window start. */
+  readonly untilUs: number;
+  readonly minutes: number;
+}
+
+/** What `takeMissing` hands over since its last call. */
+export interface MissingReport {
+  /** Missing 1m windows per symbol that the watermark passed (counted as they pass). */
+  readonly minutes: ReadonlyArray<{ readonly exchange: string; readonly symbol: string; readonly minutes: number }>;
+  /** Missing runs that began: the symbol stopped trading for longer than the fill gap. */
+  readonly opened: ReadonlyArray<{ readonly exchange: string; readonly symbol: string; readonly fromUs: number }>;
+  /** Missing runs that ended: a candle again after them (their whole range). */
+  readonly closed: readonly MissingRange[];
+}
+
 export class CandleOperator {
   readonly watermarks: Watermarks;
   readonly counters: OperatorCounters = { accepted: 0, late: 0, duplicate: 0, forgotten: 0, finalEmitted: 0, revisionsEmitted: 0, provisionalEmitted: 0, missingMinutes: 0 };
@@ -139,6 +164,9 @@ export class CandleOperator {
   private readonly throttleMs: number;
   private readonly fillGapMinutes: number;
   private dirty: SymbolState[] = [];
+  private missingTouched = new Set<SymbolState>();
+  private missingOpened: Array<MissingReport['opened'][number]> = [];
+  private missingClosed: MissingRange[] = [];
   private lastState: SymbolState | undefined;
   /** floor(watermark / 1 min) at the last `advance`: windows ending at or before it are final. */
   private limitMinute = Number.NEGATIVE_INFINITY;
@@ -253,8 +281,8 @@ export class CandleOperator {
           if (!this.emitFinal(s, i, start, nowUs, out)) {
             // No candle here, nor before the next traded window: skip the gap without walking it.
             next = Math.max(next, Math.min(this.nextTradedWindow(s, next, k), lastFinal));
-            if (k === 1) this.counters.missingMinutes += next - start;
-          }
+            if (k === 1) this.noteMissing(s, start, next);
+          } else if (k === 1 && s.gapFromMinute !== undefined) this.closeMissing(s, start);
           start = next;
           s.frontier[i] = start;
         }
@@ -263,6 +291,39 @@ export class CandleOperator {
       this.prune(s, wm);
     }
     return out;
+  }
+
+  /**
+   * The missing 1m windows the watermark passed since the last call, and the missing runs that
+   * began and ended (a run is reported once when it begins and once, whole, when it ends; one
+   * still open at a restart is found again from silver's frontier by the next owner).
+   */
+  takeMissing(): MissingReport {
+    const minutes = [...this.missingTouched].map((s) => ({ exchange: s.exchange, symbol: s.symbol, minutes: s.missingSinceTake }));
+    for (const s of this.missingTouched) s.missingSinceTake = 0;
+    this.missingTouched.clear();
+    const report = { minutes, opened: this.missingOpened, closed: this.missingClosed };
+    this.missingOpened = [];
+    this.missingClosed = [];
+    return report;
+  }
+
+  private noteMissing(s: SymbolState, fromMinute: number, untilMinute: number): void {
+    const n = untilMinute - fromMinute;
+    if (n <= 0) return;
+    this.counters.missingMinutes += n;
+    s.missingSinceTake += n;
+    this.missingTouched.add(s);
+    if (s.gapFromMinute === undefined) {
+      s.gapFromMinute = fromMinute;
+      this.missingOpened.push({ exchange: s.exchange, symbol: s.symbol, fromUs: fromMinute * MINUTE_US });
+    }
+  }
+
+  private closeMissing(s: SymbolState, untilMinute: number): void {
+    const from = s.gapFromMinute!;
+    s.gapFromMinute = undefined;
+    this.missingClosed.push({ exchange: s.exchange, symbol: s.symbol, fromUs: from * MINUTE_US, untilUs: untilMinute * MINUTE_US, minutes: untilMinute - from });
   }
 
   /** Forming candles touched since their symbol's last provisional emission (throttled). */

@@ -14,6 +14,8 @@ export class StreamMetrics {
   readonly recoveries: Counter;
   readonly commitFailures: Counter<'table' | 'reason'>;
   readonly symbols: Gauge;
+  /** 1m windows left without a candle (beyond the fill gap), per symbol: gaps for the coverage ledger and a backfill. */
+  readonly missingMinutes: Counter<'symbol'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -26,6 +28,7 @@ export class StreamMetrics {
     this.candles = new Counter({ name: 'marketlake_stream_candles_total', help: 'Candles emitted, by kind (final, revision, provisional)', labelNames: ['kind'], registers });
     this.recoveries = new Counter({ name: 'marketlake_stream_recoveries_total', help: 'State rebuilds from the lake (start and rebalances)', registers });
     this.commitFailures = new Counter({ name: 'marketlake_stream_commit_failures_total', help: 'Lake commits that failed', labelNames: ['table', 'reason'], registers });
+    this.missingMinutes = new Counter({ name: 'marketlake_stream_missing_minutes_total', help: 'Minutes left without a 1m candle because the symbol did not trade for longer than STREAM_MAX_FILL_GAP_MS (exchange:symbol)', labelNames: ['symbol'], registers });
     this.symbols = new Gauge({ name: 'marketlake_stream_symbols', help: 'Symbols whose candle state this instance holds', registers });
   }
 }

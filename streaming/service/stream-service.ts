@@ -429,6 +429,26 @@ export class StreamService {
     if (letters.length > shown.length) this.opts.logger.warn({ count: letters.length, logged: shown.length }, 'more dead letters in this flush than logged one by one');
   }
 
+  /**
+   * Gaps longer than the fill gap get no candles (candle-operator.ts): counted per symbol and
+   * logged with their range (once when a gap begins, once whole when trades resume), so that a
+   * missing stretch is seen, not only absent.
+   */
+  private reportMissing(): void {
+    const { minutes, opened, closed } = this.operator.takeMissing();
+    const log = this.opts.logger;
+    for (const m of minutes) this.opts.metrics?.missingMinutes.inc({ symbol: `${m.exchange}:${m.symbol}` }, m.minutes);
+    for (const g of opened) {
+      log.warn({ symbol: `${g.exchange}:${g.symbol}`, from: new Date(g.fromUs / 1000).toISOString(), maxFillGapMs: this.operator.maxFillGapMs }, 'gap in trades: minutes from here on are missing (no candle) until the symbol trades again');
+    }
+    for (const g of closed) {
+      log.warn(
+        { symbol: `${g.exchange}:${g.symbol}`, from: new Date(g.fromUs / 1000).toISOString(), until: new Date(g.untilUs / 1000).toISOString(), minutes: g.minutes },
+        'gap in trades: minutes left missing (no candle; for the coverage ledger and a backfill)',
+      );
+    }
+  }
+
   /** Starts a flush unless one runs; failures are fatal (the process restarts from the lake). */
   private startFlush(): Promise<void> {
     this.flushPromise ??= this.flush()
@@ -477,6 +497,7 @@ export class StreamService {
           await this.publisher.publishCandles(candles);
         }
       }
+      this.reportMissing();
     }
     if (metrics) {
       const wm = this.operator.watermarkUs;

@@ -33,27 +33,42 @@ export function canonicalDecimal(s: string): string {
   return `${i.replace(/^0+(?=\d)/, '')}${frac ? `.${frac}` : ''}`;
 }
 
-export interface ArchiveKline {
+/** One row of Binance's kline file, columns named as in /api/v3/klines. */
+export interface BinanceKline {
   openTimeMs: number;
   open: string;
   high: string;
   low: string;
   close: string;
   volume: string;
+  closeTimeMs: number;
   quoteVolume: string;
-  count: number;
+  tradeCount: number;
   takerBuyVolume: string;
   takerBuyQuoteVolume: string;
 }
 
-export function parseKlinesCsv(text: string): ArchiveKline[] {
+/** The rows of a kline CSV (a header line, if any, is skipped). */
+export function parseKlinesCsv(text: string): BinanceKline[] {
   return text
     .trim()
     .split(/\r?\n/)
     .filter((l) => /^\d/.test(l))
     .map((l) => {
       const f = l.split(',');
-      return { openTimeMs: Number(f[0]), open: f[1], high: f[2], low: f[3], close: f[4], volume: f[5], quoteVolume: f[7], count: Number(f[8]), takerBuyVolume: f[9], takerBuyQuoteVolume: f[10] };
+      return {
+        openTimeMs: Number(f[0]),
+        open: f[1],
+        high: f[2],
+        low: f[3],
+        close: f[4],
+        volume: f[5],
+        closeTimeMs: Number(f[6]),
+        quoteVolume: f[7],
+        tradeCount: Number(f[8]),
+        takerBuyVolume: f[9],
+        takerBuyQuoteVolume: f[10],
+      };
     });
 }
 

@@ -4,7 +4,8 @@
  */
 import { z } from 'zod';
 import { defineCheck } from './check.ts';
-import { HOUR_US, lookbackStart, queryFailingRows, timeRangeSql } from './sql.ts';
+import { latestCandlesSql } from './latest-candles.ts';
+import { lookbackWindow, queryFailingRows } from './sql.ts';
 
 export const candleUniqueness = defineCheck({
   name: 'candle_uniqueness',
@@ -13,24 +14,19 @@ export const candleUniqueness = defineCheck({
   severity: 'error',
   blocking: true,
   thresholds: z.object({ lookbackHours: z.number().positive().nullable().default(48) }).strict(),
+  candleWindow: lookbackWindow,
   async run(ctx, t) {
-    const range = timeRangeSql('window_start', lookbackStart(ctx, t.lookbackHours), ctx.nowUs + HOUR_US);
+    // The latest candles keep every row at its key's top revision: two of them with one key are the
+    // defect. Keys are counted first (one aggregation); the rows of the rare duplicates are read after.
+    const latest = latestCandlesSql(ctx, lookbackWindow(ctx, t));
     const { failingRows, samples } = await queryFailingRows(
       ctx,
-      // Rows sharing a key and revision (rare) first, with one aggregation; then only those at their key's top revision.
       `WITH copies AS (
-         SELECT exchange, symbol, "interval", window_start, revision, count(*) AS copies
-         FROM silver_candles_all_revisions WHERE ${range}
-         GROUP BY ALL HAVING count(*) > 1
+         SELECT exchange, symbol, "interval", window_start, revision, count(*) AS copies FROM ${latest} GROUP BY ALL HAVING count(*) > 1
        )
-       SELECT d.exchange, d.symbol, d."interval", d.window_start, d.revision, any_value(d.copies) AS copies,
-         list(DISTINCT a.close::VARCHAR) AS closes, list(DISTINCT a.volume::VARCHAR) AS volumes
-       FROM copies d JOIN silver_candles_all_revisions a USING (exchange, symbol, "interval", window_start, revision)
-       WHERE ${range.replace(/window_start/g, 'a.window_start').replace(/\bdate\b/g, 'a.date')}
-         AND NOT EXISTS (
-           SELECT 1 FROM silver_candles_all_revisions h
-           WHERE h.revision > 0 AND h.exchange = d.exchange AND h.symbol = d.symbol AND h."interval" = d."interval" AND h.window_start = d.window_start AND h.revision > d.revision
-         )
+       SELECT exchange, symbol, "interval", window_start, revision, any_value(d.copies) AS copies,
+         list(DISTINCT l.close::VARCHAR) AS closes, list(DISTINCT l.volume::VARCHAR) AS volumes
+       FROM copies d JOIN ${latest} l USING (exchange, symbol, "interval", window_start, revision)
        GROUP BY ALL`,
       'exchange, symbol, "interval", window_start',
     );

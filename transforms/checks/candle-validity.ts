@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import { defineCheck } from './check.ts';
 import { latestCandlesSql } from './latest-candles.ts';
-import { HOUR_US, lookbackStart, queryFailingRows, timeRangeSql } from './sql.ts';
+import { lookbackWindow, queryFailingRows } from './sql.ts';
 
 /** Each rule: its name and the condition a valid candle meets (NULL counts as met). */
 const RULES: readonly (readonly [string, string])[] = [
@@ -34,6 +34,7 @@ export const candleValidity = defineCheck({
   severity: 'error',
   blocking: true,
   thresholds: z.object({ lookbackHours: z.number().positive().nullable().default(48) }).strict(),
+  candleWindow: lookbackWindow,
   async run(ctx, t) {
     const broken = RULES.map(([name, ok]) => `CASE WHEN (${ok}) IS NOT DISTINCT FROM false THEN ${`'${name}'`} END`);
     const { failingRows, samples } = await queryFailingRows(
@@ -41,7 +42,7 @@ export const candleValidity = defineCheck({
       // The rules as one filter first; which of them broke is worked out for the failing rows only.
       `SELECT exchange, symbol, "interval", window_start, list_filter([${broken.join(', ')}], x -> x IS NOT NULL) AS violations,
          open, high, low, close, volume, quote_volume, vwap, trade_count, taker_buy_volume, taker_buy_quote_volume, first_trade_id, last_trade_id, revision
-       FROM ${latestCandlesSql(ctx, timeRangeSql('window_start', lookbackStart(ctx, t.lookbackHours), ctx.nowUs + HOUR_US))}
+       FROM ${latestCandlesSql(ctx, lookbackWindow(ctx, t))}
        WHERE ${RULES.map(([, ok]) => `(${ok}) IS NOT DISTINCT FROM false`).join(' OR ')}`,
       'exchange, symbol, "interval", window_start',
     );

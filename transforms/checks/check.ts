@@ -25,8 +25,26 @@ export interface CheckContext {
   readonly contracts: Readonly<Record<string, TableDefinition>>;
   /** Whether silver holds any candle revision > 0 (else every row is its candle's latest: see latest-candles.ts). */
   readonly candleRevisions: boolean;
+  /**
+   * The latest silver candles of the run's widest candle window, materialised once (a temp table
+   * every check reading candles shares, see latest-candles.ts); undefined when no selected check
+   * declared a window.
+   */
+  readonly latestCandles?: MaterialisedCandles;
   /** Whether a view (e.g. `gold_coverage`) exists in the engine. */
   hasView(name: string): boolean;
+}
+
+/** A range of silver `window_start`s, `[fromUs, toUs)` in epoch µs (no `fromUs`: from the first candle). */
+export interface CandleWindow {
+  readonly fromUs?: number;
+  readonly toUs: number;
+}
+
+/** A temp table of the latest candles over `window`. */
+export interface MaterialisedCandles {
+  readonly relation: string;
+  readonly window: CandleWindow;
 }
 
 export interface CheckOutcome {
@@ -61,6 +79,11 @@ export interface QualityCheck<T extends z.ZodObject = z.ZodObject> {
   readonly blocking: boolean;
   /** Thresholds with their defaults; `.strict()` so that an unknown key in configuration is an error. */
   readonly thresholds: T;
+  /**
+   * The window of latest silver candles the check reads (through latestCandlesSql), so that the
+   * runner can materialise the widest one once for every check; absent for checks that read none.
+   */
+  candleWindow?(ctx: Pick<CheckContext, 'nowUs' | 'hasView'>, thresholds: z.infer<T>): CandleWindow | undefined;
   run(ctx: CheckContext, thresholds: z.infer<T>): Promise<CheckOutcome>;
 }
 
@@ -99,5 +122,7 @@ export interface QualityRun {
   readonly runId: string;
   readonly startedAtUs: number;
   readonly nowUs: number;
+  /** Time spent before the first check (materialising the run's latest candles), in ms. */
+  readonly prepareMs?: number;
   readonly results: readonly CheckResult[];
 }

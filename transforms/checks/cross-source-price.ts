@@ -35,8 +35,11 @@ export const crossSourcePrice = defineCheck({
         SELECT k.source, k.coin_id, k.symbol AS coin_symbol, k.vs_currency, k.price, k.source_time, upper(k.symbol) || q.quote AS binance_symbol
         FROM bronze_tickers k JOIN quotes q USING (vs_currency) WHERE ${timeRangeSql('k.source_time', fromUs, upper, 'k.date')}
       ), candles AS (
-        SELECT symbol, window_start, close FROM ${latestCandlesSql(ctx, `exchange = ${sqlString(t.exchange)} AND "interval" = '1m'
-          AND ${timeRangeSql('window_start', fromUs === undefined ? undefined : fromUs - t.maxCandleAgeMinutes * MINUTE_US, upper)}`)}
+        SELECT symbol, window_start, close FROM ${latestCandlesSql(
+          ctx,
+          { fromUs: fromUs === undefined ? undefined : fromUs - t.maxCandleAgeMinutes * MINUTE_US, toUs: upper },
+          `exchange = ${sqlString(t.exchange)} AND "interval" = '1m'`,
+        )}
       )
       SELECT k.source, k.coin_id, k.coin_symbol, k.vs_currency, k.source_time, k.price AS aggregator_price,
         k.binance_symbol, c.window_start AS binance_window_start, c.close AS binance_close,

@@ -3,48 +3,76 @@
  * only the non-empty minutes (trade_count > 0) set open, high, low and close (an empty minute's
  * carried-forward price is no trade and must not widen the range; ARCHITECTURE.md, "Numbers"), volumes and counts
  * are sums, ids the min and max, VWAP the sums' quotient; a window without any trade carries the
- * previous close (its first minute's open) with volume 0. Windows whose 1m candles are not all
- * present and final are left to the completeness check, and so is a rollup that is not there (this
- * check compares the rollups silver has: one missing is a gap, not a wrong number).
+ * previous close (its first minute's open) with volume 0. And it is there: a window whose 1m
+ * candles are all present and final, and which has ended, has its final rollup in silver (the
+ * stream finalises every interval of a window in the same step, a backfill writes them together),
+ * else the failing row says `missing rollup` (or `rollup not final`). Windows whose 1m candles are
+ * not all present and final are left to the completeness check (missing_minutes).
+ *
+ * One pass over the 1m candles: they are aggregated into 5m partials, and the 15m and 1h rollups
+ * are aggregated from those partials (every aggregate here composes: sums, min/max, and the
+ * open/close of the first/last traded minute, carried with that minute's time).
  */
 import { z } from 'zod';
-import { defineCheck } from './check.ts';
+import { defineCheck, type CandleWindow, type CheckContext } from './check.ts';
 import { candleStructSql, differingColumnsSql } from './candle-columns.ts';
 import { latestCandlesSql } from './latest-candles.ts';
-import { HOUR_US, MINUTE_US, queryFailingRows, timeRangeSql, timestampFromUsSql, vwapMatchesSql, vwapSql } from './sql.ts';
+import { HOUR_US, MINUTE_US, queryFailingRows, timestampFromUsSql, timestampSql, vwapMatchesSql, vwapSql } from './sql.ts';
 
-const ROLLUPS: readonly (readonly [string, number])[] = [
-  ['5m', 5 * MINUTE_US],
+const FIVE_US = 5 * MINUTE_US;
+
+/** The rollups built from the 5m partials (the 5m rollup is the partials themselves). */
+const FROM_FIVE: readonly (readonly [string, number])[] = [
   ['15m', 15 * MINUTE_US],
   ['1h', HOUR_US],
 ];
 
+/** Whole hours of the look-back (so that every window in it starts inside it), up to an hour past now. */
+function window(ctx: Pick<CheckContext, 'nowUs'>, t: { lookbackHours: number | null }): CandleWindow {
+  const fromUs = t.lookbackHours === null ? undefined : Math.floor((ctx.nowUs - t.lookbackHours * HOUR_US) / HOUR_US) * HOUR_US;
+  return { fromUs, toUs: ctx.nowUs + HOUR_US };
+}
+
+const SUMS = ['volume', 'quote_volume', 'trade_count', 'taker_buy_volume', 'taker_buy_quote_volume'];
+
 export const rollupMatches1m = defineCheck({
   name: 'rollup_matches_1m',
   table: 'silver/candles',
-  description: 'Every final 5m/15m/1h candle equals the rollup of its non-empty 1m candles.',
+  description: 'Every final 5m/15m/1h candle equals the rollup of its non-empty 1m candles, and none is missing where its 1m candles are all final.',
   severity: 'error',
   blocking: true,
   thresholds: z.object({ lookbackHours: z.number().positive().nullable().default(24) }).strict(),
+  candleWindow: window,
   async run(ctx, t) {
-    const fromUs = t.lookbackHours === null ? undefined : Math.floor((ctx.nowUs - t.lookbackHours * HOUR_US) / HOUR_US) * HOUR_US;
-    const upper = ctx.nowUs + HOUR_US;
-    const sizes = ROLLUPS.map(([i, us]) => `('${i}', ${us}::BIGINT)`).join(', ');
+    const w = window(ctx, t);
+    const sizes = FROM_FIVE.map(([i, us]) => `('${i}', ${us}::BIGINT)`).join(', ');
     const sql = `WITH one AS (
         SELECT exchange, symbol, epoch_us(window_start) AS ws, is_final, open, high, low, close, volume, quote_volume, trade_count,
           taker_buy_volume, taker_buy_quote_volume, first_trade_id, last_trade_id
-        FROM ${latestCandlesSql(ctx, `"interval" = '1m' AND ${timeRangeSql('window_start', fromUs, upper)}`)}
-      ), sizes("interval", size_us) AS (VALUES ${sizes}),
-      agg AS (
-        SELECT exchange, symbol, "interval", (ws // size_us) * size_us AS bucket, any_value(size_us) AS size_us,
+        FROM ${latestCandlesSql(ctx, w, `"interval" = '1m'`)}
+      ), five AS MATERIALIZED (
+        SELECT exchange, symbol, (ws // ${FIVE_US}) * ${FIVE_US} AS bucket,
           count(*) FILTER (WHERE is_final) AS final_minutes,
           arg_min(open, ws) AS first_open,
+          min(ws) FILTER (WHERE trade_count > 0) AS first_traded, max(ws) FILTER (WHERE trade_count > 0) AS last_traded,
           arg_min(open, ws) FILTER (WHERE trade_count > 0) AS open, max(high) FILTER (WHERE trade_count > 0) AS high,
           min(low) FILTER (WHERE trade_count > 0) AS low, arg_max(close, ws) FILTER (WHERE trade_count > 0) AS close,
-          sum(volume) AS volume, sum(quote_volume) AS quote_volume, sum(trade_count) AS trade_count,
-          sum(taker_buy_volume) AS taker_buy_volume, sum(taker_buy_quote_volume) AS taker_buy_quote_volume,
+          ${SUMS.map((c) => `sum(${c}) AS ${c}`).join(', ')},
           min(first_trade_id) AS first_trade_id, max(last_trade_id) AS last_trade_id
-        FROM one CROSS JOIN sizes GROUP BY ALL
+        FROM one GROUP BY ALL
+      ), sizes("interval", size_us) AS (VALUES ${sizes}),
+      agg AS (
+        SELECT exchange, symbol, '5m' AS "interval", bucket, ${FIVE_US}::BIGINT AS size_us, final_minutes, first_open, open, high, low, close,
+          ${SUMS.join(', ')}, first_trade_id, last_trade_id
+        FROM five
+        UNION ALL
+        SELECT exchange, symbol, "interval", (bucket // size_us) * size_us AS bucket, size_us, sum(final_minutes) AS final_minutes,
+          arg_min(first_open, bucket) AS first_open,
+          arg_min(open, first_traded) FILTER (WHERE first_traded IS NOT NULL) AS open, max(high) AS high, min(low) AS low,
+          arg_max(close, last_traded) FILTER (WHERE last_traded IS NOT NULL) AS close,
+          ${SUMS.map((c) => `sum(${c}) AS ${c}`).join(', ')},
+          min(first_trade_id) AS first_trade_id, max(last_trade_id) AS last_trade_id
+        FROM five CROSS JOIN sizes GROUP BY ALL
       ), expected AS (
         SELECT exchange, symbol, "interval", ${timestampFromUsSql('bucket')} AS window_start, ${timestampFromUsSql('bucket + size_us')} AS window_end,
           coalesce(open, first_open) AS open, coalesce(high, first_open) AS high, coalesce(low, first_open) AS low, coalesce(close, first_open) AS close,
@@ -53,11 +81,16 @@ export const rollupMatches1m = defineCheck({
           first_trade_id, last_trade_id
         FROM agg WHERE final_minutes = size_us // ${MINUTE_US}
       ), rollups AS (
-        SELECT * FROM ${latestCandlesSql(ctx, `"interval" IN (${ROLLUPS.map(([i]) => `'${i}'`).join(', ')}) AND ${timeRangeSql('window_start', fromUs, upper)}`)} WHERE is_final
+        SELECT * FROM ${latestCandlesSql(ctx, w, `"interval" IN ('5m', ${FROM_FIVE.map(([i]) => `'${i}'`).join(', ')})`)}
       ), compared AS (
         -- VWAP is tested exactly without computing it; the expected value is computed for the failing rows only.
-        SELECT e.*, ${differingColumnsSql('s', 'e', { vwap: `NOT (${vwapMatchesSql('s.vwap', 'e.quote_volume', 'e.volume')})` })} AS differences, ${candleStructSql('s')} AS silver
-        FROM expected e JOIN rollups s ON s.exchange = e.exchange AND s.symbol = e.symbol AND s."interval" = e."interval" AND s.window_start = e.window_start
+        SELECT e.*,
+          CASE WHEN s.window_start IS NULL THEN ['missing rollup'] WHEN NOT s.is_final THEN ['rollup not final']
+            ELSE ${differingColumnsSql('s', 'e', { vwap: `NOT (${vwapMatchesSql('s.vwap', 'e.quote_volume', 'e.volume')})` })} END AS differences,
+          ${candleStructSql('s')} AS silver
+        FROM expected e LEFT JOIN rollups s ON s.exchange = e.exchange AND s.symbol = e.symbol AND s."interval" = e."interval" AND s.window_start = e.window_start
+        -- A final rollup is compared; one absent or not final is a defect only once its window has ended.
+        WHERE s.is_final OR e.window_end <= ${timestampSql(ctx.nowUs)}
       )
       SELECT exchange, symbol, "interval", window_start, differences, silver, ${candleStructSql('e')} AS rollup_of_1m
       FROM (SELECT * REPLACE (${vwapSql('quote_volume', 'volume')} AS vwap) FROM compared WHERE len(differences) > 0) e`;

@@ -1,13 +1,16 @@
 /**
  * The check runner: runs the configured checks one after another on one set of lake views (one
  * consistent snapshot per table), times each, turns outcomes into statuses, and never lets one
- * broken check hide the others (an exception is that check's `error` status). Recording the run
- * (gold tables, gauges) is separate: see results-tables.ts and metrics.ts, or `runQuality`.
+ * broken check hide the others (an exception is that check's `error` status). Before the first
+ * check, the latest silver candles of the widest window the selected checks read are materialised
+ * once (latest-candles.ts). Recording the run (gold tables, gauges) is separate: see
+ * results-tables.ts and metrics.ts, or `runQuality`.
  */
 import { randomUUID } from 'node:crypto';
 import { KNOWN_TABLES, type LakeQueryEngine, type TableDefinition } from '../../lake/index.ts';
 import { statusOf, type CheckContext, type CheckResult, type QualityRun } from './check.ts';
 import type { ConfiguredCheck, QualityConfig } from './config.ts';
+import { dropLatestCandles, materialiseLatestCandles, unionOfWindows } from './latest-candles.ts';
 import { QUALITY_TABLES } from './results-tables.ts';
 
 export class UnknownCheckError extends Error {
@@ -59,14 +62,31 @@ export async function runChecks(opts: RunChecksOptions): Promise<QualityRun> {
   const views = new Set(Object.keys(opts.engine.viewVersions()));
   // One cheap column scan decides whether the checks may read silver without resolving revisions.
   const revised = await opts.engine.query(`SELECT count(*) AS n FROM silver_candles_all_revisions WHERE revision > 0`);
+  const hasView = (name: string) => views.has(name);
+  const candleRevisions = Number(revised.rows[0]?.n ?? 0) > 0;
+  // The latest candles of the widest window any selected check reads, decoded once for all of them.
+  const prepareStart = performance.now();
+  const window = unionOfWindows(selected.flatMap((c) => c.check.candleWindow?.({ nowUs, hasView }, c.thresholds) ?? []));
+  const latestCandles = window && (await materialiseLatestCandles(opts.engine, candleRevisions, window));
+  const prepareMs = Math.round(performance.now() - prepareStart);
   const ctx: CheckContext = {
     engine: opts.engine,
     nowUs,
     maxFailingRows: opts.config.maxFailingRows,
     contracts: opts.contracts ?? defaultContracts(),
-    candleRevisions: Number(revised.rows[0]?.n ?? 0) > 0,
-    hasView: (name) => views.has(name),
+    candleRevisions,
+    latestCandles,
+    hasView,
   };
+  try {
+    const results = await runEach(selected, ctx, opts);
+    return { runId: opts.runId ?? randomUUID(), startedAtUs, nowUs, prepareMs, results };
+  } finally {
+    await dropLatestCandles(opts.engine, latestCandles);
+  }
+}
+
+async function runEach(selected: readonly ConfiguredCheck[], ctx: CheckContext, opts: RunChecksOptions): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   for (const c of selected) {
     const t0 = performance.now();
@@ -91,7 +111,7 @@ export async function runChecks(opts: RunChecksOptions): Promise<QualityRun> {
     results.push(result);
     opts.onResult?.(result, results.length, selected.length);
   }
-  return { runId: opts.runId ?? randomUUID(), startedAtUs, nowUs, results };
+  return results;
 }
 
 /** Whether a result should make `marketlake quality run` exit non-zero: an `error` check that failed or could not run. */

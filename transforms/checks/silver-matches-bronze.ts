@@ -87,7 +87,7 @@ export const silverMatchesBronze = defineCheck({
     if (traded.length === 0) return { observed: 0, threshold: 0, failingRows: 0, samples: [] };
     const sql = `WITH ${recomputedMinutesSql(fromUs, ctx.nowUs, t.seedLookbackHours, traded)},
       silver AS (
-        SELECT s.* FROM ${latestCandlesSql(ctx, `"interval" = '1m' AND ${timeRangeSql('window_start', fromUs, upper)}${symbolsSql(traded)}`)} s JOIN spans p USING (exchange, symbol)
+        SELECT s.* FROM ${latestCandlesSql(ctx, { fromUs, toUs: upper }, `"interval" = '1m'${symbolsSql(traded)}`)} s JOIN spans p USING (exchange, symbol)
         WHERE epoch_us(s.window_start) >= p.start_us AND epoch_us(s.window_start) < p.until_us AND s.is_final
       )
       SELECT * FROM (

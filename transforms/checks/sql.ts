@@ -1,5 +1,5 @@
 /** Small SQL helpers the checks share: literals, time bounds that prune partitions, exact decimal arithmetic, failing-row queries. */
-import type { CheckContext } from './check.ts';
+import type { CandleWindow, CheckContext } from './check.ts';
 
 export const MINUTE_US = 60_000_000;
 export const HOUR_US = 60 * MINUTE_US;
@@ -36,6 +36,11 @@ export function timeRangeSql(column: string, fromUs: number | undefined, toUs: n
 /** Start of a look-back of `hours` before now (null: the whole table). */
 export function lookbackStart(ctx: Pick<CheckContext, 'nowUs'>, hours: number | null | undefined): number | undefined {
   return hours === null || hours === undefined ? undefined : ctx.nowUs - hours * HOUR_US;
+}
+
+/** The window of a check's `lookbackHours` (null: from the start): up to an hour past now, for windows still open. */
+export function lookbackWindow(ctx: Pick<CheckContext, 'nowUs'>, t: { readonly lookbackHours: number | null }): CandleWindow {
+  return { fromUs: lookbackStart(ctx, t.lookbackHours), toUs: ctx.nowUs + HOUR_US };
 }
 
 /** Silver's exact vwap and its check: the lake's (the backfill writes vwap with the same SQL). */

@@ -7,13 +7,14 @@ import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activ
 import { backfillMetrics, type BackfillOutcome } from '../../common/metrics-catalog.ts';
 import type { ActivityDeps } from '../activity-deps.ts';
 import { BackfillItemError } from './errors.ts';
-import { InvalidBackfillInput, type BackfillInput } from './input.ts';
+import { InvalidBackfillInput, UnknownSymbolError, type BackfillInput } from './input.ts';
 import type { BackfillPlan } from './plan.ts';
 import { planBackfill, runItem, type ItemCheckpoint } from './runner.ts';
 import type { ItemRequest, ItemResult } from './types.ts';
 
 /** Our error classes become ApplicationFailures of the same type name (non-retryable unless transient). */
 export function toFailure(err: unknown): unknown {
+  if (err instanceof UnknownSymbolError) return ApplicationFailure.create({ type: 'UnknownSymbolError', message: err.message, nonRetryable: true, details: [{ field: err.field, symbol: err.symbol }] });
   if (err instanceof InvalidBackfillInput) return ApplicationFailure.create({ type: 'InvalidBackfillInput', message: err.message, nonRetryable: true, details: [{ field: err.field }] });
   if (err instanceof BackfillItemError) return ApplicationFailure.create({ type: err.name, message: err.message, nonRetryable: !err.retryable });
   return err;

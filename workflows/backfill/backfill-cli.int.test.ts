@@ -11,14 +11,14 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LakeQueryEngine, type RemoveAction } from '../../lake/index.ts';
 import { KLINES_2024_DIR } from '../../test/fixtures/paths.ts';
-import { canonicalDecimal, oracleRollupSql, parseKlinesCsv, zipText, type ArchiveKline } from '../../test/support/archive-oracle.ts';
+import { canonicalDecimal, oracleRollupSql, parseKlinesCsv, zipText, type BinanceKline } from '../../test/support/archive-oracle.ts';
 import { temporal, workflowsFixture, type WorkflowsFixture } from '../../test/support/workflows-fixture.ts';
 import type { BackfillResult } from './types.ts';
 
 const JANUARY = { symbols: ['BTCUSDT'], from: '2024-01-01', to: '2024-01-31', source: 'klines', mode: 'missing', dryRun: false, maxConcurrency: 4 };
 
 let fx: WorkflowsFixture;
-let archive: ArchiveKline[];
+let archive: BinanceKline[];
 
 async function startLikeTheUi(input: object): Promise<BackfillResult> {
   const id = `backfill-${randomUUID().slice(0, 8)}`;
@@ -42,7 +42,14 @@ function canonicalRow(r: Record<string, unknown>): string {
   return [Number(r.t), ...['o', 'h', 'l', 'c', 'v', 'qv'].map((k) => canonicalDecimal(String(r[k]))), Number(r.n), canonicalDecimal(String(r.tbv)), canonicalDecimal(String(r.tbqv))].join(',');
 }
 
+/** Table versions once the gold builds earlier backfills started (abandoned children) have ended: they write gold tables. */
 async function tableVersions(): Promise<Record<string, number>> {
+  for (let i = 0; i < 600; i++) {
+    let running = 0;
+    for await (const _ of fx.client.workflow.list({ query: `WorkflowType = 'goldBuild' AND ExecutionStatus = 'Running'` })) running += 1;
+    if (running === 0) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
   const out: Record<string, number> = {};
   for (const name of await fx.lake.listTables()) out[name] = (await (await fx.lake.table(name)).refresh()).version;
   return out;
@@ -65,7 +72,7 @@ describe('backfill started as the Temporal UI starts it (temporal workflow start
     const oneMinute = await silver(`SELECT ${CANDLE_COLUMNS}, source, is_final FROM silver_candles WHERE symbol = 'BTCUSDT' AND "interval" = '1m' ORDER BY window_start`);
     expect(oneMinute).toHaveLength(44_640);
     expect(new Set(oneMinute.map((r) => r.source))).toEqual(new Set(['klines']));
-    const expected1m = archive.map((k) => [k.openTimeMs, k.open, k.high, k.low, k.close, k.volume, k.quoteVolume].map(String).map((s, i) => (i === 0 ? s : canonicalDecimal(s))).join(',') + `,${k.count},${canonicalDecimal(k.takerBuyVolume)},${canonicalDecimal(k.takerBuyQuoteVolume)}`);
+    const expected1m = archive.map((k) => [k.openTimeMs, k.open, k.high, k.low, k.close, k.volume, k.quoteVolume].map(String).map((s, i) => (i === 0 ? s : canonicalDecimal(s))).join(',') + `,${k.tradeCount},${canonicalDecimal(k.takerBuyVolume)},${canonicalDecimal(k.takerBuyQuoteVolume)}`);
     expect(oneMinute.map(canonicalRow)).toEqual(expected1m);
     // The decimals are the archive's own strings, not a float's approximation.
     expect(String(oneMinute[0].o)).toBe(archive[0].open);
@@ -73,7 +80,7 @@ describe('backfill started as the Temporal UI starts it (temporal workflow start
     // The oracle rollup: the archive's rows in a DuckDB of the test's own, rolled up by oracleRollupSql.
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ml-oracle-'));
     const csv = path.join(tmp, 'k.csv');
-    fs.writeFileSync(csv, `t_ms,o,h,l,c,v,qv,n,tbv,tbqv\n${archive.map((k) => [k.openTimeMs, k.open, k.high, k.low, k.close, k.volume, k.quoteVolume, k.count, k.takerBuyVolume, k.takerBuyQuoteVolume].join(',')).join('\n')}\n`);
+    fs.writeFileSync(csv, `t_ms,o,h,l,c,v,qv,n,tbv,tbqv\n${archive.map((k) => [k.openTimeMs, k.open, k.high, k.low, k.close, k.volume, k.quoteVolume, k.tradeCount, k.takerBuyVolume, k.takerBuyQuoteVolume].join(',')).join('\n')}\n`);
     const db = await DuckDBInstance.create(':memory:');
     const conn = await db.connect();
     try {

@@ -49,4 +49,4 @@ export class TransientFetchError extends BackfillItemError {
 }
 
 /** Type names the workflow treats as final for a partition (no retry). */
-export const NON_RETRYABLE_ITEM_ERRORS = ['ArchiveChecksumError', 'CorruptArchiveError', 'ArchiveUnavailableError', 'InvalidBackfillInput'] as const;
+export const NON_RETRYABLE_ITEM_ERRORS = ['ArchiveChecksumError', 'CorruptArchiveError', 'ArchiveUnavailableError', 'InvalidBackfillInput', 'UnknownSymbolError'] as const;

@@ -55,6 +55,20 @@ export class InvalidBackfillInput extends Error {
   }
 }
 
+/**
+ * A well-formed symbol that Binance does not have (neither its archive nor its API knows it).
+ * Found by the planning activity (workflows/backfill/symbol-check.ts), before any work.
+ */
+export class UnknownSymbolError extends InvalidBackfillInput {
+  constructor(
+    readonly symbol: string,
+    archiveUrl?: string,
+  ) {
+    super('symbols', `${JSON.stringify(symbol)} is not a Binance symbol: the exchange does not list it${archiveUrl ? ` and the archive has no ${archiveUrl}` : ''}`);
+    this.name = 'UnknownSymbolError';
+  }
+}
+
 /** Binance spot symbols: upper-case letters and digits, e.g. BTCUSDT, 1INCHUSDT. */
 export const BINANCE_SYMBOL = /^[A-Z0-9]{2,20}$/;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
@@ -130,4 +144,18 @@ export function normaliseBackfillInput(raw: unknown, opts: { nowMs: number; maxP
 export function backfillSummary(input: NormalisedInput): string {
   const symbols = input.symbols.length <= 3 ? input.symbols.join(',') : `${input.symbols.slice(0, 3).join(',')} +${input.symbols.length - 3}`;
   return `Backfill ${symbols} ${input.fromDay}..${input.toDay} ${input.source}, ${input.mode}${input.dryRun ? ' (dry run)' : ''}`;
+}
+
+/** What the Temporal UI shows on the run's page (its "current details", markdown): the input at a glance. */
+export function backfillDetails(input: NormalisedInput, run = 1): string {
+  return [
+    `**${backfillSummary(input)}**`,
+    '',
+    `- symbols: ${input.symbols.join(', ')}`,
+    `- range: ${input.fromDay} .. ${input.toDay} (UTC days, inclusive)`,
+    `- source: ${input.source}`,
+    `- mode: ${input.mode}${input.dryRun ? ' (dry run: writes nothing)' : ''}`,
+    `- max concurrency: ${input.maxConcurrency}`,
+    ...(run > 1 ? [`- run ${run} (continued as new)`] : []),
+  ].join('\n');
 }

@@ -49,6 +49,8 @@ export interface BackfillPlan {
   /** Partitions to write that already hold some candles. */
   readonly existing: readonly PartitionState[];
   readonly rowsExpected: number;
+  /** Work items per workflow run before it continues as new (the worker's BACKFILL_ITEMS_PER_RUN). */
+  readonly itemsPerRun?: number;
 }
 
 /** 1m + 5m + 15m + 1h candles of one whole day. */

@@ -8,13 +8,14 @@ import { pipeline } from 'node:stream/promises';
 import { backfillMetrics } from '../../common/metrics-catalog.ts';
 import type { TradeEvent } from '../../common/events/index.ts';
 import { LakeQueryEngine, withLakeConnection } from '../../lake/index.ts';
-import { BinanceRestClient, openArchive, readArchiveTrades } from '../../producers/index.ts';
+import { BinanceRestClient, InvalidSymbolError, openArchive, readArchiveTrades } from '../../producers/index.ts';
 import type { ActivityDeps } from '../activity-deps.ts';
 import { ArchiveCache } from './archive-cache.ts';
 import { ArchiveUnavailableError, BackfillItemError, CorruptArchiveError, TransientFetchError } from './errors.ts';
-import { backfillSummary, DAY_MS, dayStartMs, dayOf, normaliseBackfillInput, type BackfillInput } from './input.ts';
+import { backfillSummary, DAY_MS, dayStartMs, dayOf, normaliseBackfillInput, UnknownSymbolError, type BackfillInput } from './input.ts';
 import { allPartitions, MINUTES_PER_DAY, partitionKey, planItems, type BackfillPlan, type PartitionState } from './plan.ts';
-import { writeSilverPartitions } from './silver-writer.ts';
+import { alreadyCommitted, writeSilverPartitions } from './silver-writer.ts';
+import { checkSymbolsExist } from './symbol-check.ts';
 import { BadKlineRowsError, dropStaged, loadKlines, loadKlinesCsv, stageCandleEvents, stageFromKlines, stagingName } from './staging.ts';
 import { candlesFromTrades, writeBronzeTrades } from './trades-backfill.ts';
 import type { DayOutcome, ItemRequest, ItemResult } from './types.ts';
@@ -26,6 +27,8 @@ export interface ItemHooks {
   readonly signal?: AbortSignal;
   /** Details of the last heartbeat of a previous attempt (after a worker died). */
   readonly resumeFrom?: ItemCheckpoint;
+  /** Set by runItem: a commit of some of the item's days landed (they go into every later heartbeat). */
+  readonly onCommitted?: (days: readonly DayOutcome[], rows: number) => void;
 }
 
 export interface ItemCheckpoint {
@@ -33,6 +36,23 @@ export interface ItemCheckpoint {
   readonly phase: 'download' | 'stage' | 'commit' | 'committed';
   readonly bytes?: number;
   readonly totalBytes?: number;
+  /** Days of the item committed so far (this attempt and the ones it resumed), with their outcomes: a retry skips them. */
+  readonly committed?: readonly DayOutcome[];
+  /** Rows those commits wrote. */
+  readonly rowsWritten?: number;
+}
+
+/**
+ * The days of a previous attempt's heartbeat that the lake confirms (their `txn` carries this
+ * run's version): the heartbeat says what was done, the lake's txn decides, so a heartbeat sent
+ * just before a commit that then failed never skips a day.
+ */
+async function confirmedCommits(deps: ActivityDeps, req: ItemRequest, resumeFrom: ItemCheckpoint | undefined): Promise<DayOutcome[]> {
+  const claimed = (resumeFrom?.committed ?? []).filter((d) => d.status === 'done' && req.item.days.includes(d.day));
+  if (claimed.length === 0 || !(await deps.lake.listTables()).includes('silver/candles')) return [];
+  const table = await deps.lake.table('silver/candles');
+  await table.refresh();
+  return claimed.filter((d) => alreadyCommitted(table, { exchange: req.exchange, symbol: req.item.symbol, days: [d.day], runVersion: req.runVersion }));
 }
 
 /** 1m candles silver holds per symbol-day in the range (the lake's own completeness measure). */
@@ -58,7 +78,7 @@ function minutesExpected(day: string, nowMs: number): number {
 }
 
 /** Checks the input (InvalidBackfillInput names the field) and plans the work. Writes nothing. */
-export async function planBackfill(deps: Pick<ActivityDeps, 'lake' | 'config'>, raw: BackfillInput, nowMs: number): Promise<BackfillPlan> {
+export async function planBackfill(deps: Pick<ActivityDeps, 'lake' | 'config' | 'fetch' | 'logger'>, raw: BackfillInput, nowMs: number): Promise<BackfillPlan> {
   const input = normaliseBackfillInput(raw, { nowMs, maxPartitions: deps.config.BACKFILL_MAX_PARTITIONS });
   const counts = await silverMinuteCounts(deps, input.symbols, input.fromDay, input.toDay, input.exchange);
   const toWrite = new Map<string, string[]>();
@@ -77,8 +97,9 @@ export async function planBackfill(deps: Pick<ActivityDeps, 'lake' | 'config'>, 
     toWrite.set(p.symbol, list);
   }
   const items = planItems(input, toWrite, deps.config.BINANCE_ARCHIVE_URL, dayOf(nowMs));
+  await checkSymbolsExist(deps, [...toWrite.keys()], items);
   const partitionsTotal = skipped.length + items.reduce((n, i) => n + i.days.length, 0);
-  return { summary: backfillSummary(input), partitionsTotal, items, skipped, existing, rowsExpected: items.reduce((n, i) => n + i.rowsExpected, 0) };
+  return { summary: backfillSummary(input), partitionsTotal, items, skipped, existing, rowsExpected: items.reduce((n, i) => n + i.rowsExpected, 0), itemsPerRun: deps.config.BACKFILL_ITEMS_PER_RUN };
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
@@ -112,7 +133,23 @@ export async function runItem(deps: ActivityDeps, req: ItemRequest, hooks: ItemH
   const metrics = backfillMetrics(deps.registry);
   const started = Date.now();
   const log = deps.logger.child({ item: item.id });
-  if (hooks.resumeFrom) log.info({ resumeFrom: hooks.resumeFrom }, 'resuming a work item after a previous attempt stopped');
+  // Resume: the days a previous attempt committed (its last heartbeat's details, confirmed by the lake) are not done again.
+  const resumed = await confirmedCommits(deps, req, hooks.resumeFrom);
+  const committed = { days: [...resumed], rows: resumed.length > 0 ? (hooks.resumeFrom?.rowsWritten ?? 0) : 0 };
+  const outer = hooks;
+  hooks = {
+    ...outer,
+    heartbeat: (d) => outer.heartbeat({ ...d, committed: committed.days, rowsWritten: committed.rows }),
+    onCommitted: (days, rows) => {
+      committed.days.push(...days);
+      committed.rows += rows;
+    },
+  };
+  const skip = new Set(resumed.map((d) => d.day));
+  const todo = item.days.filter((d) => !skip.has(d));
+  if (hooks.resumeFrom) {
+    log.info({ resumeFrom: { phase: hooks.resumeFrom.phase, committed: hooks.resumeFrom.committed?.length ?? 0 }, skippedDays: [...skip], remainingDays: todo.length }, `resuming a work item: ${skip.size} day(s) the previous attempt committed are skipped, ${todo.length} left`);
+  }
   const cache = new ArchiveCache({
     cacheDir: deps.config.archiveCacheDir,
     fetch: deps.fetch,
@@ -122,14 +159,19 @@ export async function runItem(deps: ActivityDeps, req: ItemRequest, hooks: ItemH
   const beat = setInterval(() => hooks.heartbeat({ itemId: item.id, phase: 'stage' }), 1000);
   try {
     let result: ItemResult;
-    if (item.source === 'rest') result = await restItem(deps, req, hooks, item.days);
+    if (todo.length === 0) result = { itemId: item.id, days: [], rowsWritten: 0, bytesDownloaded: 0, committed: false };
+    else if (item.source === 'rest') result = await restItem(deps, req, hooks, todo);
     else {
       try {
-        result = await archiveItem(deps, req, hooks, cache, item.archive!.url, item.days);
+        result = await archiveItem(deps, req, hooks, cache, item.archive!.url, todo);
       } catch (err) {
         if (!(err instanceof ArchiveUnavailableError)) throw err;
-        result = await unpublished(deps, req, hooks, cache, item.days);
+        result = await unpublished(deps, req, hooks, cache, todo);
       }
+    }
+    if (resumed.length > 0) {
+      const byDay = new Map([...resumed, ...result.days].map((d) => [d.day, d]));
+      result = { ...result, days: item.days.map((d) => byDay.get(d)!), rowsWritten: result.rowsWritten + (hooks.resumeFrom?.rowsWritten ?? 0), resumedDays: resumed.length };
     }
     metrics.rowsWritten.inc(result.rowsWritten);
     for (const d of result.days) metrics.partitions.inc({ state: d.status === 'done' ? 'done' : d.status === 'failed' ? 'failed' : 'skipped' });
@@ -236,8 +278,9 @@ async function commitStaged(deps: ActivityDeps, req: ItemRequest, hooks: ItemHoo
   const written = writable.length
     ? await writeSilverPartitions(deps.lake, conn, staged, { exchange: req.exchange, symbol: item.symbol, days: writable, source, mode: req.mode, runVersion: req.runVersion })
     : { committed: false, rowsWritten: 0, bytesWritten: 0, conflictRetries: 0 };
-  hooks.heartbeat({ itemId: item.id, phase: 'committed' });
   const outcomes: DayOutcome[] = days.map((day) => (present.get(day) ? { day, status: 'done', rows: present.get(day)!, source } : { day, status: 'unavailable', rows: 0 }));
+  hooks.onCommitted?.(outcomes.filter((d) => d.status === 'done'), written.rowsWritten);
+  hooks.heartbeat({ itemId: item.id, phase: 'committed' });
   if (written.conflictRetries > 0) deps.logger.info({ item: item.id, conflictRetries: written.conflictRetries }, 'concurrent commits to the same partitions: merged again on top of them');
   return { itemId: item.id, days: outcomes, rowsWritten: written.rowsWritten, bytesDownloaded: 0, committed: written.committed, conflictRetries: written.conflictRetries };
 }
@@ -291,6 +334,7 @@ async function restItem(deps: ActivityDeps, req: ItemRequest, hooks: ItemHooks, 
     try {
       page = await client.klines({ symbol: item.symbol, interval: '1m', startTimeMs: start, endTimeMs: endMs - 1, limit: 1000 });
     } catch (err) {
+      if (err instanceof InvalidSymbolError) throw new UnknownSymbolError(item.symbol);
       throw new TransientFetchError(`${deps.config.BINANCE_REST_BASE_URL}/api/v3/klines`, (err as Error).message);
     }
     const wanted = page.filter((k) => days.includes(dayOf(Math.floor(k.openTimeUs / 1000))));

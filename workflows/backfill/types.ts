@@ -32,6 +32,8 @@ export interface ItemResult {
   readonly committed: boolean;
   /** Times its commit met a concurrent change to its partitions (e.g. the stream) and merged again. */
   readonly conflictRetries?: number;
+  /** Days this attempt did not redo: a previous attempt (a worker that died) had committed them, as its last heartbeat said. */
+  readonly resumedDays?: number;
 }
 
 export interface FailedPartition {
@@ -55,6 +57,8 @@ export interface BackfillProgress {
   readonly startedAt: string;
   /** Workflow runs so far (continue-as-new). */
   readonly run: number;
+  /** Partitions a retried item did not redo because the attempt before it (on a worker that died) had committed them. */
+  readonly resumedPartitions?: number;
 }
 
 export interface BackfillResult {
@@ -69,14 +73,18 @@ export interface BackfillResult {
 /** State carried across continue-as-new, inside the one input object. */
 export interface BackfillCarry {
   readonly items: readonly WorkItem[];
-  readonly counters: { done: number; skipped: number; unavailable: number; rowsWritten: number; bytesDownloaded: number };
+  readonly counters: { done: number; skipped: number; unavailable: number; rowsWritten: number; bytesDownloaded: number; resumed?: number };
   readonly total: number;
   readonly failed: readonly FailedPartition[];
+  /** The failed items (their failed days), so that `retryFailed` still redoes them after continue-as-new. */
+  readonly failedItems?: readonly WorkItem[];
   readonly unavailable: readonly { symbol: string; day: string }[];
   readonly runVersion: number;
   readonly startedAtMs: number;
   readonly run: number;
   readonly summary: string;
+  /** BACKFILL_ITEMS_PER_RUN, as the plan carried it. */
+  readonly itemsPerRun?: number;
 }
 
 export type BackfillWorkflowInput = BackfillInput & { readonly carry?: BackfillCarry };

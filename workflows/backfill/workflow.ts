@@ -28,19 +28,19 @@ import {
 } from '@temporalio/workflow';
 import { TASK_QUEUE } from '../task-queues.ts';
 import type { BackfillActivities } from './activities.ts';
-import { InvalidBackfillInput, normaliseBackfillInput } from './input.ts';
+import { backfillDetails, backfillSummary, InvalidBackfillInput, normaliseBackfillInput } from './input.ts';
 import type { WorkItem } from './plan.ts';
 import type { BackfillCarry, BackfillProgress, BackfillResult, BackfillWorkflowInput, FailedPartition, ItemResult } from './types.ts';
 
 export const progressQuery = defineQuery<BackfillProgress>('progress');
 export const retryFailedSignal = defineSignal('retryFailed');
 
-/** Items per run before continue-as-new (the worker's BACKFILL_ITEMS_PER_RUN is the deployment's knob for activities; this bounds history). */
-const ITEMS_PER_RUN = 200;
+/** Work items per run before continue-as-new when the plan does not say (the worker's BACKFILL_ITEMS_PER_RUN reaches the workflow through the plan). */
+const DEFAULT_ITEMS_PER_RUN = 200;
 
 const { planBackfill, recordBackfillOutcome } = proxyActivities<BackfillActivities>({
   startToCloseTimeout: '5 minutes',
-  retry: { maximumAttempts: 5, initialInterval: '1 second', nonRetryableErrorTypes: ['InvalidBackfillInput'] },
+  retry: { maximumAttempts: 5, initialInterval: '1 second', nonRetryableErrorTypes: ['InvalidBackfillInput', 'UnknownSymbolError'] },
 });
 
 const { backfillItem } = proxyActivities<BackfillActivities>({
@@ -52,7 +52,7 @@ const { backfillItem } = proxyActivities<BackfillActivities>({
     backoffCoefficient: 2,
     maximumInterval: '1 minute',
     maximumAttempts: 6,
-    nonRetryableErrorTypes: ['ArchiveChecksumError', 'CorruptArchiveError', 'ArchiveUnavailableError', 'InvalidBackfillInput'],
+    nonRetryableErrorTypes: ['ArchiveChecksumError', 'CorruptArchiveError', 'ArchiveUnavailableError', 'InvalidBackfillInput', 'UnknownSymbolError'],
   },
 });
 
@@ -60,10 +60,15 @@ function invalid(err: InvalidBackfillInput): ApplicationFailure {
   return ApplicationFailure.create({ type: 'InvalidBackfillInput', message: err.message, nonRetryable: true, details: [{ field: err.field }] });
 }
 
+function innermost(err: unknown): unknown {
+  let e = err;
+  while (e instanceof ActivityFailure && e.cause) e = e.cause;
+  return e;
+}
+
 /** The innermost failure's type and message (ActivityFailure wraps the ApplicationFailure). */
 function reasonOf(err: unknown): { type: string; message: string } {
-  let e = err as { cause?: unknown; type?: string; message?: string; name?: string };
-  while (e instanceof ActivityFailure && e.cause) e = e.cause as typeof e;
+  const e = innermost(err) as { type?: string; message?: string; name?: string };
   return { type: (e as ApplicationFailure).type ?? e.name ?? 'Error', message: e.message ?? String(err) };
 }
 
@@ -81,13 +86,17 @@ export async function backfill(input: BackfillWorkflowInput): Promise<BackfillRe
   const runVersion = carry?.runVersion ?? startedAtMs;
   let phase: BackfillProgress['phase'] = 'planning';
   let total = carry?.total ?? 0;
-  const counters = { ...(carry?.counters ?? { done: 0, skipped: 0, unavailable: 0, rowsWritten: 0, bytesDownloaded: 0 }) };
+  const counters = { resumed: 0, ...(carry?.counters ?? { done: 0, skipped: 0, unavailable: 0, rowsWritten: 0, bytesDownloaded: 0 }) };
   const failed: FailedPartition[] = [...(carry?.failed ?? [])];
-  const failedItems = new Map<string, WorkItem>();
+  const failedItems = new Map<string, WorkItem>((carry?.failedItems ?? []).map((i) => [i.id, i]));
   const unavailable = [...(carry?.unavailable ?? [])];
   const running = new Map<string, WorkItem>();
-  let summary = carry?.summary ?? '';
+  let summary = carry?.summary ?? backfillSummary(normalised);
+  let itemsPerRun = carry?.itemsPerRun ?? DEFAULT_ITEMS_PER_RUN;
   let retryRequested = false;
+  // A run started from the UI has no static summary (only a start request can set one): the
+  // details the UI shows on the run's page say what it does from its first workflow task on.
+  setCurrentDetails(backfillDetails(normalised, carry?.run ?? 1));
 
   const progress = (): BackfillProgress => {
     const elapsed = Math.max(0.001, (Date.now() - startedAtMs) / 1000);
@@ -111,6 +120,7 @@ export async function backfill(input: BackfillWorkflowInput): Promise<BackfillRe
       etaSeconds: finished > 0 ? Math.round(remaining / rate) : null,
       startedAt: new Date(startedAtMs).toISOString(),
       run: carry?.run ?? 1,
+      resumedPartitions: counters.resumed,
     };
   };
   setHandler(progressQuery, progress);
@@ -126,10 +136,14 @@ export async function backfill(input: BackfillWorkflowInput): Promise<BackfillRe
       plan = await planBackfill(raw, Date.now());
     } catch (err) {
       const r = reasonOf(err);
-      if (r.type === 'InvalidBackfillInput') throw ApplicationFailure.create({ type: 'InvalidBackfillInput', message: r.message, nonRetryable: true });
+      // Bad input found by the planner (the size limit, a symbol Binance does not have): the run fails at once, with the same type.
+      if (r.type === 'InvalidBackfillInput' || r.type === 'UnknownSymbolError') {
+        throw ApplicationFailure.create({ type: r.type, message: r.message, nonRetryable: true, details: (innermost(err) as ApplicationFailure).details ?? undefined });
+      }
       throw err;
     }
     summary = plan.summary;
+    itemsPerRun = plan.itemsPerRun ?? DEFAULT_ITEMS_PER_RUN;
     total = plan.partitionsTotal;
     counters.skipped = plan.skipped.length;
     upsertMemo({ summary });
@@ -139,12 +153,12 @@ export async function backfill(input: BackfillWorkflowInput): Promise<BackfillRe
     }
     queue = [...plan.items];
   }
-  setCurrentDetails(summary);
   phase = 'running';
 
   const record = (item: WorkItem, r: ItemResult) => {
     counters.rowsWritten += r.rowsWritten;
     counters.bytesDownloaded += r.bytesDownloaded;
+    counters.resumed += r.resumedDays ?? 0;
     const failedDays = r.days.filter((d) => d.status === 'failed');
     for (const d of failedDays) failed.push({ symbol: item.symbol, day: d.day, itemId: item.id, reason: d.reason ?? 'failed', errorType: d.errorType ?? 'Error' });
     if (failedDays.length > 0) failedItems.set(item.id, { ...item, days: failedDays.map((d) => d.day) });
@@ -166,12 +180,14 @@ export async function backfill(input: BackfillWorkflowInput): Promise<BackfillRe
   const runQueue = async () => {
     const workers: Promise<void>[] = [];
     const next = async (): Promise<void> => {
-      while (queue.length > 0 && processedThisRun < ITEMS_PER_RUN) {
+      while (queue.length > 0 && processedThisRun < itemsPerRun) {
         const item = queue.shift()!;
         processedThisRun += 1;
         running.set(item.id, item);
         try {
-          record(item, await backfillItem({ item, mode: normalised.mode, exchange: normalised.exchange, runVersion }));
+          // The item's own line in the UI's event history (which archive, which days).
+          const itemSummary = `${item.id} (${item.days.length === 1 ? item.days[0] : `${item.days[0]}..${item.days[item.days.length - 1]}`})`;
+          record(item, await backfillItem.executeWithOptions({ summary: itemSummary }, [{ item, mode: normalised.mode, exchange: normalised.exchange, runVersion }]));
         } catch (err) {
           if (isCancellation(err)) throw err;
           fail(item, err);
@@ -189,7 +205,7 @@ export async function backfill(input: BackfillWorkflowInput): Promise<BackfillRe
       await runQueue();
       if (queue.length > 0) {
         // Keep the history small: the rest continues in a new run with the same id.
-        const next: BackfillCarry = { items: queue, counters, total, failed, unavailable, runVersion, startedAtMs, run: (carry?.run ?? 1) + 1, summary };
+        const next: BackfillCarry = { items: queue, counters, total, failed, failedItems: [...failedItems.values()], unavailable, runVersion, startedAtMs, run: (carry?.run ?? 1) + 1, summary, itemsPerRun };
         await continueAsNew<typeof backfill>({ ...raw, carry: next });
       }
       const requeue = () => {

@@ -7,25 +7,13 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { TRADES_2017_DIR } from '../../fixtures/paths.ts';
 import type { TradeEvent } from '../../../common/events/index.ts';
+import { parseKlinesCsv, type BinanceKline } from '../archive-oracle.ts';
+
+export type { BinanceKline };
 
 export const ORACLE_DIR = TRADES_2017_DIR;
 export const ORACLE_TRADES_FILE = path.join(ORACLE_DIR, 'BTCUSDT-trades-2017-08-17.csv');
 export const ORACLE_KLINES_FILE = path.join(ORACLE_DIR, 'BTCUSDT-1m-2017-08-17.csv');
-
-/** One row of Binance's kline file, columns named as in /api/v3/klines. */
-export interface BinanceKline {
-  openTimeMs: number;
-  open: string;
-  high: string;
-  low: string;
-  close: string;
-  volume: string;
-  closeTimeMs: number;
-  quoteVolume: string;
-  tradeCount: number;
-  takerBuyVolume: string;
-  takerBuyQuoteVolume: string;
-}
 
 export function loadOracleTrades(receivedAtUs = 1_700_000_000_000_000): TradeEvent[] {
   const rows = parse(fs.readFileSync(ORACLE_TRADES_FILE, 'utf8'), { columns: false }) as string[][];
@@ -46,20 +34,7 @@ export function loadOracleTrades(receivedAtUs = 1_700_000_000_000_000): TradeEve
 }
 
 export function loadOracleKlines(): BinanceKline[] {
-  const rows = parse(fs.readFileSync(ORACLE_KLINES_FILE, 'utf8'), { columns: false }) as string[][];
-  return rows.map((r) => ({
-    openTimeMs: Number(r[0]),
-    open: r[1],
-    high: r[2],
-    low: r[3],
-    close: r[4],
-    volume: r[5],
-    closeTimeMs: Number(r[6]),
-    quoteVolume: r[7],
-    tradeCount: Number(r[8]),
-    takerBuyVolume: r[9],
-    takerBuyQuoteVolume: r[10],
-  }));
+  return parseKlinesCsv(fs.readFileSync(ORACLE_KLINES_FILE, 'utf8'));
 }
 
 /**
