@@ -20,6 +20,7 @@ import { outputTableOf, type BuildContext, type Model } from './model.ts';
 import { ModelTestFailure, runModelTests, type TestResult } from './model-tests.ts';
 import { addDays, dedupePartitions, partitionFilterSql, unionPartitions, type Partition, type PartitionSet } from './partitions.ts';
 import { TRANSFORM_RUNS } from './runs-table.ts';
+import { profiler } from './profile.ts';
 
 export interface TransformRunOptions {
   /** dbt-style selectors (`indicators`, `indicators+`, `+alerts`); default every model. */
@@ -129,6 +130,7 @@ async function runModel(
   options: TransformRunOptions & { config: GoldConfig; nowUs: number; log: (m: string) => void },
 ): Promise<ModelRun> {
   const t0 = performance.now();
+  const lap = profiler((m) => options.log(`${model.name}: ${m}`));
   const conn = engine.connection;
   let inputVersions: Record<string, number> = {};
   let partitions: PartitionSet = [];
@@ -139,6 +141,7 @@ async function runModel(
     const versions = engine.viewVersions();
     inputVersions = Object.fromEntries(model.inputs.map((i) => [i, versions[viewName(i)] ?? -1]));
     partitions = await plan(lake, conn, model, out, inputVersions, options);
+    lap('plan');
     if (partitions !== 'all' && partitions.length === 0) {
       return { model: model.name, status: 'skipped', partitions, rows: 0, durationMs: Math.round(performance.now() - t0), inputVersions, tests: [] };
     }
@@ -156,9 +159,12 @@ async function runModel(
     if (model.sql) await conn.run(`CREATE TEMP TABLE ${OUT} AS ${model.sql(ctx)}`);
     else if (model.build) await model.build(ctx, OUT);
     else throw new Error(`model ${model.name} has neither sql nor build`);
+    lap('build');
     await addDerivedColumns(conn, `temp.${OUT}`, model.output);
     if (keep !== 'TRUE') await conn.run(`DELETE FROM temp.${OUT} WHERE NOT (${keep})`);
+    lap('derived columns, partition filter');
     const tests = await runModelTests(conn, model, `temp.${OUT}`);
+    lap('tests');
     const failures = tests.filter((t) => !t.passed);
     if (failures.length > 0) throw new ModelTestFailure(failures);
     const result = await out.replacePartitionsFromSql(conn, `SELECT * FROM temp.${OUT}`, {
@@ -166,6 +172,7 @@ async function runModel(
       txn: model.inputs.map((i) => ({ appId: txnAppId(model.name, i), version: inputVersions[i] })),
       parameters: { transform: model.name },
     });
+    lap('commit');
     await conn.run(`DROP TABLE IF EXISTS temp.${OUT}`);
     return { model: model.name, status: 'success', partitions, rows: result.rows, durationMs: Math.round(performance.now() - t0), outputVersion: result.version, inputVersions, tests };
   } catch (err) {

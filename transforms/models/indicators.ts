@@ -14,8 +14,9 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlLiteral, queryJson, type TableDefinition } from '../../lake/index.ts';
 import { computeSeries, OUTPUT_COLUMNS, WARM_BARS, type SeriesState } from '../indicators/ta.ts';
-import { readNumericColumns, writeColumnsTable, type WritableColumn } from '../indicators/columnar.ts';
+import { nanToNull, readNumericColumns, writeColumnsTable, type WritableColumn } from '../indicators/columnar.ts';
 import type { BuildContext, Model } from '../model.ts';
+import { profiler } from '../profile.ts';
 import { addDays, dedupePartitions, type Partition, type PartitionSet } from '../partitions.ts';
 import { GOLD_INTERVALS, INTERVAL_MINUTES, goldCandlesSql, type GoldInterval } from './candles-sql.ts';
 
@@ -76,19 +77,19 @@ async function symbolsOf(conn: DuckDBConnection, partitions: PartitionSet): Prom
   return out;
 }
 
-/** Candles with what the computation reads (doubles) and what the output keeps (decimals). */
+/** Candles with what the computation reads (doubles, and the quote volume) and what the output keeps (decimals). */
 function candleInputSql(where: string, intervals?: readonly GoldInterval[]): string {
   return `SELECT exchange, symbol, "interval", window_start, "date", close, volume,
       CAST(close AS DOUBLE) AS c, CAST(high AS DOUBLE) AS h, CAST(low AS DOUBLE) AS l,
-      CAST(quote_volume AS DOUBLE) AS qv, CAST(volume AS DOUBLE) AS v, epoch_us(window_start) // 86400000000 AS day
+      -- The quote volume stays a decimal: the columnar reader converts it (DuckDB's cast is slow).
+      quote_volume AS qv, CAST(volume AS DOUBLE) AS v, CAST(epoch_us(window_start) // 86400000000 AS DOUBLE) AS day
     FROM (${goldCandlesSql(where, intervals)})`;
 }
 
 /** The computation for one symbol from date `from` on (or from its first candle). */
 async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from: string | undefined, first: boolean): Promise<number> {
   const { conn } = ctx;
-  const t0 = performance.now();
-  const lap = (what: string) => process.env.GOLD_PROFILE && ctx.log(`${what} ${(performance.now() - t0).toFixed(0)} ms`);
+  const lap = profiler(ctx.log);
   const sym = sqlLiteral(symbol);
   const stateNulls = STATE_COLUMNS.map((c) => `NULL::DOUBLE AS ${c}`).join(', ');
   // Rows of the series in order: history rows (is_hist = 1: closes and state from gold) first.
@@ -124,7 +125,7 @@ async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from
     series = `SELECT *, 0 AS is_hist, ${stateNulls} FROM __ind_new
       UNION ALL
       SELECT exchange, ${sym} AS symbol, "interval", window_start, NULL::DATE AS "date", NULL::DECIMAL(18,8) AS close, NULL::DECIMAL(38,8) AS volume,
-        c, NULL::DOUBLE AS h, NULL::DOUBLE AS l, NULL::DOUBLE AS qv, NULL::DOUBLE AS v, NULL::BIGINT AS day, 1 AS is_hist, ${STATE_COLUMNS.join(', ')} FROM (${hist})`;
+        c, NULL::DOUBLE AS h, NULL::DOUBLE AS l, NULL::DECIMAL(38,16) AS qv, NULL::DOUBLE AS v, NULL::DOUBLE AS day, 1 AS is_hist, ${STATE_COLUMNS.join(', ')} FROM (${hist})`;
   }
   // In series order (a temp table keeps its insertion order: the positional join below relies on it).
   const exchangeSource = from ? `SELECT exchange FROM __ind_new UNION SELECT exchange FROM __ind_hist_exchanges` : `SELECT exchange FROM silver_candles_all_revisions WHERE symbol = ${sym}`;
@@ -134,12 +135,12 @@ async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from
       CASE "interval" ${GOLD_INTERVALS.map((iv, i) => `WHEN '${iv}' THEN ${i}`).join(' ')} END AS iv_code
     FROM (${series}) ORDER BY exchange, "interval", window_start`);
   lap('input');
-  const { rows, columns } = await readNumericColumns(conn, `SELECT ex_code, iv_code, is_hist, c, h, l, qv, v, day, ${STATE_COLUMNS.join(', ')} FROM __ind_in`);
+  const { rows, columns } = await readNumericColumns(conn, `SELECT ex_code::DOUBLE, iv_code::DOUBLE, is_hist::DOUBLE, c, h, l, qv, v, day, ${STATE_COLUMNS.join(', ')} FROM __ind_in`);
   const [exCode, ivCode, isHist, close, high, low, quote, volume, day, ...state] = columns;
   lap('read');
   const out = Object.fromEntries(OUTPUT_COLUMNS.map((c) => [c, new Float64Array(rows).fill(NaN)])) as Record<(typeof OUTPUT_COLUMNS)[number], Float64Array>;
   const vwap = new Float64Array(rows).fill(NaN);
-  const warm = new Uint8Array(rows);
+  const warm = new Float64Array(rows);
   let computed = 0;
   for (let a = 0; a < rows; ) {
     let b = a;
@@ -165,16 +166,13 @@ async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from
     a = b;
   }
   lap('compute');
-  const calc: WritableColumn[] = [
-    { name: 'vwap', type: 'double', values: vwap },
-    ...OUTPUT_COLUMNS.map((c): WritableColumn => ({ name: c, type: 'double', values: out[c] })),
-    { name: 'is_warm', type: 'boolean', values: warm },
-  ];
+  const calc: WritableColumn[] = [{ name: 'vwap', values: vwap }, ...OUTPUT_COLUMNS.map((c): WritableColumn => ({ name: c, values: out[c] })), { name: 'is_warm', values: warm }];
   await writeColumnsTable(conn, '__ind_calc', calc);
   lap('write calc');
-  const select = `SELECT i.exchange, i.symbol, i."interval", i.window_start, i.close, i.volume, k.vwap,
-      ${OUTPUT_COLUMNS.filter((x) => !['macd_ema_fast', 'rsi_avg_gain', 'rsi_avg_loss'].includes(x)).map((x) => `k.${x}`).join(', ')},
-      k.is_warm, make_timestamptz(${Math.round(ctx.nowUs)}::BIGINT) AS computed_at, k.macd_ema_fast, k.rsi_avg_gain, k.rsi_avg_loss, i."date"
+  const value = (x: string) => `${nanToNull(`k.${x}`)} AS ${x}`;
+  const select = `SELECT i.exchange, i.symbol, i."interval", i.window_start, i.close, i.volume, ${value('vwap')},
+      ${OUTPUT_COLUMNS.filter((x) => !['macd_ema_fast', 'rsi_avg_gain', 'rsi_avg_loss'].includes(x)).map(value).join(', ')},
+      k.is_warm = 1 AS is_warm, make_timestamptz(${Math.round(ctx.nowUs)}::BIGINT) AS computed_at, ${['macd_ema_fast', 'rsi_avg_gain', 'rsi_avg_loss'].map(value).join(', ')}, i."date"
     FROM __ind_in i POSITIONAL JOIN __ind_calc k WHERE i.is_hist = 0`;
   await conn.run(first ? `CREATE OR REPLACE TEMP TABLE ${into} AS ${select}` : `INSERT INTO ${into} ${select}`);
   lap('join');

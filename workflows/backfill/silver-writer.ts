@@ -13,7 +13,7 @@
  * write is then recomputed on top of it, so nothing the stream wrote is lost or doubled.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { ConcurrentModificationError, filesSelectSql, sqlLiteral, SILVER_CANDLES_SOURCE_COLUMN, type DeltaTable, type Lake } from '../../lake/index.ts';
+import { backfillTxnAppId, ConcurrentModificationError, filesSelectSql, sqlLiteral, SILVER_CANDLES_SOURCE_COLUMN, type DeltaTable, type Lake } from '../../lake/index.ts';
 import type { BackfillMode } from './input.ts';
 
 /** The columns staging.ts produces, in this order. */
@@ -45,9 +45,7 @@ export interface SilverWriteResult {
 
 const MAX_CONFLICT_RETRIES = 20;
 
-export function backfillTxnAppId(exchange: string, symbol: string, day: string): string {
-  return `backfill:${exchange}:${symbol}:${day}`;
-}
+export { backfillTxnAppId };
 
 
 /** Adds the `source` column to a silver table created before it existed. */

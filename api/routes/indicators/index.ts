@@ -98,9 +98,11 @@ export function registerIndicatorRoutes(app: ApiApp, deps: ApiDeps): void {
       // From silver: the requested candles plus 49 earlier ones to warm SMA 50 up.
       const req = { exchange, symbol, interval: q.interval, fromUs: q.from, toUs: q.to, limit: q.limit, includeProvisional: false };
       const latestEnd = info.last_date ? await latestCandleEnd(session, req, info.last_date) : undefined;
-      const page = await readOhlcPage(session, req, latestEnd);
+      // Gaps are not reported here (firstDate null): the indicator series just skips them.
+      const series = { firstDate: null, latestEndUs: latestEnd };
+      const page = await readOhlcPage(session, req, series);
       const warmFrom = page.fromUs - 49 * INTERVAL_US[q.interval];
-      const warm = page.fromUs < page.toUs ? await readOhlcPage(session, { ...req, fromUs: warmFrom, toUs: page.fromUs, limit: 49 }, latestEnd) : { candles: [] };
+      const warm = page.fromUs < page.toUs ? await readOhlcPage(session, { ...req, fromUs: warmFrom, toUs: page.fromUs, limit: 49 }, series) : { candles: [] };
       const all = [...warm.candles, ...page.candles];
       const closes = all.map((r) => Number(r.close));
       const s20 = sma(closes, 20);

@@ -33,10 +33,10 @@ const route = createRoute({
   tags: ['market data'],
   summary: 'OHLC candles of a symbol',
   description:
-    'Candles over [from, to), at most `limit` (≤ 1000) windows per page, oldest first; `next` pages forward. Windows without trades are candles with volume 0 and O = H = L = C = the previous close (as Binance). 4h and 1d windows align to 00:00 UTC and roll up from the 1m candles. Decimals are exact strings. The forming candle only with include_provisional=true.',
+    'Candles over [from, to), at most `limit` (≤ 1000) windows per page, oldest first; `next` pages forward. Windows without trades are candles with volume 0, trade_count 0 and O = H = L = C = the previous close (as Binance). Windows the lake has no data for (an exchange outage, for which Binance returns nothing either, or a stream gap not yet backfilled) are NOT invented: they are listed in `gaps` as ranges [from, to) (at the candle interval; at 1 minute for 4h, 1d and other rolled-up candles) and counted in the `X-Data-Gaps` header (CSV and Arrow carry rows only). Times before the symbol\'s first candle and after its latest are not gaps. A rolled-up candle overlapping a gap is built from the minutes present. `GET /v1/coverage` counts missing minutes per day. 4h and 1d windows align to 00:00 UTC and roll up from the 1m candles. Decimals are exact strings. The forming candle only with include_provisional=true.',
   request: { params: ohlcParamsSchema, query: ohlcQuerySchema },
   responses: {
-    200: { description: 'candles', content: tabularContent(ohlcResponseSchema) },
+    200: { description: 'candles', headers: { 'X-Data-Gaps': { description: 'number of ranges in `gaps` (missing data inside the answered range)', schema: { type: 'integer' } } }, content: tabularContent(ohlcResponseSchema) },
     304: { description: 'not modified (ETag from the lake table versions)' },
     ...problemResponses(400, 401, 403, 404, 429, 503),
   },
@@ -59,7 +59,7 @@ export function registerOhlcRoutes(app: ApiApp, deps: ApiDeps): void {
       startTime(c, 'lake', 'lake query');
       const req = { exchange, symbol, interval: q.interval, fromUs, toUs: q.to, limit: q.limit, includeProvisional };
       const latestEnd = info.last_date ? await latestCandleEnd(session, req, info.last_date) : undefined;
-      const page = await readOhlcPage(session, req, latestEnd);
+      const page = await readOhlcPage(session, req, { firstDate: info.first_date, latestEndUs: latestEnd });
       endTime(c, 'lake');
       const rows: (CandleRow & { provisional: boolean })[] = page.candles.map((r) => ({ ...r, provisional: !r.is_final }));
       // The forming candle from the live feed, when newer than what silver has.
@@ -73,6 +73,9 @@ export function registerOhlcRoutes(app: ApiApp, deps: ApiDeps): void {
       const candles = rows.map((r) => ({ ...r, window_start: isoOfMicros(r.window_start), window_end: isoOfMicros(r.window_end) }));
       const next = page.nextFromUs !== undefined ? encodeCursor(page.nextFromUs) : null;
       if (next) c.header('Link', `<${nextUrl(c.req.url, next)}>; rel="next"`);
+      // CSV and Arrow carry rows only: the number of missing ranges travels in a header.
+      c.header('X-Data-Gaps', String(page.gaps.length));
+      const gaps = page.gaps.map((g) => ({ from: isoOfMicros(g.fromUs), to: isoOfMicros(g.toUs) }));
       return tabular(c, format, CANDLE_COLUMNS, candles, {
         symbol,
         exchange,
@@ -80,6 +83,7 @@ export function registerOhlcRoutes(app: ApiApp, deps: ApiDeps): void {
         from: page.fromUs < page.toUs ? isoOfMicros(page.fromUs) : null,
         to: page.fromUs < page.toUs ? isoOfMicros(page.toUs) : null,
         candles,
+        gaps,
         next,
       });
     });

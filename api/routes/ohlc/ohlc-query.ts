@@ -7,6 +7,15 @@
  * carries the previous close, which must not become a high or low); a window with no trade at
  * all is an empty candle at the carried price, as Binance shows it.
  *
+ * Gaps: a window silver has no candle for is not invented. Quiet windows are candles in silver
+ * (the stream writes them; Binance's klines carry them too), so a window without a candle is
+ * data the lake does not have: an exchange outage (Binance returns nothing for those times
+ * either) or a stream gap not yet backfilled (gold/coverage counts them as `missing_minutes`).
+ * The page lists them as `gaps`, ranges [from, to) at the candle's own interval (at 1 minute for
+ * candles rolled up from 1m), only after the series' first candle and before its latest (before
+ * the listing and after "now" nothing is missing). A rolled-up candle overlapping a gap is built
+ * from the minutes present.
+ *
  * Paging: a page scans at most `limit` windows from `from`; when the scan ends before `to` (or
  * before the latest candle when `to` is open) the answer carries a cursor for the next scan.
  */
@@ -41,8 +50,24 @@ export interface CandleRow {
   is_final: boolean;
 }
 
+/** A range [fromUs, toUs) inside the series for which silver holds no candle. */
+export interface DataGap {
+  readonly fromUs: number;
+  readonly toUs: number;
+}
+
+/** What the catalog knows of the series, to tell a gap from "before the listing" or "not yet". */
+export interface SeriesBounds {
+  /** The symbol's first UTC date with candles (catalog), or null. */
+  readonly firstDate: string | null;
+  /** End (exclusive, µs) of the symbol's latest candle (see latestCandleEnd). */
+  readonly latestEndUs: number | undefined;
+}
+
 export interface OhlcPage {
   readonly candles: CandleRow[];
+  /** Missing data inside the scanned range, oldest first. */
+  readonly gaps: DataGap[];
   /** Where the next page's scan starts (epoch µs), or undefined when this page reached `to`. */
   readonly nextFromUs: number | undefined;
   /** The resolved range. */
@@ -68,18 +93,81 @@ export async function latestCandleEnd(session: LakeSession, req: Pick<OhlcReques
   return (SILVER_INTERVALS.includes(req.interval) && req.interval !== '1m' ? await latestOf(req.interval) : undefined) ?? latestOf('1m');
 }
 
-/** Resolves the range and reads one page. `latestEndUs`: end of the symbol's latest candle. */
-export async function readOhlcPage(session: LakeSession, req: OhlcRequest, latestEndUs: number | undefined): Promise<OhlcPage> {
+/** Resolves the range and reads one page. */
+export async function readOhlcPage(session: LakeSession, req: OhlcRequest, series: SeriesBounds): Promise<OhlcPage> {
+  const latestEndUs = series.latestEndUs;
   const step = INTERVAL_US[req.interval];
   const toUs = req.toUs ?? latestEndUs ?? 0;
   const fromUs = req.fromUs ?? Math.floor(toUs / step) * step - req.limit * step;
-  if (fromUs >= toUs) return { candles: [], nextFromUs: undefined, fromUs, toUs };
+  if (fromUs >= toUs) return { candles: [], gaps: [], nextFromUs: undefined, fromUs, toUs };
   const scanEnd = Math.min(toUs, fromUs + req.limit * step);
-  let candles = SILVER_INTERVALS.includes(req.interval) ? await silverCandles(session, req, fromUs, scanEnd) : [];
-  // 4h and 1d always, and silver's own intervals where silver holds only 1m candles: roll up from 1m.
-  if (candles.length === 0 && req.interval !== '1m') candles = await rolledUpCandles(session, req, fromUs, scanEnd, latestEndUs);
   const moreData = req.toUs !== undefined || (latestEndUs !== undefined && scanEnd < latestEndUs);
-  return { candles: candles.slice(0, req.limit), nextFromUs: scanEnd < toUs && moreData ? scanEnd : undefined, fromUs, toUs };
+  const nextFromUs = scanEnd < toUs && moreData ? scanEnd : undefined;
+  if (SILVER_INTERVALS.includes(req.interval)) {
+    const rows = await silverCandles(session, req, fromUs, scanEnd);
+    if (rows.length > 0 || req.interval === '1m') {
+      // Every candle silver has counts as present, also a forming one the page leaves out.
+      const candles = rows.filter((r) => r.is_final || req.includeProvisional).slice(0, req.limit);
+      const lo = Math.ceil(fromUs / step) * step;
+      const hi = Math.min(scanEnd, latestEndUs ?? lo);
+      const start = await seriesStart(session, req, req.interval, series.firstDate, lo, hi);
+      const gaps = start === undefined ? [] : gapsBetween(rows.map((r) => r.window_start), Math.max(lo, start), hi, step);
+      return { candles, gaps, nextFromUs, fromUs, toUs };
+    }
+  }
+  // 4h and 1d always, and silver's own intervals where silver holds only 1m candles: roll up from 1m.
+  const candles = await rolledUpCandles(session, req, fromUs, scanEnd, latestEndUs);
+  const lo = Math.ceil(fromUs / step) * step;
+  const hi = Math.min(Math.ceil(scanEnd / step) * step, latestEndUs ?? lo);
+  const start = await seriesStart(session, req, '1m', series.firstDate, lo, hi);
+  const gaps = start === undefined ? [] : await minuteGaps(session, req, Math.max(lo, start), hi);
+  return { candles: candles.slice(0, req.limit), gaps, nextFromUs, fromUs, toUs };
+}
+
+/**
+ * Where the series of `interval` starts, as far as [lo, hi) cares: -Infinity when it started
+ * before the day of `lo` (the catalog's first date says so, no query), else its first window
+ * start up to `hi`, or undefined when it has none by then (nothing in the range is a gap).
+ */
+async function seriesStart(session: LakeSession, req: OhlcRequest, interval: string, firstDate: string | null, lo: number, hi: number): Promise<number | undefined> {
+  if (firstDate === null || lo >= hi) return undefined;
+  if (lo >= Date.parse(`${firstDate}T00:00:00Z`) * 1000 + 86_400e6) return -Infinity;
+  const { rows } = await session.query(
+    `SELECT min(epoch_us(window_start)) AS s FROM ${SOURCE} WHERE exchange = ${sqlString(req.exchange)} AND symbol = ${sqlString(req.symbol)} AND "interval" = ${sqlString(interval)} AND date BETWEEN DATE '${firstDate}' AND DATE '${utcDate(hi - 1)}' AND window_start < ${sqlTimestamp(hi)}`,
+  );
+  const first = rows[0]?.s;
+  return first === null || first === undefined ? undefined : Number(first);
+}
+
+/** The ranges of [lo, hi) not covered by windows of `step` starting at `starts` (sorted). */
+export function gapsBetween(starts: readonly number[], lo: number, hi: number, step: number): DataGap[] {
+  const gaps: DataGap[] = [];
+  let expected = lo;
+  for (const s of starts) {
+    if (s >= hi) break;
+    if (s > expected) gaps.push({ fromUs: expected, toUs: s });
+    expected = Math.max(expected, s + step);
+  }
+  if (expected < hi) gaps.push({ fromUs: expected, toUs: hi });
+  return gaps;
+}
+
+/** The minutes of [lo, hi) without a 1m candle, as ranges (one query: the holes between present minutes). */
+async function minuteGaps(session: LakeSession, req: OhlcRequest, lo: number, hi: number): Promise<DataGap[]> {
+  if (lo >= hi) return [];
+  const minute = INTERVAL_US['1m'];
+  const { rows } = await session.query(
+    `WITH m AS (SELECT DISTINCT epoch_us(window_start) AS s FROM ${SOURCE} WHERE ${rangeFilter(req, '1m', lo, hi)}),
+      g AS (SELECT s, lag(s) OVER (ORDER BY s) AS p FROM m)
+    SELECT min(s) AS first, max(s) AS last, list([p + ${minute}, s] ORDER BY s) FILTER (WHERE s - p > ${minute}) AS inner FROM g`,
+  );
+  const r = rows[0];
+  if (!r || r.first === null || r.first === undefined) return [{ fromUs: lo, toUs: hi }];
+  const gaps: DataGap[] = [];
+  if (Number(r.first) > lo) gaps.push({ fromUs: lo, toUs: Number(r.first) });
+  for (const [from, to] of (r.inner as [unknown, unknown][] | null) ?? []) gaps.push({ fromUs: Number(from), toUs: Number(to) });
+  if (Number(r.last) + minute < hi) gaps.push({ fromUs: Number(r.last) + minute, toUs: hi });
+  return gaps;
 }
 
 /** Partition and window filters on the candle source for [fromUs, toUs). */
@@ -97,8 +185,8 @@ function rangeFilter(req: OhlcRequest, interval: string, fromUs: number, toUs: n
 const COLUMNS = `epoch_us(window_start) AS window_start, epoch_us(window_end) AS window_end, open, high, low, close, volume, quote_volume, vwap, trade_count, taker_buy_volume, taker_buy_quote_volume, is_final`;
 
 async function silverCandles(session: LakeSession, req: OhlcRequest, fromUs: number, toUs: number): Promise<CandleRow[]> {
-  const latest = `SELECT ${COLUMNS} FROM ${SOURCE} WHERE ${rangeFilter(req, req.interval, fromUs, toUs)} QUALIFY row_number() OVER (PARTITION BY window_start ORDER BY revision DESC) = 1`;
-  const sql = `SELECT * FROM (${latest}) AS c${req.includeProvisional ? '' : ' WHERE is_final'} ORDER BY window_start LIMIT ${req.limit}`;
+  // Final or not: a forming candle is left out of the page by the caller but is not a gap.
+  const sql = `SELECT ${COLUMNS} FROM ${SOURCE} WHERE ${rangeFilter(req, req.interval, fromUs, toUs)} QUALIFY row_number() OVER (PARTITION BY window_start ORDER BY revision DESC) = 1 ORDER BY window_start`;
   const { rows } = await session.query(sql);
   return rows.map(candleOf);
 }

@@ -82,6 +82,51 @@ describe('GET /v1/ohlc/{symbol}', () => {
     expect(body.candles.map((c: { window_start: string }) => c.window_start)).toEqual(['2024-01-31T23:57:00.000Z', '2024-01-31T23:58:00.000Z', '2024-01-31T23:59:00.000Z']);
   });
 
+  describe('quiet windows and missing data (the lake holds BTCUSDT from its listing, 2017-08-17 04:00, then nothing until 2024-01)', () => {
+    const starts = (body: { candles: { window_start: string }[] }) => body.candles.map((c) => c.window_start);
+
+    it('returns a quiet minute as Binance does: volume 0, trade count 0, O = H = L = C = the previous close', async () => {
+      const body = await (await get('/v1/ohlc/BTCUSDT?interval=1m&from=2017-08-17T04:00:00Z&to=2017-08-17T04:02:00Z')).json();
+      expect(starts(body)).toEqual(['2017-08-17T04:00:00.000Z', '2017-08-17T04:01:00.000Z']);
+      const [traded, quiet] = body.candles;
+      expect(traded.trade_count).toBeGreaterThan(0);
+      expect(quiet).toMatchObject({ volume: '0.00000000', trade_count: 0, open: traded.close, high: traded.close, low: traded.close, close: traded.close });
+      expect(body.gaps).toEqual([]);
+    });
+
+    it('does not invent candles for minutes the lake has no data for: they are listed as gaps and counted in X-Data-Gaps', async () => {
+      const res = await get('/v1/ohlc/BTCUSDT?interval=1m&from=2017-08-17T23:55:00Z&to=2017-08-18T00:05:00Z');
+      const body = await res.json();
+      expect(starts(body)).toEqual(['23:55', '23:56', '23:57', '23:58', '23:59'].map((t) => `2017-08-17T${t}:00.000Z`));
+      expect(body.gaps).toEqual([{ from: '2017-08-18T00:00:00.000Z', to: '2017-08-18T00:05:00.000Z' }]);
+      expect(res.headers.get('x-data-gaps')).toBe('1');
+      const inside = await (await get('/v1/ohlc/BTCUSDT?interval=1m&from=2020-03-12T00:00:00Z&to=2020-03-12T00:10:00Z')).json();
+      expect(inside.candles).toEqual([]);
+      expect(inside.gaps).toEqual([{ from: '2020-03-12T00:00:00.000Z', to: '2020-03-12T00:10:00.000Z' }]);
+      const csv = await get('/v1/ohlc/BTCUSDT?interval=1m&from=2017-08-17T23:55:00Z&to=2017-08-18T00:05:00Z&format=csv');
+      expect(csv.headers.get('x-data-gaps')).toBe('1');
+      expect((await csv.text()).trim().split('\r\n')).toHaveLength(6);
+    });
+
+    it('before the first candle (the listing) and after the latest nothing is missing', async () => {
+      const before = await (await get('/v1/ohlc/BTCUSDT?interval=1m&from=2017-08-17T03:50:00Z&to=2017-08-17T04:03:00Z')).json();
+      expect(starts(before)).toEqual(['04:00', '04:01', '04:02'].map((t) => `2017-08-17T${t}:00.000Z`));
+      expect(before.gaps).toEqual([]);
+      const after = await (await get('/v1/ohlc/BTCUSDT?interval=1m&from=2024-01-31T23:58:00Z&to=2024-02-01T00:05:00Z')).json();
+      expect(after.candles).toHaveLength(2);
+      expect(after.gaps).toEqual([]);
+    });
+
+    it('rolled-up candles: a window without any minute is a gap, not a candle; minutes missing inside a window are listed', async () => {
+      const days = await (await get('/v1/ohlc/BTCUSDT?interval=1d&from=2017-08-16&to=2017-08-20')).json();
+      expect(starts(days)).toEqual(['2017-08-17T00:00:00.000Z']);
+      expect(days.gaps).toEqual([{ from: '2017-08-18T00:00:00.000Z', to: '2017-08-20T00:00:00.000Z' }]);
+      const hours = await (await get('/v1/ohlc/BTCUSDT?interval=1h&from=2017-08-17T22:00:00Z&to=2017-08-18T02:00:00Z')).json();
+      expect(starts(hours)).toEqual(['2017-08-17T22:00:00.000Z', '2017-08-17T23:00:00.000Z']);
+      expect(hours.gaps).toEqual([{ from: '2017-08-18T00:00:00.000Z', to: '2017-08-18T02:00:00.000Z' }]);
+    });
+  });
+
   it('answers CSV and Arrow IPC by ?format= and by Accept', async () => {
     const csv = await get('/v1/ohlc/BTCUSDT?interval=1m&from=2024-01-15T10:00:00Z&to=2024-01-15T10:02:00Z&format=csv');
     expect(csv.headers.get('content-type')).toMatch(/text\/csv/);

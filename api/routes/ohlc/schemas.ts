@@ -46,6 +46,9 @@ export const ohlcResponseSchema = z
     from: z.string().nullable(),
     to: z.string().nullable(),
     candles: z.array(candleSchema),
+    gaps: z
+      .array(z.object({ from: z.string().openapi({ description: 'inclusive, ISO 8601 UTC' }), to: z.string().openapi({ description: 'exclusive, ISO 8601 UTC' }) }).openapi('DataGap'))
+      .openapi({ description: 'ranges inside [from, to) after the series began and before its latest candle for which the lake holds no candle: missing data, never filled with invented candles' }),
     next: z.string().nullable().openapi({ description: 'cursor of the next page, or null' }),
   })
   .openapi('Ohlc');
