@@ -97,5 +97,5 @@ export { LakeQueryEngine, CANDLES_ALL_REVISIONS_VIEW, type LakeQueryEngineOption
 export { QueryTimeoutError, UnknownViewError } from './query/errors.ts';
 export { ReadOnlyViolation, assertSingleSelect, parseSingleSelect } from './query/readonly-guard.ts';
 export { filesSelectSql, snapshotSelectSql } from './query/views.ts';
-export { formatResult, type OutputFormat } from './query/format.ts';
+export { csvField, formatResult, type OutputFormat } from './query/format.ts';
 export { lakeDuckDB, setLakeThreads, withLakeConnection, queryJson } from './duckdb.ts';
