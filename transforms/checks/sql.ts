@@ -38,9 +38,13 @@ export function lookbackStart(ctx: Pick<CheckContext, 'nowUs'>, hours: number | 
   return hours === null || hours === undefined ? undefined : ctx.nowUs - hours * HOUR_US;
 }
 
-/** The window of a check's `lookbackHours` (null: from the start): up to an hour past now, for windows still open. */
-export function lookbackWindow(ctx: Pick<CheckContext, 'nowUs'>, t: { readonly lookbackHours: number | null }): CandleWindow {
-  return { fromUs: lookbackStart(ctx, t.lookbackHours), toUs: ctx.nowUs + HOUR_US };
+/**
+ * The window a check with `lookbackHours` judges: the run's scope when it has one (the range a
+ * gold build rewrites), else the look-back (null: from the start) up to an hour past now, for
+ * windows still open.
+ */
+export function lookbackWindow(ctx: Pick<CheckContext, 'nowUs' | 'scope'>, t: { readonly lookbackHours: number | null }): CandleWindow {
+  return ctx.scope ?? { fromUs: lookbackStart(ctx, t.lookbackHours), toUs: ctx.nowUs + HOUR_US };
 }
 
 /**
