@@ -1,13 +1,25 @@
 /**
  * Issue 11, item 10: SIGTERM during a recovery logged a spurious "streaming failed" (the stop
  * closed what the recovery was reading). A stop that interrupts a recovery must end cleanly.
+ *
+ * Two recoveries: the one a partition's first batch runs (kafkajs's consumer.stop waits for the
+ * batch, so it ends before the stop goes on), and the one the service's timer runs after a
+ * partition reset (a too-late repair reaching the operator's range): nothing in kafkajs waits for
+ * that one. Without the fix (b897033), the second test fails both ways: without the stop's wait
+ * for the recovery, the stop returns while the rebuild runs on over closed lake views (it never
+ * completes); without the stopping guard in fail(), the rebuild's seek on the stopped consumer
+ * fails the service ('Consumer group was not initialized': "streaming failed", exit 1).
  */
+import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { TradeEvent } from '../../common/events/index.ts';
 import { testKafka } from '../../test/infra.ts';
 import { capturedLogger } from '../../test/support/streaming/captured-logger.ts';
 import { streamFixture, type StreamFixture } from '../../test/support/streaming/in-process.ts';
+import { lakeOutcome } from '../../test/support/streaming/silver-check.ts';
 import { disorderedTrades, publishTrades } from '../../test/support/streaming/trade-stream.ts';
 import { waitForValue } from '../../test/support/streaming/wait.ts';
+import type { StreamService } from './stream-service.ts';
 
 const fixtures: StreamFixture[] = [];
 afterAll(() => Promise.all(fixtures.map((f) => f.cleanup())));
@@ -36,4 +48,65 @@ describe('streaming service: stop during a recovery', () => {
     expect(await finished).toBe('stopped');
     expect(log.lines.filter((l) => l.msg === 'streaming failed')).toEqual([]);
   }, 120_000);
+
+  it('a stop during the recovery that follows a partition reset ends cleanly, and the next start resumes exactly', async () => {
+    const kafka = testKafka();
+    const fx = await streamFixture(kafka, 'stop-reset', 1);
+    fixtures.push(fx);
+    const T0 = Date.UTC(2024, 7, 1) * 1000;
+    const minuteTrade = (id: number, minute: number): TradeEvent => ({
+      v: 1, exchange: 'binance', symbol: 'ETHUSDT', kind: 'trade', tradeId: id, price: `${2000 + (minute % 17)}.00000000`, qty: '1.00000000',
+      quoteQty: `${2000 + (minute % 17)}.00000000`, isBuyerMaker: id % 2 === 0, tradeTimeUs: T0 + minute * 60_000_000 + id, receivedAtUs: T0 + minute * 60_000_000 + id, source: 'simulator',
+    });
+    // ETHUSDT trades once a minute for 5 h, quiet from minute 31 to 100; minute 30's trade comes
+    // 4.5 h late: its repair carries its close up to minute 101 (+1 h), into the operator's retained
+    // range (2 h), so the partition is reset and rebuilt by the timer. BTCUSDT's 150,000 trades make
+    // that rebuild last long enough for the stop to land in it.
+    const eth = Array.from({ length: 300 }, (_, m) => minuteTrade(m, m)).filter((t) => t.tradeId < 30 || t.tradeId > 100);
+    const btc = disorderedTrades({ count: 150_000, fromUs: T0, spanMs: 5 * 3_600_000, seed: 5, symbols: ['BTCUSDT'], lateShare: 0, dupShare: 0 });
+    await publishTrades(kafka, fx.topics.trades, [...btc.messages, ...eth]);
+    const lines: Array<{ msg: string; time: number; rebuilt?: number[] }> = [];
+    let service: StreamService | undefined;
+    let stopping: Promise<void> | undefined;
+    let stopAt: number | undefined;
+    const logger = pino({ level: 'info' }, {
+      write: (text: string) => {
+        const line = JSON.parse(text) as { msg: string; time: number; rebuilt?: number[] };
+        lines.push(line);
+        // The reset follows this line at once; the timer (every 50 ms) starts the rebuild.
+        if (stopping === undefined && line.msg.startsWith('repaired candles from bronze') && (line.rebuilt?.length ?? 0) > 0) {
+          stopping = new Promise((r) => setTimeout(r, 150)).then(() => {
+            stopAt = Date.now();
+            return service!.stop();
+          });
+        }
+      },
+    });
+    service = await fx.start({ logger, lateRetentionMs: 2 * 3_600_000, batchMaxMs: 200 });
+    const finished = service.finished.then(
+      () => 'stopped',
+      (err: Error) => `failed: ${err.message}`,
+    );
+    await fx.caughtUp(kafka);
+    await new Promise((r) => setTimeout(r, 600));
+    await publishTrades(kafka, fx.topics.trades, [minuteTrade(30, 30)]);
+    await waitForValue('the stop', async () => (stopping === undefined ? undefined : true), 60_000);
+    await stopping;
+    expect(await finished).toBe('stopped');
+    // What the stop interrupted may end after it returned: a failure logged then is as spurious.
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(lines.filter((l) => l.msg === 'streaming failed')).toEqual([]);
+    // The stop landed in the rebuild, and waited for it: it finished after the stop began.
+    const resumed = lines.filter((l) => l.msg === 'resumed from the lake').map((l) => l.time);
+    expect(resumed.length).toBe(2);
+    expect(resumed[1]).toBeGreaterThan(stopAt!);
+    // Nothing lost or doubled; a new start finds the lake consistent.
+    const again = await fx.start();
+    await fx.caughtUp(kafka);
+    await new Promise((r) => setTimeout(r, 1_000));
+    await again.stop();
+    const outcome = await lakeOutcome(fx.lakeDir);
+    expect(outcome.bronze).toEqual({ rows: 150_000 + 229 + 1, distinct: 150_000 + 229 + 1 });
+    expect(outcome.silver.mismatches).toEqual([]);
+  }, 180_000);
 });
