@@ -120,9 +120,12 @@ function constantSql(c: LakeColumn, value: unknown): string {
 /**
  * Writes the result of a SELECT run on `conn` (for instance a gold transform over the lake's
  * views). Its columns are matched by name and cast to the table's types; derived columns are
- * computed when the query does not return them.
+ * computed when the query does not return them. A row with a null partition column is refused
+ * before anything is written, which runs the query twice; `checkNullPartitions: false` skips
+ * that when the caller rejects the written files of partitions it did not ask for anyway (a
+ * replace of listed partitions: a null value is never one of them).
  */
-export async function writeSelect(conn: DuckDBConnection, spec: DataFileSpec, selectSql: string): Promise<AddAction[]> {
+export async function writeSelect(conn: DuckDBConnection, spec: DataFileSpec, selectSql: string, opts: { checkNullPartitions?: boolean } = {}): Promise<AddAction[]> {
   const source = `SELECT * FROM (${selectSql})`;
   const described = (await conn.runAndReadAll(`DESCRIBE ${source}`)).getRowObjectsJson() as { column_name: string }[];
   const returned = new Set(described.map((d) => d.column_name));
@@ -132,7 +135,7 @@ export async function writeSelect(conn: DuckDBConnection, spec: DataFileSpec, se
   for (const c of staged) if (!returned.has(c.name) && c.nullable === false) throw new RowValidationError(`query does not return column ${c.name}`);
   const valueOf = (c: LakeColumn) => (returned.has(c.name) ? sqlIdentifier(c.name) : 'NULL');
   const typed = `SELECT ${staged.map((c) => `CAST(${valueOf(c)} AS ${duckdbType(c.type)}) AS ${sqlIdentifier(c.name)}`).join(', ')} FROM (${selectSql})`;
-  return copyToTable(conn, { ...spec, columns: spec.columns.map((c) => (returned.has(c.name) ? { ...c, derivedFrom: undefined } : c)) }, typed, true);
+  return copyToTable(conn, { ...spec, columns: spec.columns.map((c) => (returned.has(c.name) ? { ...c, derivedFrom: undefined } : c)) }, typed, opts.checkNullPartitions ?? true);
 }
 
 async function copyToTable(conn: DuckDBConnection, spec: DataFileSpec, typedSelect: string, checkNullPartitions: boolean): Promise<AddAction[]> {
