@@ -34,7 +34,7 @@ const partitionOf = (c: Pick<CandleEvent, 'exchange' | 'symbol' | 'windowStartUs
 const partitionId = (p: { exchange: string; symbol: string; day: string }) => `${p.exchange}:${p.symbol}:${p.day}`;
 
 /** Partitions kept (a day's floors are needed while the stream still revises that day: its late-trade horizon is hours). */
-const MAX_PARTITIONS = 2_000;
+const MAX_PARTITIONS = 256;
 
 export class BackfillRevisionFloors {
   private readonly partitions = new Map<string, PartitionFloors>();
