@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { defineCheck } from './check.ts';
 import { liveSymbolThresholds, liveSymbolsSql } from './live-symbols.ts';
-import { latestCandlesSql } from './latest-candles.ts';
+import { candleKeysSql } from './latest-candles.ts';
 import { MINUTE_US, dateSql, lookbackWindow, queryJudgedRows, timestampFromUsSql } from './sql.ts';
 
 export const missingMinutes = defineCheck({
@@ -39,7 +39,7 @@ export const missingMinutes = defineCheck({
          WHERE c.layer = 'silver' AND c.missing_minutes > 0 AND c.date <= ${dateSql(ctx.scope ? w.toUs - 1 : ctx.nowUs)}${fromUs === undefined ? '' : ` AND c.date >= ${dateSql(fromUs)}`}`
       : // Symbols whose minute count already tells they have no hole (the usual case) skip the ordering.
         `WITH minutes AS MATERIALIZED (
-           SELECT DISTINCT exchange, symbol, epoch_us(window_start) AS ws FROM ${latestCandlesSql(ctx, w, `"interval" = '1m'`)}
+           SELECT DISTINCT exchange, symbol, epoch_us(window_start) AS ws FROM ${candleKeysSql(ctx, w, `"interval" = '1m'`)}
          ), holed AS (
            SELECT m.exchange, m.symbol FROM minutes m JOIN live USING (exchange, symbol)
            GROUP BY ALL HAVING count(*) < (max(ws) - min(ws)) // ${MINUTE_US} + 1
