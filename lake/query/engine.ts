@@ -36,6 +36,12 @@ export interface LakeQueryEngineOptions {
    * out-of-memory error instead of taking the machine (DuckDB's own default is 80% of RAM).
    */
   readonly memoryLimit?: string;
+  /**
+   * Whether results without ORDER BY keep the files' row order (DuckDB's `preserve_insertion_order`,
+   * default true). A reader whose every ordered result says ORDER BY (the quality checks) sets it
+   * false: materialising a table (createTempTable) then runs without re-ordering its rows.
+   */
+  readonly preserveInsertionOrder?: boolean;
 }
 
 export interface QueryOptions {
@@ -89,6 +95,7 @@ export class LakeQueryEngine {
     await conn.run(`SET TimeZone = 'UTC'`);
     if (options.threads) await conn.run(`SET threads = ${Math.max(1, Math.floor(options.threads))}`);
     if (options.memoryLimit) await conn.run(`SET memory_limit = ${sqlLiteral(options.memoryLimit)}`);
+    if (options.preserveInsertionOrder === false) await conn.run(`SET preserve_insertion_order = false`);
     const engine = new LakeQueryEngine(lake, instance, conn, options.readOnly ?? true);
     await engine.refresh();
     if (engine.readOnly) {

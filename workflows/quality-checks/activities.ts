@@ -41,6 +41,9 @@ export interface QualityChecksSummary {
 export interface BlockingChecksRequest {
   /** The tables the build reads, e.g. `silver/candles`. */
   readonly inputs: readonly string[];
+  /** The dates the build rewrites (`YYYY-MM-DD`, inclusive): judged instead of the checks' look-backs. */
+  readonly from?: string;
+  readonly to?: string;
   readonly now?: string;
 }
 
@@ -75,7 +78,7 @@ export function createQualityActivities(deps: ActivityDeps) {
 
     async runBlockingChecks(req: BlockingChecksRequest): Promise<BlockingCheckOutcome> {
       const config = resolveQualityConfig(ALL_CHECKS, base, 'QUALITY_CONFIG');
-      return runBlockingChecks({ lake: deps.lake, config, inputs: req.inputs, nowUs: nowUsOf(req.now), metrics, onResult: progress });
+      return runBlockingChecks({ lake: deps.lake, config, inputs: req.inputs, range: { from: req.from, to: req.to }, nowUs: nowUsOf(req.now), metrics, onResult: progress });
     },
   };
 }
