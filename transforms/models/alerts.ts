@@ -68,7 +68,7 @@ export const alertsModel: Model = {
       UNION ALL
       SELECT alert_id, exchange, symbol, "interval", window_start, kind, severity, value, threshold, details
       FROM ${ctx.relation('gold/signals')} WHERE ${inputRangeSql(ctx.partitions, 0)} AND kind IN (${list(alertSignals.kinds.length ? alertSignals.kinds : ['-'])}) AND "interval" IN (${list(alertSignals.intervals)})`;
-    return withRaisedAt(select, 'gold_alerts', ctx.outputHasRows, ctx.nowUs);
+    return withRaisedAt(select, 'gold_alerts', ctx.outputHasRows, ctx.nowUs, inputRangeSql(ctx.partitions, 0));
   },
   tests: [...ALERT_TESTS],
 };

@@ -47,7 +47,7 @@ export const signalsModel: Model = {
       (r) => `SELECT ${alertIdSql(`'${r.kind}'`)} AS alert_id, exchange, symbol, "interval", window_start, '${r.kind}' AS kind, '${r.severity}' AS severity,
         ${r.value} AS value, ${r.threshold} AS threshold, CAST(${r.details} AS VARCHAR) AS details FROM lagged WHERE ${r.when}`,
     ).join('\nUNION ALL\n');
-    return withRaisedAt(`WITH lagged AS MATERIALIZED (${lagged}) ${union}`, 'gold_signals', ctx.outputHasRows, ctx.nowUs);
+    return withRaisedAt(`WITH lagged AS MATERIALIZED (${lagged}) ${union}`, 'gold_signals', ctx.outputHasRows, ctx.nowUs, inputRangeSql(ctx.partitions, 0));
   },
   tests: [...ALERT_TESTS],
 };
