@@ -267,15 +267,21 @@ function castFromStaging(c: LakeColumn): string {
 /**
  * VARCHAR → DECIMAL(p,s). DuckDB parses strings into 18-digit decimals (int64) quickly but into
  * wider ones (int128) about 20× slower, which dominated the write path for DECIMAL(38,16). So a
- * wide value is assembled from two fast casts, its integer part and its fraction, whenever they
- * fit (non-negative, at most 18 integer digits); otherwise the plain cast is used.
+ * wide value with at most 10 integer and 8 decimal places (exchange quantities and the quote
+ * volumes of klines: most values) is parsed as a DECIMAL(18,8) and widened, exactly; a longer
+ * one is assembled from two fast casts, its integer part and its fraction, whenever they fit
+ * (non-negative, at most 18 integer digits); otherwise the plain cast is used.
  */
 export function decimalFromVarchar(col: string, precision: number, scale: number): string {
   const target = `DECIMAL(${precision},${scale})`;
   if (precision <= 18 || scale > 18) return `CAST(${col} AS ${target})`;
   const intPart = `split_part(${col}, '.', 1)`;
   const fraction = `CAST('0.' || split_part(${col}, '.', 2) || '0' AS DECIMAL(18,${scale}))`;
-  return `CASE WHEN strlen(${intPart}) <= 18 AND NOT starts_with(${col}, '-') THEN CAST(CAST('0' || ${intPart} AS DECIMAL(18,0)) AS ${target}) + ${fraction} ELSE CAST(${col} AS ${target}) END`;
+  const twoParts = `CASE WHEN strlen(${intPart}) <= 18 AND NOT starts_with(${col}, '-') THEN CAST(CAST('0' || ${intPart} AS DECIMAL(18,0)) AS ${target}) + ${fraction} ELSE CAST(${col} AS ${target}) END`;
+  if (scale < 8 || precision - scale < 10) return twoParts;
+  // '.' at position 2..11: 1 to 10 characters before it; at most 8 after it.
+  const short = `strlen(${col}) <= 19 AND strpos(${col}, '.') BETWEEN 2 AND 11 AND strlen(${col}) - strpos(${col}, '.') <= 8`;
+  return `CASE WHEN ${short} THEN CAST(CAST(${col} AS DECIMAL(18,8)) AS ${target}) ELSE ${twoParts} END`;
 }
 
 /** A strict pattern per decimal column: DuckDB's cast would round extra digits, we refuse them. */

@@ -79,10 +79,12 @@ export class BackfillRevisionFloors {
   private async floorsFor(table: DeltaTable, snap: Snapshot, candles: readonly CandleEvent[]): Promise<Map<string, PartitionFloors>> {
     const out = new Map<string, PartitionFloors>();
     const toLoad: { id: string; exchange: string; symbol: string; day: string; txn: number }[] = [];
+    const looked = new Set<string>();
     for (const c of candles) {
       const p = partitionOf(c);
       const id = partitionId(p);
-      if (out.has(id) || toLoad.some((l) => l.id === id)) continue;
+      if (looked.has(id)) continue;
+      looked.add(id);
       const txn = snap.txnVersion(backfillTxnAppId(p.exchange, p.symbol, p.day));
       if (txn === undefined) continue; // no backfill ever wrote it: the stream's own numbering is the only one
       const known = this.partitions.get(id);

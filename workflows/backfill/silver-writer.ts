@@ -99,8 +99,12 @@ async function commitMerged(table: DeltaTable, conn: DuckDBConnection, freshTabl
     const files = snap.addFiles().filter((f) => f.partitionValues.symbol === w.symbol && daySet.has(f.partitionValues.date ?? ''));
     const old = `SELECT exchange, symbol, "interval", window_start, window_end, open, high, low, close, volume, quote_volume, vwap, trade_count, taker_buy_volume,
         taker_buy_quote_volume, first_trade_id, last_trade_id, revision, is_final, finalized_at, source FROM (${filesSelectSql(table.dir, snap, files)})`;
+    // Partitions that hold nothing yet (a first backfill): the new candles as they are, without
+    // joining them to an empty side.
     const merged =
-      w.mode === 'missing'
+      files.length === 0
+        ? `SELECT *, 0::BIGINT AS revision FROM ${freshTable}`
+        : w.mode === 'missing'
         ? `WITH old AS (${old}), fresh AS (${fresh})
            SELECT * FROM old
            UNION ALL BY NAME
