@@ -289,14 +289,16 @@ export class LakeQueryEngine {
   private async pruned(ast: Record<string, unknown>, tempViews: string[]): Promise<string | undefined> {
     const prunable = new Map<string, PartitionedView>();
     for (const [name, state] of this.views) {
-      if (name === 'silver_candles' || state.snapshot.partitionColumns.length === 0) continue;
+      if (state.snapshot.partitionColumns.length === 0) continue;
       const types = Object.fromEntries(state.snapshot.columns.filter((c) => state.snapshot.partitionColumns.includes(c.name)).map((c) => [c.name, c.type]));
-      prunable.set(name, { partitionColumns: state.snapshot.partitionColumns, types });
+      // silver_candles is a window over every revision, not a scan of files; the scan is
+      // silver_candles_all_revisions, which prunes like the table (the API's candle queries read it).
+      prunable.set(name === 'silver_candles' ? CANDLES_ALL_REVISIONS_VIEW : name, { partitionColumns: state.snapshot.partitionColumns, types });
     }
     const scans = findPrunableScans(ast, prunable);
     if (scans.length === 0) return undefined;
     for (const { node, view, predicates } of scans) {
-      const state = this.views.get(view)!;
+      const state = this.views.get(view === CANDLES_ALL_REVISIONS_VIEW ? 'silver_candles' : view)!;
       const files = [...state.snapshot.files.values()].filter((f) => predicates.every((pr) => pr.test(f.partitionValues[pr.column] ?? null)));
       const name = `__pruned_${view}_${++this.tempViewSeq}`;
       tempViews.push(name);
