@@ -31,5 +31,6 @@ export { GOLD_SENTIMENT } from './models/sentiment.ts';
 export { GOLD_MARKET_SENTIMENT } from './models/market-sentiment.ts';
 export { GOLD_MARKET_OVERVIEW } from './models/market-overview.ts';
 export { GOLD_COVERAGE } from './models/coverage.ts';
+export { minutesExpectedSql, silverMinuteCoverageSql } from './silver-coverage.ts';
 export { ALERT_KINDS, type AlertKind } from './models/alert-columns.ts';
 export * from './checks/index.ts';
