@@ -30,6 +30,8 @@ export const apiEnvSchema = baseEnvSchema.extend({
   API_CORS_ORIGINS: z.string().default('*'),
   /** Requests per minute per API key (or per client address without a key); 0 turns it off. */
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+  /** Rate-limit buckets kept in memory at most (least recently used dropped first). */
+  API_RATE_LIMIT_MAX_KEYS: positiveInt(100_000),
   /** The SQL route's limits: rows returned, wall time, bytes of the JSON result, bytes of the request body. */
   API_SQL_MAX_ROWS: positiveInt(10_000),
   API_SQL_TIMEOUT_MS: positiveInt(10_000),

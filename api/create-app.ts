@@ -72,7 +72,7 @@ export function createApp(deps: ApiDeps): ApiApp {
       }),
     );
   }
-  app.use('/v1/*', rateLimit(config.API_RATE_LIMIT_PER_MINUTE));
+  app.use('/v1/*', rateLimit(config));
   app.use('/v1/*', requireAccess(config, 'read'));
 
   registerHealthRoutes(app, deps);
@@ -94,7 +94,8 @@ export function createApp(deps: ApiDeps): ApiApp {
       title: 'marketlake API',
       version: '1.0.0',
       description:
-        'Crypto market data from the marketlake lakehouse: candles, prices, analytics, live streams and read-only SQL. Decimals are exact strings; times are ISO 8601 UTC; errors are RFC 9457 problem details.',
+        'Crypto market data from the marketlake lakehouse: candles, prices, analytics, live streams and read-only SQL. Decimals are exact strings; times are ISO 8601 UTC; errors are RFC 9457 problem details.\n\n' +
+        'Rate limit (API_RATE_LIMIT_PER_MINUTE, 0: off): a token bucket per known API key, or per client address for requests without one (unknown keys count against the address), refilled at the limit per minute with bursts up to it. Every /v1 answer carries `RateLimit-Policy` (`<limit>;w=60`), `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (seconds until the bucket is full); past the limit, 429 with `Retry-After` (seconds) and `retry_after` in the problem. The buckets are in the API process\'s memory (bounded by API_RATE_LIMIT_MAX_KEYS, idle ones dropped): several API processes behind one proxy each count on their own.',
       license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' },
     },
     servers: [{ url: '/' }],

@@ -6,6 +6,7 @@
 import type { Context } from 'hono';
 import { Bool, Float64, Table, Utf8, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
 import { z } from '@hono/zod-openapi';
+import { csvField } from '../lake/index.ts';
 import { BadRequestProblem } from './problem.ts';
 
 export const FORMATS = ['json', 'csv', 'arrow'] as const;
@@ -37,12 +38,7 @@ function indexOrInf(haystack: string, needle: string): number {
 }
 
 export function toCsv(columns: readonly string[], rows: readonly Record<string, unknown>[]): string {
-  const field = (v: unknown) => {
-    if (v === null || v === undefined) return '';
-    const s = typeof v === 'object' ? JSON.stringify(v) : String(v);
-    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  return `${[columns.map(field).join(','), ...rows.map((r) => columns.map((c) => field(r[c])).join(','))].join('\r\n')}\r\n`;
+  return `${[columns.map(csvField).join(','), ...rows.map((r) => columns.map((c) => csvField(r[c])).join(','))].join('\r\n')}\r\n`;
 }
 
 export function toArrowIpc(columns: readonly string[], rows: readonly Record<string, unknown>[]): Uint8Array {

@@ -36,34 +36,25 @@ export class BadRequestProblem extends ApiProblem {
   }
 }
 
-export class UnauthorizedProblem extends ApiProblem {
-  readonly status = 401;
-  readonly title = 'Unauthorized';
+/** A problem class of a fixed status and title, for the problems that carry only a detail. */
+function simpleProblem(status: number, title: string) {
+  return class extends ApiProblem {
+    readonly status = status;
+    readonly title = title;
+  };
+}
+
+export class UnauthorizedProblem extends simpleProblem(401, 'Unauthorized') {
   constructor(detail = 'an API key is required: send Authorization: Bearer <key> or X-API-Key: <key>') {
     super(detail);
     this.headers['WWW-Authenticate'] = 'Bearer realm="marketlake"';
   }
 }
 
-export class ForbiddenProblem extends ApiProblem {
-  readonly status = 403;
-  readonly title = 'Forbidden';
-}
-
-export class NotFoundProblem extends ApiProblem {
-  readonly status = 404;
-  readonly title = 'Not found';
-}
-
-export class PayloadTooLargeProblem extends ApiProblem {
-  readonly status = 413;
-  readonly title = 'Content too large';
-}
-
-export class UnsupportedMediaTypeProblem extends ApiProblem {
-  readonly status = 415;
-  readonly title = 'Unsupported media type';
-}
+export class ForbiddenProblem extends simpleProblem(403, 'Forbidden') {}
+export class NotFoundProblem extends simpleProblem(404, 'Not found') {}
+export class PayloadTooLargeProblem extends simpleProblem(413, 'Content too large') {}
+export class UnsupportedMediaTypeProblem extends simpleProblem(415, 'Unsupported media type') {}
 
 /** 422: a well-formed request the server will not carry out (SQL refused or stopped by a limit). */
 export class UnprocessableProblem extends ApiProblem {
@@ -78,12 +69,14 @@ export class UnprocessableProblem extends ApiProblem {
   }
 }
 
+/** 429: past the rate limit; `retry_after` (seconds) repeats the Retry-After header. */
 export class RateLimitedProblem extends ApiProblem {
   readonly status = 429;
   readonly title = 'Too many requests';
-  constructor(retryAfterSeconds: number) {
-    super(`rate limit exceeded; retry in ${retryAfterSeconds} s`);
+  constructor(retryAfterSeconds: number, perMinute: number) {
+    super(`rate limit of ${perMinute} requests a minute exceeded; retry in ${retryAfterSeconds} s`);
     this.headers['Retry-After'] = String(retryAfterSeconds);
+    this.extensions.retry_after = retryAfterSeconds;
   }
 }
 
@@ -113,6 +106,7 @@ export const problemSchema = z
     errors: z.array(z.object({ parameter: z.string(), detail: z.string() })).optional(),
     reason: z.string().optional(),
     dependency: z.string().optional(),
+    retry_after: z.number().int().optional().openapi({ description: '429: seconds until a request is allowed again (as Retry-After)' }),
   })
   .openapi('Problem');
 
@@ -146,7 +140,7 @@ export function problemResponses(...statuses: number[]): Record<number, { descri
     413: 'request body too large',
     415: 'the body must be application/json',
     422: 'the request was refused or stopped by a limit',
-    429: 'rate limit exceeded',
+    429: 'rate limit exceeded (per API key, or per client address without a known key; see the RateLimit-* and Retry-After headers)',
     503: 'a dependency (lake, Kafka, Temporal) is down',
   };
   return Object.fromEntries(statuses.map((s) => [s, { description: descriptions[s] ?? 'error', content: { [PROBLEM_CONTENT_TYPE]: { schema: problemSchema } } }]));

@@ -89,6 +89,8 @@ export { writeRowBatch, type RowWriter } from './row-writer.ts';
 export { WriterThread } from './writer-thread.ts';
 /** SQL quoting: `sqlIdentifier('interval')` → `"interval"`, `sqlLiteral("it's")` → `'it''s'`. */
 export { sqlIdentifier, sqlLiteral } from './sql.ts';
+/** Silver's vwap (quote / volume rounded half-up to 16 places) computed exactly in SQL, and its exact check. */
+export { vwapSql, vwapMatchesSql } from './vwap-sql.ts';
 export { optimize, type OptimizeOptions, type OptimizeResult } from './maintenance/optimize.ts';
 export { vacuum, type VacuumOptions, type VacuumResult, DEFAULT_VACUUM_RETENTION_HOURS } from './maintenance/vacuum.ts';
 export { tableStats, type TableStats } from './maintenance/table-stats.ts';
@@ -98,5 +100,5 @@ export { LakeQueryEngine, CANDLES_ALL_REVISIONS_VIEW, type LakeQueryEngineOption
 export { QueryTimeoutError, UnknownViewError } from './query/errors.ts';
 export { ReadOnlyViolation, assertSingleSelect, parseSingleSelect } from './query/readonly-guard.ts';
 export { filesSelectSql, snapshotSelectSql } from './query/views.ts';
-export { formatResult, type OutputFormat } from './query/format.ts';
+export { csvField, formatResult, type OutputFormat } from './query/format.ts';
 export { lakeDuckDB, setLakeThreads, withLakeConnection, queryJson } from './duckdb.ts';

@@ -7,6 +7,7 @@ import { syntheticTrades } from '../test/support/lake/synthetic-trades.ts';
 import { removeTmpDirs, tmpLakeDir } from '../test/support/lake/tmp.ts';
 import { LakeQueryEngine } from './query/engine.ts';
 import { Lake } from './lake.ts';
+import { withLakeConnection } from './duckdb.ts';
 import { RowValidationError } from './writer.ts';
 import { ConcurrentAppendError, ConcurrentTransactionError } from './delta/conflicts.ts';
 import { parseActions } from './delta/actions.ts';
@@ -118,6 +119,26 @@ describe('DeltaTable', () => {
     } finally {
       engine.close();
     }
+  });
+
+  it('replacePartitionsFromSql refuses a row with a null partition value: before writing, or (listed partitions) at commit, leaving no file', async () => {
+    const lake = new Lake(tmpLakeDir());
+    const table = await lake.createTable({
+      name: 'gold/null_partitions',
+      columns: [
+        { name: 'day', type: 'string', nullable: false },
+        { name: 'n', type: 'long', nullable: false },
+      ],
+      partitionColumns: ['day'],
+    });
+    const rows = `SELECT * FROM (VALUES ('2024-03-01', 1), (NULL, 2)) AS t(day, n)`;
+    await withLakeConnection(async (conn) => {
+      await expect(table.replacePartitionsFromSql(conn, rows)).rejects.toThrow(RowValidationError);
+      await expect(table.replacePartitionsFromSql(conn, rows, { partitions: [{ day: '2024-03-01' }] })).rejects.toThrow(RowsOutsidePartitionsError);
+    });
+    expect((await table.refresh()).version).toBe(0);
+    const parquet = fs.readdirSync(table.dir, { recursive: true }).filter((f) => String(f).endsWith('.parquet'));
+    expect(parquet).toEqual([]);
   });
 
   it('fails a replace that overlaps a concurrent append into the same partition, but lets blind appends through', async () => {

@@ -238,7 +238,9 @@ export class DeltaTable {
   /** replacePartitions with the rows of a SELECT run on `conn`. */
   async replacePartitionsFromSql(conn: DuckDBConnection, selectSql: string, options: ReplaceOptions = {}): Promise<CommitResult> {
     const read = options.readSnapshot ?? (await this.refresh());
-    const added = await writeSelect(conn, this.fileSpec(read, options), selectSql);
+    // With listed partitions, a row with a null partition value lands outside them and
+    // replaceWith refuses the commit (RowsOutsidePartitionsError): no second pass to look for one.
+    const added = await writeSelect(conn, this.fileSpec(read, options), selectSql, { checkNullPartitions: !options.partitions });
     return this.replaceWith(read, added, options);
   }
 

@@ -56,3 +56,24 @@ describe('writeRows with columns that hold one value', () => {
     expect(await readBack(lake)).toHaveLength(1);
   });
 });
+
+describe('decimalFromVarchar', () => {
+  it('equals DuckDB’s plain (slow) cast on every shape of value, on each of its paths', async () => {
+    const values = ['0', '0.00000000', '1', '1.5', '.5', '5.', '-1.5', '-0.00000001', '0.00000001', '1234567890.12345678', '9999999999.99999999', '12345678901.12345678',
+      '1.123456789', '42283.58000000', '1519031.69451920', '980394.71034560', '0.0000000000000001', '123456789012345678.1234567890123456', '1234567890123456789.5',
+      '99999999999999999999.5', '00000000001.50000000', '7.0000000000', '1e3'];
+    const { withLakeConnection } = await import('./duckdb.ts');
+    const { decimalFromVarchar } = await import('./writer.ts');
+    await withLakeConnection(async (conn) => {
+      for (const [p, s] of [[38, 8], [38, 16], [38, 2]] as const) {
+        const rows = (
+          await conn.runAndReadAll(`SELECT v, (${decimalFromVarchar('v', p, s)})::VARCHAR AS ours, TRY_CAST(v AS DECIMAL(${p},${s}))::VARCHAR AS plain
+            FROM (SELECT unnest([${values.map((v) => `'${v}'`).join(', ')}]) AS v)`)
+        ).getRowObjectsJson();
+        const differing = rows.filter((r) => r.plain !== null && r.ours !== r.plain);
+        expect(differing, `DECIMAL(${p},${s})`).toEqual([]);
+        expect(rows.filter((r) => r.plain !== null).length).toBeGreaterThan(15);
+      }
+    });
+  });
+});

@@ -120,9 +120,12 @@ function constantSql(c: LakeColumn, value: unknown): string {
 /**
  * Writes the result of a SELECT run on `conn` (for instance a gold transform over the lake's
  * views). Its columns are matched by name and cast to the table's types; derived columns are
- * computed when the query does not return them.
+ * computed when the query does not return them. A row with a null partition column is refused
+ * before anything is written, which runs the query twice; `checkNullPartitions: false` skips
+ * that when the caller rejects the written files of partitions it did not ask for anyway (a
+ * replace of listed partitions: a null value is never one of them).
  */
-export async function writeSelect(conn: DuckDBConnection, spec: DataFileSpec, selectSql: string): Promise<AddAction[]> {
+export async function writeSelect(conn: DuckDBConnection, spec: DataFileSpec, selectSql: string, opts: { checkNullPartitions?: boolean } = {}): Promise<AddAction[]> {
   const source = `SELECT * FROM (${selectSql})`;
   const described = (await conn.runAndReadAll(`DESCRIBE ${source}`)).getRowObjectsJson() as { column_name: string }[];
   const returned = new Set(described.map((d) => d.column_name));
@@ -132,7 +135,7 @@ export async function writeSelect(conn: DuckDBConnection, spec: DataFileSpec, se
   for (const c of staged) if (!returned.has(c.name) && c.nullable === false) throw new RowValidationError(`query does not return column ${c.name}`);
   const valueOf = (c: LakeColumn) => (returned.has(c.name) ? sqlIdentifier(c.name) : 'NULL');
   const typed = `SELECT ${staged.map((c) => `CAST(${valueOf(c)} AS ${duckdbType(c.type)}) AS ${sqlIdentifier(c.name)}`).join(', ')} FROM (${selectSql})`;
-  return copyToTable(conn, { ...spec, columns: spec.columns.map((c) => (returned.has(c.name) ? { ...c, derivedFrom: undefined } : c)) }, typed, true);
+  return copyToTable(conn, { ...spec, columns: spec.columns.map((c) => (returned.has(c.name) ? { ...c, derivedFrom: undefined } : c)) }, typed, opts.checkNullPartitions ?? true);
 }
 
 async function copyToTable(conn: DuckDBConnection, spec: DataFileSpec, typedSelect: string, checkNullPartitions: boolean): Promise<AddAction[]> {
@@ -264,15 +267,21 @@ function castFromStaging(c: LakeColumn): string {
 /**
  * VARCHAR → DECIMAL(p,s). DuckDB parses strings into 18-digit decimals (int64) quickly but into
  * wider ones (int128) about 20× slower, which dominated the write path for DECIMAL(38,16). So a
- * wide value is assembled from two fast casts, its integer part and its fraction, whenever they
- * fit (non-negative, at most 18 integer digits); otherwise the plain cast is used.
+ * wide value with at most 10 integer and 8 decimal places (exchange quantities and the quote
+ * volumes of klines: most values) is parsed as a DECIMAL(18,8) and widened, exactly; a longer
+ * one is assembled from two fast casts, its integer part and its fraction, whenever they fit
+ * (non-negative, at most 18 integer digits); otherwise the plain cast is used.
  */
 export function decimalFromVarchar(col: string, precision: number, scale: number): string {
   const target = `DECIMAL(${precision},${scale})`;
   if (precision <= 18 || scale > 18) return `CAST(${col} AS ${target})`;
   const intPart = `split_part(${col}, '.', 1)`;
   const fraction = `CAST('0.' || split_part(${col}, '.', 2) || '0' AS DECIMAL(18,${scale}))`;
-  return `CASE WHEN strlen(${intPart}) <= 18 AND NOT starts_with(${col}, '-') THEN CAST(CAST('0' || ${intPart} AS DECIMAL(18,0)) AS ${target}) + ${fraction} ELSE CAST(${col} AS ${target}) END`;
+  const twoParts = `CASE WHEN strlen(${intPart}) <= 18 AND NOT starts_with(${col}, '-') THEN CAST(CAST('0' || ${intPart} AS DECIMAL(18,0)) AS ${target}) + ${fraction} ELSE CAST(${col} AS ${target}) END`;
+  if (scale < 8 || precision - scale < 10) return twoParts;
+  // '.' at position 2..11: 1 to 10 characters before it; at most 8 after it.
+  const short = `strlen(${col}) <= 19 AND strpos(${col}, '.') BETWEEN 2 AND 11 AND strlen(${col}) - strpos(${col}, '.') <= 8`;
+  return `CASE WHEN ${short} THEN CAST(CAST(${col} AS DECIMAL(18,8)) AS ${target}) ELSE ${twoParts} END`;
 }
 
 /** A strict pattern per decimal column: DuckDB's cast would round extra digits, we refuse them. */

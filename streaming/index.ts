@@ -8,3 +8,4 @@ export { StreamService, type StreamServiceOptions, type StreamStatus, type Input
 export { CandleOperator, type CandleOperatorOptions, type AddOutcome } from './candles/candle-operator.ts';
 export { recomputeCandles, recomputeCandlesSql, type RecomputedCandle } from './batch/recompute-candles.ts';
 export { repairCandles } from './batch/repair-candles.ts';
+export { SilverWriter, type OwnedCandle } from './service/silver-writer.ts';

@@ -36,6 +36,12 @@ export interface BuildContext {
   readonly partitions: PartitionSet;
   /** The run's clock (epoch µs), for `computed_at` columns: one value for the whole run. */
   readonly nowUs: number;
+  /**
+   * The relation to read an input table from (`gold/indicators` → `gold_indicators`): when this
+   * run rewrote that table whole, the run's own copy of the rows it committed (a temp table,
+   * already in memory), otherwise the lake view. Both hold the same rows.
+   */
+  relation(table: string): string;
   /** True when the output table already held rows before this run (incremental models may read them). */
   readonly outputHasRows: boolean;
   /** Progress for long builds. */

@@ -91,6 +91,7 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
   const engine = await LakeQueryEngine.open({ lake, readOnly: false, threads: options.threads });
   const runs: ModelRun[] = [];
   const failed = new Set<string>();
+  const rewritten = new Map<string, string>();
   try {
     for (const model of selected) {
       const upstreamFailed = graph.parents(model).find((p) => failed.has(p.name));
@@ -101,7 +102,7 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
       }
       // The gold tables a model reads exist (empty) even when their models never ran.
       for (const parent of graph.parents(model)) await openGoldTable(lake, parent.output);
-      const run = await runModel(lake, engine, model, { ...options, config, nowUs, log });
+      const run = await runModel(lake, engine, model, rewritten, { ...options, config, nowUs, log });
       if (run.status === 'failed') failed.add(model.name);
       runs.push(run);
       if (options.metrics && run.status !== 'skipped') {
@@ -116,6 +117,7 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
       log(`${model.name}: ${run.status}${run.error ? ` (${run.error})` : ''}, ${describePartitions(run.partitions)}, ${run.rows} rows, ${run.durationMs} ms`);
     }
   } finally {
+    for (const t of rewritten.values()) await engine.connection.run(`DROP TABLE IF EXISTS temp.${t}`).catch(() => {});
     engine.close();
   }
   const summary: TransformRunSummary = { runId, startedAt, fullRefresh: options.fullRefresh ?? false, models: runs, ok: failed.size === 0, durationMs: Date.now() - startedAt.getTime() };
@@ -127,6 +129,8 @@ async function runModel(
   lake: Lake,
   engine: LakeQueryEngine,
   model: Model,
+  /** Tables this run rewrote whole → the temp table holding the rows it committed. */
+  rewritten: Map<string, string>,
   options: TransformRunOptions & { config: GoldConfig; nowUs: number; log: (m: string) => void },
 ): Promise<ModelRun> {
   const t0 = performance.now();
@@ -151,6 +155,7 @@ async function runModel(
       config: options.config,
       partitions,
       nowUs: options.nowUs,
+      relation: (table) => rewritten.get(table) ?? viewName(table),
       outputHasRows: out.snapshot().files.size > 0,
       log: (m) => options.log(`${model.name}: ${m}`),
     };
@@ -173,6 +178,13 @@ async function runModel(
       parameters: { transform: model.name },
     });
     lap('commit');
+    if (partitions === 'all') {
+      // The table now holds exactly these rows: the models downstream read them from memory.
+      const kept = `__gold_run_${model.name}`;
+      await conn.run(`DROP TABLE IF EXISTS temp.${kept}`);
+      await conn.run(`ALTER TABLE temp.${OUT} RENAME TO ${kept}`);
+      rewritten.set(outputTableOf(model), kept);
+    }
     await conn.run(`DROP TABLE IF EXISTS temp.${OUT}`);
     return { model: model.name, status: 'success', partitions, rows: result.rows, durationMs: Math.round(performance.now() - t0), outputVersion: result.version, inputVersions, tests };
   } catch (err) {

@@ -82,7 +82,8 @@ function optionsOf(d: ScheduleDefinition): ScheduleOptions {
   return {
     scheduleId: d.id,
     spec: d.spec,
-    action: { type: 'startWorkflow', workflowType: d.workflowType, taskQueue: d.taskQueue, args: [d.input], workflowRunTimeout: d.workflowRunTimeout, workflowId: `${d.id}` },
+    // The static summary is what the UI's workflow list shows for each run the schedule starts.
+    action: { type: 'startWorkflow', workflowType: d.workflowType, taskQueue: d.taskQueue, args: [d.input], workflowRunTimeout: d.workflowRunTimeout, workflowId: `${d.id}`, staticSummary: `${d.id}: ${d.description}` },
     policies: { overlap: d.overlap, catchupWindow: d.catchupWindow, pauseOnFailure: d.pauseOnFailure },
     state: { note: d.description },
   };

@@ -28,6 +28,11 @@ function known(key: string, keys: readonly string[]): boolean {
   });
 }
 
+/** Whether a key is one of the server's (full or read-only). */
+export function isKnownKey(key: string, config: Pick<ApiConfig, 'API_KEYS' | 'API_READ_KEYS'>): boolean {
+  return known(key, config.API_KEYS) || known(key, config.API_READ_KEYS);
+}
+
 export function requireAccess(config: Pick<ApiConfig, 'API_KEYS' | 'API_READ_KEYS' | 'API_READS_REQUIRE_KEY'>, access: Access): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     const key = presentedKey((n) => c.req.header(n));

@@ -242,14 +242,31 @@ describe('keys, rate limits and CORS by configuration', () => {
     open.close();
   });
 
-  it('429 with Retry-After past the per-key limit, counted per key', async () => {
+  it('429 with Retry-After past the per-key limit, counted per key; RateLimit-* headers on every /v1 answer', async () => {
     const limited = await createTestApi({ lakeDir: lake.dir, env: { API_RATE_LIMIT_PER_MINUTE: '3' } });
     const hit = (key: string) => limited.app.request('/v1/symbols', { headers: { 'x-api-key': key } });
-    for (let i = 0; i < 3; i++) expect((await hit(TEST_READ_KEY)).status).toBe(200);
+    for (let i = 0; i < 3; i++) {
+      const ok = await hit(TEST_READ_KEY);
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get('ratelimit-policy')).toBe('3;w=60');
+      expect(ok.headers.get('ratelimit-limit')).toBe('3');
+      expect(ok.headers.get('ratelimit-remaining')).toBe(String(2 - i));
+      expect(Number(ok.headers.get('ratelimit-reset'))).toBeGreaterThan(0);
+    }
     const res = await hit(TEST_READ_KEY);
-    await expectProblem(res, 429);
-    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    const problem = await expectProblem(res, 429);
+    expect(problem.title).toBe('Too many requests');
+    expect(problem.retry_after).toBe(20);
+    expect(res.headers.get('retry-after')).toBe('20');
+    expect(res.headers.get('ratelimit-remaining')).toBe('0');
+    expect(res.headers.get('ratelimit-reset')).toBe('60');
     expect((await hit(TEST_API_KEY)).status).toBe(200);
+    // Keys the server does not know share the client address's bucket: made-up keys buy nothing.
+    for (let i = 0; i < 3; i++) expect((await hit(`made-up-${i}`)).status).toBe(200);
+    await expectProblem(await hit('made-up-3'), 429);
+    await expectProblem(await limited.app.request('/v1/symbols'), 429);
+    // Outside /v1 (health, docs, the page) nothing is limited.
+    expect((await limited.app.request('/health/live')).status).toBe(200);
     limited.close();
   });
 

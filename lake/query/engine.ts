@@ -36,6 +36,12 @@ export interface LakeQueryEngineOptions {
    * out-of-memory error instead of taking the machine (DuckDB's own default is 80% of RAM).
    */
   readonly memoryLimit?: string;
+  /**
+   * Whether results without ORDER BY keep the files' row order (DuckDB's `preserve_insertion_order`,
+   * default true). A reader whose every ordered result says ORDER BY (the quality checks) sets it
+   * false: materialising a table (createTempTable) then runs without re-ordering its rows.
+   */
+  readonly preserveInsertionOrder?: boolean;
 }
 
 export interface QueryOptions {
@@ -89,6 +95,7 @@ export class LakeQueryEngine {
     await conn.run(`SET TimeZone = 'UTC'`);
     if (options.threads) await conn.run(`SET threads = ${Math.max(1, Math.floor(options.threads))}`);
     if (options.memoryLimit) await conn.run(`SET memory_limit = ${sqlLiteral(options.memoryLimit)}`);
+    if (options.preserveInsertionOrder === false) await conn.run(`SET preserve_insertion_order = false`);
     const engine = new LakeQueryEngine(lake, instance, conn, options.readOnly ?? true);
     await engine.refresh();
     if (engine.readOnly) {
@@ -287,14 +294,16 @@ export class LakeQueryEngine {
   private async pruned(ast: Record<string, unknown>, tempViews: string[]): Promise<string | undefined> {
     const prunable = new Map<string, PartitionedView>();
     for (const [name, state] of this.views) {
-      if (name === 'silver_candles' || state.snapshot.partitionColumns.length === 0) continue;
+      if (state.snapshot.partitionColumns.length === 0) continue;
       const types = Object.fromEntries(state.snapshot.columns.filter((c) => state.snapshot.partitionColumns.includes(c.name)).map((c) => [c.name, c.type]));
-      prunable.set(name, { partitionColumns: state.snapshot.partitionColumns, types });
+      // silver_candles is a window over every revision, not a scan of files; the scan is
+      // silver_candles_all_revisions, which prunes like the table (the API's candle queries read it).
+      prunable.set(name === 'silver_candles' ? CANDLES_ALL_REVISIONS_VIEW : name, { partitionColumns: state.snapshot.partitionColumns, types });
     }
     const scans = findPrunableScans(ast, prunable);
     if (scans.length === 0) return undefined;
     for (const { node, view, predicates } of scans) {
-      const state = this.views.get(view)!;
+      const state = this.views.get(view === CANDLES_ALL_REVISIONS_VIEW ? 'silver_candles' : view)!;
       const files = [...state.snapshot.files.values()].filter((f) => predicates.every((pr) => pr.test(f.partitionValues[pr.column] ?? null)));
       const name = `__pruned_${view}_${++this.tempViewSeq}`;
       tempViews.push(name);

@@ -20,7 +20,8 @@ function text(v: unknown): string {
   return String(v);
 }
 
-function csvField(v: unknown): string {
+/** One RFC 4180 CSV field: quoted when it holds a quote, comma or line break; objects as JSON; null empty. */
+export function csvField(v: unknown): string {
   if (v === null || v === undefined) return '';
   const s = typeof v === 'object' ? JSON.stringify(v) : String(v);
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;

@@ -50,6 +50,16 @@ export const SILVER_CANDLES: TableDefinition = {
 /** Added after the first release: tables created before it gain it by `addColumns` (see ensureSilverSourceColumn). */
 export const SILVER_CANDLES_SOURCE_COLUMN = SILVER_CANDLES.columns.find((c) => c.name === 'source')!;
 
+/**
+ * The Delta `txn` appId a backfill records for each symbol-day partition of silver/candles it
+ * rewrites (version: the backfill run's version). The backfill uses it to find its own earlier
+ * commit; the stream uses it to notice that a backfill rewrote a partition it writes, and numbers
+ * its next revisions of those candles above the backfill's (streaming/service/backfill-revisions.ts).
+ */
+export function backfillTxnAppId(exchange: string, symbol: string, day: string): string {
+  return `backfill:${exchange}:${symbol}:${day}`;
+}
+
 /** The key of one candle; revisions of a candle share it. */
 export const CANDLE_KEY = ['exchange', 'symbol', 'interval', 'window_start'] as const;
 

@@ -6,11 +6,16 @@
  * epoch + 1; ownership-claims.ts). Every candle commit re-asserts its owner's epoch and drops the
  * candles of partitions whose epoch moved on, so the previous owner's in-flight flush can never
  * land a candle the new owner's recovery did not see (two writers of the same revision).
+ *
+ * Where a backfill rewrote a partition, the candles' revisions are raised above the backfill's
+ * before the commit, and again after it if a backfill commit landed in between
+ * (backfill-revisions.ts): a later stream revision always wins, never ties.
  */
 import type { Logger } from 'pino';
 import type { CandleEvent } from '../../common/events/index.ts';
 import { candleEventToRow, ConcurrentModificationError, type Lake } from '../../lake/index.ts';
 import type { CandleOperator } from '../candles/candle-operator.ts';
+import { BackfillRevisionFloors } from './backfill-revisions.ts';
 import { claimOwnership, MAX_FENCED_ATTEMPTS } from './ownership-claims.ts';
 import type { PartitionState } from './partition-state.ts';
 import type { StreamMetrics } from './stream-metrics.ts';
@@ -34,6 +39,8 @@ export interface SilverWriterOptions {
 }
 
 export class SilverWriter {
+  private readonly floors = new BackfillRevisionFloors();
+
   constructor(private readonly opts: SilverWriterOptions) {}
 
   /** Claims trades partitions in silver/candles (see the header and ownership-claims.ts). */
@@ -79,10 +86,17 @@ export class SilverWriter {
         if (state !== undefined && state.ready && state.silverEpoch !== recorded) this.opts.reset(state);
       }
       if (pending.length === 0) return [];
-      const candles = pending.map((it) => it.candle);
+      // Above what a backfill wrote to these candles' partitions (backfill-revisions.ts).
+      const candles = await this.floors.renumber(silver, snap, pending.map((it) => it.candle));
       try {
-        await silver.append(candles.map(candleEventToRow), { txn: [...marks].map(([appId, version]) => ({ appId, version })) });
-        return candles;
+        const { version } = await silver.append(candles.map(candleEventToRow), { txn: [...marks].map(([appId, version]) => ({ appId, version })) });
+        this.floors.noteCommitted(candles);
+        const raced = await this.floors.raced(silver, snap, version, candles);
+        if (raced.length === 0) return candles;
+        this.opts.logger.info({ candles: raced.length }, 'a backfill committed to the same candles while this commit was made: committing them again above its revision');
+        const byCandle = new Map(pending.map((it) => [`${it.candle.exchange}:${it.candle.symbol}:${it.candle.interval}:${it.candle.windowStartUs}`, it]));
+        const again = await this.commit(raced.map((c) => ({ ...byCandle.get(`${c.exchange}:${c.symbol}:${c.interval}:${c.windowStartUs}`)!, candle: c })));
+        return [...candles, ...again];
       } catch (err) {
         if (err instanceof ConcurrentModificationError && attempt < MAX_FENCED_ATTEMPTS) continue;
         throw err;

@@ -10,7 +10,14 @@
 import { z } from 'zod';
 import { defineCheck } from './check.ts';
 import { latestCandlesSql } from './latest-candles.ts';
-import { lookbackWindow, queryFailingRows } from './sql.ts';
+import { HOUR_US, MINUTE_US, lookbackWindow, queryFailingRows } from './sql.ts';
+
+const INTERVAL_US: readonly (readonly [string, number])[] = [
+  ['1m', MINUTE_US],
+  ['5m', 5 * MINUTE_US],
+  ['15m', 15 * MINUTE_US],
+  ['1h', HOUR_US],
+];
 
 /** Each rule: its name and the condition a valid candle meets (NULL counts as met). */
 const RULES: readonly (readonly [string, string])[] = [
@@ -24,7 +31,8 @@ const RULES: readonly (readonly [string, string])[] = [
   ['vwap null without volume', 'volume > 0 OR vwap IS NULL'],
   ['trade_count >= 0', 'trade_count >= 0'],
   ['trade_count = last_trade_id - first_trade_id + 1', 'first_trade_id IS NULL OR last_trade_id IS NULL OR trade_count = last_trade_id - first_trade_id + 1'],
-  ['window_end = window_start + interval', `window_end = window_start + CASE "interval" WHEN '1m' THEN INTERVAL 1 MINUTE WHEN '5m' THEN INTERVAL 5 MINUTE WHEN '15m' THEN INTERVAL 15 MINUTE WHEN '1h' THEN INTERVAL 1 HOUR END`],
+  // In epoch µs: TIMESTAMPTZ + INTERVAL is calendar arithmetic (time zones), three times slower.
+  ['window_end = window_start + interval', `epoch_us(window_end) - epoch_us(window_start) = CASE "interval" ${INTERVAL_US.map(([i, us]) => `WHEN '${i}' THEN ${us}`).join(' ')} END`],
 ];
 
 export const candleValidity = defineCheck({

@@ -31,6 +31,12 @@ export interface CheckContext {
    * declared a window.
    */
   readonly latestCandles?: MaterialisedCandles;
+  /**
+   * The range to judge instead of the look-backs (e.g. the dates a gold build is about to rewrite,
+   * which may be a backfilled month long before now): checks with a `lookbackHours` judge the
+   * rows of this range (see `lookbackWindow` in sql.ts). Undefined: each its look-back before now.
+   */
+  readonly scope?: CandleWindow;
   /** Whether a view (e.g. `gold_coverage`) exists in the engine. */
   hasView(name: string): boolean;
 }
@@ -83,7 +89,7 @@ export interface QualityCheck<T extends z.ZodObject = z.ZodObject> {
    * The window of latest silver candles the check reads (through latestCandlesSql), so that the
    * runner can materialise the widest one once for every check; absent for checks that read none.
    */
-  candleWindow?(ctx: Pick<CheckContext, 'nowUs' | 'hasView'>, thresholds: z.infer<T>): CandleWindow | undefined;
+  candleWindow?(ctx: Pick<CheckContext, 'nowUs' | 'scope' | 'hasView'>, thresholds: z.infer<T>): CandleWindow | undefined;
   run(ctx: CheckContext, thresholds: z.infer<T>): Promise<CheckOutcome>;
 }
 

@@ -45,10 +45,21 @@ function covers(outer: CandleWindow, inner: CandleWindow): boolean {
  * from silver.
  */
 export function latestCandlesSql(ctx: Pick<CheckContext, 'candleRevisions' | 'latestCandles'>, window: CandleWindow, where?: string): string {
+  const m = ctx.latestCandles;
+  if (m && covers(m.window, window)) return candleKeysSql(ctx, window, where);
+  return `(${latestFromSilverSql(ctx.candleRevisions, where ? `${windowSql(window)} AND ${where}` : windowSql(window))})`;
+}
+
+/**
+ * SQL (a parenthesised relation) of candle rows with `window_start` in `window` and matching
+ * `where`, for questions about which candles exist (their keys), not their values: the run's
+ * materialised candles when they cover the window (every key there is), else every revision in
+ * silver (the same keys, without resolving revisions).
+ */
+export function candleKeysSql(ctx: Pick<CheckContext, 'latestCandles'>, window: CandleWindow, where?: string): string {
   const filter = where ? `${windowSql(window)} AND ${where}` : windowSql(window);
   const m = ctx.latestCandles;
-  if (m && covers(m.window, window)) return `(SELECT * FROM ${m.relation} WHERE ${filter})`;
-  return `(${latestFromSilverSql(ctx.candleRevisions, filter)})`;
+  return `(SELECT * FROM ${m && covers(m.window, window) ? m.relation : 'silver_candles_all_revisions'} WHERE ${filter})`;
 }
 
 /** The smallest window covering all of `windows` (undefined when there are none). */

@@ -8,8 +8,8 @@
 import { z } from 'zod';
 import { defineCheck } from './check.ts';
 import { liveSymbolThresholds, liveSymbolsSql } from './live-symbols.ts';
-import { latestCandlesSql } from './latest-candles.ts';
-import { MINUTE_US, dateSql, lookbackStart, lookbackWindow, queryJudgedRows, timestampFromUsSql } from './sql.ts';
+import { candleKeysSql } from './latest-candles.ts';
+import { MINUTE_US, dateSql, lookbackWindow, queryJudgedRows, timestampFromUsSql } from './sql.ts';
 
 export const missingMinutes = defineCheck({
   name: 'missing_minutes',
@@ -29,16 +29,17 @@ export const missingMinutes = defineCheck({
   // Only read from silver when gold_coverage is not there to be read.
   candleWindow: (ctx, t) => (ctx.hasView('gold_coverage') && t.useCoverage ? undefined : lookbackWindow(ctx, t)),
   async run(ctx, t) {
-    const fromUs = lookbackStart(ctx, t.lookbackHours);
+    const w = lookbackWindow(ctx, t);
+    const fromUs = w.fromUs;
     const live = liveSymbolsSql(ctx, t);
     const holes = ctx.hasView('gold_coverage') && t.useCoverage
       ? `SELECT c.exchange, c.symbol, 'gold_coverage' AS source, c.date::VARCHAR AS day, NULL::TIMESTAMPTZ AS first_missing, NULL::TIMESTAMPTZ AS last_missing,
            c.missing_minutes::BIGINT AS missing_minutes
          FROM gold_coverage c JOIN live USING (exchange, symbol)
-         WHERE c.layer = 'silver' AND c.missing_minutes > 0 AND c.date <= ${dateSql(ctx.nowUs)}${fromUs === undefined ? '' : ` AND c.date >= ${dateSql(fromUs)}`}`
+         WHERE c.layer = 'silver' AND c.missing_minutes > 0 AND c.date <= ${dateSql(ctx.scope ? w.toUs - 1 : ctx.nowUs)}${fromUs === undefined ? '' : ` AND c.date >= ${dateSql(fromUs)}`}`
       : // Symbols whose minute count already tells they have no hole (the usual case) skip the ordering.
         `WITH minutes AS MATERIALIZED (
-           SELECT DISTINCT exchange, symbol, epoch_us(window_start) AS ws FROM ${latestCandlesSql(ctx, lookbackWindow(ctx, t), `"interval" = '1m'`)}
+           SELECT DISTINCT exchange, symbol, epoch_us(window_start) AS ws FROM ${candleKeysSql(ctx, w, `"interval" = '1m'`)}
          ), holed AS (
            SELECT m.exchange, m.symbol FROM minutes m JOIN live USING (exchange, symbol)
            GROUP BY ALL HAVING count(*) < (max(ws) - min(ws)) // ${MINUTE_US} + 1

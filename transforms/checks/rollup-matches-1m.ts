@@ -17,7 +17,7 @@ import { z } from 'zod';
 import { defineCheck, type CandleWindow, type CheckContext } from './check.ts';
 import { candleStructSql, differingColumnsSql } from './candle-columns.ts';
 import { latestCandlesSql } from './latest-candles.ts';
-import { HOUR_US, MINUTE_US, queryFailingRows, timestampFromUsSql, timestampSql, vwapMatchesSql, vwapSql } from './sql.ts';
+import { HOUR_US, MINUTE_US, lookbackWindow, queryFailingRows, timestampFromUsSql, timestampSql, vwapMatchesSql, vwapSql } from './sql.ts';
 
 const FIVE_US = 5 * MINUTE_US;
 
@@ -27,10 +27,10 @@ const FROM_FIVE: readonly (readonly [string, number])[] = [
   ['1h', HOUR_US],
 ];
 
-/** Whole hours of the look-back (so that every window in it starts inside it), up to an hour past now. */
-function window(ctx: Pick<CheckContext, 'nowUs'>, t: { lookbackHours: number | null }): CandleWindow {
-  const fromUs = t.lookbackHours === null ? undefined : Math.floor((ctx.nowUs - t.lookbackHours * HOUR_US) / HOUR_US) * HOUR_US;
-  return { fromUs, toUs: ctx.nowUs + HOUR_US };
+/** The look-back (or the run's scope) from a whole hour, so that every window judged starts inside it. */
+function window(ctx: Pick<CheckContext, 'nowUs' | 'scope'>, t: { lookbackHours: number | null }): CandleWindow {
+  const w = lookbackWindow(ctx, t);
+  return { fromUs: w.fromUs === undefined ? undefined : Math.floor(w.fromUs / HOUR_US) * HOUR_US, toUs: w.toUs };
 }
 
 const SUMS = ['volume', 'quote_volume', 'trade_count', 'taker_buy_volume', 'taker_buy_quote_volume'];

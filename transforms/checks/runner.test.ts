@@ -6,10 +6,22 @@ import { z } from 'zod';
 import { ConfigError } from '../../common/config.ts';
 import { LakeQueryEngine, tradeEventToRow } from '../../lake/index.ts';
 import { oracleLake, oracleTrades, ORACLE_NOW_US, type TestLake } from '../../test/support/transforms/quality-lakes.ts';
-import { ALL_CHECKS, defineCheck, isBlockingFailure, isErrorFailure, qualityConfigFromEnv, resolveQualityConfig, runChecks, runQuality, UnknownCheckError } from '../index.ts';
+import { ALL_CHECKS, defineCheck, InvalidDateError, isBlockingFailure, isErrorFailure, qualityConfigFromEnv, resolveQualityConfig, runChecks, runQuality, scopeOfDates, UnknownCheckError } from '../index.ts';
 
 const lakes: TestLake[] = [];
 afterEach(() => lakes.splice(0).forEach((l) => l.cleanup()));
+
+describe("a gold build's range as the checks' scope", () => {
+  it('covers the dates from the start of `from` to the end of `to`, and names a field that is not a date', () => {
+    const now = Date.UTC(2024, 5, 1, 12) * 1000;
+    expect(scopeOfDates({}, now)).toBeUndefined();
+    expect(scopeOfDates({ from: '2024-01-02', to: '2024-01-31' }, now)).toEqual({ fromUs: Date.UTC(2024, 0, 2) * 1000, toUs: Date.UTC(2024, 1, 1) * 1000 });
+    expect(scopeOfDates({ to: '2024-01-31' }, now)).toEqual({ fromUs: undefined, toUs: Date.UTC(2024, 1, 1) * 1000 });
+    expect(scopeOfDates({ from: '2024-01-02' }, now)).toEqual({ fromUs: Date.UTC(2024, 0, 2) * 1000, toUs: now + 3_600_000_000 });
+    expect(() => scopeOfDates({ from: '2024-02-30' }, now)).toThrow(InvalidDateError);
+    expect(() => scopeOfDates({ to: 'yesterday' }, now)).toThrow(/^to: "yesterday" is not a date/);
+  });
+});
 
 describe('quality configuration', () => {
   it('overrides severity, blocking and thresholds per check, and fails fast on an unknown check or threshold', () => {
@@ -62,6 +74,9 @@ describe('runChecks', () => {
       expect(run.results[2].message).toMatch(/no_such_column/);
       expect(run.results.filter(isErrorFailure).map((r) => r.check)).toEqual(['trade_uniqueness']);
       expect(run.results.filter(isBlockingFailure).map((r) => r.check)).toEqual(['trade_uniqueness', 'broken']);
+      // candle_validity's candles were materialised for the run, and dropped after it.
+      expect(run.prepareMs).toBeGreaterThanOrEqual(0);
+      expect((await engine.query(`SELECT count(*) AS n FROM duckdb_tables() WHERE temporary`)).rows).toEqual([{ n: '0' }]);
       await expect(runChecks({ engine, config, only: ['trade_uniquenes'] })).rejects.toBeInstanceOf(UnknownCheckError);
     } finally {
       engine.close();

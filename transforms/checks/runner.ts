@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { KNOWN_TABLES, type LakeQueryEngine, type TableDefinition } from '../../lake/index.ts';
-import { statusOf, type CheckContext, type CheckResult, type QualityRun } from './check.ts';
+import { statusOf, type CandleWindow, type CheckContext, type CheckResult, type QualityRun } from './check.ts';
 import type { ConfiguredCheck, QualityConfig } from './config.ts';
 import { dropLatestCandles, materialiseLatestCandles, unionOfWindows } from './latest-candles.ts';
 import { QUALITY_TABLES } from './results-tables.ts';
@@ -32,6 +32,8 @@ export interface RunChecksOptions {
   readonly filter?: (c: ConfiguredCheck) => boolean;
   /** The reference "now" (epoch µs); default the clock. */
   readonly nowUs?: number;
+  /** Judge this range instead of each check's look-back (CheckContext.scope): e.g. what a gold build rewrites. */
+  readonly scope?: CandleWindow;
   readonly runId?: string;
   /** Table contracts for the schema check; default the lake's known tables and the quality tables. */
   readonly contracts?: Readonly<Record<string, TableDefinition>>;
@@ -66,7 +68,7 @@ export async function runChecks(opts: RunChecksOptions): Promise<QualityRun> {
   const candleRevisions = Number(revised.rows[0]?.n ?? 0) > 0;
   // The latest candles of the widest window any selected check reads, decoded once for all of them.
   const prepareStart = performance.now();
-  const window = unionOfWindows(selected.flatMap((c) => c.check.candleWindow?.({ nowUs, hasView }, c.thresholds) ?? []));
+  const window = unionOfWindows(selected.flatMap((c) => c.check.candleWindow?.({ nowUs, scope: opts.scope, hasView }, c.thresholds) ?? []));
   const latestCandles = window && (await materialiseLatestCandles(opts.engine, candleRevisions, window));
   const prepareMs = Math.round(performance.now() - prepareStart);
   const ctx: CheckContext = {
@@ -76,6 +78,7 @@ export async function runChecks(opts: RunChecksOptions): Promise<QualityRun> {
     contracts: opts.contracts ?? defaultContracts(),
     candleRevisions,
     latestCandles,
+    scope: opts.scope,
     hasView,
   };
   try {

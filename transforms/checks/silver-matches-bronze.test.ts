@@ -33,7 +33,7 @@ describe('silver_matches_bronze', () => {
     const engine = await LakeQueryEngine.open({ lake: t.lake });
     try {
       const { rows } = await engine.query(
-        `WITH ${recomputedMinutesSql(DAY_START_US, ORACLE_NOW_US, 24)}
+        `WITH ${recomputedMinutesSql(DAY_START_US, ORACLE_NOW_US + 3_600_000_000, 24)}
          SELECT ws_us, open::VARCHAR AS open, high::VARCHAR AS high, low::VARCHAR AS low, close::VARCHAR AS close, volume::VARCHAR AS volume,
            quote_volume::VARCHAR AS quote_volume, trade_count, taker_buy_volume::VARCHAR AS tbv, taker_buy_quote_volume::VARCHAR AS tbq
          FROM recomputed ORDER BY ws_us`,

@@ -11,16 +11,15 @@ import { z } from 'zod';
 import { defineCheck } from './check.ts';
 import { candleStructSql, differingColumnsSql } from './candle-columns.ts';
 import { latestCandlesSql } from './latest-candles.ts';
-import { HOUR_US, MINUTE_US, queryFailingRows, sqlString, timeRangeSql, timestampFromUsSql, vwapSql } from './sql.ts';
+import { HOUR_US, MINUTE_US, lookbackWindow, queryFailingRows, sqlString, timeRangeSql, timestampFromUsSql, vwapSql } from './sql.ts';
 
 /** ` AND symbol IN (...)` (a constant filter on the partition column: only those files are read), or nothing. */
 function symbolsSql(symbols: readonly string[] | undefined, column = 'symbol'): string {
   return symbols ? ` AND ${column} IN (${symbols.map(sqlString).join(', ')})` : '';
 }
 
-/** SQL of the 1m candles recomputed from bronze over [fromUs, each symbol's final frontier), one row per minute. */
-export function recomputedMinutesSql(fromUs: number, nowUs: number, seedHours: number, symbols?: readonly string[]): string {
-  const upper = nowUs + HOUR_US;
+/** SQL of the 1m candles recomputed from bronze over [fromUs, each symbol's final frontier before `upper`), one row per minute. */
+export function recomputedMinutesSql(fromUs: number, upper: number, seedHours: number, symbols?: readonly string[]): string {
   return `frontier AS (
       SELECT exchange, symbol, max(epoch_us(window_end)) AS until_us FROM silver_candles_all_revisions
       WHERE "interval" = '1m' AND is_final AND ${timeRangeSql('window_start', fromUs, upper)}${symbolsSql(symbols)} GROUP BY ALL
@@ -80,12 +79,14 @@ export const silverMatchesBronze = defineCheck({
     })
     .strict(),
   async run(ctx, t) {
-    const fromUs = Math.floor((ctx.nowUs - t.lookbackHours * HOUR_US) / MINUTE_US) * MINUTE_US;
-    const upper = ctx.nowUs + HOUR_US;
+    const w = lookbackWindow(ctx, t);
+    // A scope without a start (everything up to a date) starts at the epoch.
+    const fromUs = Math.floor((w.fromUs ?? 0) / MINUTE_US) * MINUTE_US;
+    const upper = w.toUs;
     // Only symbols that traded in the range can be recomputed; without any, there is nothing to compare.
     const traded = (await ctx.engine.query(`SELECT DISTINCT symbol FROM bronze_trades WHERE ${timeRangeSql('trade_time', fromUs, upper)}`)).rows.map((r) => String(r.symbol));
     if (traded.length === 0) return { observed: 0, threshold: 0, failingRows: 0, samples: [] };
-    const sql = `WITH ${recomputedMinutesSql(fromUs, ctx.nowUs, t.seedLookbackHours, traded)},
+    const sql = `WITH ${recomputedMinutesSql(fromUs, upper, t.seedLookbackHours, traded)},
       silver AS (
         SELECT s.* FROM ${latestCandlesSql(ctx, { fromUs, toUs: upper }, `"interval" = '1m'${symbolsSql(traded)}`)} s JOIN spans p USING (exchange, symbol)
         WHERE epoch_us(s.window_start) >= p.start_us AND epoch_us(s.window_start) < p.until_us AND s.is_final

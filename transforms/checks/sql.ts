@@ -38,50 +38,17 @@ export function lookbackStart(ctx: Pick<CheckContext, 'nowUs'>, hours: number | 
   return hours === null || hours === undefined ? undefined : ctx.nowUs - hours * HOUR_US;
 }
 
-/** The window of a check's `lookbackHours` (null: from the start): up to an hour past now, for windows still open. */
-export function lookbackWindow(ctx: Pick<CheckContext, 'nowUs'>, t: { readonly lookbackHours: number | null }): CandleWindow {
-  return { fromUs: lookbackStart(ctx, t.lookbackHours), toUs: ctx.nowUs + HOUR_US };
-}
-
 /**
- * A non-negative DECIMAL expression as the exact HUGEINT `value × 10^scale` (DuckDB would overflow
- * a plain `value * 10^scale` for large values of a DECIMAL(38,16), and divides decimals as doubles).
+ * The window a check with `lookbackHours` judges: the run's scope when it has one (the range a
+ * gold build rewrites), else the look-back (null: from the start) up to an hour past now, for
+ * windows still open.
  */
-export function scaledIntSql(expr: string, scale: number): string {
-  return `(trunc(${expr})::HUGEINT * ${powerOfTen(scale)} + (((${expr}) - trunc(${expr})) * ${powerOfTen(scale)})::HUGEINT)`;
+export function lookbackWindow(ctx: Pick<CheckContext, 'nowUs' | 'scope'>, t: { readonly lookbackHours: number | null }): CandleWindow {
+  return ctx.scope ?? { fromUs: lookbackStart(ctx, t.lookbackHours), toUs: ctx.nowUs + HOUR_US };
 }
 
-function powerOfTen(n: number): string {
-  return `${'1' + '0'.repeat(n)}::HUGEINT`;
-}
-
-/** The HUGEINT `scaled` (value × 10^scale) back as an exact DECIMAL(38,scale). */
-export function fromScaledIntSql(expr: string, scale: number): string {
-  const unit = `0.${'0'.repeat(scale - 1)}1::DECIMAL(38,${scale})`;
-  const p = powerOfTen(scale);
-  return `((${expr}) // ${p})::DECIMAL(38,${scale}) + ((${expr}) % ${p})::DECIMAL(38,0) * ${unit}`;
-}
-
-/**
- * VWAP exactly as silver stores it: quote_volume / volume rounded half-up to 16 places (volumes
- * have 8 places, quote volumes 16), NULL when the volume is 0. Integer arithmetic in HUGEINT.
- */
-export function vwapSql(quoteVolume: string, volume: string): string {
-  const q = scaledIntSql(quoteVolume, 16);
-  const v = scaledIntSql(volume, 8);
-  return `CASE WHEN (${volume}) = 0 THEN NULL ELSE ${fromScaledIntSql(`(${q} * 200000000 + ${v}) // (2 * ${v})`, 16)} END`;
-}
-
-/**
- * Whether `vwap` is exactly quote / volume rounded half-up to 16 places, without dividing:
- * (vwap − ½·10⁻¹⁶)·volume ≤ quote < (vwap + ½·10⁻¹⁶)·volume, in DECIMAL arithmetic (exact, and
- * far cheaper than HUGEINT division; products up to 10¹³ per window). NULL vwap iff no volume.
- */
-export function vwapMatchesSql(vwap: string, quoteVolume: string, volume: string): string {
-  const half = '0.00000000000000005';
-  return `CASE WHEN (${volume}) = 0 THEN (${vwap}) IS NULL ELSE (${vwap}) IS NOT NULL
-    AND ((${vwap})::DECIMAL(38,17) - ${half}) * (${volume}) <= (${quoteVolume}) AND (${quoteVolume}) < ((${vwap})::DECIMAL(38,17) + ${half}) * (${volume}) END`;
-}
+/** Silver's exact vwap and its check: the lake's (the backfill writes vwap with the same SQL). */
+export { vwapSql, vwapMatchesSql } from '../../lake/index.ts';
 
 export interface FailingRows {
   readonly failingRows: number;

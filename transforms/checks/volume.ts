@@ -6,7 +6,7 @@
  * or more than `burstRatio` × median fails, once `minHistoryDays` of history exist.
  */
 import { z } from 'zod';
-import { defineCheck, type QualityCheck } from './check.ts';
+import { defineCheck, type CandleWindow, type CheckContext, type QualityCheck } from './check.ts';
 import { HOUR_US, queryFailingRows, timeRangeSql } from './sql.ts';
 
 export interface VolumeSpec {
@@ -15,6 +15,8 @@ export interface VolumeSpec {
   readonly description: string;
   readonly view: string;
   readonly timeColumn: string;
+  /** The rows of `[fromUs, toUs)` to count (default: the view's, by `timeColumn`). */
+  readonly rows?: (ctx: CheckContext, window: CandleWindow) => string;
   /** What one hour's "rows" are, e.g. `count(*)` or `count(DISTINCT window_start)`. */
   readonly countSql: string;
   readonly where?: string;
@@ -46,7 +48,7 @@ export function defineVolumeCheck(spec: VolumeSpec): QualityCheck<typeof thresho
       const historyStart = checkStart - t.trailingDays * DAY_US;
       const anomalies = `WITH hourly AS (
           SELECT exchange, symbol, (epoch_us(${spec.timeColumn}) // ${HOUR_US}) * ${HOUR_US} AS hour_us, ${spec.countSql} AS n
-          FROM ${spec.view} WHERE ${timeRangeSql(spec.timeColumn, historyStart, checkEnd)}${spec.where ? ` AND ${spec.where}` : ''} GROUP BY ALL
+          FROM ${spec.rows ? spec.rows(ctx, { fromUs: historyStart, toUs: checkEnd }) : spec.view} WHERE ${timeRangeSql(spec.timeColumn, historyStart, checkEnd)}${spec.where ? ` AND ${spec.where}` : ''} GROUP BY ALL
         ), firsts AS (SELECT exchange, symbol, min(hour_us) AS first_us FROM hourly GROUP BY ALL),
         grid AS (SELECT exchange, symbol, unnest(range(first_us, ${checkEnd}::BIGINT, ${HOUR_US}::BIGINT)) AS hour_us FROM firsts),
         filled AS (SELECT g.exchange, g.symbol, g.hour_us, coalesce(h.n, 0) AS n FROM grid g LEFT JOIN hourly h USING (exchange, symbol, hour_us)),

@@ -49,11 +49,17 @@ export function alertIdSql(kind: string, alias = ''): string {
   return `concat_ws(':', ${kind}, ${a}exchange, ${a}symbol, ${a}"interval", strftime(${a}window_start AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ'))`;
 }
 
-/** Wraps a SELECT of alert rows (without raised_at) so that alerts already in `view` keep their raised_at. */
-export function withRaisedAt(select: string, view: string, outputHasRows: boolean, nowUs: number): string {
+/**
+ * Wraps a SELECT of alert rows (without raised_at) so that alerts already in `view` keep their
+ * raised_at. The id names the alert's symbol and window, so an alert already raised lies in the
+ * same (symbol, date) partition: only the partitions being built (`partitions`, a filter that
+ * prunes files) are read, not the whole table.
+ */
+export function withRaisedAt(select: string, view: string, outputHasRows: boolean, nowUs: number, partitions: string): string {
   const now = `make_timestamptz(${Math.round(nowUs)}::BIGINT)`;
   if (!outputHasRows) return `SELECT *, ${now} AS raised_at FROM (${select})`;
-  return `SELECT n.*, coalesce(o.raised_at, ${now}) AS raised_at FROM (${select}) n LEFT JOIN (SELECT alert_id, min(raised_at) AS raised_at FROM ${view} GROUP BY 1) o USING (alert_id)`;
+  return `SELECT n.*, coalesce(o.raised_at, ${now}) AS raised_at FROM (${select}) n
+    LEFT JOIN (SELECT alert_id, min(raised_at) AS raised_at FROM ${view} WHERE ${partitions} GROUP BY 1) o USING (alert_id)`;
 }
 
 export const ALERT_TESTS = [

@@ -34,7 +34,7 @@ export const alertsModel: Model = {
         SELECT exchange, symbol, "interval", window_start, log_return, mu, sd, (log_return - mu) / NULLIF(sd, 0) AS z FROM (
           SELECT exchange, symbol, "interval", window_start, log_return,
             avg(log_return) OVER w AS mu, stddev_samp(log_return) OVER w AS sd, count(log_return) OVER w AS n
-          FROM gold_indicators WHERE ${range} AND "interval" IN (${list(priceSpike.intervals)})
+          FROM ${ctx.relation('gold/indicators')} WHERE ${range} AND "interval" IN (${list(priceSpike.intervals)})
           WINDOW w AS (PARTITION BY exchange, symbol, "interval" ORDER BY window_start ROWS BETWEEN ${priceSpike.window} PRECEDING AND 1 PRECEDING)
         ) WHERE n = ${priceSpike.window} AND log_return IS NOT NULL
       )`;
@@ -43,14 +43,14 @@ export const alertsModel: Model = {
         SELECT exchange, symbol, "interval", window_start, volume, med, CAST(volume AS DOUBLE) / NULLIF(med, 0) AS ratio FROM (
           SELECT exchange, symbol, "interval", window_start, volume,
             median(CAST(volume AS DOUBLE)) OVER w AS med, count(*) OVER w AS n
-          FROM gold_indicators WHERE ${range} AND "interval" IN (${list(volumeSurge.intervals)})
+          FROM ${ctx.relation('gold/indicators')} WHERE ${range} AND "interval" IN (${list(volumeSurge.intervals)})
           WINDOW w AS (PARTITION BY exchange, symbol, "interval" ORDER BY window_start ROWS BETWEEN ${volumeSurge.window} PRECEDING AND 1 PRECEDING)
         ) WHERE n = ${volumeSurge.window}
       )`;
     const whales = `
       SELECT exchange, symbol, '1m' AS "interval", make_timestamptz((epoch_us(trade_time) // 60000000) * 60000000) AS window_start,
         max(CAST(quote_qty AS DOUBLE)) AS largest, count(*) AS trades, sum(quote_qty) AS total_quote, arg_max(trade_id, quote_qty) AS largest_trade_id
-      FROM gold_whale_trades WHERE ${inputRangeSql(ctx.partitions, 0)} AND quote_qty >= ${Number(whaleMinQuote)}
+      FROM ${ctx.relation('gold/whale_trades')} WHERE ${inputRangeSql(ctx.partitions, 0)} AND quote_qty >= ${Number(whaleMinQuote)}
       GROUP BY ALL`;
     const select = `
       SELECT ${alertIdSql(`'price_spike'`)} AS alert_id, exchange, symbol, "interval", window_start, 'price_spike' AS kind,
@@ -67,8 +67,8 @@ export const alertsModel: Model = {
       FROM (${whales})
       UNION ALL
       SELECT alert_id, exchange, symbol, "interval", window_start, kind, severity, value, threshold, details
-      FROM gold_signals WHERE ${inputRangeSql(ctx.partitions, 0)} AND kind IN (${list(alertSignals.kinds.length ? alertSignals.kinds : ['-'])}) AND "interval" IN (${list(alertSignals.intervals)})`;
-    return withRaisedAt(select, 'gold_alerts', ctx.outputHasRows, ctx.nowUs);
+      FROM ${ctx.relation('gold/signals')} WHERE ${inputRangeSql(ctx.partitions, 0)} AND kind IN (${list(alertSignals.kinds.length ? alertSignals.kinds : ['-'])}) AND "interval" IN (${list(alertSignals.intervals)})`;
+    return withRaisedAt(select, 'gold_alerts', ctx.outputHasRows, ctx.nowUs, inputRangeSql(ctx.partitions, 0));
   },
   tests: [...ALERT_TESTS],
 };

@@ -106,7 +106,7 @@ async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from
       // Each interval reads only the days that can hold its WARM_BARS rows (1m: 1 day, 1d: 201).
       const perInterval = GOLD_INTERVALS.map((iv) => {
         const days = Math.ceil((WARM_BARS * INTERVAL_MINUTES[iv]) / 1440) + 1;
-        return `SELECT * FROM gold_indicators WHERE symbol = ${sym} AND "interval" = '${iv}'
+        return `SELECT exchange, "interval", window_start, close, ${STATE_COLUMNS.join(', ')}, is_warm FROM gold_indicators WHERE symbol = ${sym} AND "interval" = '${iv}'
           AND "date" BETWEEN DATE ${sqlLiteral(addDays(from, -days))} AND DATE ${sqlLiteral(addDays(from, -1))}`;
       });
       await conn.run(`CREATE OR REPLACE TEMP TABLE __ind_hist AS

@@ -41,10 +41,10 @@ SELECT i.exchange, i.symbol, i.window_start AS hour, i.close, i.log_return, i.co
   coalesce(c.news_count, 0) AS coin_news_count, c.news_score_mean AS coin_news_score_mean
 FROM (
   SELECT exchange, symbol, window_start, close, log_return, regexp_replace(symbol, '(USDT|USDC|FDUSD|BUSD|TUSD|USD|EUR|BTC|ETH)$', '') AS coin
-  FROM gold_indicators WHERE ${inputRangeSql(ctx.partitions, 0)} AND "interval" = '1h'
+  FROM ${ctx.relation('gold/indicators')} WHERE ${inputRangeSql(ctx.partitions, 0)} AND "interval" = '1h'
 ) i
-LEFT JOIN gold_sentiment a ON a.hour = i.window_start AND a.scope = 'ALL'
-LEFT JOIN gold_sentiment c ON c.hour = i.window_start AND c.scope = i.coin`,
+LEFT JOIN ${ctx.relation('gold/sentiment')} a ON a.hour = i.window_start AND a.scope = 'ALL'
+LEFT JOIN ${ctx.relation('gold/sentiment')} c ON c.hour = i.window_start AND c.scope = i.coin`,
   tests: [
     { kind: 'unique', columns: ['exchange', 'symbol', 'hour'] },
     { kind: 'not_null', columns: ['exchange', 'symbol', 'hour', 'close', 'coin'] },

@@ -41,13 +41,13 @@ export const signalsModel: Model = {
     const lagged = `SELECT exchange, symbol, "interval", window_start, CAST(close AS DOUBLE) AS close, sma_20, sma_50, macd, macd_signal, macd_hist, rsi_14, bb_upper, bb_middle, bb_lower,
         lag(sma_20) OVER w AS p_sma_20, lag(sma_50) OVER w AS p_sma_50, lag(macd) OVER w AS p_macd, lag(macd_signal) OVER w AS p_macd_signal,
         lag(rsi_14) OVER w AS p_rsi_14, lag(CAST(close AS DOUBLE)) OVER w AS p_close, lag(bb_upper) OVER w AS p_bb_upper, lag(bb_lower) OVER w AS p_bb_lower
-      FROM gold_indicators WHERE ${inputRangeSql(ctx.partitions, 1)}
+      FROM ${ctx.relation('gold/indicators')} WHERE ${inputRangeSql(ctx.partitions, 1)}
       WINDOW w AS (PARTITION BY exchange, symbol, "interval" ORDER BY window_start)`;
     const union = RULES.map(
       (r) => `SELECT ${alertIdSql(`'${r.kind}'`)} AS alert_id, exchange, symbol, "interval", window_start, '${r.kind}' AS kind, '${r.severity}' AS severity,
         ${r.value} AS value, ${r.threshold} AS threshold, CAST(${r.details} AS VARCHAR) AS details FROM lagged WHERE ${r.when}`,
     ).join('\nUNION ALL\n');
-    return withRaisedAt(`WITH lagged AS MATERIALIZED (${lagged}) ${union}`, 'gold_signals', ctx.outputHasRows, ctx.nowUs);
+    return withRaisedAt(`WITH lagged AS MATERIALIZED (${lagged}) ${union}`, 'gold_signals', ctx.outputHasRows, ctx.nowUs, inputRangeSql(ctx.partitions, 0));
   },
   tests: [...ALERT_TESTS],
 };

@@ -13,13 +13,13 @@
  * write is then recomputed on top of it, so nothing the stream wrote is lost or doubled.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { ConcurrentModificationError, filesSelectSql, sqlLiteral, SILVER_CANDLES_SOURCE_COLUMN, type DeltaTable, type Lake } from '../../lake/index.ts';
+import { backfillTxnAppId, ConcurrentModificationError, filesSelectSql, sqlLiteral, SILVER_CANDLES_SOURCE_COLUMN, vwapSql, type DeltaTable, type Lake } from '../../lake/index.ts';
 import type { BackfillMode } from './input.ts';
 
-/** The columns staging.ts produces, in this order. */
+/** The columns staging.ts produces (by name; `*_estimate`: the volumes as doubles, for the vwap's estimate, see lake vwapSql). */
 export const STAGED_CANDLE_COLUMNS = `"interval" VARCHAR, window_start_us BIGINT, window_end_us BIGINT, open DECIMAL(18,8), high DECIMAL(18,8), low DECIMAL(18,8), close DECIMAL(18,8),
   volume DECIMAL(38,8), quote_volume DECIMAL(38,16), trade_count BIGINT, taker_buy_volume DECIMAL(38,8), taker_buy_quote_volume DECIMAL(38,16),
-  first_trade_id BIGINT, last_trade_id BIGINT`;
+  first_trade_id BIGINT, last_trade_id BIGINT, volume_estimate DOUBLE, quote_volume_estimate DOUBLE`;
 
 export interface SilverWrite {
   readonly exchange: string;
@@ -45,9 +45,7 @@ export interface SilverWriteResult {
 
 const MAX_CONFLICT_RETRIES = 20;
 
-export function backfillTxnAppId(exchange: string, symbol: string, day: string): string {
-  return `backfill:${exchange}:${symbol}:${day}`;
-}
+export { backfillTxnAppId };
 
 
 /** Adds the `source` column to a silver table created before it existed. */
@@ -69,18 +67,6 @@ export function alreadyCommitted(table: DeltaTable, w: Pick<SilverWrite, 'exchan
   return w.days.every((d) => (snap.txnVersion(backfillTxnAppId(w.exchange, w.symbol, d)) ?? -1) >= w.runVersion);
 }
 
-/** Vwap exactly (quote / volume, rounded half up to 16 places) in DuckDB integer arithmetic: its decimal division is a double. */
-function exactVwapSql(quote: string, volume: string): string {
-  // A DECIMAL(p,s) prints with exactly s decimals: without its point it is the unscaled integer
-  // (three times faster in DuckDB than floor/multiply arithmetic on HUGEINT).
-  const unscaled = (x: string, scale: number) => `replace(CAST(${x} AS DECIMAL(38,${scale}))::VARCHAR, '.', '')::HUGEINT`;
-  const q = unscaled(quote, 16);
-  const v = unscaled(volume, 8);
-  // vwap16 = round(q16 / 1e16 / (v8 / 1e8) * 1e16) = round(q16 * 1e8 / v8)
-  const scaled = `((2 * ${q} * 100000000 + ${v}) // (2 * ${v}))`;
-  return `CASE WHEN ${volume} = 0 THEN NULL ELSE ((${scaled} // 10000000000000000)::VARCHAR || '.' || lpad((${scaled} % 10000000000000000)::VARCHAR, 16, '0'))::DECIMAL(38,16) END`;
-}
-
 /**
  * Merges the staged candles of `w.days` into their partitions and commits. `staged` names a
  * table or view on `conn` with STAGED_CANDLE_COLUMNS (it may hold other days too).
@@ -93,7 +79,7 @@ export async function writeSilverPartitions(lake: Lake, conn: DuckDBConnection, 
   // The new candles once, in silver's shape (exact vwap included); each commit attempt reads them.
   const freshTable = `${staged}_silver`;
   await conn.run(`CREATE OR REPLACE TABLE ${freshTable} AS SELECT ${sqlLiteral(w.exchange)} AS exchange, ${sqlLiteral(w.symbol)} AS symbol, "interval", make_timestamp(window_start_us) AS window_start, make_timestamp(window_end_us) AS window_end,
-        open, high, low, close, volume, quote_volume, ${exactVwapSql('quote_volume', 'volume')} AS vwap, trade_count, taker_buy_volume, taker_buy_quote_volume,
+        open, high, low, close, volume, quote_volume, ${vwapSql('quote_volume', 'volume', { quoteVolume: 'quote_volume_estimate', volume: 'volume_estimate' })} AS vwap, trade_count, taker_buy_volume, taker_buy_quote_volume,
         first_trade_id, last_trade_id, true AS is_final, make_timestamp(epoch_us(now())) AS finalized_at, ${sqlLiteral(w.source)} AS source
       FROM ${staged} WHERE CAST(make_timestamp(window_start_us) AS DATE) IN (${dayList})`);
   try {
@@ -113,8 +99,12 @@ async function commitMerged(table: DeltaTable, conn: DuckDBConnection, freshTabl
     const files = snap.addFiles().filter((f) => f.partitionValues.symbol === w.symbol && daySet.has(f.partitionValues.date ?? ''));
     const old = `SELECT exchange, symbol, "interval", window_start, window_end, open, high, low, close, volume, quote_volume, vwap, trade_count, taker_buy_volume,
         taker_buy_quote_volume, first_trade_id, last_trade_id, revision, is_final, finalized_at, source FROM (${filesSelectSql(table.dir, snap, files)})`;
+    // Partitions that hold nothing yet (a first backfill): the new candles as they are, without
+    // joining them to an empty side.
     const merged =
-      w.mode === 'missing'
+      files.length === 0
+        ? `SELECT *, 0::BIGINT AS revision FROM ${freshTable}`
+        : w.mode === 'missing'
         ? `WITH old AS (${old}), fresh AS (${fresh})
            SELECT * FROM old
            UNION ALL BY NAME

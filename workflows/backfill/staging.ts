@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { CandleEvent, Kline } from '../../common/events/index.ts';
 import { STAGED_CANDLE_COLUMNS } from './silver-writer.ts';
-import { sqlLiteral } from '../../lake/index.ts';
+import { decimalFromVarchar, sqlLiteral } from '../../lake/index.ts';
 
 const RAW_KLINE_COLUMNS = ['open_time', 'open', 'high', 'low', 'close', 'volume', 'close_time', 'quote_volume', 'count', 'taker_buy_volume', 'taker_buy_quote_volume', 'ignore'];
 
@@ -34,15 +34,31 @@ export class BadKlineRowsError extends Error {
   }
 }
 
-const KLINE_TYPES: Record<string, string> = {
-  open_time: 'BIGINT', open: 'DECIMAL(18,8)', high: 'DECIMAL(18,8)', low: 'DECIMAL(18,8)', close: 'DECIMAL(18,8)', volume: 'DECIMAL(38,8)', close_time: 'BIGINT',
-  quote_volume: 'DECIMAL(38,16)', count: 'BIGINT', taker_buy_volume: 'DECIMAL(38,8)', taker_buy_quote_volume: 'DECIMAL(38,16)', ignore: 'VARCHAR',
-};
+const KLINE_TYPES: Record<string, string> = { open_time: 'BIGINT', close_time: 'BIGINT', count: 'BIGINT' };
+
+/** Silver's decimal types of the candle values. */
+const DECIMALS = {
+  open: [18, 8], high: [18, 8], low: [18, 8], close: [18, 8], volume: [38, 8], quote_volume: [38, 16], taker_buy_volume: [38, 8], taker_buy_quote_volume: [38, 16],
+} as const;
+
+/**
+ * The candle values from text columns of the same names, exactly, with the lake's fast
+ * conversion (DuckDB's own parsing of a DECIMAL(38,x), in its csv reader or a plain cast, is
+ * ~50× slower and was most of a year's backfill), plus the volumes as doubles for the vwap's
+ * estimate (lake vwapSql: converting the wide decimals to doubles later costs a HUGEINT division each).
+ */
+const TYPED_FROM_TEXT = [
+  ...Object.entries(DECIMALS).map(([c, [p, s]]) => `${decimalFromVarchar(c, p, s)} AS ${c}`),
+  `volume::DOUBLE AS volume_estimate`,
+  `quote_volume::DOUBLE AS quote_volume_estimate`,
+].join(', ');
 
 /**
  * Reads a klines csv (Binance's 12 columns, with or without a header row) into a typed 1m table
- * `name`. DuckDB's csv reader parses the decimals itself (exactly, and far faster than casting
- * text); a value that is not a number fails the read: the archive is corrupt.
+ * `name`. The decimals are read as text and converted with the lake's fast exact conversion:
+ * DuckDB's own parsing of DECIMAL(38,x) (in the csv reader or a plain cast) is ~50× slower, and
+ * was most of a year's backfill. A value that is not a number fails the conversion, and a row
+ * with missing columns is counted: the archive is corrupt.
  */
 export async function loadKlinesCsv(conn: DuckDBConnection, csvFile: string, name: string): Promise<number> {
   const head = Buffer.alloc(1);
@@ -53,11 +69,10 @@ export async function loadKlinesCsv(conn: DuckDBConnection, csvFile: string, nam
     fs.closeSync(fd);
   }
   const hasHeader = head.length > 0 && !/\d/.test(head.toString('utf8'));
-  const columns = `{${RAW_KLINE_COLUMNS.map((c) => `'${c}': '${KLINE_TYPES[c]}'`).join(', ')}}`;
+  const columns = `{${RAW_KLINE_COLUMNS.map((c) => `'${c}': '${KLINE_TYPES[c] ?? 'VARCHAR'}'`).join(', ')}}`;
   const raw = `read_csv(${sqlLiteral(csvFile)}, header = false, skip = ${hasHeader ? 1 : 0}, auto_detect = false, columns = ${columns}, null_padding = true)`;
   try {
-    await conn.run(`CREATE TABLE ${name} AS SELECT ${MICROS('open_time')} AS window_start_us, open, high, low, close, volume, quote_volume, count AS trade_count,
-        taker_buy_volume, taker_buy_quote_volume FROM ${raw}`);
+    await conn.run(`CREATE TABLE ${name} AS SELECT ${MICROS('open_time')} AS window_start_us, count AS trade_count, ${TYPED_FROM_TEXT} FROM ${raw}`);
   } catch (err) {
     throw new BadKlineRowsError(1, (err as Error).message.split('\n')[0]);
   }
@@ -69,7 +84,8 @@ export async function loadKlinesCsv(conn: DuckDBConnection, csvFile: string, nam
 /** 1m klines (e.g. from REST) into a typed 1m table `name`, decimals passed as the exact strings. */
 export async function loadKlines(conn: DuckDBConnection, klines: readonly Kline[], name: string): Promise<void> {
   const rawName = `${name}_raw`;
-  await conn.run(`CREATE TABLE ${rawName} (ws BIGINT, open VARCHAR, high VARCHAR, low VARCHAR, close VARCHAR, volume VARCHAR, quote_volume VARCHAR, trade_count BIGINT, tbv VARCHAR, tbqv VARCHAR)`);
+  await conn.run(`CREATE TABLE ${rawName} (ws BIGINT, open VARCHAR, high VARCHAR, low VARCHAR, close VARCHAR, volume VARCHAR, quote_volume VARCHAR, trade_count BIGINT,
+    taker_buy_volume VARCHAR, taker_buy_quote_volume VARCHAR)`);
   const app = await conn.createAppender(rawName);
   for (const k of klines) {
     app.appendBigInt(BigInt(k.openTimeUs));
@@ -80,9 +96,7 @@ export async function loadKlines(conn: DuckDBConnection, klines: readonly Kline[
     app.endRow();
   }
   app.closeSync();
-  await conn.run(`CREATE TABLE ${name} AS SELECT ws AS window_start_us, open::DECIMAL(18,8) AS open, high::DECIMAL(18,8) AS high, low::DECIMAL(18,8) AS low,
-      close::DECIMAL(18,8) AS close, volume::DECIMAL(38,8) AS volume, quote_volume::DECIMAL(38,16) AS quote_volume, trade_count,
-      tbv::DECIMAL(38,8) AS taker_buy_volume, tbqv::DECIMAL(38,16) AS taker_buy_quote_volume FROM ${rawName}`);
+  await conn.run(`CREATE TABLE ${name} AS SELECT ws AS window_start_us, trade_count, ${TYPED_FROM_TEXT} FROM ${rawName}`);
   await conn.run(`DROP TABLE ${rawName}`);
 }
 
@@ -95,7 +109,7 @@ function rollupSql(oneMinute: string, interval: string, minutes: number): string
       coalesce(min(low) ${ne}, ${carried}) AS low, coalesce(arg_max(close, window_start_us) ${ne}, ${carried}) AS close,
       sum(volume) AS volume, sum(quote_volume) AS quote_volume, sum(trade_count)::BIGINT AS trade_count,
       sum(taker_buy_volume) AS taker_buy_volume, sum(taker_buy_quote_volume) AS taker_buy_quote_volume,
-      NULL::BIGINT AS first_trade_id, NULL::BIGINT AS last_trade_id
+      NULL::BIGINT AS first_trade_id, NULL::BIGINT AS last_trade_id, sum(volume_estimate) AS volume_estimate, sum(quote_volume_estimate) AS quote_volume_estimate
     FROM ${oneMinute} GROUP BY ALL`;
 }
 
@@ -103,7 +117,7 @@ function rollupSql(oneMinute: string, interval: string, minutes: number): string
 export async function stageFromKlines(conn: DuckDBConnection, oneMinute: string, name: string): Promise<void> {
   await conn.run(`CREATE TABLE ${name} AS
     SELECT '1m' AS "interval", window_start_us, window_start_us + 60000000 AS window_end_us, open, high, low, close, volume, quote_volume, trade_count,
-      taker_buy_volume, taker_buy_quote_volume, NULL::BIGINT AS first_trade_id, NULL::BIGINT AS last_trade_id FROM ${oneMinute}
+      taker_buy_volume, taker_buy_quote_volume, NULL::BIGINT AS first_trade_id, NULL::BIGINT AS last_trade_id, volume_estimate, quote_volume_estimate FROM ${oneMinute}
     UNION ALL ${rollupSql(oneMinute, '5m', 5)}
     UNION ALL ${rollupSql(oneMinute, '15m', 15)}
     UNION ALL ${rollupSql(oneMinute, '1h', 60)}`);
@@ -113,7 +127,7 @@ export async function stageFromKlines(conn: DuckDBConnection, oneMinute: string,
 export async function stageCandleEvents(conn: DuckDBConnection, candles: readonly CandleEvent[], name: string): Promise<void> {
   const rawName = `${name}_raw`;
   await conn.run(`CREATE TABLE ${rawName} ("interval" VARCHAR, ws BIGINT, we BIGINT, open VARCHAR, high VARCHAR, low VARCHAR, close VARCHAR, volume VARCHAR, quote_volume VARCHAR,
-    trade_count BIGINT, tbv VARCHAR, tbqv VARCHAR, first_trade_id BIGINT, last_trade_id BIGINT)`);
+    trade_count BIGINT, taker_buy_volume VARCHAR, taker_buy_quote_volume VARCHAR, first_trade_id BIGINT, last_trade_id BIGINT)`);
   const app = await conn.createAppender(rawName);
   for (const c of candles) {
     app.appendVarchar(c.interval);
@@ -130,9 +144,7 @@ export async function stageCandleEvents(conn: DuckDBConnection, candles: readonl
     app.endRow();
   }
   app.closeSync();
-  await conn.run(`CREATE TABLE ${name} AS SELECT "interval", ws AS window_start_us, we AS window_end_us, open::DECIMAL(18,8) AS open, high::DECIMAL(18,8) AS high,
-      low::DECIMAL(18,8) AS low, close::DECIMAL(18,8) AS close, volume::DECIMAL(38,8) AS volume, quote_volume::DECIMAL(38,16) AS quote_volume, trade_count,
-      tbv::DECIMAL(38,8) AS taker_buy_volume, tbqv::DECIMAL(38,16) AS taker_buy_quote_volume, first_trade_id, last_trade_id FROM ${rawName}`);
+  await conn.run(`CREATE TABLE ${name} AS SELECT "interval", ws AS window_start_us, we AS window_end_us, trade_count, first_trade_id, last_trade_id, ${TYPED_FROM_TEXT} FROM ${rawName}`);
   await conn.run(`DROP TABLE ${rawName}`);
 }
 

@@ -76,12 +76,18 @@ describe('maintenance', () => {
     expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'maintenance', taskQueue: 'marketlake', args: [{ scope: 'hourly' }] });
     await fx.client.schedule.getHandle('maintenance-hourly').trigger();
     let scheduled: MaintenanceResult | undefined;
+    let summary: string | undefined;
     for (let i = 0; i < 120 && !scheduled; i++) {
       for await (const w of fx.client.workflow.list({ query: `WorkflowId STARTS_WITH 'maintenance-hourly'` })) {
-        if (w.status.name === 'COMPLETED') scheduled = (await fx.client.workflow.getHandle(w.workflowId, w.runId).result()) as MaintenanceResult;
+        if (w.status.name !== 'COMPLETED') continue;
+        const run = fx.client.workflow.getHandle(w.workflowId, w.runId);
+        scheduled = (await run.result()) as MaintenanceResult;
+        summary = await (await run.describe()).staticSummary();
       }
       if (!scheduled) await new Promise((r) => setTimeout(r, 500));
     }
+    // The UI's list shows what the scheduled run is.
+    expect(summary).toBe('maintenance-hourly: Compaction of the partitions written in the last hours (the stream writes many small files)');
     expect(scheduled?.scope).toBe('hourly');
     const bronze = scheduled!.tables.find((t) => t.table === 'bronze/trades')!;
     expect(bronze.compaction).toMatchObject({ partitionsCompacted: 1, filesRemoved: 4, filesAdded: 1, rows: 8 });

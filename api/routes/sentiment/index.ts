@@ -38,6 +38,17 @@ const range = {
   to: timeParam.optional(),
 };
 
+/** The answers of a list route: the list, 304 by ETag, and its problems. */
+const listResponses = (description: string, schema: z.ZodType) => ({
+  200: { description, content: tabularContent(schema) },
+  304: { description: 'not modified' },
+  ...problemResponses(400, 401, 403, 429, 503),
+});
+
+function checkRange(q: { from?: number; to?: number }): void {
+  if (q.from !== undefined && q.to !== undefined && q.from >= q.to) throw new BadRequestProblem('from', 'from must be before to');
+}
+
 export function registerSentimentRoutes(app: ApiApp, deps: ApiDeps): void {
   app.openapi(
     createRoute({
@@ -46,16 +57,12 @@ export function registerSentimentRoutes(app: ApiApp, deps: ApiDeps): void {
       tags: ['analytics'],
       summary: 'Fear & Greed readings (latest first) and the hourly gold series',
       request: { query: z.object({ ...range, indicator: z.string().max(100).optional(), limit: limitParam(100, 1000), format: formatParam }) },
-      responses: {
-        200: { description: 'sentiment', content: tabularContent(sentimentSchema) },
-        304: { description: 'not modified' },
-        ...problemResponses(400, 401, 403, 429, 503),
-      },
+      responses: listResponses('sentiment', sentimentSchema),
     }),
     async (c) => {
       const q = c.req.valid('query');
+      checkRange(q);
       const format = negotiateFormat(c);
-      if (q.from !== undefined && q.to !== undefined && q.from >= q.to) throw new BadRequestProblem('from', 'from must be before to');
       return deps.lake.use(async (session) => {
         if (notModified(c, session.versions(['bronze_sentiment', 'gold_sentiment']))) return c.body(null, 304) as never;
         const where = ['true'];
@@ -80,16 +87,12 @@ export function registerSentimentRoutes(app: ApiApp, deps: ApiDeps): void {
       tags: ['analytics'],
       summary: 'Latest news headlines',
       request: { query: z.object({ ...range, symbol: z.string().regex(/^[A-Za-z0-9]{1,20}$/).optional(), limit: limitParam(20, 200), format: formatParam }) },
-      responses: {
-        200: { description: 'headlines, newest first', content: tabularContent(z.object({ news: z.array(newsSchema) })) },
-        304: { description: 'not modified' },
-        ...problemResponses(400, 401, 403, 429, 503),
-      },
+      responses: listResponses('headlines, newest first', z.object({ news: z.array(newsSchema) })),
     }),
     async (c) => {
       const q = c.req.valid('query');
+      checkRange(q);
       const format = negotiateFormat(c);
-      if (q.from !== undefined && q.to !== undefined && q.from >= q.to) throw new BadRequestProblem('from', 'from must be before to');
       return deps.lake.use(async (session) => {
         if (notModified(c, session.versions(['bronze_news']))) return c.body(null, 304) as never;
         const where = ['true'];
