@@ -170,6 +170,11 @@ export class LakeQueryEngine {
     await this.defineTableView(view, table, await table.refresh(), false);
   }
 
+  /** The snapshot of a table (e.g. 'bronze/trades') the views currently read: its files, partitions and file statistics. */
+  tableSnapshot(tableName: string): Snapshot | undefined {
+    return this.views.get(viewName(tableName))?.snapshot;
+  }
+
   /** The version each view currently reads. */
   viewVersions(): Record<string, number> {
     return Object.fromEntries([...this.views].map(([v, s]) => [v, s.version]));
