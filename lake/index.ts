@@ -67,6 +67,7 @@ export {
   type CommitRequest,
 } from './table.ts';
 export { Snapshot } from './delta/snapshot.ts';
+export { parseStats } from './delta/actions.ts';
 export {
   CommitFailedError,
   ConcurrentModificationError,

@@ -10,29 +10,20 @@ import { Lake, LakeQueryEngine } from '../lake/index.ts';
 import { removeTmpDirs, tmpLakeDir } from '../test/support/lake/tmp.ts';
 import { KLINES_2024_DIR } from '../test/fixtures/paths.ts';
 import { extractZipCsv, loadKlinesIntoSilver } from '../test/support/lake-loaders.ts';
+import { HOUR_MS, klinesWithHoles } from '../test/support/transforms/coverage-gaps.ts';
 import { MODELS, runTransforms, testModels } from './index.ts';
 
 afterAll(() => removeTmpDirs());
 
 const DAY = Date.parse('2024-01-07T00:00:00Z');
-const H10 = DAY + 10 * 3_600_000;
-const H14 = DAY + 14 * 3_600_000;
+const H10 = DAY + 10 * HOUR_MS;
+const H14 = DAY + 14 * HOUR_MS;
 
 describe('gold/coverage', () => {
   it('an hour deleted is 60 missing minutes, an hour without trades is 60 quiet minutes', async () => {
     const csv = await extractZipCsv(path.join(KLINES_2024_DIR, 'BTCUSDT-1m-2024-01.zip'), tmpLakeDir('klines-'));
     const lake = new Lake(tmpLakeDir('coverage-'));
-    const lastClose = `(SELECT close FROM {{ klines }} WHERE open_time = ${H14 - 60_000})`;
-    await loadKlinesIntoSilver(lake, csv, {
-      where: `open_time >= ${DAY} AND open_time < ${DAY + 86_400_000} AND NOT (open_time >= ${H10} AND open_time < ${H10 + 3_600_000})`,
-      transform: `SELECT open_time,
-          CASE WHEN quiet THEN ${lastClose} ELSE open END AS open, CASE WHEN quiet THEN ${lastClose} ELSE high END AS high,
-          CASE WHEN quiet THEN ${lastClose} ELSE low END AS low, CASE WHEN quiet THEN ${lastClose} ELSE close END AS close,
-          CASE WHEN quiet THEN '0' ELSE volume END AS volume, close_time, CASE WHEN quiet THEN '0' ELSE quote_volume END AS quote_volume,
-          CASE WHEN quiet THEN 0 ELSE count END AS count, CASE WHEN quiet THEN '0' ELSE taker_buy_volume END AS taker_buy_volume,
-          CASE WHEN quiet THEN '0' ELSE taker_buy_quote_volume END AS taker_buy_quote_volume, ignore
-        FROM (SELECT *, open_time >= ${H14} AND open_time < ${H14 + 3_600_000} AS quiet FROM {{ klines }})`,
-    });
+    await loadKlinesIntoSilver(lake, csv, klinesWithHoles(DAY, DAY + 86_400_000, { deleted: [H10], quiet: [H14] }));
     const summary = await runTransforms(lake, MODELS, { select: ['coverage'] });
     expect(summary.models.map((m) => [m.model, m.status, m.error])).toEqual([['coverage', 'success', undefined]]);
     const engine = await LakeQueryEngine.open({ lake });

@@ -20,6 +20,7 @@ export { outputTableOf, type Model, type ModelTest, type BuildContext, type Mate
 export { ModelTestFailure, type TestResult } from './model-tests.ts';
 export { runTransforms, testModels, formatRunSummary, describePartitions, openGoldTable, txnAppId, type TransformRunOptions, type TransformRunSummary, type ModelRun, type ModelRunStatus } from './runner.ts';
 export { TRANSFORM_RUNS } from './runs-table.ts';
+export { changedInputDates, type ChangedDates } from './pending-changes.ts';
 export { goldConfigFromEnv, goldEnvSchema, DEFAULT_GOLD_CONFIG, type GoldConfig } from './config.ts';
 export type { Partition, PartitionSet } from './partitions.ts';
 export { publishNewAlerts, kafkaAlertSender, alertsPublisherAppId, type AlertSender, type PublishAlertsResult } from './alerts-publisher.ts';
@@ -30,5 +31,6 @@ export { GOLD_SENTIMENT } from './models/sentiment.ts';
 export { GOLD_MARKET_SENTIMENT } from './models/market-sentiment.ts';
 export { GOLD_MARKET_OVERVIEW } from './models/market-overview.ts';
 export { GOLD_COVERAGE } from './models/coverage.ts';
+export { minutesExpectedSql, silverMinuteCoverageSql } from './silver-coverage.ts';
 export { ALERT_KINDS, type AlertKind } from './models/alert-columns.ts';
 export * from './checks/index.ts';

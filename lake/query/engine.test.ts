@@ -5,6 +5,7 @@ import { Lake } from '../lake.ts';
 import { optimize } from '../maintenance/optimize.ts';
 import { vacuum } from '../maintenance/vacuum.ts';
 import { syntheticTrades } from '../../test/support/lake/synthetic-trades.ts';
+import { KLINES_2017, klineToSilverRow, readKlines } from '../../test/support/api-lake.ts';
 import { removeTmpDirs, tmpLakeDir } from '../../test/support/lake/tmp.ts';
 import { LakeQueryEngine } from './engine.ts';
 import { ReadOnlyViolation } from './readonly-guard.ts';
@@ -160,6 +161,29 @@ describe('LakeQueryEngine', () => {
       await trades.append(syntheticTrades({ count: 4, symbols: ['BBBUSDT'], startUs: Date.UTC(2024, 2, 3) * 1000, firstTradeId: 9000 }));
       await engine.refresh();
       expect(Number((await engine.query(queries[0])).rows[0].n)).toBe(n + 4);
+    } finally {
+      engine.close();
+    }
+  });
+
+  it('prunes scans of silver_candles_all_revisions (the candle view the API reads) like the table', async () => {
+    const lake = new Lake(tmpLakeDir());
+    const candles = await lake.table('silver/candles');
+    const klines = await readKlines(KLINES_2017);
+    await candles.append([...klines.map((k) => klineToSilverRow(k, 'BTCUSDT')), ...klines.map((k) => klineToSilverRow(k, 'ETHUSDT'))]);
+    await candles.append([{ ...klineToSilverRow(klines[10], 'BTCUSDT'), revision: 1, close: '1.00000000' }]);
+    const engine = await LakeQueryEngine.open({ lake });
+    try {
+      const q = `SELECT epoch_us(window_start) AS w, close FROM silver_candles_all_revisions WHERE symbol = 'BTCUSDT' AND date = DATE '2017-08-17' AND "interval" = '1m' QUALIFY row_number() OVER (PARTITION BY window_start ORDER BY revision DESC) = 1 ORDER BY w`;
+      const pruned = (await engine.query(q)).rows;
+      expect(pruned).toHaveLength(klines.length);
+      expect(pruned[10].close).toBe('1.00000000');
+      expect((await engine.query(q.replace('FROM silver_candles_all_revisions', 'FROM (SELECT * FROM silver_candles_all_revisions)'))).rows).toEqual(pruned);
+      const temp = (await engine.connection.runAndReadAll(`SELECT sql FROM duckdb_views() WHERE view_name LIKE '__pruned_silver_candles_all_revisions_%'`)).getRowsJson();
+      expect(temp).toHaveLength(1);
+      // both BTCUSDT files of the day (the two commits), none of ETHUSDT
+      expect(String(temp[0][0]).match(/\.parquet'/g)).toHaveLength(2);
+      expect(String(temp[0][0])).not.toMatch(/ETHUSDT/);
     } finally {
       engine.close();
     }

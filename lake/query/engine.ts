@@ -7,7 +7,7 @@
  * engine then refreshes and retries it.
  */
 import fs from 'node:fs';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection, type DuckDBResultReader } from '@duckdb/node-api';
 import { sqlIdentifier, sqlLiteral } from '../sql.ts';
 import { CorruptLogError } from '../delta/corrupt-log.ts';
 import { duckdbType } from '../delta/schema.ts';
@@ -15,7 +15,7 @@ import type { Snapshot } from '../delta/snapshot.ts';
 import { Lake, viewName } from '../lake.ts';
 import { KNOWN_TABLES } from '../tables/index.ts';
 import type { DeltaTable } from '../table.ts';
-import { assertSelectStatement, parseSingleSelect } from './readonly-guard.ts';
+import { assertSelectStatement, parseSingleSelect, prepareSelect } from './readonly-guard.ts';
 import { QueryTimeoutError, UnknownViewError, closestName } from './errors.ts';
 import { findPrunableScans, type PartitionedView } from './pruning.ts';
 import { filesSelectSql, latestCandleRevisionSql, snapshotSelectSql } from './views.ts';
@@ -170,6 +170,11 @@ export class LakeQueryEngine {
     await this.defineTableView(view, table, await table.refresh(), false);
   }
 
+  /** The snapshot of a table (e.g. 'bronze/trades') the views currently read: its files, partitions and file statistics. */
+  tableSnapshot(tableName: string): Snapshot | undefined {
+    return this.views.get(viewName(tableName))?.snapshot;
+  }
+
   /** The version each view currently reads. */
   viewVersions(): Record<string, number> {
     return Object.fromEntries([...this.views].map(([v, s]) => [v, s.version]));
@@ -251,8 +256,14 @@ export class LakeQueryEngine {
         if (this.readOnly) throw err;
       }
       const toRun = (ast && (await this.prunedCached(sql, ast))) ?? sql;
-      if (this.readOnly) await assertSelectStatement(this.connection, toRun);
-      return this.run(toRun);
+      if (!this.readOnly) return this.run(toRun);
+      // The statement checked is the statement run: prepared (and bound) once.
+      const prepared = await prepareSelect(this.connection, toRun);
+      try {
+        return resultOf(await prepared.runAndReadAll());
+      } finally {
+        prepared.destroySync();
+      }
     };
     try {
       return await attempt();
@@ -289,14 +300,16 @@ export class LakeQueryEngine {
   private async pruned(ast: Record<string, unknown>, tempViews: string[]): Promise<string | undefined> {
     const prunable = new Map<string, PartitionedView>();
     for (const [name, state] of this.views) {
-      if (name === 'silver_candles' || state.snapshot.partitionColumns.length === 0) continue;
+      if (state.snapshot.partitionColumns.length === 0) continue;
       const types = Object.fromEntries(state.snapshot.columns.filter((c) => state.snapshot.partitionColumns.includes(c.name)).map((c) => [c.name, c.type]));
-      prunable.set(name, { partitionColumns: state.snapshot.partitionColumns, types });
+      // silver_candles is a window over every revision, not a scan of files; the scan is
+      // silver_candles_all_revisions, which prunes like the table (the API's candle queries read it).
+      prunable.set(name === 'silver_candles' ? CANDLES_ALL_REVISIONS_VIEW : name, { partitionColumns: state.snapshot.partitionColumns, types });
     }
     const scans = findPrunableScans(ast, prunable);
     if (scans.length === 0) return undefined;
     for (const { node, view, predicates } of scans) {
-      const state = this.views.get(view)!;
+      const state = this.views.get(view === CANDLES_ALL_REVISIONS_VIEW ? 'silver_candles' : view)!;
       const files = [...state.snapshot.files.values()].filter((f) => predicates.every((pr) => pr.test(f.partitionValues[pr.column] ?? null)));
       const name = `__pruned_${view}_${++this.tempViewSeq}`;
       tempViews.push(name);
@@ -319,12 +332,7 @@ export class LakeQueryEngine {
   }
 
   private async run(sql: string): Promise<QueryResult> {
-    const reader = await this.connection.runAndReadAll(sql);
-    return {
-      columns: reader.columnNames(),
-      columnTypes: reader.columnTypes().map((t) => t.toString()),
-      rows: reader.getRowObjectsJson() as Record<string, unknown>[],
-    };
+    return resultOf(await this.connection.runAndReadAll(sql));
   }
 
   /**
@@ -359,6 +367,14 @@ export class LakeQueryEngine {
     this.placeholderViews.delete(view);
     this.damaged.delete(view);
   }
+}
+
+function resultOf(reader: DuckDBResultReader): QueryResult {
+  return {
+    columns: reader.columnNames(),
+    columnTypes: reader.columnTypes().map((t) => t.toString()),
+    rows: reader.getRowObjectsJson() as Record<string, unknown>[],
+  };
 }
 
 function isMissingFileError(err: unknown): boolean {

@@ -63,12 +63,17 @@ export class BackfillRevisionFloors {
    */
   async raced(table: DeltaTable, numberedAt: Snapshot, committedVersion: number, committed: readonly CandleEvent[]): Promise<CandleEvent[]> {
     if (committedVersion <= numberedAt.version + 1) return [];
+    const movedSince = (snap: Snapshot) =>
+      committed.filter((c) => {
+        const p = partitionOf(c);
+        const appId = backfillTxnAppId(p.exchange, p.symbol, p.day);
+        return snap.txnVersion(appId) !== numberedAt.txnVersion(appId);
+      });
+    // Usually the commits in between are other writers' appends: the latest snapshot (read
+    // incrementally) shows no new backfill txn for our partitions, and nothing more is read.
+    if (movedSince(await table.refresh()).length === 0) return [];
     const before = await table.snapshotAt(committedVersion - 1);
-    const changed = committed.filter((c) => {
-      const p = partitionOf(c);
-      const appId = backfillTxnAppId(p.exchange, p.symbol, p.day);
-      return before.txnVersion(appId) !== numberedAt.txnVersion(appId);
-    });
+    const changed = movedSince(before);
     if (changed.length === 0) return [];
     // Floors as the backfill left them (without our commit), then ours on top for what follows.
     const raised = await this.renumber(table, before, changed);

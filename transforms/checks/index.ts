@@ -27,6 +27,6 @@ export {
 export { QualityMetrics } from './metrics.ts';
 export { QUALITY_FAILURES, QUALITY_RESULTS, QUALITY_TABLES, recordQualityRun } from './results-tables.ts';
 export { UnknownCheckError, defaultContracts, isBlockingFailure, isErrorFailure, runChecks, selectChecks, type RunChecksOptions } from './runner.ts';
-export { InvalidDateError, newestDataUs, openQualityEngine, runBlockingChecks, runQuality, scopeOfDates, type BlockingCheckOutcome, type RunQualityOptions } from './run-quality.ts';
+export { InvalidDateError, newestDataUs, openQualityEngine, runBlockingChecks, runQuality, scopeOfDates, type BlockingCheckOutcome, type DateRange, type RunQualityOptions } from './run-quality.ts';
 /** Silver's exact VWAP in DuckDB SQL (quote volume / volume, rounded half-up to 16 places). */
 export { vwapSql } from './sql.ts';

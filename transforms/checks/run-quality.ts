@@ -92,12 +92,17 @@ function dayStartUs(field: string, date: string): number {
   return ms * 1000;
 }
 
+/** Dates, both inclusive (either may be open), or every row (`all`). */
+export type DateRange = { readonly from?: string; readonly to?: string } | 'all';
+
 /**
  * The range of a gold build's `from` / `to` (UTC dates, both inclusive, as the build takes them)
  * as a scope for the checks: from the start of `from` (none: from the first row) to the end of
- * `to` (none: an hour past `nowUs`, as the look-backs). Undefined when neither is given.
+ * `to` (none: an hour past `nowUs`, as the look-backs); `all`: every row. Undefined when neither
+ * is given (the checks' look-backs).
  */
-export function scopeOfDates(range: { readonly from?: string; readonly to?: string }, nowUs: number): CandleWindow | undefined {
+export function scopeOfDates(range: DateRange, nowUs: number): CandleWindow | undefined {
+  if (range === 'all') return { fromUs: undefined, toUs: nowUs + HOUR_US };
   if (range.from === undefined && range.to === undefined) return undefined;
   return {
     fromUs: range.from === undefined ? undefined : dayStartUs('from', range.from),
@@ -113,7 +118,7 @@ export function scopeOfDates(range: { readonly from?: string; readonly to?: stri
  * range being rebuilt (a backfilled month) blocks that build.
  */
 export async function runBlockingChecks(
-  opts: Omit<RunQualityOptions, 'filter' | 'only' | 'scope'> & { readonly inputs: readonly string[]; readonly range?: { readonly from?: string; readonly to?: string } },
+  opts: Omit<RunQualityOptions, 'filter' | 'only' | 'scope'> & { readonly inputs: readonly string[]; readonly range?: DateRange },
 ): Promise<BlockingCheckOutcome> {
   const inputs = new Set(opts.inputs);
   const nowUs = opts.nowUs ?? (await newestDataUs(opts.lake));

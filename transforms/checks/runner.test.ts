@@ -74,6 +74,9 @@ describe('runChecks', () => {
       expect(run.results[2].message).toMatch(/no_such_column/);
       expect(run.results.filter(isErrorFailure).map((r) => r.check)).toEqual(['trade_uniqueness']);
       expect(run.results.filter(isBlockingFailure).map((r) => r.check)).toEqual(['trade_uniqueness', 'broken']);
+      // candle_validity's candles were materialised for the run, and dropped after it.
+      expect(run.prepareMs).toBeGreaterThanOrEqual(0);
+      expect((await engine.query(`SELECT count(*) AS n FROM duckdb_tables() WHERE temporary`)).rows).toEqual([{ n: '0' }]);
       await expect(runChecks({ engine, config, only: ['trade_uniquenes'] })).rejects.toBeInstanceOf(UnknownCheckError);
     } finally {
       engine.close();

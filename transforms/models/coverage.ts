@@ -5,11 +5,13 @@
  * was quiet) apart from minutes without a candle (`missing_minutes`: our gap, what the backfill's
  * `missing` mode repairs), candles revised after they were final (`late_revisions`). `bronze`:
  * minutes with at least one trade (bronze cannot tell a quiet minute from a gap: those two stay
- * NULL). `sources`: the bronze sources that delivered the day's trades.
+ * NULL). `sources`: the bronze sources that delivered the day's trades. The silver layer's
+ * numbers are silver-coverage.ts's, the definition the backfill's `missing` mode plans from.
  */
 import type { TableDefinition } from '../../lake/index.ts';
 import type { Model } from '../model.ts';
 import { inputRangeSql } from '../partitions.ts';
+import { minutesExpectedSql, silverMinuteCoverageSql } from '../silver-coverage.ts';
 
 export const GOLD_COVERAGE: TableDefinition = {
   name: 'gold/coverage',
@@ -38,30 +40,18 @@ export const coverageModel: Model = {
   materialization: 'partitions',
   lookbackDays: 0,
   sql: (ctx) => {
-    const nowUs = Math.round(ctx.nowUs);
-    const today = `CAST(make_timestamptz(${nowUs}::BIGINT) AS DATE)`;
-    const expected = `CASE WHEN "date" < ${today} THEN 1440 WHEN "date" = ${today} THEN (${nowUs}::BIGINT - epoch_us(CAST("date" AS TIMESTAMPTZ))) // 60000000 ELSE 0 END`;
     const range = inputRangeSql(ctx.partitions, 0);
     return `
-WITH per_minute AS (
-  -- One pass over every revision: the latest revision's trade count, how many final revisions.
-  SELECT exchange, symbol, "date", window_start, arg_max(trade_count, revision) AS trade_count,
-    count(*) FILTER (WHERE is_final) AS finals, max(finalized_at) AS finalized_at
-  FROM silver_candles_all_revisions WHERE ${range} AND "interval" = '1m' GROUP BY ALL
-), latest AS (
-  SELECT exchange, symbol, "date", count(*) AS present, count(*) FILTER (WHERE trade_count = 0) AS quiet,
-    sum(greatest(finals - 1, 0))::BIGINT AS late_revisions, max(finalized_at) AS last_updated
-  FROM per_minute GROUP BY ALL
+WITH silver AS (${silverMinuteCoverageSql(range, ctx.nowUs)}
 ), bronze AS (
   SELECT exchange, symbol, "date", count(DISTINCT epoch_us(trade_time) // 60000000) AS minutes, string_agg(DISTINCT source, ',' ORDER BY source) AS sources, max(received_at) AS last_updated
   FROM bronze_trades WHERE ${range} GROUP BY ALL
 )
-SELECT l.exchange, l.symbol, l."date", 'silver' AS layer, ${expected.replaceAll('"date"', 'l."date"')} AS minutes_expected, l.present AS candles_present,
-  l.quiet AS quiet_minutes, greatest(${expected.replaceAll('"date"', 'l."date"')} - l.present, 0) AS missing_minutes, l.late_revisions,
-  b.sources, l.last_updated
-FROM latest l LEFT JOIN bronze b USING (exchange, symbol, "date")
+SELECT s.exchange, s.symbol, s."date", 'silver' AS layer, s.minutes_expected, s.candles_present, s.quiet_minutes, s.missing_minutes, s.late_revisions,
+  b.sources, s.last_updated
+FROM silver s LEFT JOIN bronze b USING (exchange, symbol, "date")
 UNION ALL
-SELECT exchange, symbol, "date", 'bronze', ${expected}, minutes, NULL, NULL, NULL, sources, last_updated FROM bronze`;
+SELECT exchange, symbol, "date", 'bronze', ${minutesExpectedSql('"date"', ctx.nowUs)}, minutes, NULL, NULL, NULL, sources, last_updated FROM bronze`;
   },
   tests: [
     { kind: 'unique', columns: ['exchange', 'symbol', 'date', 'layer'] },

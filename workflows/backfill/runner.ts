@@ -7,14 +7,15 @@ import fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { backfillMetrics } from '../../common/metrics-catalog.ts';
 import type { TradeEvent } from '../../common/events/index.ts';
-import { LakeQueryEngine } from '../../lake/index.ts';
+import { LakeQueryEngine, sqlLiteral } from '../../lake/index.ts';
+import { minutesExpectedSql, silverMinuteCoverageSql } from '../../transforms/index.ts';
 import { BinanceRestClient, InvalidSymbolError, openArchive, readArchiveTrades } from '../../producers/index.ts';
 import type { ActivityDeps } from '../activity-deps.ts';
 import { ArchiveCache } from './archive-cache.ts';
 import { withBackfillConnection } from './backfill-duckdb.ts';
 import { ArchiveUnavailableError, BackfillItemError, CorruptArchiveError, TransientFetchError } from './errors.ts';
-import { backfillSummary, DAY_MS, dayStartMs, dayOf, normaliseBackfillInput, UnknownSymbolError, type BackfillInput } from './input.ts';
-import { allPartitions, MINUTES_PER_DAY, partitionKey, planItems, type BackfillPlan, type PartitionState } from './plan.ts';
+import { backfillSummary, DAY_MS, dayStartMs, dayOf, normaliseBackfillInput, UnknownSymbolError, type BackfillInput, type NormalisedInput } from './input.ts';
+import { allPartitions, partitionKey, planItems, type BackfillPlan, type PartitionState } from './plan.ts';
 import { alreadyCommitted, writeSilverPartitions } from './silver-writer.ts';
 import { checkSymbolsExist } from './symbol-check.ts';
 import { BadKlineRowsError, dropStaged, loadKlines, loadKlinesCsv, stageCandleEvents, stageFromKlines, stagingName } from './staging.ts';
@@ -56,43 +57,56 @@ async function confirmedCommits(deps: ActivityDeps, req: ItemRequest, resumeFrom
   return claimed.filter((d) => alreadyCommitted(table, { exchange: req.exchange, symbol: req.item.symbol, days: [d.day], runVersion: req.runVersion }));
 }
 
-/** 1m candles silver holds per symbol-day in the range (the lake's own completeness measure). */
-export async function silverMinuteCounts(deps: Pick<ActivityDeps, 'lake'>, symbols: readonly string[], fromDay: string, toDay: string, exchange: string): Promise<Map<string, number>> {
-  const counts = new Map<string, number>();
-  if (!(await deps.lake.listTables()).includes('silver/candles')) return counts;
-  const engine = await LakeQueryEngine.open({ lake: deps.lake });
-  try {
-    const list = symbols.map((s) => `'${s}'`).join(', ');
-    const { rows } = await engine.query(`SELECT symbol, CAST(date AS VARCHAR) AS day, count(DISTINCT window_start) AS n FROM silver_candles
-      WHERE exchange = '${exchange}' AND symbol IN (${list}) AND "interval" = '1m' AND date BETWEEN DATE '${fromDay}' AND DATE '${toDay}' GROUP BY ALL`);
-    for (const r of rows) counts.set(partitionKey({ symbol: String(r.symbol), day: String(r.day) }), Number(r.n));
-  } finally {
-    engine.connection.closeSync();
-  }
-  return counts;
+export interface DayCoverage {
+  /** 1m candles silver holds for the day. */
+  readonly present: number;
+  /** Expected minutes without a candle: the day is incomplete when > 0. */
+  readonly missing: number;
 }
 
-/** Minutes a day can have by now (1440 for past days). */
-function minutesExpected(day: string, nowMs: number): number {
-  const start = dayStartMs(day);
-  return Math.max(0, Math.min(MINUTES_PER_DAY, Math.floor((nowMs - start) / 60_000)));
+/**
+ * Every symbol-day of the range with the 1m candles silver holds and the minutes it misses, by
+ * the definition gold/coverage records (transforms' silverMinuteCoverageSql): the day the ledger
+ * flags is the day the `missing` mode plans, and a quiet minute (a candle without trades) is not
+ * a gap. A day without any candle misses all its expected minutes.
+ */
+export async function silverDayCoverage(deps: Pick<ActivityDeps, 'lake'>, input: Pick<NormalisedInput, 'symbols' | 'fromDay' | 'toDay' | 'exchange'>, nowMs: number): Promise<Map<string, DayCoverage>> {
+  const out = new Map<string, DayCoverage>();
+  const engine = await LakeQueryEngine.open({ lake: deps.lake });
+  try {
+    const symbols = input.symbols.map(sqlLiteral).join(', ');
+    const [from, to] = [sqlLiteral(input.fromDay), sqlLiteral(input.toDay)];
+    const where = `exchange = ${sqlLiteral(input.exchange)} AND symbol IN (${symbols}) AND "date" BETWEEN DATE ${from} AND DATE ${to}`;
+    const { rows } = await engine.query(`
+      WITH days AS (
+        SELECT s.symbol, CAST(d.t AS DATE) AS "date" FROM (SELECT unnest([${symbols}]) AS symbol) s,
+          range(CAST(DATE ${from} AS TIMESTAMP), CAST(DATE ${to} AS TIMESTAMP) + INTERVAL 1 DAY, INTERVAL 1 DAY) d(t)
+      )
+      SELECT days.symbol, CAST(days."date" AS VARCHAR) AS day, coalesce(c.candles_present, 0) AS present,
+        coalesce(c.missing_minutes, ${minutesExpectedSql('days."date"', nowMs * 1000)}) AS missing
+      FROM days LEFT JOIN (${silverMinuteCoverageSql(where, nowMs * 1000)}) c ON c.symbol = days.symbol AND c."date" = days."date"`);
+    for (const r of rows) out.set(partitionKey({ symbol: String(r.symbol), day: String(r.day) }), { present: Number(r.present), missing: Number(r.missing) });
+  } finally {
+    engine.close();
+  }
+  return out;
 }
 
 /** Checks the input (InvalidBackfillInput names the field) and plans the work. Writes nothing. */
 export async function planBackfill(deps: Pick<ActivityDeps, 'lake' | 'config' | 'fetch' | 'logger'>, raw: BackfillInput, nowMs: number): Promise<BackfillPlan> {
   const input = normaliseBackfillInput(raw, { nowMs, maxPartitions: deps.config.BACKFILL_MAX_PARTITIONS });
-  const counts = await silverMinuteCounts(deps, input.symbols, input.fromDay, input.toDay, input.exchange);
+  const coverage = await silverDayCoverage(deps, input, nowMs);
   const toWrite = new Map<string, string[]>();
   const skipped: PartitionState[] = [];
   const existing: PartitionState[] = [];
   for (const p of allPartitions(input)) {
-    const have = counts.get(partitionKey(p)) ?? 0;
-    const state = { ...p, candles1m: have };
-    if (input.mode === 'missing' && have >= minutesExpected(p.day, nowMs)) {
+    const day = coverage.get(partitionKey(p));
+    const state = { ...p, candles1m: day?.present ?? 0 };
+    if (input.mode === 'missing' && day?.missing === 0) {
       skipped.push(state);
       continue;
     }
-    if (have > 0) existing.push(state);
+    if (state.candles1m > 0) existing.push(state);
     const list = toWrite.get(p.symbol) ?? [];
     list.push(p.day);
     toWrite.set(p.symbol, list);

@@ -50,6 +50,8 @@ describe('goldBuild workflow', () => {
   it('checks, builds, publishes the new alerts once; the gold-hourly schedule runs it; a failing blocking check leaves gold unchanged', async () => {
     await loadKlinesIntoSilver(fx.lake, csv, {
       where: `open_time >= ${FROM} AND open_time < ${FROM + 2 * 86_400_000}`,
+      // Silver as a backfill writes it: the rollups beside the minutes (rollup_matches_1m flags a missing one).
+      rollUp: ['5m', '15m', '1h'],
       transform: `SELECT * REPLACE (CASE WHEN open_time = ${SPIKE} THEN CAST(CAST(close AS DECIMAL(18,8)) * 1.03 AS DECIMAL(18,8))::VARCHAR ELSE close END AS close,
         CASE WHEN open_time = ${SPIKE} THEN CAST(CAST(close AS DECIMAL(18,8)) * 1.03 AS DECIMAL(18,8))::VARCHAR ELSE high END AS high) FROM {{ klines }}`,
     });

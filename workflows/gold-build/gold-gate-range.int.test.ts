@@ -3,9 +3,9 @@
  * klines: six days of January 2024 in silver and gold built from them, then a candle of January 2
  * corrupted (high below low, a blocking check's defect) long before the newest data, so outside
  * every look-back. A build of January 2 (`from`/`to`, as after a backfill of that range) is
- * blocked, gold unchanged and the
- * corrupted candle recorded as the gate's failing row; a range without the defect passes; the
- * corrected candle lets the January 2 build through.
+ * blocked, and so is an incremental build (no from/to: it would rewrite January 2, changed since
+ * gold's last commit); gold stays unchanged and the corrupted candle is the gate's failing row; a
+ * range without the defect passes; the corrected candle lets the January 2 build through.
  */
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,7 +36,7 @@ async function failure(run: Promise<unknown>): Promise<ApplicationFailure> {
 }
 
 describe('the gold gate judges the range the build rewrites', () => {
-  it('a defect in an older range blocks the build of that range (not seen by the look-back); fixed, the range goes through', async () => {
+  it('a defect in an older range blocks the build of that range and the incremental build (not seen by the look-back); fixed, the range goes through', async () => {
     const build = (range: { from?: string; to?: string }, id: string) =>
       fx.client.workflow.execute('goldBuild', { taskQueue: TASK_QUEUE, workflowId: `${id}-${Date.now()}`, args: [{ ...range, select: ['indicators'], publishAlerts: false }] });
     // Gold built once over the clean days (a first build is a full one).
@@ -66,6 +66,11 @@ describe('the gold gate judges the range the build rewrites', () => {
     } finally {
       engine.close();
     }
+
+    // An incremental build (no from/to) would rewrite January 2 too: its gate judges the dates silver changed since gold's last commit.
+    const incremental = await failure(build({}, 'incremental-blocked'));
+    expect(incremental.details?.[0]).toMatchObject({ passed: false, blockedBy: ['candle_validity'] });
+    expect((await indicators.refresh()).version).toBe(builtVersion);
 
     // The fix: the correct candle as a newer revision; the same range now builds.
     await silver.append([{ ...good, revision: 2 }]);

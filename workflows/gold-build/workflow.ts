@@ -5,8 +5,9 @@
  *   "blockingChecks": true, "publishAlerts": true}`.
  *
  * 1. The blocking data-quality checks over gold's inputs, over the dates the build rewrites
- *    (`from` / `to`; without them, the checks' look-backs before the newest data): a failure
- *    stops the build before any gold table changes.
+ *    (`from` / `to`; everything for a full build; else the dates its inputs changed since its
+ *    models' last commits, e.g. a backfilled month; nothing changed: the checks' look-backs
+ *    before the newest data): a failure stops the build before any gold table changes.
  * 2. The build: every model whose inputs changed, each in one atomic commit; a model that fails
  *    (or whose own tests fail) leaves its previous output in place and its dependants are skipped.
  * 3. The alerts the build newly raised go to Kafka `market.alerts.v1`, once.
@@ -45,7 +46,7 @@ const { publishGoldAlerts } = proxyActivities<Activities>({ startToCloseTimeout:
 export async function goldBuild(input: GoldBuildInput = {}): Promise<GoldBuildResult> {
   let checks: GoldBuildResult['checks'] = 'skipped';
   if (input?.blockingChecks !== false) {
-    const gate = await runBlockingChecks({ inputs: GOLD_INPUT_TABLES, from: input?.from, to: input?.to });
+    const gate = await runBlockingChecks({ inputs: GOLD_INPUT_TABLES, from: input?.from, to: input?.to, select: input?.select, fullRefresh: input?.fullRefresh });
     checks = { runId: gate.runId, passed: gate.passed };
     if (!gate.passed) {
       throw ApplicationFailure.nonRetryable(`gold build blocked: blocking data-quality checks failed (${gate.blockedBy.join(', ')}); gold is unchanged`, 'GoldBuildBlocked', gate);

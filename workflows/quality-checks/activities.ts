@@ -8,6 +8,8 @@
 import { Context } from '@temporalio/activity';
 import {
   ALL_CHECKS,
+  changedInputDates,
+  MODELS,
   isErrorFailure,
   mergeQualityConfigInputs,
   qualityConfigInputFromEnv,
@@ -17,6 +19,8 @@ import {
   runQuality,
   type BlockingCheckOutcome,
   type CheckResult,
+  type DateRange,
+  type QualityConfig,
   type QualityConfigInput,
 } from '../../transforms/index.ts';
 import type { ActivityDeps } from '../activity-deps.ts';
@@ -44,6 +48,13 @@ export interface BlockingChecksRequest {
   /** The dates the build rewrites (`YYYY-MM-DD`, inclusive): judged instead of the checks' look-backs. */
   readonly from?: string;
   readonly to?: string;
+  /**
+   * Without from/to, the build's models and whether it is a full one: a full build judges
+   * everything, an incremental one the dates its inputs changed since its models' last commits
+   * (nothing changed: the look-backs).
+   */
+  readonly select?: readonly string[];
+  readonly fullRefresh?: boolean;
   readonly now?: string;
 }
 
@@ -54,7 +65,18 @@ function nowUsOf(now: string | undefined): number | undefined {
   return ms * 1000;
 }
 
+/** The dates a gold build will rewrite, as the gate's range (see BlockingChecksRequest). */
+async function buildRange(deps: ActivityDeps, req: BlockingChecksRequest, config: QualityConfig): Promise<DateRange> {
+  if (req.from !== undefined || req.to !== undefined) return { from: req.from, to: req.to };
+  if (req.fullRefresh) return 'all';
+  // Only the tables the blocking checks guard matter (an unpartitioned bronze/sentiment changing daily must not widen it).
+  const tables = config.checks.filter((c) => c.blocking && req.inputs.includes(c.check.table)).map((c) => c.check.table);
+  const changed = await changedInputDates(deps.lake, MODELS, { select: req.select, tables });
+  return changed === 'none' ? {} : changed;
+}
+
 export function createQualityActivities(deps: ActivityDeps) {
+  const rangeOf = (req: BlockingChecksRequest, config: QualityConfig) => buildRange(deps, req, config);
   const base = qualityConfigInputFromEnv({ QUALITY_CONFIG: deps.config.QUALITY_CONFIG }) as QualityConfigInput;
   // Validated now: a worker with a bad QUALITY_CONFIG does not start.
   resolveQualityConfig(ALL_CHECKS, base, 'QUALITY_CONFIG');
@@ -78,7 +100,7 @@ export function createQualityActivities(deps: ActivityDeps) {
 
     async runBlockingChecks(req: BlockingChecksRequest): Promise<BlockingCheckOutcome> {
       const config = resolveQualityConfig(ALL_CHECKS, base, 'QUALITY_CONFIG');
-      return runBlockingChecks({ lake: deps.lake, config, inputs: req.inputs, range: { from: req.from, to: req.to }, nowUs: nowUsOf(req.now), metrics, onResult: progress });
+      return runBlockingChecks({ lake: deps.lake, config, inputs: req.inputs, range: await rangeOf(req, config), nowUs: nowUsOf(req.now), metrics, onResult: progress });
     },
   };
 }

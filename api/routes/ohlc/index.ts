@@ -8,7 +8,8 @@ import { negotiateFormat, tabular, tabularContent } from '../../formats.ts';
 import { notModified } from '../../middleware/etag.ts';
 import { INTERVAL_US, SILVER_INTERVALS, isoOfMicros } from '../../params.ts';
 import { BadRequestProblem, problemResponses } from '../../problem.ts';
-import { latestCandleEnd, readOhlcPage, type CandleRow } from './ohlc-query.ts';
+import type { LakeSession } from '../../lake-reader.ts';
+import { latestCandleEnd, readOhlcPage, type CandleRow, type OhlcRequest } from './ohlc-query.ts';
 import { ohlcParamsSchema, ohlcQuerySchema, ohlcResponseSchema } from './schemas.ts';
 
 export const CANDLE_COLUMNS = ['window_start', 'window_end', 'open', 'high', 'low', 'close', 'volume', 'quote_volume', 'vwap', 'trade_count', 'taker_buy_volume', 'taker_buy_quote_volume', 'is_final', 'provisional'];
@@ -58,7 +59,7 @@ export function registerOhlcRoutes(app: ApiApp, deps: ApiDeps): void {
       if (notModified(c, versions)) return c.body(null, 304) as never;
       startTime(c, 'lake', 'lake query');
       const req = { exchange, symbol, interval: q.interval, fromUs, toUs: q.to, limit: q.limit, includeProvisional };
-      const latestEnd = info.last_date ? await latestCandleEnd(session, req, info.last_date) : undefined;
+      const latestEnd = info.last_date ? await latestEndFor(session, req, info.last_date) : undefined;
       const page = await readOhlcPage(session, req, { firstDate: info.first_date, latestEndUs: latestEnd });
       endTime(c, 'lake');
       const rows: (CandleRow & { provisional: boolean })[] = page.candles.map((r) => ({ ...r, provisional: !r.is_final }));
@@ -88,6 +89,17 @@ export function registerOhlcRoutes(app: ApiApp, deps: ApiDeps): void {
       });
     });
   });
+}
+
+/**
+ * The end of the symbol's latest candle, or for a range that ends a day before its last date a
+ * bound that is enough (the range ends before the latest candle, so the page needs no more), which
+ * saves the query for the common historical request.
+ */
+async function latestEndFor(session: LakeSession, req: OhlcRequest, lastDate: string): Promise<number | undefined> {
+  const dayBeforeLast = Date.parse(`${lastDate}T00:00:00Z`) * 1000 - 86_400e6;
+  if (req.toUs !== undefined && req.toUs <= dayBeforeLast) return dayBeforeLast;
+  return latestCandleEnd(session, req, lastDate);
 }
 
 function nextUrl(url: string, cursor: string): string {
