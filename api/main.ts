@@ -36,6 +36,7 @@ export async function runApi(env: NodeJS.ProcessEnv = process.env): Promise<{ po
       topics: { trades: config.API_STREAM_TRADES_TOPIC, candles: config.API_STREAM_CANDLES_TOPIC, alerts: config.API_STREAM_ALERTS_TOPIC },
       bufferEvents: config.API_STREAM_BUFFER_EVENTS,
       logger,
+      registry,
     });
     // Kafka down at start leaves the API serving the lake; /health says degraded, /v1/stream 503.
     await feed.start().catch((err: Error) => logger.warn({ err: err.message }, 'live feed not started: Kafka unreachable'));

@@ -14,6 +14,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,14 +43,46 @@ async function startApi(env: Record<string, string>, ready: (health: { checks?: 
   try {
     await waitFor(async () => {
       if (child.exitCode !== null) throw new Error(`marketlake api exited with ${child.exitCode}`);
-      const res = await fetch(`${url}/health`).catch(() => undefined);
-      return res !== undefined && ready((await res.json()) as { checks?: Record<string, { status: string }> });
+      const health = await getOnce(`${url}/health`).catch(() => undefined);
+      return health !== undefined && ready(JSON.parse(health) as { checks?: Record<string, { status: string }> });
     }, 120_000, 'marketlake api to be up');
   } catch (err) {
     child.kill('SIGTERM');
     throw err;
   }
   return { url, child };
+}
+
+/**
+ * A GET on a connection of its own, closed after the answer: a polling loop's idle keep-alive
+ * connection must not be reused by the load test later (the server may close it just then:
+ * ECONNRESET).
+ */
+function getOnce(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent: false, headers: { connection: 'close' } }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve(body));
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
+}
+
+function getJson(url: string, agent: http.Agent): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (d: Buffer) => chunks.push(d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) }));
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
 }
 
 async function stopChildren(children: ChildProcess[]): Promise<void> {
@@ -157,11 +190,21 @@ async function measureOhlc(klinesDir: string, lakeDir: string, log: (m: string) 
       const fromMs = Date.UTC(2024, 0, 1) + ((i * 104_729) % 365) * 86_400_000 + ((i * 31) % 24) * 3_600_000;
       return { s, fromMs, toMs: fromMs + 500 * 60_000 };
     });
+    // Keep-alive connections of one agent per load test (closed after it: an idle connection
+    // kept across the other side's round could be closed by the server just as it is reused).
+    let agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
     const apiOne = async (i: number) => {
       const q = queries[i];
-      const res = await fetch(`${api.url}/v1/ohlc/${q.s}?interval=1m&from=${q.fromMs}&to=${q.toMs}&limit=500`);
-      const body = (await res.json()) as { candles: unknown[] };
-      if (res.status !== 200 || body.candles.length !== 500) throw new Error(`unexpected answer ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
+      const { status, body } = await getJson(`${api.url}/v1/ohlc/${q.s}?interval=1m&from=${q.fromMs}&to=${q.toMs}&limit=500`, agent);
+      if (status !== 200 || (body as { candles: unknown[] }).candles.length !== 500) throw new Error(`unexpected answer ${status} ${JSON.stringify(body).slice(0, 300)}`);
+    };
+    const apiLoad = async (n: number) => {
+      agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+      try {
+        return await loadTest(n, concurrency, apiOne);
+      } finally {
+        agent.destroy();
+      }
     };
     // Reference: the query through @duckdb/node-api directly over the partitions' Parquet files.
     const free = [...conns];
@@ -182,14 +225,14 @@ async function measureOhlc(klinesDir: string, lakeDir: string, log: (m: string) 
       }
     };
     // Warm-up for both, then alternate rounds.
-    await loadTest(200, concurrency, apiOne);
+    await apiLoad(200);
     await loadTest(200, concurrency, duckOne);
     const apiLat: number[] = [];
     const duckLat: number[] = [];
     const rounds = Number(process.env.API_BENCH_ROUNDS ?? 2);
     for (let round = 0; round < rounds; round++) {
       const t = performance.now();
-      apiLat.push(...(await loadTest(queries.length, concurrency, apiOne)));
+      apiLat.push(...(await apiLoad(queries.length)));
       const tApi = performance.now();
       duckLat.push(...(await loadTest(queries.length, concurrency, duckOne)));
       log(`round ${round + 1}: API ${((tApi - t) / 1000).toFixed(1)} s, DuckDB ${((performance.now() - tApi) / 1000).toFixed(1)} s for ${queries.length} queries each`);
@@ -262,6 +305,7 @@ async function measureSse(brokers: string[], lakeDir: string, log: (m: string) =
       if (Number((await fleetMessages.next('progress', 10_000)).progress) >= expected) break;
       await new Promise((r) => setTimeout(r, 250));
     }
+    const feedLag = histogramQuantiles(await getOnce(`${url}/metrics`), 'marketlake_api_feed_lag_seconds', [0.5, 0.99]);
     // Publication = the broker's append time; trades appended in the publisher's first second are warm-up.
     const started = Number(/\{"started":(\d+)\}/.exec(out)![1]);
     const appended = await appendTimes(kafka, topics.trades, published.sent);
@@ -286,6 +330,9 @@ async function measureSse(brokers: string[], lakeDir: string, log: (m: string) =
       sse_trade_to_client_p99_ms: percentile(latencies, 99),
       sse_trade_to_client_max_ms: latencies.at(-1) ?? NaN,
       sse_publish_to_append_p99_ms: percentile(publishDelays, 99),
+      // The part before the API: append → the API's feed has the record (bucket upper bounds).
+      sse_append_to_api_feed_p50_ms_at_most: feedLag[0] * 1000,
+      sse_append_to_api_feed_p99_ms_at_most: feedLag[1] * 1000,
     };
   } finally {
     await stopChildren(children);
@@ -320,6 +367,14 @@ async function appendTimes(kafka: Kafka, topic: string, count: number): Promise<
     await consumer.disconnect();
   }
   return out;
+}
+
+/** Quantiles of a Prometheus histogram from its text exposition: the upper bound of the bucket each falls in. */
+function histogramQuantiles(text: string, name: string, qs: number[]): number[] {
+  const buckets: [number, number][] = [];
+  for (const m of text.matchAll(new RegExp(`^${name}_bucket\\{[^}]*le="([^"]+)"[^}]*\\} (\\d+)`, 'gm'))) buckets.push([m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2])]);
+  const total = buckets.at(-1)?.[1] ?? 0;
+  return qs.map((q) => buckets.find(([, n]) => n >= q * total)?.[0] ?? NaN);
 }
 
 /** CPU time (user + system, s) a process used so far, from /proc. */

@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
+import { Histogram, type Registry } from 'prom-client';
 import type { Logger } from '../../common/logger.ts';
 import type { CandleEvent, TradeEvent } from '../../common/events/index.ts';
 import { CHANNELS, formatPosition, partitionKey, type Channel, type Position } from './position.ts';
@@ -34,6 +35,8 @@ export interface LiveFeedOptions {
   readonly bufferEvents?: number;
   readonly logger: Logger;
   readonly onEvent?: (e: FeedEvent) => void;
+  /** Where `marketlake_api_feed_lag_seconds` is registered (none: not measured). */
+  readonly registry?: Registry;
 }
 
 /**
@@ -81,8 +84,14 @@ export class LiveFeed {
   private stopped = false;
   private failure: string | undefined;
   private readonly capacity: number;
+  private readonly lag: Histogram | undefined;
 
   constructor(private readonly options: LiveFeedOptions) {
+    // How far behind Kafka the feed is: its receipt of a record − the record's timestamp (the
+    // broker's append time on LogAppendTime topics, else the producer's create time).
+    this.lag = options.registry
+      ? new Histogram({ name: 'marketlake_api_feed_lag_seconds', help: 'live feed receipt time minus the Kafka record timestamp', buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [options.registry] })
+      : undefined;
     this.kafka = new Kafka({ clientId: options.clientId ?? 'marketlake-api', brokers: options.brokers, logLevel: logLevel.NOTHING, retry: { retries: 8 } });
     this.capacity = options.bufferEvents ?? 200_000;
     for (const c of CHANNELS) this.channelOfTopic.set(options.topics[c], c);
@@ -270,6 +279,7 @@ export class LiveFeed {
       const expected = this.position.get(key);
       if (expected !== undefined && offset < expected) continue; // already seen (a rebalance re-delivered it)
       this.position.set(key, offset + 1);
+      this.lag?.observe(Math.max(0, now - Number(m.timestamp)) / 1000);
       this.outbox.push(this.eventOf(channel, batch.partition, offset, m.value?.toString('utf8') ?? 'null', formatPosition(this.position), now));
     }
     // kafkajs hands over a fetch's partitions one batch at a time: deliver them together once

@@ -7,7 +7,7 @@
  * engine then refreshes and retries it.
  */
 import fs from 'node:fs';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection, type DuckDBResultReader } from '@duckdb/node-api';
 import { sqlIdentifier, sqlLiteral } from '../sql.ts';
 import { CorruptLogError } from '../delta/corrupt-log.ts';
 import { duckdbType } from '../delta/schema.ts';
@@ -15,7 +15,7 @@ import type { Snapshot } from '../delta/snapshot.ts';
 import { Lake, viewName } from '../lake.ts';
 import { KNOWN_TABLES } from '../tables/index.ts';
 import type { DeltaTable } from '../table.ts';
-import { assertSelectStatement, parseSingleSelect } from './readonly-guard.ts';
+import { assertSelectStatement, parseSingleSelect, prepareSelect } from './readonly-guard.ts';
 import { QueryTimeoutError, UnknownViewError, closestName } from './errors.ts';
 import { findPrunableScans, type PartitionedView } from './pruning.ts';
 import { filesSelectSql, latestCandleRevisionSql, snapshotSelectSql } from './views.ts';
@@ -256,8 +256,14 @@ export class LakeQueryEngine {
         if (this.readOnly) throw err;
       }
       const toRun = (ast && (await this.prunedCached(sql, ast))) ?? sql;
-      if (this.readOnly) await assertSelectStatement(this.connection, toRun);
-      return this.run(toRun);
+      if (!this.readOnly) return this.run(toRun);
+      // The statement checked is the statement run: prepared (and bound) once.
+      const prepared = await prepareSelect(this.connection, toRun);
+      try {
+        return resultOf(await prepared.runAndReadAll());
+      } finally {
+        prepared.destroySync();
+      }
     };
     try {
       return await attempt();
@@ -326,12 +332,7 @@ export class LakeQueryEngine {
   }
 
   private async run(sql: string): Promise<QueryResult> {
-    const reader = await this.connection.runAndReadAll(sql);
-    return {
-      columns: reader.columnNames(),
-      columnTypes: reader.columnTypes().map((t) => t.toString()),
-      rows: reader.getRowObjectsJson() as Record<string, unknown>[],
-    };
+    return resultOf(await this.connection.runAndReadAll(sql));
   }
 
   /**
@@ -366,6 +367,14 @@ export class LakeQueryEngine {
     this.placeholderViews.delete(view);
     this.damaged.delete(view);
   }
+}
+
+function resultOf(reader: DuckDBResultReader): QueryResult {
+  return {
+    columns: reader.columnNames(),
+    columnTypes: reader.columnTypes().map((t) => t.toString()),
+    rows: reader.getRowObjectsJson() as Record<string, unknown>[],
+  };
 }
 
 function isMissingFileError(err: unknown): boolean {

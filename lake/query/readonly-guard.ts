@@ -6,7 +6,7 @@
  * `allowed_directories = [lake]` and `lock_configuration = true` (see engine.ts), a query can read
  * the lake and nothing else, and write nothing.
  */
-import { StatementType, type DuckDBConnection } from '@duckdb/node-api';
+import { StatementType, type DuckDBConnection, type DuckDBPreparedStatement } from '@duckdb/node-api';
 
 export class ReadOnlyViolation extends Error {
   constructor(message: string) {
@@ -27,14 +27,21 @@ export async function parseSingleSelect(conn: DuckDBConnection, sql: string): Pr
   return parsed as unknown as Record<string, unknown>;
 }
 
-/** A second, independent check on the statement actually run: its prepared type must be SELECT. */
-export async function assertSelectStatement(conn: DuckDBConnection, sql: string): Promise<void> {
+/**
+ * A second, independent check on the statement actually run: its prepared type must be SELECT.
+ * Returns the prepared statement so that the caller runs exactly what was checked (and binds once).
+ */
+export async function prepareSelect(conn: DuckDBConnection, sql: string): Promise<DuckDBPreparedStatement> {
   const prepared = await conn.prepare(sql);
-  try {
-    if (prepared.statementType !== StatementType.SELECT) throw new ReadOnlyViolation('only a SELECT statement is allowed');
-  } finally {
+  if (prepared.statementType !== StatementType.SELECT) {
     prepared.destroySync();
+    throw new ReadOnlyViolation('only a SELECT statement is allowed');
   }
+  return prepared;
+}
+
+export async function assertSelectStatement(conn: DuckDBConnection, sql: string): Promise<void> {
+  (await prepareSelect(conn, sql)).destroySync();
 }
 
 /** Both checks. */
