@@ -10,7 +10,8 @@
  *   4h/1d roll-ups, signals, alerts, coverage, model tests, one commit per model);
  * - the hourly incremental build after the last hour is appended (1m + 5m/15m/1h candles).
  * Targets: full build ≤ 2× the reference; incremental hour ≤ 5% of the full build.
- * GOLD_BENCH_MONTHS (default 12) loads fewer months for a quicker look.
+ * GOLD_BENCH_MONTHS (default 12) loads fewer months for a quicker look; GOLD_PROFILE=1 prints each
+ * model's phases (plan, build and the indicators' own, tests, commit) with wall and CPU time.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,6 +21,11 @@ import { MODELS, runTransforms } from '../transforms/index.ts';
 import { extractZipCsv, loadKlinesIntoSilver } from '../test/support/lake-loaders.ts';
 
 const ROLL_UP = ['5m', '15m', '1h'] as const;
+
+function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
+}
 
 function windowQuery(): string {
   return `SELECT exchange, symbol, "interval", window_start, "date", close,
@@ -58,28 +64,36 @@ const bench: Benchmark = {
     // The reference: one query, written like gold.
     const engine = await LakeQueryEngine.open({ lake, readOnly: false });
     const referenceMs: number[] = [];
+    const referenceCpuMs: number[] = [];
     let referenceRows = 0;
     for (let i = 0; i < 2; i++) {
       const out = path.join(ctx.workDir, `reference-${i}`);
       t = performance.now();
+      const cpu = process.cpuUsage();
       const reader = await engine.connection.runAndReadAll(`COPY (${windowQuery()}) TO ${sqlLiteral(out)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (symbol, "date"))`);
       referenceMs.push(performance.now() - t);
+      referenceCpuMs.push(cpuMsSince(cpu));
       referenceRows = Number(reader.getRowsJson()[0]?.[0] ?? 0);
       fs.rmSync(out, { recursive: true, force: true });
     }
     engine.close();
-    ctx.log(`reference window query: ${referenceMs.map((x) => x.toFixed(0)).join(', ')} ms, ${referenceRows} rows`);
+    ctx.log(`reference window query: ${referenceMs.map((x) => x.toFixed(0)).join(', ')} ms (CPU ${referenceCpuMs.map((x) => x.toFixed(0)).join(', ')} ms), ${referenceRows} rows`);
 
     t = performance.now();
-    const full = await runTransforms(lake, MODELS, { fullRefresh: true });
+    const log = process.env.GOLD_PROFILE ? (m: string) => ctx.log(m) : undefined;
+    let cpu = process.cpuUsage();
+    const full = await runTransforms(lake, MODELS, { fullRefresh: true, log });
     const fullMs = performance.now() - t;
+    const fullCpuMs = cpuMsSince(cpu);
     if (!full.ok) throw new Error(`full build failed: ${full.models.filter((m) => m.status === 'failed').map((m) => `${m.model}: ${m.error}`).join('; ')}`);
     ctx.log(`full build ${fullMs.toFixed(0)} ms: ${full.models.map((m) => `${m.model} ${m.durationMs} ms (${m.rows} rows)`).join(', ')}`);
 
     await loadKlinesIntoSilver(lake, lastCsv, { rollUp: ROLL_UP, where: `open_time >= ${lastHour}` });
     t = performance.now();
-    const incremental = await runTransforms(lake, MODELS);
+    cpu = process.cpuUsage();
+    const incremental = await runTransforms(lake, MODELS, { log });
     const incrementalMs = performance.now() - t;
+    const incrementalCpuMs = cpuMsSince(cpu);
     if (!incremental.ok) throw new Error(`incremental build failed: ${incremental.models.filter((m) => m.status === 'failed').map((m) => `${m.model}: ${m.error}`).join('; ')}`);
     ctx.log(`incremental build ${incrementalMs.toFixed(0)} ms: ${incremental.models.map((m) => `${m.model} ${m.status} ${m.durationMs} ms`).join(', ')}`);
 
@@ -88,6 +102,12 @@ const bench: Benchmark = {
       figures: {
         reference_window_query_ms: reference,
         reference_rows: referenceRows,
+        // CPU time (this process, DuckDB's threads included): on a busy machine it says more than wall time.
+        reference_window_query_cpu_ms: Math.min(...referenceCpuMs),
+        full_build_cpu_ms: fullCpuMs,
+        incremental_hour_build_cpu_ms: incrementalCpuMs,
+        full_build_vs_window_query_cpu: fullCpuMs / Math.min(...referenceCpuMs),
+        incremental_hour_vs_full_build_cpu: incrementalCpuMs / fullCpuMs,
         full_build_ms: fullMs,
         full_build_indicator_rows: full.models.find((m) => m.model === 'indicators')!.rows,
         incremental_hour_build_ms: incrementalMs,

@@ -98,6 +98,7 @@ async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from
     series = `SELECT *, 0 AS is_hist, ${stateNulls} FROM (${candleInputSql(`symbol = ${sym}`)})`;
   } else {
     await conn.run(`CREATE OR REPLACE TEMP TABLE __ind_new AS ${candleInputSql(`symbol = ${sym} AND "date" >= DATE ${sqlLiteral(from)}`)}`);
+    lap('new candles');
     let hist = `SELECT NULL::VARCHAR AS exchange, NULL::VARCHAR AS "interval", NULL::TIMESTAMPTZ AS window_start, NULL::DOUBLE AS c, ${stateNulls} WHERE false`;
     let warm = new Set<string>();
     if (ctx.outputHasRows) {
@@ -114,6 +115,7 @@ async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from
           SELECT *, row_number() OVER s AS rk, count(*) OVER (PARTITION BY exchange, "interval") AS n FROM (${perInterval.join(' UNION ALL ')})
           WINDOW s AS (PARTITION BY exchange, "interval" ORDER BY window_start DESC)
         ) WHERE rk <= ${WARM_BARS}`);
+      lap('history');
       warm = new Set((await queryJson(conn, `SELECT exchange || '|' || "interval" AS k FROM __ind_hist WHERE rk = 1 AND is_warm AND n >= ${WARM_BARS}`)).map((r) => String(r.k)));
       hist = `SELECT exchange, "interval", window_start, c, ${STATE_COLUMNS.join(', ')} FROM __ind_hist WHERE exchange || '|' || "interval" IN (${[...warm].map(sqlLiteral).join(', ') || "''"})`;
     }

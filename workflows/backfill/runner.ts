@@ -7,11 +7,12 @@ import fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { backfillMetrics } from '../../common/metrics-catalog.ts';
 import type { TradeEvent } from '../../common/events/index.ts';
-import { LakeQueryEngine, sqlLiteral, withLakeConnection } from '../../lake/index.ts';
+import { LakeQueryEngine, sqlLiteral } from '../../lake/index.ts';
 import { minutesExpectedSql, silverMinuteCoverageSql } from '../../transforms/index.ts';
 import { BinanceRestClient, InvalidSymbolError, openArchive, readArchiveTrades } from '../../producers/index.ts';
 import type { ActivityDeps } from '../activity-deps.ts';
 import { ArchiveCache } from './archive-cache.ts';
+import { withBackfillConnection } from './backfill-duckdb.ts';
 import { ArchiveUnavailableError, BackfillItemError, CorruptArchiveError, TransientFetchError } from './errors.ts';
 import { backfillSummary, DAY_MS, dayStartMs, dayOf, normaliseBackfillInput, UnknownSymbolError, type BackfillInput, type NormalisedInput } from './input.ts';
 import { allPartitions, partitionKey, planItems, type BackfillPlan, type PartitionState } from './plan.ts';
@@ -258,7 +259,7 @@ async function klinesItem(deps: ActivityDeps, req: ItemRequest, hooks: ItemHooks
     throw err;
   }
   try {
-    return await withLakeConnection(async (conn) => {
+    return await withBackfillConnection(deps.config.BACKFILL_DUCKDB_THREADS, async (conn) => {
       const oneMinute = stagingName('bf_k1m');
       const staged = stagingName('bf_candles');
       try {
@@ -325,7 +326,7 @@ async function tradesItem(deps: ActivityDeps, req: ItemRequest, hooks: ItemHooks
   const inDay = trades.filter((t) => t.tradeTimeUs >= dayStartUs && t.tradeTimeUs < dayStartUs + DAY_MS * 1000);
   const candles = candlesFromTrades(inDay, day, Date.now());
   throwIfAborted(hooks.signal);
-  return withLakeConnection(async (conn) => {
+  return withBackfillConnection(deps.config.BACKFILL_DUCKDB_THREADS, async (conn) => {
     await writeBronzeTrades(deps.lake, conn, inDay, { exchange: req.exchange, symbol: item.symbol, day, runVersion: req.runVersion });
     const staged = stagingName('bf_candles');
     try {
@@ -360,7 +361,7 @@ async function restItem(deps: ActivityDeps, req: ItemRequest, hooks: ItemHooks, 
   // A kline still forming (its minute not over) is not final: leave it to the stream.
   const nowUs = Date.now() * 1000;
   const closed = klines.filter((k) => k.openTimeUs + 60_000_000 <= nowUs);
-  return withLakeConnection(async (conn) => {
+  return withBackfillConnection(deps.config.BACKFILL_DUCKDB_THREADS, async (conn) => {
     const oneMinute = stagingName('bf_r1m');
     const staged = stagingName('bf_candles');
     try {
