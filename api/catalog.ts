@@ -14,9 +14,22 @@ export interface SymbolInfo {
   readonly has_trades: boolean;
 }
 
+/** Catalogs by the partition lists they were built from (the reader returns the same list while a table's version is unchanged). */
+const built = new WeakMap<object, WeakMap<object, Map<string, SymbolInfo>>>();
+
 export async function symbolCatalog(lake: LakeReader): Promise<Map<string, SymbolInfo>> {
+  const candles = await lake.partitions('silver/candles');
+  const trades = await lake.partitions('bronze/trades');
+  let byTrades = built.get(candles);
+  if (!byTrades) built.set(candles, (byTrades = new WeakMap()));
+  let catalog = byTrades.get(trades);
+  if (!catalog) byTrades.set(trades, (catalog = buildCatalog(candles, trades)));
+  return catalog;
+}
+
+function buildCatalog(candles: readonly Record<string, string | null>[], trades: readonly Record<string, string | null>[]): Map<string, SymbolInfo> {
   const out = new Map<string, { first: string | null; last: string | null; days: number; trades: boolean }>();
-  for (const p of await lake.partitions('silver/candles')) {
+  for (const p of candles) {
     const s = p.symbol;
     if (!s) continue;
     const e = out.get(s) ?? { first: null, last: null, days: 0, trades: false };
@@ -26,7 +39,7 @@ export async function symbolCatalog(lake: LakeReader): Promise<Map<string, Symbo
     e.days += 1;
     out.set(s, e);
   }
-  for (const p of await lake.partitions('bronze/trades')) {
+  for (const p of trades) {
     const s = p.symbol;
     if (!s) continue;
     const e = out.get(s) ?? { first: null, last: null, days: 0, trades: false };

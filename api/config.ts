@@ -41,6 +41,8 @@ export const apiEnvSchema = baseEnvSchema.extend({
   API_SQL_MEMORY_LIMIT: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, 'a size such as 512MB').default('1GB'),
   /** How stale the lake snapshot may be before a request refreshes it (ms). */
   API_LAKE_REFRESH_MS: z.coerce.number().int().min(0).default(1000),
+  /** DuckDB engines the API's own queries are spread over (each its own DuckDB: they run side by side). */
+  API_LAKE_ENGINES: positiveInt(2),
   /** DuckDB threads for the API's own queries (0: DuckDB's choice). */
   API_LAKE_THREADS: z.coerce.number().int().min(0).default(0),
   /** The exchange assumed when a request names none. */

@@ -35,6 +35,9 @@ export interface LakeSession {
   versions(views: readonly string[]): string;
 }
 
+/** The one (frozen) answer for a table that does not exist yet: callers may cache by identity. */
+const NO_PARTITIONS: readonly Record<string, string | null>[] = Object.freeze([]);
+
 export class LakeReader {
   private next = 0;
   private lastError: string | undefined;
@@ -89,8 +92,8 @@ export class LakeReader {
    * The distinct partitions of a table's current snapshot (`[{symbol, date}, ...]`), read from
    * the Delta log only; [] when the table does not exist yet.
    */
-  async partitions(table: string): Promise<Record<string, string | null>[]> {
-    if (!(await this.exists(table))) return [];
+  async partitions(table: string): Promise<readonly Record<string, string | null>[]> {
+    if (!(await this.exists(table))) return NO_PARTITIONS;
     const handle = await this.lake.table(table);
     const snapshot = await this.throttledRefresh(table, () => handle.refresh());
     const cached = this.partitionCache.get(table);

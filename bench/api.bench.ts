@@ -8,7 +8,7 @@
  * (b) `/v1/stream` with 50 SSE clients while 10,000 trades/s are published to Kafka: the time from
  *     a trade's publication (its Kafka append time) to its arrival at a client, with the API, the
  *     clients and the publisher each in a process of its own. Target: p99 ≤ 100 ms.
- * Knobs: API_BENCH_SYMBOLS (10), API_BENCH_REQUESTS (3000), API_BENCH_CLIENTS (100),
+ * Knobs: API_BENCH_SYMBOLS (10), API_BENCH_REQUESTS (1000), API_BENCH_CLIENTS (100),
  * API_BENCH_LAKE_DIR (keep the /v1/ohlc lake there between runs), API_BENCH_ROUNDS (2),
  * API_BENCH_SSE_CLIENTS (50), API_BENCH_SSE_RATE (10000), API_BENCH_SSE_SECONDS (10), API_BENCH_PHASES (ohlc,sse).
  */
@@ -185,7 +185,7 @@ async function measureOhlc(klinesDir: string, lakeDir: string, log: (m: string) 
   const concurrency = Number(process.env.API_BENCH_CLIENTS ?? 100);
   const conns = await Promise.all(Array.from({ length: concurrency }, () => instance.connect()));
   try {
-    const queries = Array.from({ length: Number(process.env.API_BENCH_REQUESTS ?? 3000) }, (_, i) => {
+    const queries = Array.from({ length: Number(process.env.API_BENCH_REQUESTS ?? 1000) }, (_, i) => {
       const s = symbols[(i * 7) % symbols.length];
       const fromMs = Date.UTC(2024, 0, 1) + ((i * 104_729) % 365) * 86_400_000 + ((i * 31) % 24) * 3_600_000;
       return { s, fromMs, toMs: fromMs + 500 * 60_000 };

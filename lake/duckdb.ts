@@ -7,21 +7,27 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 
 let instance: Promise<DuckDBInstance> | undefined;
 
+/**
+ * A new in-memory DuckDB set up as the lake's (UTC), for a job that wants one of its own, e.g.
+ * with another thread count (`threads`; DuckDB's default: one per core).
+ */
+export async function createLakeDuckDB(opts: { threads?: number } = {}): Promise<DuckDBInstance> {
+  const db = await DuckDBInstance.create(':memory:', opts.threads ? { threads: String(Math.max(1, Math.floor(opts.threads))) } : undefined);
+  const conn = await db.connect();
+  // Timestamps are UTC instants; the session time zone only affects how they print.
+  await conn.run(`SET GLOBAL TimeZone = 'UTC'`);
+  conn.closeSync();
+  return db;
+}
+
 export function lakeDuckDB(): Promise<DuckDBInstance> {
-  instance ??= (async () => {
-    const db = await DuckDBInstance.create(':memory:');
-    const conn = await db.connect();
-    // Timestamps are UTC instants; the session time zone only affects how they print.
-    await conn.run(`SET GLOBAL TimeZone = 'UTC'`);
-    conn.closeSync();
-    return db;
-  })();
+  instance ??= createLakeDuckDB();
   return instance;
 }
 
-/** Runs `fn` with a fresh connection of the lake's DuckDB and closes it afterwards. */
-export async function withLakeConnection<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
-  const conn = await (await lakeDuckDB()).connect();
+/** Runs `fn` with a fresh connection of the lake's DuckDB (or of `db`) and closes it afterwards. */
+export async function withLakeConnection<T>(fn: (conn: DuckDBConnection) => Promise<T>, db?: Promise<DuckDBInstance>): Promise<T> {
+  const conn = await (await (db ?? lakeDuckDB())).connect();
   try {
     return await fn(conn);
   } finally {

@@ -101,4 +101,4 @@ export { QueryTimeoutError, UnknownViewError } from './query/errors.ts';
 export { ReadOnlyViolation, assertSingleSelect, parseSingleSelect } from './query/readonly-guard.ts';
 export { filesSelectSql, snapshotSelectSql } from './query/views.ts';
 export { csvField, formatResult, type OutputFormat } from './query/format.ts';
-export { lakeDuckDB, setLakeThreads, withLakeConnection, queryJson } from './duckdb.ts';
+export { createLakeDuckDB, lakeDuckDB, setLakeThreads, withLakeConnection, queryJson } from './duckdb.ts';

@@ -45,7 +45,7 @@ describe('replay through a broker outage', () => {
     // 20 h of trades at × 3000: ~24 s of replay; the broker dies once a few hundred are in.
     const replay = runCli(['replay', '--file', TRADES_CSV, '--speed', '3000'], {
       env: { KAFKA_BROKERS: broker.bootstrap, LOG_LEVEL: 'warn' },
-      timeoutMs: 150_000,
+      timeoutMs: OUTAGE_MS + 150_000,
     });
     const kafka = new Kafka({ clientId: 'outage-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 0 } });
     const admin = kafka.admin();
@@ -79,5 +79,5 @@ describe('replay through a broker outage', () => {
     const fileIds = fs.readFileSync(TRADES_CSV, 'utf8').trim().split('\n').map((l) => Number(l.split(',')[0]));
     expect(fileIds).toHaveLength(3_427);
     console.log(`[outage test] broker down ${Math.round(backAfterMs / 1000)} s (kill -9 to answering again); all 3427 trades, none twice`);
-  }, 330_000);
+  }, OUTAGE_MS + 300_000);
 });

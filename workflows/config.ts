@@ -18,6 +18,8 @@ export const workerEnvSchema = baseEnvSchema.extend({
   /** Work items per workflow run before it continues as new (keeps the history small). */
   BACKFILL_ITEMS_PER_RUN: z.coerce.number().int().min(1).default(200),
   BACKFILL_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).default(120_000),
+  /** Threads of the DuckDB a backfill's work items stage and write with (items run in parallel; see backfill/backfill-duckdb.ts). */
+  BACKFILL_DUCKDB_THREADS: z.coerce.number().int().min(1).max(256).default(1),
   /** Activities the `marketlake` queue runs at once. */
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(64).default(4),
   /** Temporal Web UI base, for the links the CLI prints. */

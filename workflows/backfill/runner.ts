@@ -4,14 +4,14 @@
  * call these, so the two paths write exactly the same thing.
  */
 import fs from 'node:fs';
-import { pipeline } from 'node:stream/promises';
 import { backfillMetrics } from '../../common/metrics-catalog.ts';
 import type { TradeEvent } from '../../common/events/index.ts';
-import { LakeQueryEngine, sqlLiteral, withLakeConnection } from '../../lake/index.ts';
+import { LakeQueryEngine, sqlLiteral } from '../../lake/index.ts';
 import { minutesExpectedSql, silverMinuteCoverageSql } from '../../transforms/index.ts';
-import { BinanceRestClient, InvalidSymbolError, openArchive, readArchiveTrades } from '../../producers/index.ts';
+import { BinanceRestClient, extractCsvAsGzip, InvalidSymbolError, readArchiveTrades } from '../../producers/index.ts';
 import type { ActivityDeps } from '../activity-deps.ts';
 import { ArchiveCache } from './archive-cache.ts';
+import { withBackfillConnection } from './backfill-duckdb.ts';
 import { ArchiveUnavailableError, BackfillItemError, CorruptArchiveError, TransientFetchError } from './errors.ts';
 import { backfillSummary, DAY_MS, dayStartMs, dayOf, normaliseBackfillInput, UnknownSymbolError, type BackfillInput, type NormalisedInput } from './input.ts';
 import { allPartitions, partitionKey, planItems, type BackfillPlan, type PartitionState } from './plan.ts';
@@ -120,21 +120,20 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('cancelled');
 }
 
-/** Extracts the zip's csv next to it (DuckDB reads csv files, not zips). */
+/**
+ * The zip's csv next to it, for DuckDB (which reads csv and gzip, not zip): as a gzip file made of
+ * the entry's deflate data as it is (DuckDB inflates while it parses, see extractCsvAsGzip).
+ */
 async function extractCsv(zipFile: string, url: string): Promise<string> {
-  const out = `${zipFile}.${process.pid}.${Date.now()}.csv`;
+  const base = `${zipFile}.${process.pid}.${Date.now()}`;
   try {
-    const archive = await openArchive(zipFile, { checksum: 'skip' });
-    try {
-      await pipeline(archive.csv, fs.createWriteStream(out));
-    } finally {
-      await archive.close();
-    }
+    const { compression } = await extractCsvAsGzip(zipFile, `${base}.csv.gz`);
+    if (compression === 'none') await fs.promises.rename(`${base}.csv.gz`, `${base}.csv`);
+    return compression === 'gzip' ? `${base}.csv.gz` : `${base}.csv`;
   } catch (err) {
-    await fs.promises.rm(out, { force: true });
+    await fs.promises.rm(`${base}.csv.gz`, { force: true });
     throw new CorruptArchiveError(url, (err as Error).message);
   }
-  return out;
 }
 
 function restClient(deps: ActivityDeps): BinanceRestClient {
@@ -258,7 +257,7 @@ async function klinesItem(deps: ActivityDeps, req: ItemRequest, hooks: ItemHooks
     throw err;
   }
   try {
-    return await withLakeConnection(async (conn) => {
+    return await withBackfillConnection(deps.config.BACKFILL_DUCKDB_THREADS, async (conn) => {
       const oneMinute = stagingName('bf_k1m');
       const staged = stagingName('bf_candles');
       try {
@@ -325,7 +324,7 @@ async function tradesItem(deps: ActivityDeps, req: ItemRequest, hooks: ItemHooks
   const inDay = trades.filter((t) => t.tradeTimeUs >= dayStartUs && t.tradeTimeUs < dayStartUs + DAY_MS * 1000);
   const candles = candlesFromTrades(inDay, day, Date.now());
   throwIfAborted(hooks.signal);
-  return withLakeConnection(async (conn) => {
+  return withBackfillConnection(deps.config.BACKFILL_DUCKDB_THREADS, async (conn) => {
     await writeBronzeTrades(deps.lake, conn, inDay, { exchange: req.exchange, symbol: item.symbol, day, runVersion: req.runVersion });
     const staged = stagingName('bf_candles');
     try {
@@ -360,7 +359,7 @@ async function restItem(deps: ActivityDeps, req: ItemRequest, hooks: ItemHooks, 
   // A kline still forming (its minute not over) is not final: leave it to the stream.
   const nowUs = Date.now() * 1000;
   const closed = klines.filter((k) => k.openTimeUs + 60_000_000 <= nowUs);
-  return withLakeConnection(async (conn) => {
+  return withBackfillConnection(deps.config.BACKFILL_DUCKDB_THREADS, async (conn) => {
     const oneMinute = stagingName('bf_r1m');
     const staged = stagingName('bf_candles');
     try {

@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import zlib from 'node:zlib';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { CandleEvent, Kline } from '../../common/events/index.ts';
 import { STAGED_CANDLE_COLUMNS } from './silver-writer.ts';
@@ -53,22 +54,34 @@ const TYPED_FROM_TEXT = [
   `quote_volume::DOUBLE AS quote_volume_estimate`,
 ].join(', ');
 
+/** The first bytes of a csv, or of a gzipped one (`.gz`: inflated as far as its first 4 KiB go). */
+function firstBytes(file: string): Buffer {
+  const head = Buffer.alloc(4096);
+  const fd = fs.openSync(file, 'r');
+  let n: number;
+  try {
+    n = fs.readSync(fd, head, 0, head.length, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (!file.endsWith('.gz') || n === 0) return head.subarray(0, n);
+  try {
+    return zlib.gunzipSync(head.subarray(0, n), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+  } catch {
+    return Buffer.alloc(0); // not gzip after all: the read below reports it
+  }
+}
+
 /**
- * Reads a klines csv (Binance's 12 columns, with or without a header row) into a typed 1m table
+ * Reads a klines csv (Binance's 12 columns, with or without a header row; plain or `.gz`) into a typed 1m table
  * `name`. The decimals are read as text and converted with the lake's fast exact conversion:
  * DuckDB's own parsing of DECIMAL(38,x) (in the csv reader or a plain cast) is ~50× slower, and
  * was most of a year's backfill. A value that is not a number fails the conversion, and a row
  * with missing columns is counted: the archive is corrupt.
  */
 export async function loadKlinesCsv(conn: DuckDBConnection, csvFile: string, name: string): Promise<number> {
-  const head = Buffer.alloc(1);
-  const fd = fs.openSync(csvFile, 'r');
-  try {
-    fs.readSync(fd, head, 0, 1, 0);
-  } finally {
-    fs.closeSync(fd);
-  }
-  const hasHeader = head.length > 0 && !/\d/.test(head.toString('utf8'));
+  const head = firstBytes(csvFile);
+  const hasHeader = head.length > 0 && !/\d/.test(head.toString('utf8', 0, 1));
   const columns = `{${RAW_KLINE_COLUMNS.map((c) => `'${c}': '${KLINE_TYPES[c] ?? 'VARCHAR'}'`).join(', ')}}`;
   const raw = `read_csv(${sqlLiteral(csvFile)}, header = false, skip = ${hasHeader ? 1 : 0}, auto_detect = false, columns = ${columns}, null_padding = true)`;
   try {
