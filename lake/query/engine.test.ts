@@ -184,6 +184,9 @@ describe('LakeQueryEngine', () => {
       // both BTCUSDT files of the day (the two commits), none of ETHUSDT
       expect(String(temp[0][0]).match(/\.parquet'/g)).toHaveLength(2);
       expect(String(temp[0][0])).not.toMatch(/ETHUSDT/);
+      // A DOUBLE constant with an integral value survives the rewrite (JSON would drop its ".0").
+      const scaled = await engine.query(`SELECT max(close::DOUBLE * 1e16) AS x, max(close::DOUBLE * 2.5e0) AS y FROM silver_candles_all_revisions WHERE symbol = 'BTCUSDT' AND date = DATE '2017-08-17'`);
+      expect(scaled.rows[0].x).toBeGreaterThan(1e16);
     } finally {
       engine.close();
     }

@@ -320,8 +320,12 @@ export class LakeQueryEngine {
       node.catalog_name = '';
     }
     const reader = await this.connection.runAndReadAll('SELECT json_deserialize_sql($1::JSON) AS q', [
-      // JSON.parse turned DuckDB's "no location" (2^64 - 1) into a float; write it back exactly.
-      JSON.stringify(ast).replace(/"query_location":18446744073709552000/g, '"query_location":18446744073709551615'),
+      // JSON.parse turned DuckDB's "no location" (2^64 - 1) into a float; write it back exactly. And a
+      // DOUBLE constant with an integral value (`1e16`) came back from JSON.stringify without its
+      // ".0": DuckDB then reads an integer where the constant's type says double and refuses it.
+      JSON.stringify(ast)
+        .replace(/"query_location":18446744073709552000/g, '"query_location":18446744073709551615')
+        .replace(/("type":\{"id":"(?:DOUBLE|FLOAT)","type_info":null\},"is_null":false,"value":)(-?\d+)(?=[,}])/g, '$1$2.0'),
     ]);
     return String(reader.getRowsJson()[0][0]);
   }

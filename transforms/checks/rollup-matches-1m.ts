@@ -11,7 +11,7 @@
  *
  * One pass over the 1m candles: they are aggregated into 5m partials, and the 15m and 1h rollups
  * are aggregated from those partials (every aggregate here composes: sums, min/max, and the
- * open/close of the first/last traded minute, carried with that minute's time).
+ * open/close of the first/last traded minute, which lie in the first/last 5m that traded).
  */
 import { z } from 'zod';
 import { defineCheck, type CandleWindow, type CheckContext } from './check.ts';
@@ -54,7 +54,6 @@ export const rollupMatches1m = defineCheck({
         SELECT exchange, symbol, (ws // ${FIVE_US}) * ${FIVE_US} AS bucket,
           count(*) FILTER (WHERE is_final) AS final_minutes,
           arg_min(open, ws) AS first_open,
-          min(ws) FILTER (WHERE trade_count > 0) AS first_traded, max(ws) FILTER (WHERE trade_count > 0) AS last_traded,
           arg_min(open, ws) FILTER (WHERE trade_count > 0) AS open, max(high) FILTER (WHERE trade_count > 0) AS high,
           min(low) FILTER (WHERE trade_count > 0) AS low, arg_max(close, ws) FILTER (WHERE trade_count > 0) AS close,
           ${SUMS.map((c) => `sum(${c}) AS ${c}`).join(', ')},
@@ -68,8 +67,9 @@ export const rollupMatches1m = defineCheck({
         UNION ALL
         SELECT exchange, symbol, "interval", (bucket // size_us) * size_us AS bucket, size_us, sum(final_minutes) AS final_minutes,
           arg_min(first_open, bucket) AS first_open,
-          arg_min(open, first_traded) FILTER (WHERE first_traded IS NOT NULL) AS open, max(high) AS high, min(low) AS low,
-          arg_max(close, last_traded) FILTER (WHERE last_traded IS NOT NULL) AS close,
+          -- The first traded minute is in the first 5m with a trade (open not null), the last in the last.
+          arg_min(open, bucket) FILTER (WHERE open IS NOT NULL) AS open, max(high) AS high, min(low) AS low,
+          arg_max(close, bucket) FILTER (WHERE close IS NOT NULL) AS close,
           ${SUMS.map((c) => `sum(${c}) AS ${c}`).join(', ')},
           min(first_trade_id) AS first_trade_id, max(last_trade_id) AS last_trade_id
         FROM five CROSS JOIN sizes GROUP BY ALL
