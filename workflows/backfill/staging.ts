@@ -23,8 +23,13 @@ export function stagingName(prefix: string): string {
   return `${prefix}_${randomUUID().replace(/-/g, '')}`;
 }
 
+/** Drops staging tables and views (views first: they read the tables). */
 export async function dropStaged(conn: DuckDBConnection, ...names: string[]): Promise<void> {
-  for (const n of names) await conn.run(`DROP TABLE IF EXISTS ${n}`);
+  const kinds = new Map<string, string>();
+  const list = names.map(sqlLiteral).join(', ');
+  for (const [n, kind] of (await conn.runAndReadAll(`SELECT table_name, table_type FROM information_schema.tables WHERE table_name IN (${list})`)).getRows()) kinds.set(String(n), String(kind));
+  for (const n of names) if (kinds.get(n) === 'VIEW') await conn.run(`DROP VIEW ${n}`);
+  for (const n of names) if (kinds.has(n) && kinds.get(n) !== 'VIEW') await conn.run(`DROP TABLE ${n}`);
 }
 
 /** Thrown when a csv row does not parse: the archive is corrupt. */
@@ -126,9 +131,13 @@ function rollupSql(oneMinute: string, interval: string, minutes: number): string
     FROM ${oneMinute} GROUP BY ALL`;
 }
 
-/** The staged candles (1m as they are + rollups) of a typed 1m table. */
+/**
+ * The staged candles (1m as they are + rollups) of a typed 1m table, as a view: the silver writer
+ * materialises them once, in silver's shape (a staged copy in between cost a third of the
+ * rollups' time again); counting them per day reads only their windows.
+ */
 export async function stageFromKlines(conn: DuckDBConnection, oneMinute: string, name: string): Promise<void> {
-  await conn.run(`CREATE TABLE ${name} AS
+  await conn.run(`CREATE VIEW ${name} AS
     SELECT '1m' AS "interval", window_start_us, window_start_us + 60000000 AS window_end_us, open, high, low, close, volume, quote_volume, trade_count,
       taker_buy_volume, taker_buy_quote_volume, NULL::BIGINT AS first_trade_id, NULL::BIGINT AS last_trade_id, volume_estimate, quote_volume_estimate FROM ${oneMinute}
     UNION ALL ${rollupSql(oneMinute, '5m', 5)}
