@@ -20,7 +20,7 @@ export type { AggTradesFetcher, AggTradesQuery } from './binance/ws-gap-filler.t
 // Binance's REST API and data.binance.vision archives (backfills read them too).
 export { BinanceRestClient, BinanceApiError, InvalidSymbolError, type BinanceRestOptions } from './binance/rest-client.ts';
 export { readArchiveTrades, readArchiveKlines, type ReadArchiveOptions } from './binance/archive-reader.ts';
-export { openArchive, ArchiveError, ChecksumMismatchError } from './binance/archive-source.ts';
+export { openArchive, extractCsvAsGzip, ArchiveError, ChecksumMismatchError } from './binance/archive-source.ts';
 export { archiveFileName, archivePath, archiveUrl, parseArchiveFileName, type ArchiveFile, type ArchiveKind, type ArchivePeriod } from './binance/archive-layout.ts';
 // RSS/Atom news as events (the API's fixtures build them the way the news producer does).
 export { parseFeed, type ParsedFeed } from './news/feed-parser.ts';

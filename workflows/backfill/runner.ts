@@ -4,12 +4,11 @@
  * call these, so the two paths write exactly the same thing.
  */
 import fs from 'node:fs';
-import { pipeline } from 'node:stream/promises';
 import { backfillMetrics } from '../../common/metrics-catalog.ts';
 import type { TradeEvent } from '../../common/events/index.ts';
 import { LakeQueryEngine, sqlLiteral } from '../../lake/index.ts';
 import { minutesExpectedSql, silverMinuteCoverageSql } from '../../transforms/index.ts';
-import { BinanceRestClient, InvalidSymbolError, openArchive, readArchiveTrades } from '../../producers/index.ts';
+import { BinanceRestClient, extractCsvAsGzip, InvalidSymbolError, readArchiveTrades } from '../../producers/index.ts';
 import type { ActivityDeps } from '../activity-deps.ts';
 import { ArchiveCache } from './archive-cache.ts';
 import { withBackfillConnection } from './backfill-duckdb.ts';
@@ -121,21 +120,20 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('cancelled');
 }
 
-/** Extracts the zip's csv next to it (DuckDB reads csv files, not zips). */
+/**
+ * The zip's csv next to it, for DuckDB (which reads csv and gzip, not zip): as a gzip file made of
+ * the entry's deflate data as it is (DuckDB inflates while it parses, see extractCsvAsGzip).
+ */
 async function extractCsv(zipFile: string, url: string): Promise<string> {
-  const out = `${zipFile}.${process.pid}.${Date.now()}.csv`;
+  const base = `${zipFile}.${process.pid}.${Date.now()}`;
   try {
-    const archive = await openArchive(zipFile, { checksum: 'skip' });
-    try {
-      await pipeline(archive.csv, fs.createWriteStream(out));
-    } finally {
-      await archive.close();
-    }
+    const { compression } = await extractCsvAsGzip(zipFile, `${base}.csv.gz`);
+    if (compression === 'none') await fs.promises.rename(`${base}.csv.gz`, `${base}.csv`);
+    return compression === 'gzip' ? `${base}.csv.gz` : `${base}.csv`;
   } catch (err) {
-    await fs.promises.rm(out, { force: true });
+    await fs.promises.rm(`${base}.csv.gz`, { force: true });
     throw new CorruptArchiveError(url, (err as Error).message);
   }
-  return out;
 }
 
 function restClient(deps: ActivityDeps): BinanceRestClient {
