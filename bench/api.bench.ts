@@ -9,7 +9,7 @@
  *     a trade's publication (its Kafka append time) to its arrival at a client, with the API, the
  *     clients and the publisher each in a process of its own. Target: p99 ≤ 100 ms.
  * Knobs: API_BENCH_SYMBOLS (10), API_BENCH_REQUESTS (1000), API_BENCH_CLIENTS (100),
- * API_BENCH_LAKE_DIR (keep the /v1/ohlc lake there between runs), API_BENCH_ROUNDS (2),
+ * API_BENCH_CPU_PROF (a directory: CPU-profile the API process), API_BENCH_LAKE_DIR (keep the /v1/ohlc lake there between runs), API_BENCH_ROUNDS (2),
  * API_BENCH_SSE_CLIENTS (50), API_BENCH_SSE_RATE (10000), API_BENCH_SSE_SECONDS (10), API_BENCH_PHASES (ohlc,sse).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -36,7 +36,8 @@ const RUN_TS = path.join(HERE, '..', 'bin', 'run-ts.js');
 async function startApi(env: Record<string, string>, ready: (health: { checks?: Record<string, { status: string }> }) => boolean): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [BIN, 'api'], {
+  const prof = process.env.API_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.API_BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...prof, BIN, 'api'], {
     env: { ...process.env, API_PORT: String(port), API_HOST: '127.0.0.1', API_RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -11,7 +11,7 @@ import { Kafka, logLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
 import { Histogram, type Registry } from 'prom-client';
 import type { Logger } from '../../common/logger.ts';
 import type { CandleEvent, TradeEvent } from '../../common/events/index.ts';
-import { CHANNELS, formatPosition, partitionKey, type Channel, type Position } from './position.ts';
+import { CHANNELS, LivePosition, formatPosition, partitionKey, type Channel, type Position } from './position.ts';
 
 export interface FeedEvent {
   readonly channel: Channel;
@@ -69,15 +69,16 @@ export class LiveFeed {
   private readonly ring: FeedEvent[] = [];
   private ringHead = 0;
   /** Next offset per partition received from Kafka (de-duplicates re-deliveries). */
-  private readonly position: Position = new Map();
+  private readonly position = new LivePosition();
   /** Next offset per partition delivered to listeners (the position of "now" for a new client). */
-  private readonly delivered: Position = new Map();
+  private readonly delivered = new LivePosition();
   /** Events received in this event-loop turn, delivered together at its end. */
   private outbox: FeedEvent[] = [];
   private deliveryScheduled = false;
   /** Lowest offset per partition still available in memory. */
   private readonly floor = new Map<string, number>();
-  private readonly latestTrades = new Map<string, { event: TradeEvent; receivedAt: number }>();
+  /** The latest trade per `exchange:SYMBOL`, as received (parsed when asked for: trades are many, questions few). */
+  private readonly latestTrades = new Map<string, { json: string; receivedAt: number }>();
   private readonly latestCandles = new Map<string, CandleEvent>();
   private readonly channelOfTopic = new Map<string, Channel>();
   private ready = false;
@@ -140,7 +141,7 @@ export class LiveFeed {
     await consumer.subscribe({ topics, fromBeginning: false });
     await consumer.run({ autoCommit: false, eachBatchAutoResolve: true, eachBatch: (b) => this.onBatch(b) });
     // Start exactly at the known position (not at "latest" as of the group join, which is later).
-    for (const [key, offset] of this.position) {
+    for (const [key, offset] of this.position.entries()) {
       const [channel, partition] = key.split(':');
       await seekWhenReady(consumer, this.options.topics[channel as Channel], Number(partition), offset);
     }
@@ -185,15 +186,16 @@ export class LiveFeed {
 
   /** The live position (SSE id of "now"). */
   currentId(): string {
-    return formatPosition(this.delivered);
+    return this.delivered.format();
   }
 
   latestTrade(exchange: string, symbol: string): { event: TradeEvent; receivedAt: number } | undefined {
-    return this.latestTrades.get(`${exchange}:${symbol}`);
+    const t = this.latestTrades.get(`${exchange}:${symbol}`);
+    return t && { event: JSON.parse(t.json) as TradeEvent, receivedAt: t.receivedAt };
   }
 
   allLatestTrades(): { event: TradeEvent; receivedAt: number }[] {
-    return [...this.latestTrades.values()];
+    return [...this.latestTrades.values()].map((t) => ({ event: JSON.parse(t.json) as TradeEvent, receivedAt: t.receivedAt }));
   }
 
   latestCandle(exchange: string, symbol: string, interval: string): CandleEvent | undefined {
@@ -274,13 +276,14 @@ export class LiveFeed {
     if (!channel) return;
     const key = partitionKey(channel, batch.partition);
     const now = Date.now();
+    // Per fetched batch, its oldest record: the most behind.
+    if (batch.messages.length > 0) this.lag?.observe(Math.max(0, now - Number(batch.messages[0].timestamp)) / 1000);
     for (const m of batch.messages) {
       const offset = Number(m.offset);
       const expected = this.position.get(key);
       if (expected !== undefined && offset < expected) continue; // already seen (a rebalance re-delivered it)
       this.position.set(key, offset + 1);
-      this.lag?.observe(Math.max(0, now - Number(m.timestamp)) / 1000);
-      this.outbox.push(this.eventOf(channel, batch.partition, offset, m.value?.toString('utf8') ?? 'null', formatPosition(this.position), now));
+      this.outbox.push(this.eventOf(channel, batch.partition, offset, m.value?.toString('utf8') ?? 'null', this.position.format(), now, m.key));
     }
     // kafkajs hands over a fetch's partitions one batch at a time: deliver them together once
     // this turn ends, so that a client gets one write per fetch rather than one per partition.
@@ -309,12 +312,20 @@ export class LiveFeed {
     for (const l of this.listeners) l(events);
   }
 
-  private eventOf(channel: Channel, partition: number, offset: number, json: string, id: string, receivedAt = Date.now()): FeedEvent {
+  private eventOf(channel: Channel, partition: number, offset: number, json: string, id: string, receivedAt = Date.now(), key?: Buffer | null): FeedEvent {
+    // Trades are keyed `<exchange>:<symbol>` (the topics' contract): their symbol is read from
+    // the key, the value is not parsed (10k trades/s); candles and alerts are parsed.
+    const tradeKey = channel === 'trades' && key ? TRADE_KEY.exec(key.toString('utf8')) : null;
+    if (tradeKey) {
+      const symbol = tradeKey[2].toUpperCase();
+      this.latestTrades.set(`${tradeKey[1]}:${symbol}`, { json, receivedAt });
+      return { channel, partition, offset, symbol, json, id, receivedAt };
+    }
     let symbol: string | undefined;
     try {
       const value = JSON.parse(json) as Record<string, unknown>;
       if (typeof value.symbol === 'string') symbol = value.symbol.toUpperCase();
-      if (channel === 'trades' && symbol && typeof value.exchange === 'string') this.latestTrades.set(`${value.exchange}:${symbol}`, { event: value as unknown as TradeEvent, receivedAt });
+      if (channel === 'trades' && symbol && typeof value.exchange === 'string') this.latestTrades.set(`${value.exchange}:${symbol}`, { json, receivedAt });
       if (channel === 'candles' && symbol && typeof value.exchange === 'string') {
         const k = `${value.exchange}:${symbol}:${String(value.interval)}`;
         const prev = this.latestCandles.get(k);
@@ -338,6 +349,8 @@ export class LiveFeed {
     this.floor.set(partitionKey(evicted.channel, evicted.partition), evicted.offset + 1);
   }
 }
+
+const TRADE_KEY = /^([a-z0-9_-]+):([A-Za-z0-9]+)$/;
 
 /** kafkajs accepts seeks once `run` has set the group up, which it does asynchronously. */
 async function seekWhenReady(consumer: Consumer, topic: string, partition: number, offset: number): Promise<void> {

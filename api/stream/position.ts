@@ -44,3 +44,44 @@ export function parsePosition(text: string): Position {
   }
   return out;
 }
+
+/**
+ * A position that changes one partition at a time and is written out after every event (the SSE
+ * id of each event): each partition's `t0=1520` text is kept and only the changed one rebuilt,
+ * instead of formatting every partition for every event.
+ */
+export class LivePosition {
+  private readonly offsets: Position = new Map();
+  private readonly texts = new Map<string, string>();
+  private readonly prefixes = new Map<string, string>();
+  private text: string | undefined = '';
+
+  get(key: string): number | undefined {
+    return this.offsets.get(key);
+  }
+
+  set(key: string, offset: number): void {
+    let prefix = this.prefixes.get(key);
+    if (prefix === undefined) {
+      const [channel, partition] = key.split(':');
+      this.prefixes.set(key, (prefix = `${LETTER[channel as Channel]}${partition}=`));
+    }
+    this.offsets.set(key, offset);
+    this.texts.set(key, prefix + offset);
+    this.text = undefined;
+  }
+
+  get size(): number {
+    return this.offsets.size;
+  }
+
+  entries(): IterableIterator<[string, number]> {
+    return this.offsets.entries();
+  }
+
+  /** The position as text (what formatPosition writes). */
+  format(): string {
+    if (this.text === undefined) this.text = [...this.texts.values()].join(',');
+    return this.text;
+  }
+}
