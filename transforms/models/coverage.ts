@@ -89,7 +89,7 @@ SELECT exchange, symbol, "date", 'bronze', ${minutesExpectedSql('"date"', ctx.no
 /**
  * The (exchange, symbol, date) candidates for gap days: for a full build every day between a
  * symbol's first and latest silver day; for an incremental one the partitions asked for (those
- * `affected` added), with the exchanges silver has for the symbol in the range.
+ * `affected` added), with the exchanges (and symbols) silver has in the range.
  */
 function gapDaysSql(partitions: PartitionSet): string {
   if (partitions === 'all') {
@@ -98,6 +98,8 @@ function gapDaysSql(partitions: PartitionSet): string {
       generate_series(CAST(s.lo AS TIMESTAMP), CAST(s.hi AS TIMESTAMP), INTERVAL 1 DAY) g(d)`;
   }
   if (partitions.length === 0) return `SELECT NULL::VARCHAR AS exchange, NULL::VARCHAR AS symbol, NULL::DATE AS "date" WHERE false`;
-  const values = partitions.map((p) => `(${sqlLiteral(p.symbol)}, DATE ${sqlLiteral(p.date)})`).join(', ');
-  return `SELECT e.exchange, p.symbol, p."date" FROM (VALUES ${values}) p(symbol, "date") JOIN (SELECT DISTINCT exchange, symbol FROM silver) e USING (symbol)`;
+  // A partition without a symbol (a full build restricted to --from/--to) stands for every symbol.
+  const values = partitions.map((p) => `(${p.symbol ? sqlLiteral(p.symbol) : 'NULL'}, DATE ${sqlLiteral(p.date)})`).join(', ');
+  return `SELECT e.exchange, e.symbol, p."date" FROM (VALUES ${values}) p(symbol, "date")
+    JOIN (SELECT DISTINCT exchange, symbol FROM silver) e ON p.symbol IS NULL OR p.symbol = e.symbol`;
 }
