@@ -52,6 +52,8 @@
  * partition columns (`symbol`, `date`) with constants: `engine.query` then rewrites the scan to
  * read only the matching files (query/pruning.ts). DECIMAL values come back as exact strings.
  * `engine.connection` is the raw DuckDB connection with the views (no pruning, no guard).
+ * `engine.createTempTable(name, select)` materialises a SELECT (pruned and guarded like `query`)
+ * as a temp table that several queries then read without decoding the Parquet again.
  */
 export { Lake, LAYERS, normaliseTableName, viewName, type Layer, type LakeOptions } from './lake.ts';
 export {

@@ -148,4 +148,19 @@ describe('incremental builds', () => {
       engine.close();
     }
   }, 240_000);
+
+  it('a first build restricted to --from/--to computes every model for those dates only, equal to the full build there', async () => {
+    const full = new Lake(tmpLakeDir('range-full-'));
+    const ranged = new Lake(tmpLakeDir('range-first-'));
+    for (const lake of [full, ranged]) await seed(lake, `open_time >= ${START} AND open_time < ${END}`);
+    expect((await runTransforms(full, MODELS, { config })).ok).toBe(true);
+    const run = await runTransforms(ranged, MODELS, { config, from: '2024-01-02', to: '2024-01-02' });
+    expect(run.models.filter((m) => m.status !== 'success' && m.status !== 'skipped').map((m) => `${m.model}: ${m.error}`)).toEqual([]);
+    const onDay = (rows: Record<string, unknown>[]) => rows.filter((r) => String(r.date) === '2024-01-02');
+    const indicators = await tableRows(ranged, 'gold/indicators');
+    expect(indicators.length).toBeGreaterThan(1440);
+    expect(new Set(indicators.map((r) => String(r.date)))).toEqual(new Set(['2024-01-02']));
+    // The recursions started from the series' first candle, as in the full build.
+    expect(sameRows(indicators, onDay(await tableRows(full, 'gold/indicators')), 'gold/indicators')).toEqual([]);
+  }, 240_000);
 });

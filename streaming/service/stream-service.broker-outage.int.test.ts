@@ -22,7 +22,7 @@ afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-/** OUTAGE_TEST_MS sets a longer one (cli/broker-outage.int.test.ts runs minutes with the replay). */
+/** OUTAGE_TEST_MS sets a longer one (cli/broker-outage.soak.test.ts runs minutes with the replay). */
 const OUTAGE_MS = Number(process.env.OUTAGE_TEST_MS ?? 25_000);
 
 describe('streaming service: broker outage', () => {

@@ -17,7 +17,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../stack/net.ts';
-import { createTestTopic, kafkaBrokers, testKafka } from '../../test/infra.ts';
+import { kafkaBrokers, testKafka } from '../../test/infra.ts';
+import { streamTestTopics } from '../../test/support/streaming/topics.ts';
 import { startStreamProcess, type StreamProcess } from '../../test/support/streaming/child-stream.ts';
 import { bronzeCounts, lakeOutcome } from '../../test/support/streaming/silver-check.ts';
 import { disorderedTrades, publishTrades } from '../../test/support/streaming/trade-stream.ts';
@@ -63,14 +64,7 @@ function fillDisk(dir: string): string {
 describe('marketlake stream: the lake disk fills up', () => {
   it.runIf(mounted)('ENOSPC while trades arrive: nothing half-written is visible, nothing is committed past the lake, and after space is freed every trade lands once', async () => {
     const kafka = testKafka();
-    const topics = {
-      trades: await createTestTopic(kafka, 'diskfull-trades', 2),
-      tickers: 'unused',
-      sentiment: 'unused',
-      news: 'unused',
-      candles: await createTestTopic(kafka, 'diskfull-candles', 1),
-      deadletter: await createTestTopic(kafka, 'diskfull-dlq', 1),
-    };
+    const topics = await streamTestTopics(kafka, 'diskfull', 2);
     const lakeDir = path.join(mountPoint, 'lake');
     fs.mkdirSync(lakeDir);
     const group = `diskfull-${path.basename(mountPoint)}`;

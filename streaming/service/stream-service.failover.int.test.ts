@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../stack/net.ts';
-import { createTestTopic, kafkaBrokers, testKafka } from '../../test/infra.ts';
+import { kafkaBrokers, testKafka } from '../../test/infra.ts';
+import { streamTestTopics } from '../../test/support/streaming/topics.ts';
 import { startStreamProcess, type StreamProcess } from '../../test/support/streaming/child-stream.ts';
 import { lakeOutcome } from '../../test/support/streaming/silver-check.ts';
 import { disorderedTrades, publishTrades } from '../../test/support/streaming/trade-stream.ts';
@@ -30,14 +31,7 @@ function resumedAt(p: StreamProcess): number | undefined {
 describe('marketlake stream: failover after kill -9', () => {
   it('a new instance resumes the killed one partitions within a few seconds, exactly once', async () => {
     const kafka = testKafka();
-    const topics = {
-      trades: await createTestTopic(kafka, 'failover-trades', 3),
-      tickers: 'unused',
-      sentiment: 'unused',
-      news: 'unused',
-      candles: await createTestTopic(kafka, 'failover-candles', 1),
-      deadletter: await createTestTopic(kafka, 'failover-dlq', 1),
-    };
+    const topics = await streamTestTopics(kafka, 'failover', 3);
     const lakeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ml-stream-failover-'));
     dirs.push(lakeDir);
     const group = `failover-${path.basename(lakeDir)}`;

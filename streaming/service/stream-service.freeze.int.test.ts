@@ -15,7 +15,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../stack/net.ts';
-import { createTestTopic, kafkaBrokers, testKafka } from '../../test/infra.ts';
+import { kafkaBrokers, testKafka } from '../../test/infra.ts';
+import { streamTestTopics } from '../../test/support/streaming/topics.ts';
 import { startStreamProcess, type StreamProcess } from '../../test/support/streaming/child-stream.ts';
 import { lakeOutcome } from '../../test/support/streaming/silver-check.ts';
 import { disorderedTrades, publishTrades } from '../../test/support/streaming/trade-stream.ts';
@@ -39,14 +40,7 @@ function assignedPartitions(p: StreamProcess, topic: string): number[] | undefin
 describe('marketlake stream: an instance frozen past its session', () => {
   it(`SIGSTOP for ${FREEZE_MS / 1000} s while trades flow: the other instance takes over, the woken one lands nothing stale, exactly once`, async () => {
     const kafka = testKafka();
-    const topics = {
-      trades: await createTestTopic(kafka, 'freeze-trades', 4),
-      tickers: 'unused',
-      sentiment: 'unused',
-      news: 'unused',
-      candles: await createTestTopic(kafka, 'freeze-candles', 1),
-      deadletter: await createTestTopic(kafka, 'freeze-dlq', 1),
-    };
+    const topics = await streamTestTopics(kafka, 'freeze', 4);
     const lakeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ml-stream-freeze-'));
     dirs.push(lakeDir);
     const group = `freeze-${path.basename(lakeDir)}`;

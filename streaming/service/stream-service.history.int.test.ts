@@ -14,8 +14,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { tradeKey, type TradeEvent } from '../../common/events/index.ts';
 import { LakeQueryEngine } from '../../lake/index.ts';
 import { freePort } from '../../stack/net.ts';
-import { createTestTopic, kafkaBrokers, testKafka } from '../../test/infra.ts';
+import { kafkaBrokers, testKafka } from '../../test/infra.ts';
 import { loadOracleKlines, loadOracleTrades } from '../../test/support/streaming/binance-oracle.ts';
+import { streamTestTopics } from '../../test/support/streaming/topics.ts';
 import { startStreamProcess } from '../../test/support/streaming/child-stream.ts';
 import { streamFixture, type StreamFixture } from '../../test/support/streaming/in-process.ts';
 import { waitForBronzeToCover, waitForValue } from '../../test/support/streaming/wait.ts';
@@ -61,14 +62,7 @@ async function publish(kafka: ReturnType<typeof testKafka>, topic: string, trade
 describe('streaming service: history, then live', () => {
   it('replays the 2017 day into a lake with live data: bounded memory, the day equals the klines, the gap stays missing', async () => {
     const kafka = testKafka();
-    const topics = {
-      trades: await createTestTopic(kafka, 'history-trades', 3),
-      tickers: 'unused',
-      sentiment: 'unused',
-      news: 'unused',
-      candles: await createTestTopic(kafka, 'history-candles', 1),
-      deadletter: await createTestTopic(kafka, 'history-dlq', 1),
-    };
+    const topics = await streamTestTopics(kafka, 'history', 3);
     const lakeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ml-stream-history-'));
     dirs.push(lakeDir);
     const group = `history-${path.basename(lakeDir)}`;

@@ -7,10 +7,16 @@
  * minutes with at least one trade (bronze cannot tell a quiet minute from a gap: those two stay
  * NULL). `sources`: the bronze sources that delivered the day's trades. The silver layer's
  * numbers are silver-coverage.ts's, the definition the backfill's `missing` mode plans from.
+ *
+ * A gap longer than a day (the stream records it as missing rather than filling it: a broker
+ * down for days, a source that stopped) leaves whole days without any silver row. Those days of a
+ * symbol's history, between its first and latest day, get a silver row with every minute missing,
+ * so the ledger names them. No input partition of theirs ever changes, so an incremental build
+ * adds them when the first day after the gap arrives (`affected`).
  */
-import type { TableDefinition } from '../../lake/index.ts';
+import { queryJson, sqlLiteral, type TableDefinition } from '../../lake/index.ts';
 import type { Model } from '../model.ts';
-import { inputRangeSql } from '../partitions.ts';
+import { addDays, datesBetween, dedupePartitions, inputRangeSql, type Partition, type PartitionSet } from '../partitions.ts';
 import { minutesExpectedSql, silverMinuteCoverageSql } from '../silver-coverage.ts';
 
 export const GOLD_COVERAGE: TableDefinition = {
@@ -39,10 +45,26 @@ export const coverageModel: Model = {
   output: GOLD_COVERAGE,
   materialization: 'partitions',
   lookbackDays: 0,
+  async affected(changed, { conn }) {
+    if (changed === 'all' || changed.some((p) => !p.symbol || !p.date)) return 'all';
+    const out: Partition[] = changed.map((p) => ({ symbol: p.symbol, date: p.date }));
+    const first = new Map<string, string>();
+    for (const p of changed) if (!first.has(p.symbol) || p.date < first.get(p.symbol)!) first.set(p.symbol, p.date);
+    for (const [symbol, date] of first) {
+      // The days since the ledger's previous day of the symbol, when a gap lies between.
+      const [prev] = await queryJson(conn, `SELECT CAST(max("date") AS VARCHAR) AS d FROM gold_coverage WHERE symbol = ${sqlLiteral(symbol)} AND layer = 'silver' AND "date" < DATE ${sqlLiteral(date)}`);
+      if (prev?.d) for (const d of datesBetween(addDays(String(prev.d), 1), addDays(date, -1))) out.push({ symbol, date: d });
+    }
+    return dedupePartitions(out);
+  },
   sql: (ctx) => {
     const range = inputRangeSql(ctx.partitions, 0);
     return `
 WITH silver AS (${silverMinuteCoverageSql(range, ctx.nowUs)}
+), gap_days AS (
+  -- Days of a symbol's history without any 1m candle: every expected minute missing.
+  ${gapDaysSql(ctx.partitions)}
+  EXCEPT SELECT exchange, symbol, "date" FROM silver
 ), bronze AS (
   SELECT exchange, symbol, "date", count(DISTINCT epoch_us(trade_time) // 60000000) AS minutes, string_agg(DISTINCT source, ',' ORDER BY source) AS sources, max(received_at) AS last_updated
   FROM bronze_trades WHERE ${range} GROUP BY ALL
@@ -50,6 +72,8 @@ WITH silver AS (${silverMinuteCoverageSql(range, ctx.nowUs)}
 SELECT s.exchange, s.symbol, s."date", 'silver' AS layer, s.minutes_expected, s.candles_present, s.quiet_minutes, s.missing_minutes, s.late_revisions,
   b.sources, s.last_updated
 FROM silver s LEFT JOIN bronze b USING (exchange, symbol, "date")
+UNION ALL
+SELECT exchange, symbol, "date", 'silver', ${minutesExpectedSql('"date"', ctx.nowUs)}, 0, 0, ${minutesExpectedSql('"date"', ctx.nowUs)}, 0, NULL, NULL FROM gap_days
 UNION ALL
 SELECT exchange, symbol, "date", 'bronze', ${minutesExpectedSql('"date"', ctx.nowUs)}, minutes, NULL, NULL, NULL, sources, last_updated FROM bronze`;
   },
@@ -61,3 +85,21 @@ SELECT exchange, symbol, "date", 'bronze', ${minutesExpectedSql('"date"', ctx.no
     { kind: 'sql', name: 'quiet_within_present', sql: `SELECT * FROM {{ this }} WHERE quiet_minutes > candles_present` },
   ],
 };
+
+/**
+ * The (exchange, symbol, date) candidates for gap days: for a full build every day between a
+ * symbol's first and latest silver day; for an incremental one the partitions asked for (those
+ * `affected` added), with the exchanges (and symbols) silver has in the range.
+ */
+function gapDaysSql(partitions: PartitionSet): string {
+  if (partitions === 'all') {
+    return `SELECT s.exchange, s.symbol, CAST(g.d AS DATE) AS "date"
+    FROM (SELECT exchange, symbol, min("date") AS lo, max("date") AS hi FROM silver GROUP BY ALL) s,
+      generate_series(CAST(s.lo AS TIMESTAMP), CAST(s.hi AS TIMESTAMP), INTERVAL 1 DAY) g(d)`;
+  }
+  if (partitions.length === 0) return `SELECT NULL::VARCHAR AS exchange, NULL::VARCHAR AS symbol, NULL::DATE AS "date" WHERE false`;
+  // A partition without a symbol (a full build restricted to --from/--to) stands for every symbol.
+  const values = partitions.map((p) => `(${p.symbol ? sqlLiteral(p.symbol) : 'NULL'}, DATE ${sqlLiteral(p.date)})`).join(', ');
+  return `SELECT e.exchange, e.symbol, p."date" FROM (VALUES ${values}) p(symbol, "date")
+    JOIN (SELECT DISTINCT exchange, symbol FROM silver) e ON p.symbol IS NULL OR p.symbol = e.symbol`;
+}

@@ -69,10 +69,15 @@ async function symbolsOf(conn: DuckDBConnection, partitions: PartitionSet): Prom
     for (const r of await queryJson(conn, `SELECT DISTINCT symbol FROM silver_candles_all_revisions ORDER BY 1`)) out.set(String(r.symbol), undefined);
     return out;
   }
+  let every: string[] | undefined;
   for (const p of partitions) {
-    if (!p.symbol || !p.date) throw new Error(`indicators: partition ${JSON.stringify(p)} lacks symbol or date`);
-    const prev = out.get(p.symbol);
-    if (prev === undefined || p.date < prev) out.set(p.symbol, p.date);
+    if (!p.date) throw new Error(`indicators: partition ${JSON.stringify(p)} lacks a date`);
+    // A date alone (a full build restricted to --from/--to): every symbol, from that date on.
+    every ??= p.symbol ? undefined : (await queryJson(conn, `SELECT DISTINCT symbol FROM silver_candles_all_revisions ORDER BY 1`)).map((r) => String(r.symbol));
+    for (const symbol of p.symbol ? [p.symbol] : every!) {
+      const prev = out.get(symbol);
+      if (prev === undefined || p.date < prev) out.set(symbol, p.date);
+    }
   }
   return out;
 }

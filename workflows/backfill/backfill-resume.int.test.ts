@@ -6,11 +6,9 @@
  * and the run's progress say so) and writes only the third. Rows identical either way.
  */
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LakeQueryEngine } from '../../lake/index.ts';
-import { KLINES_2017_CSV } from '../../test/support/binance/binance-local-server.ts';
-import { zipSingleFile } from '../../test/support/zip-writer.ts';
+import { klinesZipForDay } from '../../test/support/binance/klines-for-day.ts';
 import { spawnWorker, workflowsFixture, type ChildWorker, type WorkflowsFixture } from '../../test/support/workflows-fixture.ts';
 import type { ItemCheckpoint } from './runner.ts';
 import type { BackfillResult } from './types.ts';
@@ -19,23 +17,6 @@ let fx: WorkflowsFixture;
 let worker: ChildWorker | undefined;
 
 const klinesPath = (day: string) => `/data/spot/daily/klines/BTCUSDT/1m/BTCUSDT-1m-${day}.zip`;
-
-/** The real 2017-08-17 klines moved to another day (a valid archive for a day the mirror lacks). */
-function klinesZipForDay(day: string): Buffer {
-  const shift = Date.parse(`${day}T00:00:00Z`) - Date.parse('2017-08-17T00:00:00Z');
-  const csv = fs
-    .readFileSync(KLINES_2017_CSV, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => {
-      const f = l.split(',');
-      f[0] = String(Number(f[0]) + shift);
-      f[6] = String(Number(f[6]) + shift);
-      return f.join(',');
-    })
-    .join('\n');
-  return zipSingleFile(`BTCUSDT-1m-${day}.csv`, Buffer.from(`${csv}\n`));
-}
 
 beforeAll(async () => {
   fx = await workflowsFixture('backfill-resume', { workers: false, env: { WORKER_ENSURE_SCHEDULES: 'false' } });

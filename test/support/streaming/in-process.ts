@@ -5,7 +5,8 @@ import path from 'node:path';
 import type { Kafka } from 'kafkajs';
 import { createLogger } from '../../../common/logger.ts';
 import { Lake, WriterThread } from '../../../lake/index.ts';
-import { createTestTopic, kafkaBrokers } from '../../infra.ts';
+import { kafkaBrokers } from '../../infra.ts';
+import { streamTestTopics } from './topics.ts';
 import { StreamService, type StreamServiceOptions } from '../../../streaming/index.ts';
 import { waitForBronzeToCover } from './wait.ts';
 
@@ -20,12 +21,9 @@ export interface StreamFixture {
 }
 
 export async function streamFixture(kafka: Kafka, name: string, tradePartitions = 3): Promise<StreamFixture> {
-  const trades = await createTestTopic(kafka, `${name}-trades`, tradePartitions);
-  const candles = await createTestTopic(kafka, `${name}-candles`, 1);
-  const deadletter = await createTestTopic(kafka, `${name}-dlq`, 1);
+  const topics = await streamTestTopics(kafka, name, tradePartitions);
   const lakeDir = fs.mkdtempSync(path.join(os.tmpdir(), `ml-stream-${name}-`));
   const group = `${name}-${path.basename(lakeDir)}`;
-  const topics = { trades, tickers: 'unused', sentiment: 'unused', news: 'unused', candles, deadletter };
   // As `marketlake stream` does: Parquet files are written on a worker thread.
   const writer = await WriterThread.start({ threads: 1 });
   return {
@@ -48,7 +46,7 @@ export async function streamFixture(kafka: Kafka, name: string, tradePartitions 
       return service;
     },
     caughtUp(k, timeoutMs = 120_000) {
-      return waitForBronzeToCover(k, lakeDir, group, trades, timeoutMs);
+      return waitForBronzeToCover(k, lakeDir, group, topics.trades, timeoutMs);
     },
     async cleanup() {
       await writer.close();
