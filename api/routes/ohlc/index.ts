@@ -62,7 +62,7 @@ export function registerOhlcRoutes(app: ApiApp, deps: ApiDeps): void {
       const latestEnd = info.last_date ? await latestEndFor(session, req, info.last_date) : undefined;
       const page = await readOhlcPage(session, req, { firstDate: info.first_date, latestEndUs: latestEnd });
       endTime(c, 'lake');
-      const rows: (CandleRow & { provisional: boolean })[] = page.candles.map((r) => ({ ...r, provisional: !r.is_final }));
+      const rows: CandleRow[] = page.candles;
       // The forming candle from the live feed, when newer than what silver has.
       if (live && !live.isFinal && live.windowStartUs >= (fromUs ?? 0) && (q.to === undefined || live.windowStartUs < q.to)) {
         const last = rows.at(-1);
@@ -71,7 +71,7 @@ export function registerOhlcRoutes(app: ApiApp, deps: ApiDeps): void {
           if (rows.length < q.limit) rows.push(candleOfEvent(live));
         }
       }
-      const candles = rows.map((r) => ({ ...r, window_start: isoOfMicros(r.window_start), window_end: isoOfMicros(r.window_end) }));
+      const candles = rows.map(apiCandle);
       const next = page.nextFromUs !== undefined ? encodeCursor(page.nextFromUs) : null;
       if (next) c.header('Link', `<${nextUrl(c.req.url, next)}>; rel="next"`);
       // CSV and Arrow carry rows only: the number of missing ranges travels in a header.
@@ -109,7 +109,27 @@ function nextUrl(url: string, cursor: string): string {
   return `${u.pathname}${u.search}`;
 }
 
-function candleOfEvent(e: import('../../../common/events/index.ts').CandleEvent): CandleRow & { provisional: boolean } {
+/** A candle as answered: ISO times, `provisional` for a candle that is not final. Built field by field, once (the hot path of every page). */
+function apiCandle(r: CandleRow) {
+  return {
+    window_start: isoOfMicros(r.window_start),
+    window_end: isoOfMicros(r.window_end),
+    open: r.open,
+    high: r.high,
+    low: r.low,
+    close: r.close,
+    volume: r.volume,
+    quote_volume: r.quote_volume,
+    vwap: r.vwap,
+    trade_count: r.trade_count,
+    taker_buy_volume: r.taker_buy_volume,
+    taker_buy_quote_volume: r.taker_buy_quote_volume,
+    is_final: r.is_final,
+    provisional: !r.is_final,
+  };
+}
+
+function candleOfEvent(e: import('../../../common/events/index.ts').CandleEvent): CandleRow {
   return {
     window_start: e.windowStartUs,
     window_end: e.windowEndUs,
@@ -124,7 +144,6 @@ function candleOfEvent(e: import('../../../common/events/index.ts').CandleEvent)
     taker_buy_volume: e.takerBuyVolume,
     taker_buy_quote_volume: e.takerBuyQuoteVolume,
     is_final: e.isFinal,
-    provisional: !e.isFinal,
   };
 }
 
