@@ -60,7 +60,7 @@ export const coverageModel: Model = {
   sql: (ctx) => {
     const range = inputRangeSql(ctx.partitions, 0);
     return `
-WITH silver AS (${silverMinuteCoverageSql(range, ctx.nowUs)}
+WITH silver AS MATERIALIZED (${silverMinuteCoverageSql(range, ctx.nowUs)}
 ), gap_days AS (
   -- Days of a symbol's history without any 1m candle: every expected minute missing.
   ${gapDaysSql(ctx.partitions)}
