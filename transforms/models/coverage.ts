@@ -51,8 +51,12 @@ export const coverageModel: Model = {
     const first = new Map<string, string>();
     for (const p of changed) if (!first.has(p.symbol) || p.date < first.get(p.symbol)!) first.set(p.symbol, p.date);
     for (const [symbol, date] of first) {
-      // The days since the ledger's previous day of the symbol, when a gap lies between.
-      const [prev] = await queryJson(conn, `SELECT CAST(max("date") AS VARCHAR) AS d FROM gold_coverage WHERE symbol = ${sqlLiteral(symbol)} AND layer = 'silver' AND "date" < DATE ${sqlLiteral(date)}`);
+      // The days since the ledger's previous day of the symbol, when a gap lies between. The
+      // usual case, the ledger has the day before, reads one partition; only then all earlier ones.
+      const sym = sqlLiteral(symbol);
+      const dayBefore = await queryJson(conn, `SELECT 1 FROM gold_coverage WHERE symbol = ${sym} AND "date" = DATE ${sqlLiteral(addDays(date, -1))} LIMIT 1`);
+      if (dayBefore.length > 0) continue;
+      const [prev] = await queryJson(conn, `SELECT CAST(max("date") AS VARCHAR) AS d FROM gold_coverage WHERE symbol = ${sym} AND layer = 'silver' AND "date" < DATE ${sqlLiteral(date)}`);
       if (prev?.d) for (const d of datesBetween(addDays(String(prev.d), 1), addDays(date, -1))) out.push({ symbol, date: d });
     }
     return dedupePartitions(out);
