@@ -53,7 +53,7 @@ async function revisions(lake: Lake, ws: number): Promise<{ latest: { close: str
   try {
     const where = `"interval" = '1m' AND window_start = make_timestamp(${ws})`;
     const latest = (await engine.query(`SELECT close::VARCHAR AS close, revision, source FROM silver_candles WHERE ${where}`)).rows;
-    const all = (await engine.query(`SELECT revision, source FROM silver_candles_all_revisions WHERE ${where} ORDER BY revision`)).rows;
+    const all = (await engine.query(`SELECT revision, source FROM silver_candles_all_revisions WHERE ${where} ORDER BY revision, source NULLS LAST`)).rows;
     // Never two rows of one candle at its top revision (silver_candles would pick one arbitrarily).
     const dup = (
       await engine.query(`SELECT count(*) AS n FROM (SELECT window_start, "interval", revision, count(*) AS c FROM silver_candles_all_revisions GROUP BY window_start, "interval", revision
