@@ -5,7 +5,7 @@
  * routes until Temporal is reachable.
  */
 import { randomUUID } from 'node:crypto';
-import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { Client, Connection, NamespaceNotFoundError, ServiceError, WorkflowNotFoundError, isGrpcServiceError } from '@temporalio/client';
 import { NotFoundProblem, UnavailableProblem } from './problem.ts';
 
 export interface BackfillInput {
@@ -97,17 +97,26 @@ export class TemporalBackfills implements Backfills {
     await this.connection.close().catch(() => undefined);
   }
 
-  /** Runs a Temporal call; a connection failure becomes a 503 naming Temporal. */
+  /**
+   * Runs a Temporal call. What fails on Temporal's side (unreachable, a deadline, a namespace it
+   * cannot find, any gRPC status) is a dependency down: a 503 naming Temporal, never a 500.
+   */
   private async temporal<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await this.connection.withDeadline(Date.now() + 5000, fn);
     } catch (err) {
       if (err instanceof NotFoundProblem) throw err;
-      const msg = (err as Error).message ?? String(err);
-      if (/UNAVAILABLE|DEADLINE_EXCEEDED|connect|ECONNREFUSED|Failed to connect/i.test(msg) || (err as { code?: number }).code === 14 || (err as { code?: number }).code === 4) {
-        throw new UnavailableProblem('temporal', `Temporal at ${this.opts.address} is unreachable: ${msg.split('\n')[0]}`);
+      if (err instanceof ServiceError || err instanceof NamespaceNotFoundError || isGrpcServiceError(err) || isConnectionError(err)) {
+        const msg = (err as Error).message ?? String(err);
+        throw new UnavailableProblem('temporal', `Temporal at ${this.opts.address} is unavailable: ${msg.split('\n')[0]}`);
       }
       throw err;
     }
   }
+}
+
+/** A socket-level failure before any gRPC status (Node's system errors carry a string code). */
+function isConnectionError(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE'].includes(code);
 }
