@@ -19,7 +19,11 @@ function symbolsSql(symbols: readonly string[] | undefined, column = 'symbol'): 
 }
 
 /** SQL of the 1m candles recomputed from bronze over [fromUs, each symbol's final frontier before `upper`), one row per minute. */
-export function recomputedMinutesSql(fromUs: number, upper: number, seedHours: number, symbols?: readonly string[]): string {
+export function recomputedMinutesSql(fromUs: number, upper: number, seedHours: number, symbols?: readonly string[], maxFillGapMinutes = 180): string {
+  // The stream's rule (streaming/candles/candle-operator.ts): an empty minute is filled only when it
+  // starts at most the fill gap after the last traded minute; a longer gap is missing. Only those
+  // minutes are generated, so a range holding a gap of years costs nothing.
+  const gapUs = maxFillGapMinutes * MINUTE_US;
   return `frontier AS (
       SELECT exchange, symbol, max(epoch_us(window_end)) AS until_us FROM silver_candles_all_revisions
       WHERE "interval" = '1m' AND is_final AND ${timeRangeSql('window_start', fromUs, upper)}${symbolsSql(symbols)} GROUP BY ALL
@@ -41,14 +45,24 @@ export function recomputedMinutesSql(fromUs: number, upper: number, seedHours: n
       FROM trades GROUP BY ALL
     ), seed AS (
       -- The close carried into the range: the last trade before it (within the seed look-back).
-      SELECT t.exchange, t.symbol, arg_max(t.price, t.trade_id) AS close FROM bronze_trades t JOIN frontier f USING (exchange, symbol)
+      SELECT t.exchange, t.symbol, arg_max(t.price, t.trade_id) AS close, max((epoch_us(t.trade_time) // ${MINUTE_US}) * ${MINUTE_US}) AS minute_us
+      FROM bronze_trades t JOIN frontier f USING (exchange, symbol)
       WHERE ${timeRangeSql('t.trade_time', fromUs - seedHours * HOUR_US, fromUs, 't.date')} GROUP BY ALL
     ), spans AS (
       -- Without a seed the recomputation can only start at the symbol's first trade in the range.
-      SELECT m.exchange, m.symbol, CASE WHEN seed.close IS NULL THEN min(m.ws) ELSE ${fromUs}::BIGINT END AS start_us, any_value(f.until_us) AS until_us, any_value(seed.close) AS seed_close
+      SELECT m.exchange, m.symbol, CASE WHEN seed.close IS NULL THEN min(m.ws) ELSE ${fromUs}::BIGINT END AS start_us, any_value(f.until_us) AS until_us, any_value(seed.close) AS seed_close,
+        any_value(seed.minute_us) AS seed_minute_us, min(m.ws) AS first_ws
       FROM minutes m JOIN frontier f USING (exchange, symbol) LEFT JOIN seed USING (exchange, symbol) GROUP BY m.exchange, m.symbol, seed.close
+    ), anchors AS (
+      SELECT exchange, symbol, ws, lead(ws) OVER (PARTITION BY exchange, symbol ORDER BY ws) AS next_ws FROM minutes
     ), grid AS (
-      SELECT exchange, symbol, seed_close, unnest(range(start_us, until_us, ${MINUTE_US}::BIGINT)) AS ws FROM spans
+      -- Each traded minute and the empty minutes after it within the fill gap (up to the next traded one).
+      SELECT a.exchange, a.symbol, s.seed_close, unnest(range(a.ws, least(coalesce(a.next_ws, s.until_us), a.ws + ${gapUs + MINUTE_US}, s.until_us), ${MINUTE_US}::BIGINT)) AS ws
+      FROM anchors a JOIN spans s USING (exchange, symbol)
+      UNION ALL
+      -- From the range's start, the seed's close within the fill gap of its minute, up to the first traded minute.
+      SELECT exchange, symbol, seed_close, unnest(range(start_us, least(first_ws, seed_minute_us + ${gapUs + MINUTE_US}, until_us), ${MINUTE_US}::BIGINT)) AS ws
+      FROM spans WHERE seed_close IS NOT NULL
     ), filled AS (
       SELECT g.exchange, g.symbol, g.ws, m.* EXCLUDE (exchange, symbol, ws),
         coalesce(last_value(m.close IGNORE NULLS) OVER (PARTITION BY g.exchange, g.symbol ORDER BY g.ws ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW), g.seed_close) AS carried
