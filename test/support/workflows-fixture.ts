@@ -15,7 +15,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadBaseConfig } from '../../common/config.ts';
 import { createLogger } from '../../common/logger.ts';
 import { createMetricsRegistry } from '../../common/metrics.ts';
-import { Lake } from '../../lake/index.ts';
+import { Lake, LakeQueryEngine } from '../../lake/index.ts';
 import { startBinanceLocalServer, type BinanceLocalServer } from './binance/binance-local-server.ts';
 import { TEMPORAL_CLI_VERSION } from '../../stack/temporal.ts';
 import { loadWorkerConfig, startWorkers, type WorkerConfig, type Workers } from '../../workflows/index.ts';
@@ -74,6 +74,8 @@ export interface WorkflowsFixture {
   startWorkers(): Promise<Workers>;
   stopWorkers(): Promise<void>;
   cleanup(): Promise<void>;
+  /** Rows of one SQL query over the fixture's lake, through a fresh engine (it sees the latest commits). */
+  query(sql: string): Promise<Record<string, unknown>[]>;
 }
 
 let runtimeInstalled = false;
@@ -122,6 +124,14 @@ export async function workflowsFixture(name: string, opts: { workers?: boolean; 
     async stopWorkers() {
       await fixture.workers?.shutdown();
       fixture.workers = undefined;
+    },
+    async query(sql: string) {
+      const engine = await LakeQueryEngine.open({ lake: lakeDir });
+      try {
+        return (await engine.query(sql)).rows;
+      } finally {
+        engine.connection.closeSync();
+      }
     },
     async cleanup() {
       await fixture.stopWorkers();

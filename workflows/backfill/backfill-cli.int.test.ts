@@ -9,7 +9,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LakeQueryEngine, type RemoveAction } from '../../lake/index.ts';
+import type { RemoveAction } from '../../lake/index.ts';
 import { KLINES_2024_DIR } from '../../test/fixtures/paths.ts';
 import { canonicalDecimal, oracleRollupSql, parseKlinesCsv, zipText, type BinanceKline } from '../../test/support/archive-oracle.ts';
 import { temporal, workflowsFixture, type WorkflowsFixture } from '../../test/support/workflows-fixture.ts';
@@ -24,15 +24,6 @@ async function startLikeTheUi(input: object): Promise<BackfillResult> {
   const id = `backfill-${randomUUID().slice(0, 8)}`;
   await temporal(['workflow', 'start', '--type', 'backfill', '--task-queue', 'marketlake-backfill', '--workflow-id', id, '--input', JSON.stringify(input)], fx.namespace);
   return fx.client.workflow.getHandle(id).result();
-}
-
-async function silver(sql: string): Promise<Record<string, unknown>[]> {
-  const engine = await LakeQueryEngine.open({ lake: fx.lakeDir });
-  try {
-    return (await engine.query(sql)).rows;
-  } finally {
-    engine.connection.closeSync();
-  }
 }
 
 const CANDLE_COLUMNS = `epoch_ms(window_start) AS t, open::VARCHAR AS o, high::VARCHAR AS h, low::VARCHAR AS l, close::VARCHAR AS c, volume::VARCHAR AS v,
@@ -69,7 +60,7 @@ describe('backfill started as the Temporal UI starts it (temporal workflow start
     expect(result.progress.partitions).toMatchObject({ total: 31, done: 31, failed: 0, skipped: 0 });
     expect(result.progress.rowsWritten).toBe(31 * (1440 + 288 + 96 + 24));
 
-    const oneMinute = await silver(`SELECT ${CANDLE_COLUMNS}, source, is_final FROM silver_candles WHERE symbol = 'BTCUSDT' AND "interval" = '1m' ORDER BY window_start`);
+    const oneMinute = await fx.query(`SELECT ${CANDLE_COLUMNS}, source, is_final FROM silver_candles WHERE symbol = 'BTCUSDT' AND "interval" = '1m' ORDER BY window_start`);
     expect(oneMinute).toHaveLength(44_640);
     expect(new Set(oneMinute.map((r) => r.source))).toEqual(new Set(['klines']));
     const expected1m = archive.map((k) => [k.openTimeMs, k.open, k.high, k.low, k.close, k.volume, k.quoteVolume].map(String).map((s, i) => (i === 0 ? s : canonicalDecimal(s))).join(',') + `,${k.tradeCount},${canonicalDecimal(k.takerBuyVolume)},${canonicalDecimal(k.takerBuyQuoteVolume)}`);
@@ -89,7 +80,7 @@ describe('backfill started as the Temporal UI starts it (temporal workflow start
       for (const [interval, minutes] of [['5m', 5], ['15m', 15], ['1h', 60]] as const) {
         const oracle = (await conn.runAndReadAll(`SELECT w AS t, o::VARCHAR AS o, h::VARCHAR AS h, l::VARCHAR AS l, c::VARCHAR AS c, v::VARCHAR AS v, qv::VARCHAR AS qv, n,
             tbv::VARCHAR AS tbv, tbqv::VARCHAR AS tbqv FROM (${oracleRollupSql(minutes)}) ORDER BY w`)).getRowObjectsJson();
-        const lake = await silver(`SELECT ${CANDLE_COLUMNS} FROM silver_candles WHERE symbol = 'BTCUSDT' AND "interval" = '${interval}' ORDER BY window_start`);
+        const lake = await fx.query(`SELECT ${CANDLE_COLUMNS} FROM silver_candles WHERE symbol = 'BTCUSDT' AND "interval" = '${interval}' ORDER BY window_start`);
         expect(lake.length, interval).toBe(44_640 / minutes);
         expect(lake.map(canonicalRow), interval).toEqual(oracle.map(canonicalRow));
       }
@@ -98,7 +89,7 @@ describe('backfill started as the Temporal UI starts it (temporal workflow start
       fs.rmSync(tmp, { recursive: true, force: true });
     }
     // vwap is quote volume / volume, exact to 16 places.
-    const [v] = await silver(`SELECT vwap::VARCHAR AS vwap, quote_volume::VARCHAR AS qv, volume::VARCHAR AS v FROM silver_candles WHERE symbol = 'BTCUSDT' AND "interval" = '1h' ORDER BY window_start LIMIT 1`);
+    const [v] = await fx.query(`SELECT vwap::VARCHAR AS vwap, quote_volume::VARCHAR AS qv, volume::VARCHAR AS v FROM silver_candles WHERE symbol = 'BTCUSDT' AND "interval" = '1h' ORDER BY window_start LIMIT 1`);
     const q = BigInt(String(v.qv).replace('.', ''));
     const vol = BigInt(String(v.v).replace('.', ''));
     const scaled = (2n * q * 10n ** 8n + vol) / (2n * vol);
@@ -112,12 +103,12 @@ describe('backfill started as the Temporal UI starts it (temporal workflow start
     expect(again.progress.rowsWritten).toBe(0);
     expect(await tableVersions()).toEqual(before);
 
-    const snapshotRows = await silver(`SELECT "interval", ${CANDLE_COLUMNS} FROM silver_candles ORDER BY "interval", window_start`);
+    const snapshotRows = await fx.query(`SELECT "interval", ${CANDLE_COLUMNS} FROM silver_candles ORDER BY "interval", window_start`);
     const all = await startLikeTheUi({ ...JANUARY, mode: 'all' });
     expect(all.progress.partitions).toMatchObject({ total: 31, done: 31, failed: 0 });
-    const rewritten = await silver(`SELECT "interval", ${CANDLE_COLUMNS} FROM silver_candles ORDER BY "interval", window_start`);
+    const rewritten = await fx.query(`SELECT "interval", ${CANDLE_COLUMNS} FROM silver_candles ORDER BY "interval", window_start`);
     expect(rewritten).toEqual(snapshotRows);
-    const [counts] = await silver(`SELECT count(*) AS n, count(DISTINCT ("interval", window_start)) AS keys, max(revision) AS rev FROM silver_candles_all_revisions`);
+    const [counts] = await fx.query(`SELECT count(*) AS n, count(DISTINCT ("interval", window_start)) AS keys, max(revision) AS rev FROM silver_candles_all_revisions`);
     expect(Number(counts.n)).toBe(31 * 1848);
     expect(Number(counts.keys)).toBe(31 * 1848);
     // `all` wrote a newer revision of each candle.
@@ -149,7 +140,7 @@ describe('backfill started as the Temporal UI starts it (temporal workflow start
     const commits = (await table.history(5)).filter((h) => h.version > deletedAt);
     expect(commits).toHaveLength(1);
     expect(JSON.parse(String(commits[0].operationParameters.partitions))).toEqual([{ symbol: 'BTCUSDT', date: '2024-01-15' }]);
-    const [day] = await silver(`SELECT count(*) AS n FROM silver_candles WHERE symbol = 'BTCUSDT' AND date = DATE '2024-01-15' AND "interval" = '1m'`);
+    const [day] = await fx.query(`SELECT count(*) AS n FROM silver_candles WHERE symbol = 'BTCUSDT' AND date = DATE '2024-01-15' AND "interval" = '1m'`);
     expect(Number(day.n)).toBe(1440);
   }, 180_000);
 });

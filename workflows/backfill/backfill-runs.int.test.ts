@@ -10,7 +10,6 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LakeQueryEngine } from '../../lake/index.ts';
 import { canonicalDecimal, parseKlinesCsv, zipText } from '../../test/support/archive-oracle.ts';
 import { KLINES_2024_DIR } from '../../test/support/binance/binance-local-server.ts';
 import { workflowsFixture, type WorkflowsFixture } from '../../test/support/workflows-fixture.ts';
@@ -22,15 +21,6 @@ let fx: WorkflowsFixture;
 /** Symbols the mirror's REST API does not list, but whose January 2024 archive it has (delisted, archived). */
 const ARCHIVED_ONLY = ['AAAUSDT', 'BBBUSDT'];
 const JANUARY_ZIP = path.join(KLINES_2024_DIR, 'BTCUSDT-1m-2024-01.zip');
-
-async function silver(sql: string): Promise<Record<string, unknown>[]> {
-  const engine = await LakeQueryEngine.open({ lake: fx.lakeDir });
-  try {
-    return (await engine.query(sql)).rows;
-  } finally {
-    engine.connection.closeSync();
-  }
-}
 
 /** Versions of the tables a backfill writes (the gold build the first test's backfill started may still create gold tables). */
 async function backfillTableVersions(): Promise<string> {
@@ -85,11 +75,11 @@ describe('backfill runs', () => {
     expect(archive).toHaveLength(2 * 1440);
     const expected = archive.map((k) => [k.openTimeMs, canonicalDecimal(k.open), canonicalDecimal(k.high), canonicalDecimal(k.low), canonicalDecimal(k.close), canonicalDecimal(k.volume), k.tradeCount].join(','));
     for (const s of symbols) {
-      const rows = await silver(`SELECT epoch_ms(window_start) AS t, open::VARCHAR AS o, high::VARCHAR AS h, low::VARCHAR AS l, close::VARCHAR AS c, volume::VARCHAR AS v, trade_count AS n
+      const rows = await fx.query(`SELECT epoch_ms(window_start) AS t, open::VARCHAR AS o, high::VARCHAR AS h, low::VARCHAR AS l, close::VARCHAR AS c, volume::VARCHAR AS v, trade_count AS n
         FROM silver_candles_all_revisions WHERE symbol = '${s}' AND "interval" = '1m' ORDER BY window_start`);
       expect(rows.map((r) => [Number(r.t), canonicalDecimal(String(r.o)), canonicalDecimal(String(r.h)), canonicalDecimal(String(r.l)), canonicalDecimal(String(r.c)), canonicalDecimal(String(r.v)), Number(r.n)].join(',')), s).toEqual(expected);
     }
-    const all = await silver(`SELECT symbol, count(*) AS n, count(DISTINCT ("interval", window_start)) AS keys FROM silver_candles_all_revisions GROUP BY 1`);
+    const all = await fx.query(`SELECT symbol, count(*) AS n, count(DISTINCT ("interval", window_start)) AS keys FROM silver_candles_all_revisions GROUP BY 1`);
     for (const r of all) expect([r.symbol, Number(r.n), Number(r.keys)]).toEqual([r.symbol, 2 * 1848, 2 * 1848]);
     expect(all).toHaveLength(symbols.length);
   }, 180_000);
@@ -119,7 +109,7 @@ describe('backfill runs', () => {
     const result = (await latest.result()) as BackfillResult;
     expect(result.failed).toEqual([]);
     expect(result.progress).toMatchObject({ run: 3, partitions: { total: 4, done: 4, failed: 0 } });
-    const [cc] = await silver(`SELECT count(*) AS n FROM silver_candles_all_revisions WHERE symbol = 'CCCUSDT'`);
+    const [cc] = await fx.query(`SELECT count(*) AS n FROM silver_candles_all_revisions WHERE symbol = 'CCCUSDT'`);
     expect(Number(cc.n)).toBe(2 * 1848);
   }, 120_000);
 

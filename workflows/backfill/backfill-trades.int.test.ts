@@ -5,22 +5,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LakeQueryEngine } from '../../lake/index.ts';
 import { canonicalDecimal } from '../../test/support/archive-oracle.ts';
 import { loadOracleKlines } from '../../test/support/streaming/binance-oracle.ts';
 import { workflowsFixture, type WorkflowsFixture } from '../../test/support/workflows-fixture.ts';
 import type { BackfillResult } from './types.ts';
 
 let fx: WorkflowsFixture;
-
-async function query(sql: string): Promise<Record<string, unknown>[]> {
-  const engine = await LakeQueryEngine.open({ lake: fx.lakeDir });
-  try {
-    return (await engine.query(sql)).rows;
-  } finally {
-    engine.connection.closeSync();
-  }
-}
 
 async function backfill(source: string): Promise<BackfillResult> {
   const handle = await fx.client.workflow.start('backfill', {
@@ -53,25 +43,25 @@ describe('backfill from trades archives', () => {
     const result = await backfill('trades');
     expect(result.failed).toEqual([]);
     expect(result.progress.partitions).toMatchObject({ total: 1, done: 1 });
-    const [bronze] = await query(`SELECT count(*) AS n, count(DISTINCT trade_id) AS ids, min(source) AS s, max(source) AS s2 FROM bronze_trades WHERE symbol = 'BTCUSDT' AND date = DATE '2017-08-17'`);
+    const [bronze] = await fx.query(`SELECT count(*) AS n, count(DISTINCT trade_id) AS ids, min(source) AS s, max(source) AS s2 FROM bronze_trades WHERE symbol = 'BTCUSDT' AND date = DATE '2017-08-17'`);
     expect(bronze).toMatchObject({ n: '3427', ids: '3427', s: 'archive', s2: 'archive' });
-    const rows = await query(ONE_MINUTE);
+    const rows = await fx.query(ONE_MINUTE);
     expectSilverEqualsOfficialKlines(rows);
     expect(new Set(rows.map((r) => r.source))).toEqual(new Set(['trades']));
     // Larger windows exist too, from the same operator, and the day's last hour is final.
-    const [larger] = await query(`SELECT count(*) FILTER (WHERE "interval" = '1h') AS h, count(*) FILTER (WHERE "interval" = '5m') AS m5, bool_and(is_final) AS fin FROM silver_candles WHERE date = DATE '2017-08-17'`);
+    const [larger] = await fx.query(`SELECT count(*) FILTER (WHERE "interval" = '1h') AS h, count(*) FILTER (WHERE "interval" = '5m') AS m5, bool_and(is_final) AS fin FROM silver_candles WHERE date = DATE '2017-08-17'`);
     expect(larger).toMatchObject({ h: '20', m5: '240', fin: true });
   }, 120_000);
 
   it('source aggTrades rewrites the day (a newer revision) with the same candles; running it twice adds nothing', async () => {
     await backfill('aggTrades');
-    const rows = await query(ONE_MINUTE);
+    const rows = await fx.query(ONE_MINUTE);
     expectSilverEqualsOfficialKlines(rows);
     expect(new Set(rows.map((r) => r.source))).toEqual(new Set(['aggTrades']));
     await backfill('aggTrades');
-    const [counts] = await query(`SELECT count(*) AS n, count(DISTINCT ("interval", window_start)) AS k FROM silver_candles_all_revisions WHERE date = DATE '2017-08-17'`);
+    const [counts] = await fx.query(`SELECT count(*) AS n, count(DISTINCT ("interval", window_start)) AS k FROM silver_candles_all_revisions WHERE date = DATE '2017-08-17'`);
     expect(counts.n).toBe(counts.k);
-    const [bronze] = await query(`SELECT count(*) FILTER (WHERE kind = 'trade') AS t, count(*) FILTER (WHERE kind = 'aggTrade') AS a FROM bronze_trades WHERE date = DATE '2017-08-17'`);
+    const [bronze] = await fx.query(`SELECT count(*) FILTER (WHERE kind = 'trade') AS t, count(*) FILTER (WHERE kind = 'aggTrade') AS a FROM bronze_trades WHERE date = DATE '2017-08-17'`);
     // The trades stay; the aggregate trades are added once.
     expect(Number(bronze.t)).toBe(3427);
     expect(Number(bronze.a)).toBeGreaterThan(0);
