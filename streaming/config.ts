@@ -2,6 +2,7 @@
 import os from 'node:os';
 import { z } from 'zod';
 import { baseEnvSchema, parseEnv } from '../common/config.ts';
+import { DEFAULT_MAX_FILL_GAP_MS } from '../common/events/index.ts';
 import { TOPICS } from '../common/topics.ts';
 
 const ms = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
@@ -27,7 +28,7 @@ export const streamEnvSchema = baseEnvSchema.extend({
    */
   STREAM_SESSION_TIMEOUT_MS: z.coerce.number().int().min(1000).default(6000),
   /** Empty windows get a candle (Binance's rule) only within this long after the last traded minute; longer gaps are missing. */
-  STREAM_MAX_FILL_GAP_MS: ms(3 * 3_600_000),
+  STREAM_MAX_FILL_GAP_MS: ms(DEFAULT_MAX_FILL_GAP_MS),
   /** When no partition has had an event for this long, the watermark moves on with processing time. */
   STREAM_IDLE_ADVANCE_MS: ms(10_000),
   /** Trades dated before this are dead-lettered (default: the first Bitcoin block). */

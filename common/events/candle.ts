@@ -10,6 +10,13 @@ import { decimalString, epochMicros } from './trade.ts';
 export const CANDLE_INTERVALS = ['1m', '5m', '15m', '1h'] as const;
 export type CandleInterval = (typeof CANDLE_INTERVALS)[number];
 
+/**
+ * How long after the last traded minute an empty minute still gets Binance's empty candle (the
+ * previous close, volume 0): a few hours of quiet minutes are filled, a longer gap is missing. One
+ * rule for the stream's operator, its batch recomputation and the quality check that compares them.
+ */
+export const DEFAULT_MAX_FILL_GAP_MS = 3 * 3_600_000;
+
 /** Length of each interval in minutes; windows are aligned to UTC (epoch multiples). */
 export const INTERVAL_MINUTES: Readonly<Record<CandleInterval, number>> = { '1m': 1, '5m': 5, '15m': 15, '1h': 60 };
 

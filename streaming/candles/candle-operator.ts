@@ -22,7 +22,7 @@
  * - State older than `retentionMs` behind the watermark is pruned; a trade older than that is
  *   reported as `forgotten` (the caller decides: check bronze, repair from bronze).
  */
-import { CANDLE_INTERVALS, INTERVAL_MINUTES, type CandleEvent, type CandleInterval, type TradeEvent } from '../../common/events/index.ts';
+import { CANDLE_INTERVALS, DEFAULT_MAX_FILL_GAP_MS, INTERVAL_MINUTES, type CandleEvent, type CandleInterval, type TradeEvent } from '../../common/events/index.ts';
 import { IdRangeSet } from './id-range-set.ts';
 import { MinuteAccumulator, PRICE_SCALE, QTY_SCALE, QUOTE_FAST_SCALE, QUOTE_SCALE, VWAP_SCALE } from './minute-accumulator.ts';
 import { divideRounded, formatScaled, parseDual, parseScaled, sumValue, type Scaled } from './scaled.ts';
@@ -45,8 +45,8 @@ export interface CandleOperatorOptions {
   readonly idleAdvanceMs?: number;
 }
 
-/** Default of `maxFillGapMs`: a few hours of quiet minutes are filled, longer gaps are missing. */
-export const DEFAULT_MAX_FILL_GAP_MS = 3 * 3_600_000;
+/** Default of `maxFillGapMs` (common/events/candle.ts). */
+export { DEFAULT_MAX_FILL_GAP_MS };
 
 export type AddOutcome =
   /** Counted in a forming window. */

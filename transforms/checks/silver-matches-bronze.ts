@@ -8,6 +8,7 @@
  * trades to be recomputed from.
  */
 import { z } from 'zod';
+import { DEFAULT_MAX_FILL_GAP_MS } from '../../common/events/index.ts';
 import { defineCheck } from './check.ts';
 import { candleStructSql, differingColumnsSql } from './candle-columns.ts';
 import { latestCandlesSql } from './latest-candles.ts';
@@ -19,7 +20,7 @@ function symbolsSql(symbols: readonly string[] | undefined, column = 'symbol'): 
 }
 
 /** SQL of the 1m candles recomputed from bronze over [fromUs, each symbol's final frontier before `upper`), one row per minute. */
-export function recomputedMinutesSql(fromUs: number, upper: number, seedHours: number, symbols?: readonly string[], maxFillGapMinutes = 180): string {
+export function recomputedMinutesSql(fromUs: number, upper: number, seedHours: number, symbols?: readonly string[], maxFillGapMinutes = DEFAULT_MAX_FILL_GAP_MS / 60_000): string {
   // The stream's rule (streaming/candles/candle-operator.ts): an empty minute is filled only when it
   // starts at most the fill gap after the last traded minute; a longer gap is missing. Only those
   // minutes are generated, so a range holding a gap of years costs nothing.
