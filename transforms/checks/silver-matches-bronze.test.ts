@@ -111,4 +111,26 @@ describe('silver_matches_bronze', () => {
     expect(overridden.checks?.silver_matches_bronze?.thresholds).toEqual({ maxFillGapMinutes: 180 });
     expect(() => qualityConfigInputFromEnv({ STREAM_MAX_FILL_GAP_MS: 'three hours' })).toThrow(ConfigError);
   });
+
+  it('over a range holding a gap of eight years, generates only the minutes the stream fills and passes', async () => {
+    // The same day again eight years later (new trade ids): the stream records the years between
+    // as missing and fills nothing there; the check must neither expect those minutes nor
+    // generate them (a range of years once made it window-scan millions of empty minutes).
+    const shiftUs = 8 * 365 * 86_400_000_000;
+    const later = (trades: TradeEvent[]) => [...trades, ...trades.map((x) => ({ ...x, tradeId: x.tradeId + 1_000_000_000, tradeTimeUs: x.tradeTimeUs + shiftUs, receivedAtUs: x.receivedAtUs + shiftUs }))];
+    const t = await oracleLake({ trades: later });
+    lakes.push(t);
+    const nowUs = ORACLE_NOW_US + shiftUs;
+    const hours = (nowUs - DAY_START_US) / 3_600_000_000 + 1;
+    expect(await runCheck(t.lake, 'silver_matches_bronze', nowUs, { lookbackHours: hours })).toMatchObject({ status: 'pass', failingRows: 0 });
+    const engine = await LakeQueryEngine.open({ lake: t.lake });
+    try {
+      const recomputed = (await engine.query(`WITH ${recomputedMinutesSql(DAY_START_US, nowUs + 3_600_000_000, 24)} SELECT count(*) AS n FROM recomputed`)).rows[0];
+      const silver = (await engine.query(`SELECT count(*) AS n FROM silver_candles WHERE "interval" = '1m' AND is_final`)).rows[0];
+      expect(Number(recomputed.n)).toBe(Number(silver.n));
+      expect(Number(silver.n)).toBeLessThan(2 * 1440);
+    } finally {
+      engine.close();
+    }
+  });
 });
