@@ -43,6 +43,8 @@ export const apiEnvSchema = baseEnvSchema.extend({
   API_LAKE_REFRESH_MS: z.coerce.number().int().min(0).default(1000),
   /** DuckDB engines the API's own queries are spread over (each its own DuckDB: they run side by side). */
   API_LAKE_ENGINES: positiveInt(2),
+  /** Connections per engine the API's own (composed) lake queries run on side by side; each holds a libuv thread while it runs. */
+  API_LAKE_CONNECTIONS: positiveInt(2),
   /** DuckDB threads for the API's own queries (0: DuckDB's choice). */
   API_LAKE_THREADS: z.coerce.number().int().min(0).default(0),
   /** The exchange assumed when a request names none. */

@@ -13,6 +13,8 @@ export interface LakeReaderOptions {
   readonly lake: Lake | string;
   /** Engines in the pool (default 2). */
   readonly engines?: number;
+  /** Connections per engine for composed queries (default 2; see LakeQueryEngine's `connections`). */
+  readonly connections?: number;
   /** DuckDB threads per engine (default: DuckDB's choice). */
   readonly threads?: number;
   /** Refresh a view set at most this often (ms); 0 refreshes before every request. */
@@ -29,6 +31,12 @@ interface PooledEngine {
 /** One engine borrowed for a request: its queries and the table versions they read. */
 export interface LakeSession {
   query(sql: string): Promise<QueryResult>;
+  /**
+   * The API's own composed query over some partitions of a table (see
+   * LakeQueryEngine.queryPartitions): no user-SQL guard, one DuckDB round trip. Never for a
+   * user's SQL text.
+   */
+  queryPartitions(table: string, partitions: readonly Readonly<Record<string, string>>[], sqlOf: (source: string) => string): Promise<QueryResult>;
   /** True when the view exists (gold tables appear only once a transform wrote them). */
   has(view: string): boolean;
   /** The versions of these views, e.g. `silver_candles@12` (absent views count as `-1`). */
@@ -55,7 +63,7 @@ export class LakeReader {
     const pool: PooledEngine[] = [];
     for (let i = 0; i < n; i++) {
       // Each engine gets its own Lake handle: table handles cache snapshots and are not shared.
-      const engine = await LakeQueryEngine.open({ lake: new Lake(lake.root), threads: options.threads || undefined });
+      const engine = await LakeQueryEngine.open({ lake: new Lake(lake.root), threads: options.threads || undefined, connections: options.connections ?? 2 });
       pool.push({ engine, busy: 0, refreshedAt: Date.now(), refreshing: undefined });
     }
     return new LakeReader(lake, pool, options.refreshMs ?? 1000);
@@ -72,6 +80,13 @@ export class LakeReader {
         query: async (sql) => {
           try {
             return await engine.query(sql);
+          } catch (err) {
+            throw lakeError(err);
+          }
+        },
+        queryPartitions: async (table, partitions, sqlOf) => {
+          try {
+            return await engine.queryPartitions(table, partitions, sqlOf);
           } catch (err) {
             throw lakeError(err);
           }

@@ -20,7 +20,7 @@ export async function runApi(env: NodeJS.ProcessEnv = process.env): Promise<{ po
   const logger = createLogger('api', config.LOG_LEVEL);
   const registry = createMetricsRegistry('api');
   const shutdown = new Shutdown(logger);
-  const lake = await LakeReader.open({ lake: config.LAKE_DIR, engines: config.API_LAKE_ENGINES, refreshMs: config.API_LAKE_REFRESH_MS, threads: config.API_LAKE_THREADS || undefined });
+  const lake = await LakeReader.open({ lake: config.LAKE_DIR, engines: config.API_LAKE_ENGINES, connections: config.API_LAKE_CONNECTIONS, refreshMs: config.API_LAKE_REFRESH_MS, threads: config.API_LAKE_THREADS || undefined });
   shutdown.add('lake reader', () => lake.close());
   const sql = await SqlRunner.open(
     lake.lake,

@@ -37,6 +37,8 @@ export const workerEnvSchema = baseEnvSchema.extend({
   MAINTENANCE_RECENT_HOURS: z.coerce.number().int().min(1).default(3),
   /** Quality checks: overrides of severities, blocking flags and thresholds (inline JSON or a .json/.yaml path; transforms/checks/config.ts). */
   QUALITY_CONFIG: z.string().optional(),
+  /** The stream's fill gap (see streaming/config.ts): silver_matches_bronze applies the same rule. Unset: the default. */
+  STREAM_MAX_FILL_GAP_MS: z.string().optional(),
 });
 
 export type WorkerConfig = z.infer<typeof workerEnvSchema> & { readonly archiveCacheDir: string };

@@ -192,6 +192,38 @@ describe('LakeQueryEngine', () => {
     }
   });
 
+  it('queryPartitions: a composed query over named partitions reads exactly their files, concurrently, and the sandbox still holds', async () => {
+    const lake = new Lake(tmpLakeDir());
+    const candles = await lake.table('silver/candles');
+    const klines = await readKlines(KLINES_2017);
+    await candles.append([...klines.map((k) => klineToSilverRow(k, 'BTCUSDT')), ...klines.map((k) => klineToSilverRow(k, 'ETHUSDT'))]);
+    await candles.append([{ ...klineToSilverRow(klines[10], 'BTCUSDT'), revision: 1, close: '1.00000000' }]);
+    const engine = await LakeQueryEngine.open({ lake, connections: 3 });
+    try {
+      const viaView = (await engine.query(`SELECT epoch_us(window_start) AS w, close, revision FROM silver_candles_all_revisions WHERE symbol = 'BTCUSDT' AND date = DATE '2017-08-17' ORDER BY w, revision`)).rows;
+      const sources: string[] = [];
+      const composed = (sql: string) => (source: string) => {
+        sources.push(source);
+        return sql.replace('$source', source);
+      };
+      const partition = [{ symbol: 'BTCUSDT', date: '2017-08-17' }];
+      // Every revision (the all-revisions view's rows), ten queries at once over the small pool.
+      const answers = await Promise.all(Array.from({ length: 10 }, () => engine.queryPartitions('silver/candles', partition, composed('SELECT epoch_us(window_start) AS w, close, revision FROM $source ORDER BY w, revision'))));
+      for (const a of answers) expect(a.rows).toEqual(viaView);
+      expect(viaView.length).toBe(klines.length + 1);
+      // both BTCUSDT files of the day (the two commits), none of ETHUSDT
+      expect(sources[0].match(/\.parquet'/g)).toHaveLength(2);
+      expect(sources[0]).not.toMatch(/ETHUSDT/);
+      // A partition without files: the typed empty source.
+      const none = await engine.queryPartitions('silver/candles', [{ symbol: 'BTCUSDT', date: '2030-01-01' }], (source) => `SELECT count(*) AS n, max(close) AS c FROM ${source}`);
+      expect(none.rows).toEqual([{ n: '0', c: null }]);
+      // Composed or not, nothing outside the lake is readable.
+      await expect(engine.queryPartitions('silver/candles', partition, () => `SELECT * FROM read_csv('/etc/passwd')`)).rejects.toThrow(/Permission|disabled/);
+    } finally {
+      engine.close();
+    }
+  });
+
   it('formats results as table, csv and json', () => {
     const r = { columns: ['a', 'b'], columnTypes: ['VARCHAR', 'DECIMAL(18,8)'], rows: [{ a: 'x,"y"', b: '1.50000000' }, { a: null, b: '2.00000000' }] };
     expect(formatResult(r, 'csv')).toBe('a,b\n"x,""y""",1.50000000\n,2.00000000');

@@ -232,25 +232,55 @@ export class StreamService {
     };
   }
 
-  /** Stops consuming, commits what is buffered, and disconnects. */
+  /**
+   * Stops consuming, finishes the work of the partitions it holds, and disconnects. Still a member
+   * of the group (fetching paused), it commits what is buffered and, where a repair or a fenced
+   * commit reset a partition, rebuilds it from the lake and flushes again: the revisions that
+   * rebuild emits exist nowhere else, so a stop between the reset and the rebuild left silver
+   * behind bronze until the next start. Only then does it leave the group.
+   */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
     this.stopping = true;
     clearInterval(this.timer);
     clearTimeout(this.provisionalTimer);
-    await this.consumer.stop().catch(() => undefined);
-    // A batch or a recovery still running (kafkajs does not always wait for it) finishes first:
-    // the engine it reads is closed below.
+    try {
+      // Paused, the consumer keeps heartbeating (the partitions stay ours) but fetches nothing.
+      this.consumer.pause([...this.inputs.keys()].map((topic) => ({ topic })));
+    } catch (err) {
+      this.opts.logger.warn({ err: (err as Error).message }, 'could not pause the consumer before stopping');
+    }
+    // A batch or a recovery still running finishes first: the engine it reads is closed below.
     await this.mutex.run(async () => undefined);
     await this.flushPromise;
     if (!this.failure) {
-      await this.flush().catch((err: Error) => this.opts.logger.error({ err: err.message }, 'final flush failed; the lake keeps the last commit'));
+      await this.settle().catch((err: Error) => this.opts.logger.error({ err: err.message }, 'final flush failed; the lake keeps the last commit'));
     }
+    await this.consumer.stop().catch(() => undefined);
+    // kafkajs does not always wait for a batch in progress.
+    await this.mutex.run(async () => undefined);
     await this.consumer.disconnect().catch(() => undefined);
     await this.publisher.disconnect();
     this.engine?.close();
     this.resolveDone();
+  }
+
+  /**
+   * The final flushes of a stop: flush; while a partition is reset (its uncommitted work and
+   * operator state dropped by a repair that reached the retained range, or by a fenced commit),
+   * rebuild it from the lake and flush again, so that its revisions reach silver now.
+   */
+  private async settle(): Promise<void> {
+    for (let round = 1; ; round++) {
+      await this.flush();
+      if (this.failure || !this.partitions.anyNotReady()) return;
+      if (round >= MAX_STOP_ROUNDS) {
+        this.opts.logger.warn({ rounds: round }, 'stopping with a partition still to rebuild: its revisions are made by the next start');
+        return;
+      }
+      await this.mutex.run(() => this.resume(async () => undefined));
+    }
   }
 
   private fail(err: Error): void {
@@ -282,7 +312,8 @@ export class StreamService {
     this.partitions.noteBatch(batch.topic, batch.partition);
     const s = this.partitions.stateFor(batch.topic, batch.partition);
     if (!s.ready) await this.resume(heartbeat);
-    if (batch.messages.length === 0) return;
+    // A stop that began during the resume takes nothing more (what is not in the lake is read again).
+    if (!this.running || batch.messages.length === 0) return;
     const first = Number(batch.messages[0].offset);
     if (s.next !== undefined && first > s.next && !s.seeked) {
       // Kafka's committed position is ahead of the lake (e.g. a lake reset): go back to the lake's.
@@ -513,6 +544,9 @@ export class StreamService {
     this.lastFlushAt = Date.now();
   }
 }
+
+/** Flushes a stop runs at most (each after rebuilding the partitions the previous one reset). */
+const MAX_STOP_ROUNDS = 4;
 
 /** Dead letters logged one by one per flush; the rest are counted in one line (a flood of bad input must not flood the log). */
 const MAX_LOGGED_DEAD_LETTERS = 100;

@@ -53,17 +53,37 @@ export interface QualityConfig {
   readonly checks: readonly ConfiguredCheck[];
 }
 
-/** The raw overrides in `QUALITY_CONFIG` (inline JSON or a .json/.yaml file path); {} when unset. */
+/**
+ * The raw overrides in `QUALITY_CONFIG` (inline JSON or a .json/.yaml file path); {} when unset.
+ * `STREAM_MAX_FILL_GAP_MS`, when set, is the default of silver_matches_bronze's
+ * `maxFillGapMinutes` (the check must apply the stream's rule; QUALITY_CONFIG still wins).
+ */
 export function qualityConfigInputFromEnv(env: NodeJS.ProcessEnv = process.env): unknown {
+  const fillGap = streamFillGapOverride(env);
   const raw = env.QUALITY_CONFIG?.trim();
-  if (!raw) return {};
+  if (!raw) return fillGap;
+  let input: unknown;
   try {
-    if (raw.startsWith('{')) return JSON.parse(raw);
-    const text = fs.readFileSync(raw, 'utf8');
-    return raw.endsWith('.yaml') || raw.endsWith('.yml') ? YAML.parse(text) : JSON.parse(text);
+    if (raw.startsWith('{')) input = JSON.parse(raw);
+    else {
+      const text = fs.readFileSync(raw, 'utf8');
+      input = raw.endsWith('.yaml') || raw.endsWith('.yml') ? YAML.parse(text) : JSON.parse(text);
+    }
   } catch (err) {
     throw new ConfigError(`QUALITY_CONFIG: cannot read ${raw.startsWith('{') ? 'the inline JSON' : raw}: ${(err as Error).message}`);
   }
+  // A malformed object is left whole for resolveQualityConfig to name what is wrong.
+  if (Object.keys(fillGap).length === 0 || typeof input !== 'object' || input === null || Array.isArray(input)) return input;
+  return mergeQualityConfigInputs(fillGap, input as QualityConfigInput);
+}
+
+/** silver_matches_bronze's fill gap from the stream's setting, or nothing when it is unset. */
+function streamFillGapOverride(env: NodeJS.ProcessEnv): QualityConfigInput {
+  const raw = env.STREAM_MAX_FILL_GAP_MS?.trim();
+  if (!raw) return {};
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms <= 0) throw new ConfigError(`STREAM_MAX_FILL_GAP_MS: expected a positive whole number of milliseconds, got '${raw}'`);
+  return { checks: { silver_matches_bronze: { thresholds: { maxFillGapMinutes: ms / 60_000 } } } };
 }
 
 /** `QUALITY_CONFIG` applied to the checks. */

@@ -4,7 +4,9 @@ import type { TradeEvent } from '../../common/events/index.ts';
 import { LakeQueryEngine } from '../../lake/index.ts';
 import { loadOracleKlines } from '../../test/support/streaming/binance-oracle.ts';
 import { oracleLake, oracleTrades, ORACLE_NOW_US, type TestLake } from '../../test/support/transforms/quality-lakes.ts';
-import { runCheck } from '../../test/support/transforms/quality-run.ts';
+import { runCheck, runCheckSet } from '../../test/support/transforms/quality-run.ts';
+import { ConfigError } from '../../common/config.ts';
+import { qualityConfigInputFromEnv, type QualityConfigInput } from './config.ts';
 import { recomputedMinutesSql } from './silver-matches-bronze.ts';
 
 const lakes: TestLake[] = [];
@@ -89,5 +91,46 @@ describe('silver_matches_bronze', () => {
       [iso(changedAt), ['volume']],
       [iso(droppedAt), ['missing in silver']],
     ]);
+  });
+
+  it("applies the stream's fill gap: a stream run with a shorter one passes only under the same setting (STREAM_MAX_FILL_GAP_MS or the threshold)", async () => {
+    // The day has quiet stretches of several minutes: with a 1-minute fill gap the stream leaves
+    // every empty minute after the first one of a stretch unwritten (missing, not quiet).
+    const t = await oracleLake({ maxFillGapMs: 60_000 });
+    lakes.push(t);
+    const mismatched = await runCheck(t.lake, 'silver_matches_bronze', ORACLE_NOW_US, { lookbackHours: 24 });
+    expect(mismatched.status).toBe('fail');
+    expect(mismatched.samples.length).toBeGreaterThan(0);
+    expect(mismatched.samples.every((x) => JSON.stringify(x.differences) === '["missing in silver"]')).toBe(true);
+    expect(await runCheck(t.lake, 'silver_matches_bronze', ORACLE_NOW_US, { lookbackHours: 24, maxFillGapMinutes: 1 })).toMatchObject({ status: 'pass', failingRows: 0 });
+    const fromEnv = qualityConfigInputFromEnv({ STREAM_MAX_FILL_GAP_MS: '60000', QUALITY_CONFIG: '{"checks": {"silver_matches_bronze": {"thresholds": {"lookbackHours": 24}}}}' }) as QualityConfigInput;
+    const run = await runCheckSet(t.lake, ORACLE_NOW_US, { only: ['silver_matches_bronze'], config: fromEnv });
+    expect(run.results[0]).toMatchObject({ status: 'pass', failingRows: 0 });
+    // QUALITY_CONFIG's own value wins over the stream's setting.
+    const overridden = qualityConfigInputFromEnv({ STREAM_MAX_FILL_GAP_MS: '60000', QUALITY_CONFIG: '{"checks": {"silver_matches_bronze": {"thresholds": {"maxFillGapMinutes": 180}}}}' }) as QualityConfigInput;
+    expect(overridden.checks?.silver_matches_bronze?.thresholds).toEqual({ maxFillGapMinutes: 180 });
+    expect(() => qualityConfigInputFromEnv({ STREAM_MAX_FILL_GAP_MS: 'three hours' })).toThrow(ConfigError);
+  });
+
+  it('over a range holding a gap of eight years, generates only the minutes the stream fills and passes', async () => {
+    // The same day again eight years later (new trade ids): the stream records the years between
+    // as missing and fills nothing there; the check must neither expect those minutes nor
+    // generate them (a range of years once made it window-scan millions of empty minutes).
+    const shiftUs = 8 * 365 * 86_400_000_000;
+    const later = (trades: TradeEvent[]) => [...trades, ...trades.map((x) => ({ ...x, tradeId: x.tradeId + 1_000_000_000, tradeTimeUs: x.tradeTimeUs + shiftUs, receivedAtUs: x.receivedAtUs + shiftUs }))];
+    const t = await oracleLake({ trades: later });
+    lakes.push(t);
+    const nowUs = ORACLE_NOW_US + shiftUs;
+    const hours = (nowUs - DAY_START_US) / 3_600_000_000 + 1;
+    expect(await runCheck(t.lake, 'silver_matches_bronze', nowUs, { lookbackHours: hours })).toMatchObject({ status: 'pass', failingRows: 0 });
+    const engine = await LakeQueryEngine.open({ lake: t.lake });
+    try {
+      const recomputed = (await engine.query(`WITH ${recomputedMinutesSql(DAY_START_US, nowUs + 3_600_000_000, 24)} SELECT count(*) AS n FROM recomputed`)).rows[0];
+      const silver = (await engine.query(`SELECT count(*) AS n FROM silver_candles WHERE "interval" = '1m' AND is_final`)).rows[0];
+      expect(Number(recomputed.n)).toBe(Number(silver.n));
+      expect(Number(silver.n)).toBeLessThan(2 * 1440);
+    } finally {
+      engine.close();
+    }
   });
 });

@@ -91,6 +91,12 @@ export const silverMatchesBronze = defineCheck({
       lookbackHours: z.number().positive().default(6),
       /** How far before the range to look for the close that empty minutes at its start carry. */
       seedLookbackHours: z.number().positive().default(24),
+      /**
+       * The stream's fill gap (STREAM_MAX_FILL_GAP_MS, which sets this default when given): an
+       * empty minute is expected only this long after the last traded one. A check with another
+       * value than the stream's would call its quiet minutes missing, or its gaps filled.
+       */
+      maxFillGapMinutes: z.number().positive().default(DEFAULT_MAX_FILL_GAP_MS / 60_000),
     })
     .strict(),
   async run(ctx, t) {
@@ -101,7 +107,7 @@ export const silverMatchesBronze = defineCheck({
     // Only symbols that traded in the range can be recomputed; without any, there is nothing to compare.
     const traded = (await ctx.engine.query(`SELECT DISTINCT symbol FROM bronze_trades WHERE ${timeRangeSql('trade_time', fromUs, upper)}`)).rows.map((r) => String(r.symbol));
     if (traded.length === 0) return { observed: 0, threshold: 0, failingRows: 0, samples: [] };
-    const sql = `WITH ${recomputedMinutesSql(fromUs, upper, t.seedLookbackHours, traded)},
+    const sql = `WITH ${recomputedMinutesSql(fromUs, upper, t.seedLookbackHours, traded, t.maxFillGapMinutes)},
       silver AS (
         SELECT s.* FROM ${latestCandlesSql(ctx, { fromUs, toUs: upper }, `"interval" = '1m'${symbolsSql(traded)}`)} s JOIN spans p USING (exchange, symbol)
         WHERE epoch_us(s.window_start) >= p.start_us AND epoch_us(s.window_start) < p.until_us AND s.is_final

@@ -77,7 +77,7 @@ async function buildRange(deps: ActivityDeps, req: BlockingChecksRequest, config
 
 export function createQualityActivities(deps: ActivityDeps) {
   const rangeOf = (req: BlockingChecksRequest, config: QualityConfig) => buildRange(deps, req, config);
-  const base = qualityConfigInputFromEnv({ QUALITY_CONFIG: deps.config.QUALITY_CONFIG }) as QualityConfigInput;
+  const base = qualityConfigInputFromEnv({ QUALITY_CONFIG: deps.config.QUALITY_CONFIG, STREAM_MAX_FILL_GAP_MS: deps.config.STREAM_MAX_FILL_GAP_MS }) as QualityConfigInput;
   // Validated now: a worker with a bad QUALITY_CONFIG does not start.
   resolveQualityConfig(ALL_CHECKS, base, 'QUALITY_CONFIG');
   const metrics = new QualityMetrics(deps.registry);

@@ -75,7 +75,19 @@ export interface OhlcPage {
   readonly toUs: number;
 }
 
-const SOURCE = 'silver_candles_all_revisions';
+/**
+ * Runs a candle query over the symbol's date partitions of silver/candles from `fromDate` to
+ * `toDate` (inclusive, UTC): `sqlOf` gets the source (every revision of those partitions' rows,
+ * what the view silver_candles_all_revisions holds) to select from. The API's own composed
+ * queries, run without the user-SQL guard and its pruning rewrite (see queryPartitions).
+ */
+function candleQuery(session: LakeSession, req: Pick<OhlcRequest, 'symbol'>, fromDate: string, toDate: string, sqlOf: (source: string) => string) {
+  const partitions: Record<string, string>[] = [];
+  for (let d = Date.parse(`${fromDate}T00:00:00Z`), end = Date.parse(`${toDate}T00:00:00Z`); d <= end; d += 86_400_000) {
+    partitions.push({ symbol: req.symbol, date: new Date(d).toISOString().slice(0, 10) });
+  }
+  return session.queryPartitions('silver/candles', partitions, sqlOf);
+}
 const DECIMALS = ['open', 'high', 'low', 'close', 'volume', 'quote_volume', 'taker_buy_volume', 'taker_buy_quote_volume'] as const;
 
 /** The end (exclusive, µs) of the latest candle of a symbol (1m for rollups), or undefined when it has none. */
@@ -83,8 +95,8 @@ export async function latestCandleEnd(session: LakeSession, req: Pick<OhlcReques
   // The latest date partition and the day before (a day's last window may end just after midnight).
   const prev = utcDate(Date.parse(`${latestDate}T00:00:00Z`) * 1000 - 86_400e6);
   const latestOf = async (interval: string) => {
-    const { rows } = await session.query(
-      `SELECT max(epoch_us(window_end)) AS e FROM ${SOURCE} WHERE exchange = ${sqlString(req.exchange)} AND symbol = ${sqlString(req.symbol)} AND "interval" = ${sqlString(interval)} AND date BETWEEN DATE '${prev}' AND DATE '${latestDate}'${req.includeProvisional ? '' : ' AND is_final'}`,
+    const { rows } = await candleQuery(session, req, prev, latestDate, (source) =>
+      `SELECT max(epoch_us(window_end)) AS e FROM ${source} AS c WHERE exchange = ${sqlString(req.exchange)} AND symbol = ${sqlString(req.symbol)} AND "interval" = ${sqlString(interval)} AND date BETWEEN DATE '${prev}' AND DATE '${latestDate}'${req.includeProvisional ? '' : ' AND is_final'}`,
     );
     const e = rows[0]?.e;
     return e === null || e === undefined ? undefined : Number(e);
@@ -132,8 +144,8 @@ export async function readOhlcPage(session: LakeSession, req: OhlcRequest, serie
 async function seriesStart(session: LakeSession, req: OhlcRequest, interval: string, firstDate: string | null, lo: number, hi: number): Promise<number | undefined> {
   if (firstDate === null || lo >= hi) return undefined;
   if (lo >= Date.parse(`${firstDate}T00:00:00Z`) * 1000 + 86_400e6) return -Infinity;
-  const { rows } = await session.query(
-    `SELECT min(epoch_us(window_start)) AS s FROM ${SOURCE} WHERE exchange = ${sqlString(req.exchange)} AND symbol = ${sqlString(req.symbol)} AND "interval" = ${sqlString(interval)} AND date BETWEEN DATE '${firstDate}' AND DATE '${utcDate(hi - 1)}' AND window_start < ${sqlTimestamp(hi)}`,
+  const { rows } = await candleQuery(session, req, firstDate, utcDate(hi - 1), (source) =>
+    `SELECT min(epoch_us(window_start)) AS s FROM ${source} AS c WHERE exchange = ${sqlString(req.exchange)} AND symbol = ${sqlString(req.symbol)} AND "interval" = ${sqlString(interval)} AND date BETWEEN DATE '${firstDate}' AND DATE '${utcDate(hi - 1)}' AND window_start < ${sqlTimestamp(hi)}`,
   );
   const first = rows[0]?.s;
   return first === null || first === undefined ? undefined : Number(first);
@@ -156,8 +168,8 @@ export function gapsBetween(starts: readonly number[], lo: number, hi: number, s
 async function minuteGaps(session: LakeSession, req: OhlcRequest, lo: number, hi: number): Promise<DataGap[]> {
   if (lo >= hi) return [];
   const minute = INTERVAL_US['1m'];
-  const { rows } = await session.query(
-    `WITH m AS (SELECT DISTINCT epoch_us(window_start) AS s FROM ${SOURCE} WHERE ${rangeFilter(req, '1m', lo, hi)}),
+  const { rows } = await candleQuery(session, req, utcDate(lo), utcDate(hi - 1), (source) =>
+    `WITH m AS (SELECT DISTINCT epoch_us(window_start) AS s FROM ${source} AS c WHERE ${rangeFilter(req, '1m', lo, hi)}),
       g AS (SELECT s, lag(s) OVER (ORDER BY s) AS p FROM m)
     SELECT min(s) AS first, max(s) AS last, list([p + ${minute}, s] ORDER BY s) FILTER (WHERE s - p > ${minute}) AS inner FROM g`,
   );
@@ -186,8 +198,9 @@ const COLUMNS = `epoch_us(window_start) AS window_start, epoch_us(window_end) AS
 
 async function silverCandles(session: LakeSession, req: OhlcRequest, fromUs: number, toUs: number): Promise<CandleRow[]> {
   // Final or not: a forming candle is left out of the page by the caller but is not a gap.
-  const sql = `SELECT ${COLUMNS} FROM ${SOURCE} WHERE ${rangeFilter(req, req.interval, fromUs, toUs)} QUALIFY row_number() OVER (PARTITION BY window_start ORDER BY revision DESC) = 1 ORDER BY window_start`;
-  const { rows } = await session.query(sql);
+  const { rows } = await candleQuery(session, req, utcDate(fromUs), utcDate(toUs - 1), (source) =>
+    `SELECT ${COLUMNS} FROM ${source} AS c WHERE ${rangeFilter(req, req.interval, fromUs, toUs)} QUALIFY row_number() OVER (PARTITION BY window_start ORDER BY revision DESC) = 1 ORDER BY window_start`,
+  );
   return rows.map(candleOf);
 }
 
@@ -197,10 +210,10 @@ async function rolledUpCandles(session: LakeSession, req: OhlcRequest, fromUs: n
   const firstWindow = Math.ceil(fromUs / step) * step;
   if (firstWindow >= toUs) return [];
   const lastEnd = Math.ceil(toUs / step) * step;
-  const minutes = `SELECT window_start, open, high, low, close, volume, quote_volume, trade_count, taker_buy_volume, taker_buy_quote_volume, first_trade_id, last_trade_id, is_final
-    FROM ${SOURCE} WHERE ${rangeFilter(req, '1m', firstWindow, lastEnd)} QUALIFY row_number() OVER (PARTITION BY window_start ORDER BY revision DESC) = 1`;
+  const minutes = (source: string) => `SELECT window_start, open, high, low, close, volume, quote_volume, trade_count, taker_buy_volume, taker_buy_quote_volume, first_trade_id, last_trade_id, is_final
+    FROM ${source} AS c WHERE ${rangeFilter(req, '1m', firstWindow, lastEnd)} QUALIFY row_number() OVER (PARTITION BY window_start ORDER BY revision DESC) = 1`;
   const traded = 'FILTER (WHERE trade_count > 0)';
-  const sql = `SELECT (epoch_us(window_start) // ${step}) * ${step} AS window_start,
+  const sql = (source: string) => `SELECT (epoch_us(window_start) // ${step}) * ${step} AS window_start,
       COALESCE(arg_min(open, window_start) ${traded}, arg_min(open, window_start)) AS open,
       COALESCE(max(high) ${traded}, max(high)) AS high,
       COALESCE(min(low) ${traded}, min(low)) AS low,
@@ -208,8 +221,8 @@ async function rolledUpCandles(session: LakeSession, req: OhlcRequest, fromUs: n
       sum(volume) AS volume, sum(quote_volume) AS quote_volume, sum(trade_count) AS trade_count,
       sum(taker_buy_volume) AS taker_buy_volume, sum(taker_buy_quote_volume) AS taker_buy_quote_volume,
       bool_and(is_final) AS all_final
-    FROM (${minutes}) AS m GROUP BY 1 ORDER BY 1 LIMIT ${req.limit}`;
-  const { rows } = await session.query(sql);
+    FROM (${minutes(source)}) AS m GROUP BY 1 ORDER BY 1 LIMIT ${req.limit}`;
+  const { rows } = await candleQuery(session, req, utcDate(firstWindow), utcDate(lastEnd - 1), sql);
   const out: CandleRow[] = [];
   for (const r of rows) {
     const start = Number(r.window_start);

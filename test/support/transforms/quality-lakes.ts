@@ -40,8 +40,8 @@ export function oracleTrades(): TradeEvent[] {
 }
 
 /** Silver candles of some trades, by the streaming service's operator (final candles, revision 0). */
-export function streamCandles(trades: readonly TradeEvent[]): LakeRow[] {
-  const op = new CandleOperator();
+export function streamCandles(trades: readonly TradeEvent[], maxFillGapMs?: number): LakeRow[] {
+  const op = new CandleOperator({ maxFillGapMs });
   const sorted = [...trades].sort((a, b) => a.tradeTimeUs - b.tradeTimeUs || a.tradeId - b.tradeId);
   const lastUs = sorted.length > 0 ? sorted[sorted.length - 1].tradeTimeUs : 0;
   // Processing time follows event time, so the watermark never idles away.
@@ -65,12 +65,14 @@ export interface OracleLakeOptions {
   readonly candles?: (rows: LakeRow[]) => LakeRow[];
   /** Build the lake in this directory (default: a new temporary one). */
   readonly dir?: string;
+  /** The stream's fill gap (default: the stream's default). */
+  readonly maxFillGapMs?: number;
 }
 
 export async function oracleLake(opts: OracleLakeOptions = {}): Promise<TestLake> {
   const t = tempLake('oracle', opts.dir);
   const bronze = opts.trades ? opts.trades(oracleTrades()) : oracleTrades();
-  const candles = streamCandles(opts.streamed ? opts.streamed(bronze.map((x) => ({ ...x }))) : bronze);
+  const candles = streamCandles(opts.streamed ? opts.streamed(bronze.map((x) => ({ ...x }))) : bronze, opts.maxFillGapMs);
   await (await t.lake.table('bronze/trades')).append(bronze.map(tradeEventToRow));
   await (await t.lake.table('silver/candles')).append(opts.candles ? opts.candles(candles) : candles);
   return t;
@@ -177,6 +179,8 @@ export interface KlinesLakeOptions {
   readonly rollups?: (rows: LakeRow[]) => LakeRow[];
   /** Build the lake in this directory (default: a new temporary one). */
   readonly dir?: string;
+  /** The stream's fill gap (default: the stream's default). */
+  readonly maxFillGapMs?: number;
 }
 
 export async function klinesLake(opts: KlinesLakeOptions = {}): Promise<TestLake & { nowUs: number; minutes: LakeRow[] }> {
