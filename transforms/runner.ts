@@ -197,10 +197,18 @@ async function laneFor(parents: readonly Model[], lanes: Lane[], max: number, la
   const free = lanes.find((l) => !l.busy);
   if (free) return free;
   if (lanes.length >= max) return undefined;
-  const lane: Lane = { engine: await LakeQueryEngine.open({ lake, readOnly: false, threads }), rewritten: new Map(), busy: false };
+  const engine = await LakeQueryEngine.open({ lake, readOnly: false, threads });
+  // A model's rows reach the Parquet writer in series order (interval, then time), so every
+  // (symbol, date) partition receives rows in several bursts; with DuckDB's default of 100 open
+  // files it closes a partition's file between bursts and opens another (a full build wrote
+  // 471-556 files for 366 indicator partitions). One file per partition for up to this many.
+  await engine.connection.run(`SET partitioned_write_max_open_files = ${MAX_OPEN_PARTITION_FILES}`);
+  const lane: Lane = { engine, rewritten: new Map(), busy: false };
   lanes.push(lane);
   return lane;
 }
+
+const MAX_OPEN_PARTITION_FILES = 2048;
 
 async function runModel(
   lake: Lake,
