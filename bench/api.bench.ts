@@ -9,7 +9,7 @@
  *     a trade's publication (its Kafka append time) to its arrival at a client, with the API, the
  *     clients and the publisher each in a process of its own. Target: p99 ≤ 100 ms.
  * Knobs: API_BENCH_SYMBOLS (10), API_BENCH_REQUESTS (1000), API_BENCH_CLIENTS (100),
- * API_BENCH_CPU_PROF (a directory: CPU-profile the API process), API_BENCH_LAKE_DIR (keep the /v1/ohlc lake there between runs), API_BENCH_ROUNDS (2),
+ * API_BENCH_CPU_PROF (a directory: CPU-profile the API process, and the SSE client fleet in its fleet/), API_BENCH_LAKE_DIR (keep the /v1/ohlc lake there between runs), API_BENCH_ROUNDS (2),
  * API_BENCH_SSE_CLIENTS (50), API_BENCH_SSE_RATE (10000), API_BENCH_SSE_SECONDS (10), API_BENCH_PHASES (ohlc,sse).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -285,7 +285,8 @@ async function measureSse(brokers: string[], lakeDir: string, log: (m: string) =
   const url = api.url;
   const children: ChildProcess[] = [api.child];
   try {
-    const fleet = spawn(process.execPath, [RUN_TS, path.join(HERE, 'support', 'sse-client-fleet.ts'), url, String(clientsN), String(Math.ceil(rate * (seconds + 5) * clientsN))], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const prof = process.env.API_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.join(process.env.API_BENCH_CPU_PROF, 'fleet')}`] : [];
+    const fleet = spawn(process.execPath, [...prof, RUN_TS, path.join(HERE, 'support', 'sse-client-fleet.ts'), url, String(clientsN), String(Math.ceil(rate * (seconds + 5) * clientsN))], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     children.push(fleet);
     const fleetMessages = messagesOf(fleet);
     await fleetMessages.next('ready', 60_000);

@@ -1,7 +1,7 @@
 /**
  * Backfill of all of 2024 (527,040 BTCUSDT 1m klines, 12 monthly zips served by the local
  * data.binance.vision mirror from MARKETLAKE_REFERENCE_DATA), three ways, alternating, BACKFILL_BENCH_ROUNDS
- * rounds (default 2), each on a fresh lake and a fresh archive cache:
+ * rounds (default 2; temporal and local swap places every round), each on a fresh lake and a fresh archive cache:
  * - temporal: the `backfill` workflow on the bench's Temporal dev server, with the worker's two
  *   queues in this process (download + .CHECKSUM verification + unzip + stage + one commit per month);
  * - local: `marketlake backfill --local`'s runner, the same activities in-process without Temporal;
@@ -106,7 +106,7 @@ const bench: Benchmark = {
           conn.closeSync();
         }
         // Temporal: the worker of this round (its lake and cache) serves the backfill queue.
-        {
+        const viaTemporal = async () => {
           const d = deps(`temporal-${round}`);
           const workers = await startWorkers(native, d, { namespace: 'default' });
           try {
@@ -128,13 +128,22 @@ const bench: Benchmark = {
           } finally {
             await workers.shutdown();
           }
-        }
-        {
+        };
+        const viaLocal = async () => {
           const d = deps(`local-${round}`);
           const t0 = performance.now();
           const r = await runBackfillLocally(d, INPUT);
           times.local.push(performance.now() - t0);
           check(r, 'local');
+        };
+        // Which of the two goes first alternates, so that neither always follows the same thing
+        // (the DuckDB statement, or the gold build the temporal backfill started).
+        if (round % 2 === 0) {
+          await viaTemporal();
+          await viaLocal();
+        } else {
+          await viaLocal();
+          await viaTemporal();
         }
         ctx.log(
           `round ${round + 1}: temporal ${times.temporal[round].toFixed(0)} ms, local ${times.local[round].toFixed(0)} ms, duckdb ${times.duckdb[round].toFixed(0)} ms` +

@@ -19,6 +19,7 @@ import {
   defineSignal,
   isCancellation,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   upsertMemo,
@@ -38,7 +39,11 @@ export const retryFailedSignal = defineSignal('retryFailed');
 /** Work items per run before continue-as-new when the plan does not say (the worker's BACKFILL_ITEMS_PER_RUN reaches the workflow through the plan). */
 const DEFAULT_ITEMS_PER_RUN = 200;
 
-const { planBackfill, recordBackfillOutcome } = proxyActivities<BackfillActivities>({
+// Short steps of this worker's own (a plan: one coverage query and one request per symbol; an
+// outcome: a metric) run as local activities: in the workflow task that needs them, without a
+// round trip through the server's task queue each (a scheduled activity costs one more workflow
+// task and a poll before and after it). Their results are recorded in the history all the same.
+const { planBackfill, recordBackfillOutcome } = proxyLocalActivities<BackfillActivities>({
   startToCloseTimeout: '5 minutes',
   retry: { maximumAttempts: 5, initialInterval: '1 second', nonRetryableErrorTypes: ['InvalidBackfillInput', 'UnknownSymbolError'] },
 });
@@ -237,17 +242,19 @@ export async function backfill(input: BackfillWorkflowInput): Promise<BackfillRe
     throw err;
   }
   phase = 'done';
-  await recordBackfillOutcome(failed.length > 0 ? 'failed' : 'completed');
-  if (counters.done > 0) {
-    // Gold follows the data: an incremental gold build (queue marketlake) computes exactly the
-    // partitions this backfill changed (read from the Delta logs), and for the indicators'
-    // recursions every later date. Started, not awaited; it outlives this workflow.
-    await startChild('goldBuild', {
-      taskQueue: TASK_QUEUE,
-      workflowId: `gold-after-${workflowInfo().workflowId}-${workflowInfo().runId}`,
-      args: [{}],
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-    });
-  }
+  // Gold follows the data: an incremental gold build (queue marketlake) computes exactly the
+  // partitions this backfill changed (read from the Delta logs), and for the indicators'
+  // recursions every later date. Started, not awaited; it outlives this workflow. Its start and
+  // the outcome's metric go in the same workflow task.
+  const goldAfter =
+    counters.done > 0
+      ? startChild('goldBuild', {
+          taskQueue: TASK_QUEUE,
+          workflowId: `gold-after-${workflowInfo().workflowId}-${workflowInfo().runId}`,
+          args: [{}],
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+        })
+      : undefined;
+  await Promise.all([recordBackfillOutcome(failed.length > 0 ? 'failed' : 'completed'), goldAfter]);
   return { summary, dryRun: false, progress: progress(), failed, unavailable };
 }
