@@ -9,9 +9,12 @@
  * replaces the computed partitions (or the whole table): a model that fails, or whose tests
  * fail, leaves its previous output untouched, and the models downstream of it are skipped.
  * Every run appends one row per model to `gold/transform_runs`.
+ *
+ * Two models build at once (`concurrency`), each on its own DuckDB engine: a model starts when
+ * every model it reads has finished, on the engine that already holds their rows when one does.
  */
 import { randomUUID } from 'node:crypto';
-import { Lake, LakeQueryEngine, TableNotFoundError, queryJson, sqlIdentifier, viewName, type DeltaTable, type TableDefinition } from '../lake/index.ts';
+import { Lake, LakeQueryEngine, TableNotFoundError, queryJson, sqlIdentifier, viewName, type DeltaTable, type ParquetCompression, type TableDefinition } from '../lake/index.ts';
 import type { TransformMetrics } from '../common/metrics-catalog.ts';
 import { changedPartitions } from './changes.ts';
 import { DEFAULT_GOLD_CONFIG, type GoldConfig } from './config.ts';
@@ -34,8 +37,13 @@ export interface TransformRunOptions {
   /** The run's clock, epoch µs (default now). */
   readonly nowUs?: number;
   readonly log?: (message: string) => void;
-  /** DuckDB threads for the build (default DuckDB's choice). */
+  /** DuckDB threads for the build (default DuckDB's choice), per engine. */
   readonly threads?: number;
+  /**
+   * How many models build at once, each on its own DuckDB engine (default 2): a model starts
+   * once the models it reads have finished.
+   */
+  readonly concurrency?: number;
   /** Prometheus series to update per model (common/metrics-catalog.ts). */
   readonly metrics?: TransformMetrics;
 }
@@ -80,6 +88,19 @@ export async function openGoldTable(lake: Lake, def: TableDefinition): Promise<D
   }
 }
 
+/**
+ * One DuckDB engine the runner builds models on. Models run on two lanes at once (DuckDB leaves
+ * a core idle while a TypeScript model computes, and most models do not read each other), each
+ * with its own engine; `rewritten` holds the temp tables of the gold tables this lane's models
+ * rewrote whole, which only models on the same lane can read (temp tables are per engine).
+ */
+interface Lane {
+  readonly engine: LakeQueryEngine;
+  /** Tables this run rewrote whole on this lane → the temp table holding the rows it committed. */
+  readonly rewritten: Map<string, string>;
+  busy: boolean;
+}
+
 export async function runTransforms(lake: Lake, models: readonly Model[], options: TransformRunOptions = {}): Promise<TransformRunSummary> {
   const graph = new ModelGraph(models);
   const selected = graph.select(options.select ?? []);
@@ -88,23 +109,21 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
   const startedAt = new Date();
   const nowUs = options.nowUs ?? startedAt.getTime() * 1000;
   const runId = randomUUID();
-  const engine = await LakeQueryEngine.open({ lake, readOnly: false, threads: options.threads });
-  const runs: ModelRun[] = [];
+  const runs = new Map<string, ModelRun>();
   const failed = new Set<string>();
-  const rewritten = new Map<string, string>();
+  const lanes: Lane[] = [];
+  const laneCount = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY));
+  const running = new Set<Promise<void>>();
   try {
-    for (const model of selected) {
-      const upstreamFailed = graph.parents(model).find((p) => failed.has(p.name));
-      if (upstreamFailed) {
-        failed.add(model.name);
-        runs.push({ model: model.name, status: 'skipped', partitions: [], rows: 0, durationMs: 0, error: `upstream model ${upstreamFailed.name} failed`, inputVersions: {}, tests: [] });
-        continue;
-      }
-      // The gold tables a model reads exist (empty) even when their models never ran.
-      for (const parent of graph.parents(model)) await openGoldTable(lake, parent.output);
-      const run = await runModel(lake, engine, model, rewritten, { ...options, config, nowUs, log });
+    // The gold tables a model reads exist (empty) even when their models never ran (created
+    // here, before any lane runs, so that two lanes never create the same table).
+    for (const model of selected) for (const parent of graph.parents(model)) await openGoldTable(lake, parent.output);
+    const pending = [...selected];
+    const selectedNames = new Set(selected.map((m) => m.name));
+    const finished = (m: Model) => !selectedNames.has(m.name) || runs.has(m.name);
+    const record = (model: Model, run: ModelRun) => {
       if (run.status === 'failed') failed.add(model.name);
-      runs.push(run);
+      runs.set(model.name, run);
       if (options.metrics && run.status !== 'skipped') {
         const m = options.metrics;
         m.runs.inc({ model: model.name, outcome: run.status === 'success' ? 'success' : 'failure' });
@@ -115,15 +134,81 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
         }
       }
       log(`${model.name}: ${run.status}${run.error ? ` (${run.error})` : ''}, ${describePartitions(run.partitions)}, ${run.rows} rows, ${run.durationMs} ms`);
+    };
+    while (pending.length > 0 || running.size > 0) {
+      for (const model of [...pending]) {
+        const parents = graph.parents(model);
+        if (!parents.every(finished)) continue;
+        const upstreamFailed = parents.find((p) => failed.has(p.name));
+        if (upstreamFailed) {
+          pending.splice(pending.indexOf(model), 1);
+          record(model, { model: model.name, status: 'skipped', partitions: [], rows: 0, durationMs: 0, error: `upstream model ${upstreamFailed.name} failed`, inputVersions: {}, tests: [] });
+          continue;
+        }
+        const lane = await laneFor(parents, lanes, laneCount, lake, options.threads);
+        if (!lane) continue;
+        pending.splice(pending.indexOf(model), 1);
+        lane.busy = true;
+        const job = runModel(lake, lane.engine, model, lane.rewritten, { ...options, config, nowUs, log }).then((run) => {
+          lane.busy = false;
+          record(model, run);
+        });
+        running.add(job);
+        void job.finally(() => running.delete(job));
+      }
+      if (running.size > 0) await Promise.race(running);
     }
   } finally {
-    for (const t of rewritten.values()) await engine.connection.run(`DROP TABLE IF EXISTS temp.${t}`).catch(() => {});
-    engine.close();
+    await Promise.allSettled(running);
+    for (const lane of lanes) {
+      for (const t of lane.rewritten.values()) await lane.engine.connection.run(`DROP TABLE IF EXISTS temp.${t}`).catch(() => {});
+      lane.engine.close();
+    }
   }
-  const summary: TransformRunSummary = { runId, startedAt, fullRefresh: options.fullRefresh ?? false, models: runs, ok: failed.size === 0, durationMs: Date.now() - startedAt.getTime() };
+  const ordered = selected.map((m) => runs.get(m.name)).filter((r): r is ModelRun => r !== undefined);
+  const summary: TransformRunSummary = { runId, startedAt, fullRefresh: options.fullRefresh ?? false, models: ordered, ok: failed.size === 0, durationMs: Date.now() - startedAt.getTime() };
   await recordRuns(lake, summary);
   return summary;
 }
+
+const DEFAULT_CONCURRENCY = 2;
+
+/**
+ * Gold's files are written with Snappy rather than the lake's default Zstandard: a build
+ * rewrites them often (every full build, and the days an hourly build touches), and zstd's
+ * per-page setup and its work on DOUBLE columns made up a fifth to a third of the writes'
+ * CPU (bench gold-build); `marketlake lake optimize` recompacts them with the table's codec.
+ */
+const GOLD_COMPRESSION: ParquetCompression = 'snappy';
+
+/**
+ * The lane a ready model runs on, or undefined to wait: the lane holding most of its parents'
+ * rows in memory (so it reads them from there rather than from Parquet), waiting for it when it
+ * is busy; otherwise any free lane, opening one while fewer than `max` are open.
+ */
+async function laneFor(parents: readonly Model[], lanes: Lane[], max: number, lake: Lake, threads: number | undefined): Promise<Lane | undefined> {
+  let preferred: Lane | undefined;
+  let most = 0;
+  for (const lane of lanes) {
+    const held = parents.filter((p) => lane.rewritten.has(outputTableOf(p))).length;
+    if (held > most) [preferred, most] = [lane, held];
+  }
+  if (preferred) return preferred.busy ? undefined : preferred;
+  const free = lanes.find((l) => !l.busy);
+  if (free) return free;
+  if (lanes.length >= max) return undefined;
+  const engine = await LakeQueryEngine.open({ lake, readOnly: false, threads });
+  // A model's rows reach the Parquet writer in series order (interval, then time), so every
+  // (symbol, date) partition receives rows in several bursts; with DuckDB's default of 100 open
+  // files it closes a partition's file between bursts and opens another (a full build wrote
+  // 471-556 files for 366 indicator partitions). One file per partition for up to this many.
+  await engine.connection.run(`SET partitioned_write_max_open_files = ${MAX_OPEN_PARTITION_FILES}`);
+  const lane: Lane = { engine, rewritten: new Map(), busy: false };
+  lanes.push(lane);
+  return lane;
+}
+
+const MAX_OPEN_PARTITION_FILES = 2048;
 
 async function runModel(
   lake: Lake,
@@ -176,6 +261,7 @@ async function runModel(
       partitions: partitions === 'all' ? [{}] : partitions,
       txn: model.inputs.map((i) => ({ appId: txnAppId(model.name, i), version: inputVersions[i] })),
       parameters: { transform: model.name },
+      compression: GOLD_COMPRESSION,
     });
     lap('commit');
     if (partitions === 'all') {

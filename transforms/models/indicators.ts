@@ -7,7 +7,8 @@
  *
  * Incremental: a recursion carries all history, so a change on date D changes every later date
  * of that symbol (`affected`). The computation continues from the last gold row before D (its
- * EMAs, Wilder averages and MACD state are columns) with the 199 rows before it as the windows'
+ * EMAs, Wilder averages and MACD state are columns; the inner state only on each series' last
+ * window of a day, which that row always is) with the 199 rows before it as the windows'
  * history, so an incremental build equals a full one; a series not yet warm before D is
  * recomputed from its first candle.
  */
@@ -50,15 +51,17 @@ export const GOLD_INDICATORS: TableDefinition = {
     d('realized_vol', 'sample sd of the last 20 log returns, annualised over 365 days'),
     { name: 'is_warm', type: 'boolean', nullable: false, comment: 'every indicator has its full history (200 windows)' },
     { name: 'computed_at', type: 'timestamp', nullable: false },
-    d('macd_ema_fast', 'state: the fast EMA inside MACD (TA-Lib seeds it at window 25), so incremental builds continue exactly'),
-    d('rsi_avg_gain', "state: Wilder's average gain"),
-    d('rsi_avg_loss', "state: Wilder's average loss"),
+    d('macd_ema_fast', "state: the fast EMA inside MACD (TA-Lib seeds it at window 25), so incremental builds continue exactly; on each series' last window of a day only"),
+    d('rsi_avg_gain', "state: Wilder's average gain; on each series' last window of a day only"),
+    d('rsi_avg_loss', "state: Wilder's average loss; on each series' last window of a day only"),
     { name: 'date', type: 'date', nullable: false, derivedFrom: `CAST(make_timestamp(epoch_us(window_start)) AS DATE)` },
   ],
   partitionColumns: ['symbol', 'date'],
 };
 
 const STATE_COLUMNS = ['ema_12', 'ema_26', 'macd_ema_fast', 'macd_signal', 'rsi_avg_gain', 'rsi_avg_loss', 'atr_14'] as const;
+/** State columns that are no indicator of their own: stored on each series' last window of a day only. */
+const INNER_STATE_COLUMNS = ['macd_ema_fast', 'rsi_avg_gain', 'rsi_avg_loss'] as const;
 const PERIODS_PER_YEAR = (iv: GoldInterval) => (365 * 1440) / INTERVAL_MINUTES[iv];
 /** Days of history that hold WARM_BARS windows of the longest interval (1d), plus slack. */
 const HISTORY_DAYS = WARM_BARS + 1;
@@ -160,6 +163,13 @@ async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from
       h > 0 ? { ema12: state[0][last], ema26: state[1][last], macdEmaFast: state[2][last], macdSignal: state[3][last], rsiAvgGain: state[4][last], rsiAvgLoss: state[5][last], atr14: state[6][last] } : undefined;
     const result = computeSeries(close.subarray(a, b), high.subarray(a, b), low.subarray(a, b), h, seriesState, PERIODS_PER_YEAR(GOLD_INTERVALS[ivCode[a]]));
     for (const c of OUTPUT_COLUMNS) out[c].set(result.columns[c], a + h);
+    // The recursions' inner state is kept on each series' last window of a day only (NULL on the
+    // others, so gold writes three columns less): an incremental build continues from the last
+    // window before the first day it recomputes, which is always such a window.
+    for (let i = a + h; i < b - 1; i++) {
+      if (day[i + 1] !== day[i]) continue;
+      for (const c of INNER_STATE_COLUMNS) out[c][i] = NaN;
+    }
     warm.set(result.isWarm, a + h);
     // Session VWAP: cumulative quote volume over cumulative volume since 00:00 UTC.
     let q = 0;
@@ -179,8 +189,8 @@ async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from
   lap('write calc');
   const value = (x: string) => `${nanToNull(`k.${x}`)} AS ${x}`;
   const select = `SELECT i.exchange, i.symbol, i."interval", i.window_start, i.close, i.volume, ${value('vwap')},
-      ${OUTPUT_COLUMNS.filter((x) => !['macd_ema_fast', 'rsi_avg_gain', 'rsi_avg_loss'].includes(x)).map(value).join(', ')},
-      k.is_warm = 1 AS is_warm, make_timestamptz(${Math.round(ctx.nowUs)}::BIGINT) AS computed_at, ${['macd_ema_fast', 'rsi_avg_gain', 'rsi_avg_loss'].map(value).join(', ')}, i."date"
+      ${OUTPUT_COLUMNS.filter((x) => !(INNER_STATE_COLUMNS as readonly string[]).includes(x)).map(value).join(', ')},
+      k.is_warm = 1 AS is_warm, make_timestamptz(${Math.round(ctx.nowUs)}::BIGINT) AS computed_at, ${INNER_STATE_COLUMNS.map(value).join(', ')}, i."date"
     FROM __ind_in i POSITIONAL JOIN __ind_calc k WHERE i.is_hist = 0`;
   await conn.run(first ? `CREATE OR REPLACE TEMP TABLE ${into} AS ${select}` : `INSERT INTO ${into} ${select}`);
   lap('join');
