@@ -231,11 +231,23 @@ async function measureOhlc(klinesDir: string, lakeDir: string, log: (m: string) 
     const apiLat: number[] = [];
     const duckLat: number[] = [];
     const rounds = Number(process.env.API_BENCH_ROUNDS ?? 2);
+    // CPU per query of each side (both processes' for the API: the server and its HTTP clients
+    // here), which unlike latency does not depend on how much of the machine the run got.
+    let apiCpu = 0;
+    let duckCpu = 0;
+    const benchCpu = () => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1e6;
+    };
     for (let round = 0; round < rounds; round++) {
       const t = performance.now();
+      const cpu0 = benchCpu() + cpuSeconds(api.child.pid!);
       apiLat.push(...(await apiLoad(queries.length)));
+      const cpu1 = benchCpu();
+      apiCpu += cpu1 + cpuSeconds(api.child.pid!) - cpu0;
       const tApi = performance.now();
       duckLat.push(...(await loadTest(queries.length, concurrency, duckOne)));
+      duckCpu += benchCpu() - cpu1;
       log(`round ${round + 1}: API ${((tApi - t) / 1000).toFixed(1)} s, DuckDB ${((performance.now() - tApi) / 1000).toFixed(1)} s for ${queries.length} queries each`);
     }
     apiLat.sort((a, b) => a - b);
@@ -244,6 +256,8 @@ async function measureOhlc(klinesDir: string, lakeDir: string, log: (m: string) 
     figures.ohlc_api_p99_ms = percentile(apiLat, 99);
     figures.ohlc_duckdb_p50_ms = percentile(duckLat, 50);
     figures.ohlc_duckdb_p99_ms = percentile(duckLat, 99);
+    figures.ohlc_api_cpu_ms_per_query = (apiCpu * 1000) / (rounds * queries.length);
+    figures.ohlc_duckdb_cpu_ms_per_query = (duckCpu * 1000) / (rounds * queries.length);
   } finally {
     for (const c of conns) c.closeSync();
     instance.closeSync();

@@ -82,10 +82,15 @@ describe('streaming service: history, then live', () => {
       await waitForBronzeToCover(kafka, lakeDir, group, topics.trades, 60_000);
       const engine = await LakeQueryEngine.open({ lake: lakeDir });
       try {
-        const day = await waitForValue('the 2017 day final in silver', async () => {
+        // Each flush's too-late trades are repaired right after their bronze commit, windows up to
+        // an hour past the latest one included (carried as empty while bronze lacks the trades
+        // still on their way): the day has 1,200 final minutes long before the last repair lands.
+        // So it is compared once equal to the klines, or as it stands after 60 s.
+        const settled = async () => {
           const d = await dayAgainstKlines(engine);
-          return d.final >= 1200 ? d : undefined;
-        }, 60_000);
+          return d.final >= 1200 && d.mismatches.length === 0 ? d : undefined;
+        };
+        const day = await waitForValue('the 2017 day in silver equal to the klines', settled, 60_000).catch(() => dayAgainstKlines(engine));
         expect(day).toEqual({ final: 1200, mismatches: [] });
         // Nothing between the day (plus the fill gap after its last trade) and the live data.
         const between = (

@@ -127,6 +127,21 @@ describe('GET /v1/ohlc/{symbol}', () => {
     });
   });
 
+  it('the JSON candles DuckDB writes are the candles of the row path (CSV), field for field and in order', async () => {
+    for (const range of ['from=2024-01-15T00:00:00Z&to=2024-01-16T00:00:00Z&limit=1000', 'from=2017-08-17T23:55:00Z&to=2017-08-18T00:05:00Z', 'from=2017-08-17T04:00:00Z&to=2017-08-17T06:00:00Z']) {
+      const json = await (await get(`/v1/ohlc/BTCUSDT?interval=1m&${range}`)).json();
+      const csv = (await (await get(`/v1/ohlc/BTCUSDT?interval=1m&${range}&format=csv`)).text()).trim().split('\r\n');
+      const columns = csv[0].split(',');
+      expect(json.candles.length, range).toBe(csv.length - 1);
+      expect(json.candles.length, range).toBeGreaterThan(0);
+      json.candles.forEach((candle: Record<string, unknown>, i: number) => {
+        expect(Object.keys(candle)).toEqual(columns);
+        const row = csv[i + 1].split(',');
+        expect(columns.map((c) => (candle[c] === null ? '' : String(candle[c]))), `${range} #${i}`).toEqual(row);
+      });
+    }
+  });
+
   it('answers CSV and Arrow IPC by ?format= and by Accept', async () => {
     const csv = await get('/v1/ohlc/BTCUSDT?interval=1m&from=2024-01-15T10:00:00Z&to=2024-01-15T10:02:00Z&format=csv');
     expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
