@@ -108,7 +108,7 @@ export class LakeReader {
    * the Delta log only; [] when the table does not exist yet.
    */
   async partitions(table: string): Promise<readonly Record<string, string | null>[]> {
-    if (!(await this.exists(table))) return NO_PARTITIONS;
+    if (!(await this.existsThrottled(table))) return NO_PARTITIONS;
     const handle = await this.lake.table(table);
     const snapshot = await this.throttledRefresh(table, () => handle.refresh());
     const cached = this.partitionCache.get(table);
@@ -120,7 +120,7 @@ export class LakeReader {
 
   /** Current version of a table (-1 when it does not exist), from the Delta log. */
   async version(table: string): Promise<number> {
-    if (!(await this.exists(table))) return -1;
+    if (!(await this.existsThrottled(table))) return -1;
     const handle = await this.lake.table(table);
     return (await this.throttledRefresh(table, () => handle.refresh())).version;
   }
@@ -143,6 +143,22 @@ export class LakeReader {
 
   close(): void {
     for (const p of this.pool) p.engine.close();
+  }
+
+  private readonly existence = new Map<string, { at: number; exists: Promise<boolean> }>();
+
+  /**
+   * `exists`, asked of the disk at most every refreshMs per table: /v1/ohlc lists partitions on
+   * every request, and each check is a file-system call on the libuv threads the DuckDB queries
+   * hold while they run (it queued behind them under load).
+   */
+  private existsThrottled(table: string): Promise<boolean> {
+    const hit = this.existence.get(table);
+    if (hit && Date.now() - hit.at < this.refreshMs) return hit.exists;
+    const exists = this.exists(table);
+    this.existence.set(table, { at: Date.now(), exists });
+    exists.catch(() => this.existence.delete(table));
+    return exists;
   }
 
   private readonly tableRefreshes = new Map<string, { at: number; snapshot: Promise<Snapshot> }>();
