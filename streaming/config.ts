@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { baseEnvSchema, parseEnv } from '../common/config.ts';
 import { DEFAULT_MAX_FILL_GAP_MS } from '../common/events/index.ts';
 import { TOPICS } from '../common/topics.ts';
+import { DEFAULT_RECONCILE_LOOKBACK_MS } from './service/stream-service.ts';
 
 const ms = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 
@@ -20,6 +21,12 @@ export const streamEnvSchema = baseEnvSchema.extend({
   STREAM_IDLE_PARTITION_MS: ms(5000),
   /** How long final candles stay revisable in memory (older late trades are repaired from bronze). */
   STREAM_LATE_RETENTION_MS: ms(6 * 3_600_000),
+  /**
+   * Recovery reconciles silver's hourly trade counts with bronze only in the (symbol, date)
+   * partitions written within this many hours before the resumed partitions' last bronze commit
+   * (what a lost repair can have touched), not in the symbols' whole history.
+   */
+  STREAM_RECONCILE_LOOKBACK_HOURS: z.coerce.number().positive().default(DEFAULT_RECONCILE_LOOKBACK_MS / 3_600_000),
   /** Provisional candle updates, at most this often per symbol. */
   STREAM_PROVISIONAL_MS: ms(250),
   /**

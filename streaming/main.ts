@@ -72,6 +72,7 @@ export async function runStream(env: NodeJS.ProcessEnv = process.env): Promise<v
     watermarkBoundMs: config.STREAM_WATERMARK_BOUND_MS,
     idlePartitionMs: config.STREAM_IDLE_PARTITION_MS,
     lateRetentionMs: config.STREAM_LATE_RETENTION_MS,
+    reconcileLookbackMs: config.STREAM_RECONCILE_LOOKBACK_HOURS * 3_600_000,
     provisionalMs: config.STREAM_PROVISIONAL_MS,
     sessionTimeoutMs: config.STREAM_SESSION_TIMEOUT_MS,
     maxFillGapMs: config.STREAM_MAX_FILL_GAP_MS,

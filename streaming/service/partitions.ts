@@ -24,6 +24,11 @@ export interface PartitionsOptions {
   readonly logger: Logger;
   readonly metrics?: StreamMetrics;
   readonly retentionMs: number;
+  /**
+   * Recovery reconciles silver with bronze only in the partitions written within this long before
+   * the resumed partitions' last bronze commit (STREAM_RECONCILE_LOOKBACK_HOURS; recovery.ts).
+   */
+  readonly reconcileLookbackMs: number;
   /** Recovery found bronze trades below the retained range that silver does not account for. */
   readonly onUnreconciled: (repair: Repair) => void;
 }
@@ -121,9 +126,15 @@ export class Partitions {
     recovering(true);
     try {
       const t0 = Date.now();
+      // The earliest of the resumed trades partitions' last bronze commits (by any owner, from its
+      // position's `txn`): a repair a previous owner lost was lost after its trades were committed,
+      // so they were written at most the look-back before it (also after a long outage).
+      let lastCommitMs = t0;
       for (const table of new Set(pending.map((s) => s.input.table))) {
         const snap = await (await this.opts.lake.table(table)).refresh();
         for (const s of pending.filter((x) => x.input.table === table)) {
+          const updated = snap.txns.get(s.appId)?.lastUpdated;
+          if (s.input.kind === 'trades' && typeof updated === 'number') lastCommitMs = Math.min(lastCommitMs, updated);
           s.committed = snap.txnVersion(s.appId);
           s.next = s.committed;
           s.rows = new JsonEventsBuilder(s.input.event);
@@ -133,7 +144,7 @@ export class Partitions {
       }
       const tradeStates = pending.filter((s) => s.input.kind === 'trades');
       const tradeParts = tradeStates.map((s) => s.partition);
-      let recovered: Awaited<ReturnType<typeof recoverOperatorState>> = { symbols: 0, trades: 0, restoredCandles: 0, unreconciled: [] };
+      let recovered: Awaited<ReturnType<typeof recoverOperatorState>> = { symbols: 0, trades: 0, restoredCandles: 0, unreconciled: [], reconciledPartitions: 0 };
       if (tradeParts.length > 0) {
         for (const p of tradeParts) this.opts.operator.dropPartition(p);
         // Claim first, read silver after: a candle commit of the previous owner either landed
@@ -147,6 +158,7 @@ export class Partitions {
           numPartitions: this.tradesPartitions,
           retentionMs: this.opts.retentionMs,
           nowMs: Date.now(),
+          reconcileSinceMs: lastCommitMs - this.opts.reconcileLookbackMs,
         });
         for (const u of recovered.unreconciled) {
           const state = tradeStates.find((s) => s.partition === u.partition);

@@ -21,6 +21,13 @@
  * committed trades to bronze (too late for its horizon) whose repair never reached silver (its
  * candle commit was fenced, or it was revoked before the repair). Every hour whose trade count in
  * bronze differs from silver's final 1h candle is returned as a repair to run (too-late.ts).
+ *
+ * Such a discrepancy can only be where a file was written lately: the trades of a lost repair
+ * were committed by a previous owner shortly before the handover (or the crash) that lost it. So
+ * the reconciliation reads only the (symbol, date) partitions of our symbols holding a bronze or
+ * silver file written at or after `reconcileSinceMs` (the add actions' modificationTime, from the
+ * Delta log: no data read to find them), never the symbols' whole history; the caller sets it to
+ * STREAM_RECONCILE_LOOKBACK_HOURS before the partitions' last bronze commit (partitions.ts).
  */
 import { CANDLE_INTERVALS, INTERVAL_MINUTES, type CandleInterval, type TradeEvent, type TradeSource } from '../../common/events/index.ts';
 import { candleEventFromRow, parseStats, SILVER_CANDLE_EVENT_COLUMNS, sqlLiteral, type LakeQueryEngine, type Snapshot } from '../../lake/index.ts';
@@ -35,7 +42,11 @@ export interface RecoveryResult {
   readonly restoredCandles: number;
   /** Ranges below the retained range where silver's 1h candles do not account for bronze's trades. */
   readonly unreconciled: Array<{ exchange: string; symbol: string; partition: number; fromUs: number; toUs: number }>;
+  /** (symbol, date) partitions the reconciliation compared (those with a file written since `reconcileSinceMs`). */
+  readonly reconciledPartitions: number;
 }
+
+const NOTHING_RECOVERED: RecoveryResult = { symbols: 0, trades: 0, restoredCandles: 0, unreconciled: [], reconciledPartitions: 0 };
 
 function alignDown(us: number, sizeUs: number): number {
   return Math.floor(us / sizeUs) * sizeUs;
@@ -83,6 +94,18 @@ function symbolsOfPartitions(snapshot: Snapshot | undefined, wanted: ReadonlySet
   return out;
 }
 
+/** Per symbol of `symbols`, the dates of `snapshot` holding a file written at or after `sinceMs` (from the log's add actions). */
+function datesWrittenSince(snapshot: Snapshot | undefined, symbols: ReadonlySet<string>, sinceMs: number, into: Map<string, Set<string>>): void {
+  for (const f of snapshot?.addFiles() ?? []) {
+    const symbol = f.partitionValues.symbol;
+    const date = f.partitionValues.date;
+    if (symbol == null || date == null || !symbols.has(symbol) || !(f.modificationTime >= sinceMs)) continue;
+    const dates = into.get(symbol) ?? new Set<string>();
+    dates.add(date);
+    into.set(symbol, dates);
+  }
+}
+
 function symbolInList(symbols: Iterable<string>): string {
   return `symbol IN (${[...symbols].map(sqlLiteral).join(', ')})`;
 }
@@ -98,12 +121,17 @@ export async function recoverOperatorState(opts: {
   numPartitions: number;
   retentionMs: number;
   nowMs: number;
+  /**
+   * The reconciliation compares only partitions with a file written at or after this (epoch ms);
+   * -Infinity compares every partition of the symbols (their whole history).
+   */
+  reconcileSinceMs: number;
 }): Promise<RecoveryResult> {
   const { engine, operator } = opts;
   const wanted = new Set(opts.partitions);
   const bronzeFiles = symbolsOfPartitions(engine.tableSnapshot('bronze/trades'), wanted, opts.numPartitions);
   const silverFiles = symbolsOfPartitions(engine.tableSnapshot('silver/candles'), wanted, opts.numPartitions);
-  if (bronzeFiles.size === 0 && silverFiles.size === 0) return { symbols: 0, trades: 0, restoredCandles: 0, unreconciled: [] };
+  if (bronzeFiles.size === 0 && silverFiles.size === 0) return NOTHING_RECOVERED;
   // Each symbol's time span: its first and last dates hold its first and last trades (when its
   // files name one exchange; otherwise the symbol is read whole).
   const spans: Array<{ exchange: string; symbol: string; firstUs: number; lastUs: number }> = [];
@@ -141,28 +169,38 @@ export async function recoverOperatorState(opts: {
     if (inBronze.has(key) || !wanted.has(partitionOfKey(key, opts.numPartitions))) continue;
     symbols.push({ exchange: s.exchange, symbol: s.symbol, firstUs: s.startUs, lastUs: s.startUs });
   }
-  if (symbols.length === 0) return { symbols: 0, trades: 0, restoredCandles: 0, unreconciled: [] };
+  if (symbols.length === 0) return NOTHING_RECOVERED;
   // Hours whose bronze trade count differs from silver's final 1h candle (or that have none), of
-  // our symbols (silver's latest 1h revisions read through the prunable all-revisions view).
+  // our symbols, in the partitions written since `reconcileSinceMs` (an hour lies in one date, so
+  // both sides are whole hours; silver's latest 1h revisions read through the prunable
+  // all-revisions view). One query per symbol: pruning takes a symbol and a list of dates.
   const mismatchedHours = new Map<string, number[]>();
-  const ours = symbolInList(new Set(symbols.map((s) => s.symbol)));
-  for (const r of (
-    await engine.query(`
-      WITH b AS (
-        SELECT exchange, symbol, (epoch_us(trade_time) // ${HOUR_US}) * ${HOUR_US} AS h,
-          sum(CASE WHEN kind = 'aggTrade' THEN last_trade_id - first_trade_id + 1 ELSE 1 END) AS n
-        FROM bronze_trades WHERE ${ours} GROUP BY ALL
-      ), s AS (
-        SELECT exchange, symbol, epoch_us(window_start) AS h, trade_count AS n
-        FROM silver_candles_all_revisions WHERE ${ours} AND "interval" = '1h'
-        QUALIFY row_number() OVER (PARTITION BY exchange, symbol, window_start ORDER BY revision DESC) = 1 AND is_final
-      )
-      SELECT b.exchange, b.symbol, b.h FROM b LEFT JOIN s USING (exchange, symbol, h) WHERE s.n IS DISTINCT FROM b.n`)
-  ).rows) {
-    const key = `${r.exchange}:${r.symbol}`;
-    const list = mismatchedHours.get(key) ?? [];
-    list.push(Number(r.h));
-    mismatchedHours.set(key, list);
+  const ourSymbols = new Set(symbols.map((s) => s.symbol));
+  const changed = new Map<string, Set<string>>();
+  datesWrittenSince(engine.tableSnapshot('bronze/trades'), ourSymbols, opts.reconcileSinceMs, changed);
+  datesWrittenSince(engine.tableSnapshot('silver/candles'), ourSymbols, opts.reconcileSinceMs, changed);
+  let reconciledPartitions = 0;
+  for (const [symbol, dates] of changed) {
+    reconciledPartitions += dates.size;
+    const where = `symbol = ${sqlLiteral(symbol)} AND "date" IN (${[...dates].map((d) => `DATE ${sqlLiteral(d)}`).join(', ')})`;
+    for (const r of (
+      await engine.query(`
+        WITH b AS (
+          SELECT exchange, symbol, (epoch_us(trade_time) // ${HOUR_US}) * ${HOUR_US} AS h,
+            sum(CASE WHEN kind = 'aggTrade' THEN last_trade_id - first_trade_id + 1 ELSE 1 END) AS n
+          FROM bronze_trades WHERE ${where} GROUP BY ALL
+        ), s AS (
+          SELECT exchange, symbol, epoch_us(window_start) AS h, trade_count AS n
+          FROM silver_candles_all_revisions WHERE ${where} AND "interval" = '1h'
+          QUALIFY row_number() OVER (PARTITION BY exchange, symbol, window_start ORDER BY revision DESC) = 1 AND is_final
+        )
+        SELECT b.exchange, b.symbol, b.h FROM b LEFT JOIN s USING (exchange, symbol, h) WHERE s.n IS DISTINCT FROM b.n`)
+    ).rows) {
+      const key = `${r.exchange}:${r.symbol}`;
+      const list = mismatchedHours.get(key) ?? [];
+      list.push(Number(r.h));
+      mismatchedHours.set(key, list);
+    }
   }
   const unreconciled: RecoveryResult['unreconciled'] = [];
 
@@ -237,5 +275,5 @@ export async function recoverOperatorState(opts: {
     }
     trades += rows.length;
   }
-  return { symbols: symbols.length, trades, restoredCandles, unreconciled };
+  return { symbols: symbols.length, trades, restoredCandles, unreconciled, reconciledPartitions };
 }

@@ -55,6 +55,8 @@ export interface StreamServiceOptions {
   readonly watermarkBoundMs?: number;
   readonly idlePartitionMs?: number;
   readonly lateRetentionMs?: number;
+  /** Recovery's reconciliation of silver with bronze reads the partitions written within this long before the last commit (default 24 h). */
+  readonly reconcileLookbackMs?: number;
   readonly provisionalMs?: number;
   readonly sessionTimeoutMs?: number;
   /** Empty windows get a candle only within this long after the last traded minute (candle-operator.ts). */
@@ -76,6 +78,9 @@ export interface StreamStatus {
   readonly watermarkUs: number;
   readonly partitions: number;
 }
+
+/** How far before a partition's last bronze commit recovery looks for discrepancies between silver and bronze. */
+export const DEFAULT_RECONCILE_LOOKBACK_MS = 24 * 3_600_000;
 
 /** Kafka's smallest session timeout by default (group.min.session.timeout.ms). */
 export const DEFAULT_SESSION_TIMEOUT_MS = 6000;
@@ -159,6 +164,7 @@ export class StreamService {
       logger: opts.logger,
       metrics: opts.metrics,
       retentionMs: opts.lateRetentionMs ?? 6 * 3_600_000,
+      reconcileLookbackMs: opts.reconcileLookbackMs ?? DEFAULT_RECONCILE_LOOKBACK_MS,
       onUnreconciled: (r) => this.tooLate.schedule(r),
     });
     this.tooLate = new TooLateTrades({ engine: () => this.engine!, operator: this.operator, isCurrent: (st) => this.partitions.isCurrent(st), silver: this.silver, publisher: this.publisher, logger: opts.logger, metrics: opts.metrics, reset });

@@ -122,14 +122,24 @@ export function computeSeries(close: Float64Array, high: Float64Array, low: Floa
   const logReturns = new Float64Array(n).fill(NaN);
   for (let i = 1; i < n; i++) logReturns[i] = Math.log(close[i] / close[i - 1]);
   const volFactor = Math.sqrt(periodsPerYear);
+  // Window sums are summed within the window only (never a running total carried along the
+  // series), so a value depends on its window's closes alone and an incremental build that
+  // starts from a later bar computes the same bits as a full one. SMA 200 adds four SMA 50
+  // window sums (3 additions, not 200).
+  const sum50 = new Float64Array(n).fill(NaN);
+  for (let i = Math.max(49, start - 150); i < n; i++) {
+    let s = 0;
+    for (let j = i - 49; j <= i; j++) s += close[j];
+    sum50[i] = s;
+  }
 
   for (let i = start; i < n; i++) {
     const o = i - start;
     const x = close[i];
     // Windows.
     columns.sma_20[o] = sma(close, i, 20);
-    columns.sma_50[o] = sma(close, i, 50);
-    columns.sma_200[o] = sma(close, i, 200);
+    columns.sma_50[o] = i >= 49 ? sum50[i] / 50 : NaN;
+    columns.sma_200[o] = i >= 199 ? (sum50[i] + sum50[i - 50] + sum50[i - 100] + sum50[i - 150]) / 200 : NaN;
     const mid = columns.sma_20[o];
     if (!Number.isNaN(mid)) {
       let ss = 0;

@@ -43,11 +43,15 @@ export const signalsModel: Model = {
         lag(rsi_14) OVER w AS p_rsi_14, lag(CAST(close AS DOUBLE)) OVER w AS p_close, lag(bb_upper) OVER w AS p_bb_upper, lag(bb_lower) OVER w AS p_bb_lower
       FROM ${ctx.relation('gold/indicators')} WHERE ${inputRangeSql(ctx.partitions, 1)}
       WINDOW w AS (PARTITION BY exchange, symbol, "interval" ORDER BY window_start)`;
-    const union = RULES.map(
-      (r) => `SELECT ${alertIdSql(`'${r.kind}'`)} AS alert_id, exchange, symbol, "interval", window_start, '${r.kind}' AS kind, '${r.severity}' AS severity,
-        ${r.value} AS value, ${r.threshold} AS threshold, CAST(${r.details} AS VARCHAR) AS details FROM lagged WHERE ${r.when}`,
-    ).join('\nUNION ALL\n');
-    return withRaisedAt(`WITH lagged AS MATERIALIZED (${lagged}) ${union}`, 'gold_signals', ctx.outputHasRows, ctx.nowUs, inputRangeSql(ctx.partitions, 0));
+    // One pass over the lagged rows: each row that crosses anything yields one row per rule it
+    // meets (unnest), instead of materialising every lagged row for a scan per rule.
+    const byKind = (f: (r: SignalRule) => string) => `CASE kind ${RULES.map((r) => `WHEN '${r.kind}' THEN ${f(r)}`).join(' ')} END`;
+    const crossed = `SELECT *, unnest(list_filter([${RULES.map((r) => `CASE WHEN ${r.when} THEN '${r.kind}' END`).join(', ')}], k -> k IS NOT NULL)) AS kind
+      FROM (${lagged}) WHERE ${RULES.map((r) => `(${r.when})`).join(' OR ')}`;
+    const select = `SELECT ${alertIdSql('kind')} AS alert_id, exchange, symbol, "interval", window_start, kind, ${byKind((r) => `'${r.severity}'`)} AS severity,
+        CAST(${byKind((r) => r.value)} AS DOUBLE) AS value, CAST(${byKind((r) => r.threshold)} AS DOUBLE) AS threshold, ${byKind((r) => `CAST(${r.details} AS VARCHAR)`)} AS details
+      FROM (${crossed})`;
+    return withRaisedAt(select, 'gold_signals', ctx.outputHasRows, ctx.nowUs, inputRangeSql(ctx.partitions, 0));
   },
   tests: [...ALERT_TESTS],
 };
