@@ -3,7 +3,8 @@
  * changed: on a lake with years of a symbol's history, a resume compares only the partitions
  * written within STREAM_RECONCILE_LOOKBACK_HOURS before the partition's last bronze commit, and
  * still finds and repairs a trade a previous owner committed to bronze without repairing silver
- * (its repair lost to a revocation or a fenced commit).
+ * (its repair lost to a revocation or a fenced commit), also when the next owner starts only after
+ * an outage longer than the look-back.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TradeEvent } from '../../common/events/index.ts';
@@ -61,6 +62,10 @@ describe('streaming service: the reconciliation of silver with bronze on a resum
     await bronze.append([tradeEventToRow(planted)], { txn: [{ appId, version: position }] });
     const bronzeDates = new Set(bronze.snapshot().addFiles().map((f) => f.partitionValues.date));
     expect(bronzeDates.size).toBe(OLD_DAYS + 1);
+
+    // The next owner comes after an outage longer than the look-back: the window ends at the
+    // partition's last bronze commit (its `txn`), not at now, so the lost repair is still inside.
+    await new Promise((r) => setTimeout(r, lookbackMs + 1_500));
 
     const { logger, lines } = capturedLogger('info');
     const second = await fx.start({ lateRetentionMs: 2 * 3_600_000, batchMaxMs: 200, reconcileLookbackMs: lookbackMs, logger });
