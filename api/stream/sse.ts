@@ -24,18 +24,11 @@ export interface SseClientOptions {
 
 const encoder = new TextEncoder();
 
-/** Frames are built once per event and shared by every client that gets it. */
-const frames = new WeakMap<FeedEvent, string>();
-
+/** An event's SSE frame (id, event type, data lines). */
 export function frameOf(e: FeedEvent): string {
-  let frame = frames.get(e);
-  if (frame === undefined) {
-    // A Kafka value is one line of JSON; a value with line breaks is split into data lines (SSE rule).
-    const data = e.json.includes('\n') ? e.json.split(/\r?\n/).join('\ndata: ') : e.json;
-    frame = `id: ${e.id}\nevent: ${e.channel === 'trades' ? 'trade' : e.channel === 'candles' ? 'candle' : 'alert'}\ndata: ${data}\n\n`;
-    frames.set(e, frame);
-  }
-  return frame;
+  // A Kafka value is one line of JSON; a value with line breaks is split into data lines (SSE rule).
+  const data = e.json.includes('\n') ? e.json.split(/\r?\n/).join('\ndata: ') : e.json;
+  return `id: ${e.id}\nevent: ${e.channel === 'trades' ? 'trade' : e.channel === 'candles' ? 'candle' : 'alert'}\ndata: ${data}\n\n`;
 }
 
 /** What a client asks for, as a key shared by every client asking the same. */
@@ -59,25 +52,32 @@ interface EncodedDelivery {
 }
 
 const NOTHING: EncodedDelivery = { bytes: new Uint8Array(0), events: 0, last: undefined };
-const encodedDeliveries = new WeakMap<readonly FeedEvent[], Map<string, EncodedDelivery>>();
+/**
+ * Per delivery (the array the feed hands every listener): its events' frames, built once and
+ * shared by every subscription that gets them, and its bytes per subscription. Kept by the
+ * delivery, not by the events: the feed's replay ring holds 200k events, and frames cached on
+ * them kept ~70 MB more alive in the old generation for the garbage collector to mark.
+ */
+const encodedDeliveries = new WeakMap<readonly FeedEvent[], { frames: (string | undefined)[]; bySubscription: Map<string, EncodedDelivery> }>();
 
 /** The bytes of a delivery for a subscription, built by the first client that needs them. */
 export function encodeDelivery(delivery: readonly FeedEvent[], sub: Subscription): EncodedDelivery {
-  let bySubscription = encodedDeliveries.get(delivery);
-  if (!bySubscription) encodedDeliveries.set(delivery, (bySubscription = new Map()));
-  let encoded = bySubscription.get(sub.key);
+  let cached = encodedDeliveries.get(delivery);
+  if (!cached) encodedDeliveries.set(delivery, (cached = { frames: [], bySubscription: new Map() }));
+  let encoded = cached.bySubscription.get(sub.key);
   if (!encoded) {
     let text = '';
     let events = 0;
     let last: FeedEvent | undefined;
-    for (const e of delivery) {
+    for (let i = 0; i < delivery.length; i++) {
+      const e = delivery[i];
       if (!sub.matches(e)) continue;
-      text += frameOf(e);
+      text += cached.frames[i] ??= frameOf(e);
       events += 1;
       last = e;
     }
     encoded = events === 0 ? NOTHING : { bytes: encoder.encode(text), events, last };
-    bySubscription.set(sub.key, encoded);
+    cached.bySubscription.set(sub.key, encoded);
   }
   return encoded;
 }
