@@ -14,7 +14,8 @@
  * The page lists them as `gaps`, ranges [from, to) at the candle's own interval (at 1 minute for
  * candles rolled up from 1m), only after the series' first candle and before its latest (before
  * the listing and after "now" nothing is missing). A rolled-up candle overlapping a gap is built
- * from the minutes present.
+ * from the minutes present. Windows that silver has 1m candles for but no candle of the interval's
+ * own (its series starts inside the range, or has holes) are rolled up from 1m too.
  *
  * Paging: a page scans at most `limit` windows from `from`; when the scan ends before `to` (or
  * before the latest candle when `to` is open) the answer carries a cursor for the next scan.
@@ -127,25 +128,39 @@ export async function readOhlcPage(session: LakeSession, req: OhlcRequest, serie
   const scanEnd = Math.min(toUs, fromUs + req.limit * step);
   const moreData = req.toUs !== undefined || (latestEndUs !== undefined && scanEnd < latestEndUs);
   const nextFromUs = scanEnd < toUs && moreData ? scanEnd : undefined;
-  if (SILVER_INTERVALS.includes(req.interval) && json) {
-    const page = await silverCandlesJson(session, req, fromUs, scanEnd);
-    if (page.count > 0 || req.interval === '1m') {
-      const lo = Math.ceil(fromUs / step) * step;
-      const hi = Math.min(scanEnd, latestEndUs ?? lo);
-      const start = await seriesStart(session, req, req.interval, series.firstDate, lo, hi);
-      const gaps = start === undefined ? [] : gapsBetween(page.starts, Math.max(lo, start), hi, step);
-      return { candles: [], candlesJson: page.json, gaps, nextFromUs, fromUs, toUs };
-    }
-  }
   if (SILVER_INTERVALS.includes(req.interval)) {
-    const rows = await silverCandles(session, req, fromUs, scanEnd);
-    if (rows.length > 0 || req.interval === '1m') {
-      // Every candle silver has counts as present, also a forming one the page leaves out.
-      const candles = rows.filter((r) => r.is_final || req.includeProvisional).slice(0, req.limit);
+    const own = json ? await silverCandlesJson(session, req, fromUs, scanEnd) : undefined;
+    let rows = own ? undefined : await silverCandles(session, req, fromUs, scanEnd);
+    if ((own ? own.count : rows!.length) > 0 || req.interval === '1m') {
       const lo = Math.ceil(fromUs / step) * step;
       const hi = Math.min(scanEnd, latestEndUs ?? lo);
       const start = await seriesStart(session, req, req.interval, series.firstDate, lo, hi);
-      const gaps = start === undefined ? [] : gapsBetween(rows.map((r) => r.window_start), Math.max(lo, start), hi, step);
+      // Windows the interval's own series lacks (it starts inside the range, or has holes: the
+      // stream began after a backfill that wrote 1m klines only, say) are rolled up from 1m, as
+      // where silver has no candles of the interval at all; only minutes missing there are gaps.
+      const ownFrom = start === undefined ? hi : Math.max(lo, start);
+      const lacking = [...(req.interval !== '1m' && ownFrom > lo ? [{ fromUs: lo, toUs: ownFrom }] : []), ...(start === undefined ? [] : gapsBetween(own ? own.starts : rows!.map((r) => r.window_start), ownFrom, hi, step))];
+      if (req.interval !== '1m' && lacking.length > 0) {
+        const inLacking = (us: number) => lacking.some((g) => us >= g.fromUs && us < g.toUs);
+        const rolled = (await rolledUpCandles(session, req, lacking[0].fromUs, lacking[lacking.length - 1].toUs, latestEndUs, Number.MAX_SAFE_INTEGER)).filter((c) => inLacking(c.window_start));
+        if (rolled.length > 0) {
+          rows ??= await silverCandles(session, req, fromUs, scanEnd);
+          // Minute gaps inside the lacking ranges only, and not before the 1m series starts (the listing).
+          const start1m = await seriesStart(session, req, '1m', series.firstDate, lo, hi);
+          const minuteLo = start1m === undefined ? hi : Math.max(lo, start1m);
+          const minuteGapsIn = start1m === undefined ? [] : await minuteGaps(session, req, Math.max(minuteLo, lacking[0].fromUs), lacking[lacking.length - 1].toUs);
+          const gaps = lacking.flatMap((l) => minuteGapsIn.filter((g) => g.toUs > l.fromUs && g.fromUs < l.toUs).map((g) => ({ fromUs: Math.max(g.fromUs, l.fromUs), toUs: Math.min(g.toUs, l.toUs) })));
+          const candles = [...rolled, ...rows.filter((r) => r.is_final || req.includeProvisional)].sort((a, b) => a.window_start - b.window_start).slice(0, req.limit);
+          return { candles, gaps, nextFromUs, fromUs, toUs };
+        }
+      }
+      if (own) {
+        const gaps = start === undefined ? [] : gapsBetween(own.starts, Math.max(lo, start), hi, step);
+        return { candles: [], candlesJson: own.json, gaps, nextFromUs, fromUs, toUs };
+      }
+      // Every candle silver has counts as present, also a forming one the page leaves out.
+      const candles = rows!.filter((r) => r.is_final || req.includeProvisional).slice(0, req.limit);
+      const gaps = start === undefined ? [] : gapsBetween(rows!.map((r) => r.window_start), Math.max(lo, start), hi, step);
       return { candles, gaps, nextFromUs, fromUs, toUs };
     }
   }
@@ -257,7 +272,7 @@ async function silverCandlesJson(session: LakeSession, req: OhlcRequest, fromUs:
   return { json: `[${typeof r?.candles === 'string' ? r.candles : ''}]`, starts, count };
 }
 
-async function rolledUpCandles(session: LakeSession, req: OhlcRequest, fromUs: number, toUs: number, latestEndUs: number | undefined): Promise<CandleRow[]> {
+async function rolledUpCandles(session: LakeSession, req: OhlcRequest, fromUs: number, toUs: number, latestEndUs: number | undefined, limit = req.limit): Promise<CandleRow[]> {
   const step = INTERVAL_US[req.interval];
   // Whole windows only: a window starting in [from, to) covers minutes up to its own end.
   const firstWindow = Math.ceil(fromUs / step) * step;
@@ -274,7 +289,7 @@ async function rolledUpCandles(session: LakeSession, req: OhlcRequest, fromUs: n
       sum(volume) AS volume, sum(quote_volume) AS quote_volume, sum(trade_count) AS trade_count,
       sum(taker_buy_volume) AS taker_buy_volume, sum(taker_buy_quote_volume) AS taker_buy_quote_volume,
       bool_and(is_final) AS all_final
-    FROM (${minutes(source)}) AS m GROUP BY 1 ORDER BY 1 LIMIT ${req.limit}`;
+    FROM (${minutes(source)}) AS m GROUP BY 1 ORDER BY 1 LIMIT ${limit}`;
   const { rows } = await candleQuery(session, req, utcDate(firstWindow), utcDate(lastEnd - 1), sql);
   const out: CandleRow[] = [];
   for (const r of rows) {

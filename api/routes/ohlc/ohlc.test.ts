@@ -2,6 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApiTestLake, type ApiTestLake } from '../../../test/support/api-lake.ts';
 import { createTestApi, type TestApi } from '../../../test/support/api-app.ts';
 import { tableFromIPC } from 'apache-arrow';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Lake, type LakeRow } from '../../../lake/index.ts';
+import { JAN_2024_KLINES, readKlines } from '../../../test/support/api-lake.ts';
+import { klinesAsSilver } from '../../../test/support/transforms/quality-lakes.ts';
 
 let lake: ApiTestLake;
 let api: TestApi;
@@ -183,5 +189,56 @@ describe('GET /v1/ohlc/{symbol}', () => {
     const res = await get('/v1/ohlc/NOPEUSDT?interval=1m');
     expect(res.status).toBe(404);
     expect(await res.json()).toMatchObject({ status: 404, title: 'Not found', instance: '/v1/ohlc/NOPEUSDT' });
+  });
+});
+
+describe('GET /v1/ohlc/{symbol}: an interval whose own series starts inside the range, and has a hole', () => {
+  // Silver holds 2 days of real 1m klines (a backfill of 1m only) and 5m candles from the second
+  // day on (the stream started then), except 00:30–00:40. The 5m answer rolls the windows silver
+  // has no 5m candle for up from 1m, so it equals the rollup of every window; only a minute that
+  // is missing from 1m too (23:41 of the first day, deleted) is a gap.
+  let mixed: { dir: string; lake: Lake; cleanup(): void };
+  let mixedApi: TestApi;
+  let expected5m: LakeRow[];
+  const DAY2 = Date.UTC(2024, 0, 2) * 1000;
+  const DROPPED = Date.UTC(2024, 0, 1, 23, 41) * 1000;
+  const HOLE = [Date.UTC(2024, 0, 2, 0, 30) * 1000, Date.UTC(2024, 0, 2, 0, 40) * 1000];
+  beforeAll(async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ml-api-mixed-'));
+    const lake = new Lake(dir);
+    const klines = (await readKlines(JAN_2024_KLINES)).filter((k) => k.openTimeUs < DAY2 + 86_400_000_000);
+    const { minutes, rollups } = klinesAsSilver(klines);
+    expected5m = rollups.filter((r) => r.interval === '5m');
+    const own5m = expected5m.filter((r) => Number(r.window_start) >= DAY2 && !(Number(r.window_start) >= HOLE[0] && Number(r.window_start) < HOLE[1]));
+    await (await lake.table('silver/candles')).append([...minutes.filter((m) => Number(m.window_start) !== DROPPED), ...own5m]);
+    mixed = { dir, lake, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+    mixedApi = await createTestApi({ lakeDir: dir });
+  }, 120_000);
+  afterAll(() => {
+    mixedApi?.close();
+    mixed?.cleanup();
+  });
+
+  it.each(['json', 'csv'])('rolls the windows before the series and in its hole up from 1m (%s); the minute missing from 1m too is the only gap', async (format) => {
+    const res = await mixedApi.app.request(`/v1/ohlc/BTCUSDT?interval=5m&from=2024-01-01T23:30:00Z&to=2024-01-02T01:00:00Z&format=${format}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-data-gaps')).toBe('1');
+    const want = expected5m.filter((r) => Number(r.window_start) >= Date.UTC(2024, 0, 1, 23, 30) * 1000 && Number(r.window_start) < Date.UTC(2024, 0, 2, 1) * 1000);
+    expect(want).toHaveLength(18);
+    if (format === 'csv') {
+      const lines = (await res.text()).trim().split('\r\n');
+      expect(lines).toHaveLength(1 + 18);
+      return;
+    }
+    const body = await res.json();
+    expect(body.gaps).toEqual([{ from: '2024-01-01T23:41:00.000Z', to: '2024-01-01T23:42:00.000Z' }]);
+    expect(body.candles.map((c: { window_start: string }) => c.window_start)).toEqual(want.map((r) => new Date(Number(r.window_start) / 1000).toISOString()));
+    // Every window but the one missing a minute equals the rollup of all its minutes.
+    const withoutDropped = (c: { window_start: string }) => c.window_start !== '2024-01-01T23:40:00.000Z';
+    const pick = (c: Record<string, unknown>) => [c.open, c.high, c.low, c.close, c.trade_count].map(String);
+    const norm = (v: unknown) => String(Number(v));
+    expect(body.candles.filter(withoutDropped).map((c: Record<string, unknown>) => [...pick(c).slice(0, 4).map(norm), pick(c)[4], norm(c.volume)])).toEqual(
+      want.filter((r) => Number(r.window_start) !== Date.UTC(2024, 0, 1, 23, 40) * 1000).map((r) => [...pick(r).slice(0, 4).map(norm), String(r.trade_count), norm(r.volume)]),
+    );
   });
 });
