@@ -138,9 +138,11 @@ export async function readOhlcPage(session: LakeSession, req: OhlcRequest, serie
       // Windows the interval's own series lacks (it starts inside the range, or has holes: the
       // stream began after a backfill that wrote 1m klines only, say) are rolled up from 1m, as
       // where silver has no candles of the interval at all; only minutes missing there are gaps.
+      // (No series start known: nothing in the range counts as lacking, as nothing counts as a gap.)
       const ownFrom = start === undefined ? hi : Math.max(lo, start);
-      const lacking = [...(req.interval !== '1m' && ownFrom > lo ? [{ fromUs: lo, toUs: ownFrom }] : []), ...(start === undefined ? [] : gapsBetween(own ? own.starts : rows!.map((r) => r.window_start), ownFrom, hi, step))];
-      if (req.interval !== '1m' && lacking.length > 0) {
+      const lacking =
+        start === undefined || req.interval === '1m' ? [] : [...(ownFrom > lo ? [{ fromUs: lo, toUs: ownFrom }] : []), ...gapsBetween(own ? own.starts : rows!.map((r) => r.window_start), ownFrom, hi, step)];
+      if (lacking.length > 0) {
         const inLacking = (us: number) => lacking.some((g) => us >= g.fromUs && us < g.toUs);
         const rolled = (await rolledUpCandles(session, req, lacking[0].fromUs, lacking[lacking.length - 1].toUs, latestEndUs, Number.MAX_SAFE_INTEGER)).filter((c) => inLacking(c.window_start));
         if (rolled.length > 0) {
