@@ -4,11 +4,14 @@
  * (exchange, symbol, stream, missing ids), and the start refuses a duplicate id, so the same gap
  * (redelivered, or reported twice) never starts two backfills. Offsets are committed only after
  * the start succeeded or was refused as a duplicate: a crash re-reads and starts nothing twice.
+ * A message that is not a gap event goes to the dead-letter topic with the reason (before its
+ * offset is committed: a failed send retries the message, nothing is dropped).
  */
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import type { Consumer, Kafka } from 'kafkajs';
-import { tradeGapEventSchema, type TradeGapEvent } from '../../common/events/index.ts';
+import type { Consumer, Kafka, Producer } from 'kafkajs';
+import { deadLetter, tradeGapEventSchema, type TradeGapEvent } from '../../common/events/index.ts';
+import { TOPICS } from '../../common/topics.ts';
 import type { Logger } from '../../common/logger.ts';
 import type { BackfillInput } from '../backfill/input.ts';
 import { BACKFILL_TASK_QUEUE } from '../task-queues.ts';
@@ -47,19 +50,25 @@ export interface GapRepairConsumer {
   stop(): Promise<void>;
 }
 
-export async function startGapRepairConsumer(opts: { kafka: Kafka; client: Client; topic: string; groupId: string; logger: Logger }): Promise<GapRepairConsumer> {
+export async function startGapRepairConsumer(opts: { kafka: Kafka; client: Client; topic: string; groupId: string; logger: Logger; deadLetterTopic?: string }): Promise<GapRepairConsumer> {
+  const deadLetterTopic = opts.deadLetterTopic ?? TOPICS.deadletter;
+  const producer: Producer = opts.kafka.producer();
+  await producer.connect();
   const consumer: Consumer = opts.kafka.consumer({ groupId: opts.groupId });
   const counts = { started: 0, duplicate: 0, ignored: 0, invalid: 0 };
   await consumer.connect();
   await consumer.subscribe({ topic: opts.topic, fromBeginning: true });
   await consumer.run({
-    eachMessage: async ({ message }) => {
+    eachMessage: async ({ partition, message }) => {
       let gap: TradeGapEvent;
       try {
         gap = tradeGapEventSchema.parse(JSON.parse(message.value?.toString('utf8') ?? ''));
       } catch (err) {
+        const reason = `not a gap event: ${(err as Error).message}`;
+        const letter = deadLetter({ stage: 'gap-repair', reason, raw: message.value ?? Buffer.alloc(0), sourceTopic: opts.topic, partition, offset: message.offset });
+        await producer.send({ topic: deadLetterTopic, messages: [{ key: message.key, value: JSON.stringify(letter) }] });
         counts.invalid += 1;
-        opts.logger.warn({ offset: message.offset, err: (err as Error).message }, 'gap event does not parse: skipped');
+        opts.logger.warn({ offset: message.offset, err: (err as Error).message, deadLetterTopic }, 'gap event does not parse: dead-lettered');
         return;
       }
       const outcome = await startGapRepair(opts.client, gap);
@@ -67,5 +76,11 @@ export async function startGapRepairConsumer(opts: { kafka: Kafka; client: Clien
       if (outcome !== 'ignored') opts.logger.info({ workflowId: gapWorkflowId(gap), outcome }, 'gap repair');
     },
   });
-  return { counts, stop: () => consumer.disconnect() };
+  return {
+    counts,
+    stop: async () => {
+      await consumer.disconnect();
+      await producer.disconnect();
+    },
+  };
 }

@@ -3,13 +3,14 @@
  * one `backfill` of its days (id derived from the gap), which repairs the day from the local
  * archive mirror; the same gap reported twice, and read again by a second consumer group, never
  * starts a second backfill; a gap the producer filled itself starts none; a message that does not
- * parse is skipped and counted.
+ * parse goes to the dead-letter topic with its reason and bytes, and is counted.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TradeGapEvent } from '../../common/events/index.ts';
+import { deadLetterSchema, type TradeGapEvent } from '../../common/events/index.ts';
 import { createLogger } from '../../common/logger.ts';
 import { LakeQueryEngine } from '../../lake/index.ts';
 import { createTestTopic, testKafka } from '../../test/infra.ts';
+import { readTopic } from '../../test/support/read-topic.ts';
 import { waitFor } from '../../test/support/wait-for.ts';
 import { workflowsFixture, type WorkflowsFixture } from '../../test/support/workflows-fixture.ts';
 import type { BackfillResult } from '../backfill/types.ts';
@@ -50,7 +51,7 @@ afterAll(async () => {
 });
 
 describe('gap repair', () => {
-  it('an open gap starts one backfill of its day (never two); a filled gap none; a bad message is skipped', async () => {
+  it('an open gap starts one backfill of its day (never two); a filled gap none; a bad message is dead-lettered', async () => {
     const topic = await createTestTopic(kafka, 'gaps', 1);
     const producer = kafka.producer();
     await producer.connect();
@@ -63,13 +64,20 @@ describe('gap repair', () => {
     await producer.disconnect();
 
     const logger = createLogger('gap-repair-test', 'warn');
-    const first = await startGapRepairConsumer({ kafka, client: fx.client, topic, groupId: `gap-a-${topic}`, logger });
+    const deadLetterTopic = await createTestTopic(kafka, 'gap-deadletter', 1);
+    const first = await startGapRepairConsumer({ kafka, client: fx.client, topic, groupId: `gap-a-${topic}`, logger, deadLetterTopic });
     consumers.push(first);
     await waitFor(() => first.counts.started + first.counts.duplicate + first.counts.ignored + first.counts.invalid === 4, 'the first group to read the 4 messages', 60_000, 100);
     expect(first.counts).toEqual({ started: 1, duplicate: 1, ignored: 1, invalid: 1 });
+    const [letter, ...more] = await readTopic(kafka, deadLetterTopic, 1, { settleMs: 1_000 });
+    expect(more).toEqual([]);
+    const parsed = deadLetterSchema.parse(JSON.parse(letter.value));
+    expect(parsed).toMatchObject({ stage: 'gap-repair', sourceTopic: topic, partition: 0, offset: '3', truncated: false });
+    expect(parsed.reason).toMatch(/^not a gap event: /);
+    expect(Buffer.from(parsed.rawBase64, 'base64').toString('utf8')).toBe('{"v":1,"symbol":"BTCUSDT"');
 
     // A second group reads the same gaps again (as after a lost offset commit): nothing new starts.
-    const second = await startGapRepairConsumer({ kafka, client: fx.client, topic, groupId: `gap-b-${topic}`, logger });
+    const second = await startGapRepairConsumer({ kafka, client: fx.client, topic, groupId: `gap-b-${topic}`, logger, deadLetterTopic });
     consumers.push(second);
     await waitFor(() => second.counts.started + second.counts.duplicate + second.counts.ignored + second.counts.invalid === 4, 'the second group to read the 4 messages', 60_000, 100);
     expect(second.counts).toEqual({ started: 0, duplicate: 2, ignored: 1, invalid: 1 });
