@@ -22,6 +22,16 @@ function candle(overrides: Record<string, unknown>): Record<string, unknown> {
   };
 }
 
+/** silver/candles with the real 2017-08-17 klines as BTCUSDT and ETHUSDT, and a second BTCUSDT commit revising minute 10 (close 1.00000000). */
+async function twoSymbolCandleLake() {
+  const lake = new Lake(tmpLakeDir());
+  const candles = await lake.table('silver/candles');
+  const klines = await readKlines(KLINES_2017);
+  await candles.append([...klines.map((k) => klineToSilverRow(k, 'BTCUSDT')), ...klines.map((k) => klineToSilverRow(k, 'ETHUSDT'))]);
+  await candles.append([{ ...klineToSilverRow(klines[10], 'BTCUSDT'), revision: 1, close: '1.00000000' }]);
+  return { lake, klines };
+}
+
 describe('LakeQueryEngine', () => {
   it('a brand-new lake already has every contract view, typed and empty, and picks up the first commit', async () => {
     const lake = new Lake(tmpLakeDir());
@@ -167,11 +177,7 @@ describe('LakeQueryEngine', () => {
   });
 
   it('prunes scans of silver_candles_all_revisions (the candle view the API reads) like the table', async () => {
-    const lake = new Lake(tmpLakeDir());
-    const candles = await lake.table('silver/candles');
-    const klines = await readKlines(KLINES_2017);
-    await candles.append([...klines.map((k) => klineToSilverRow(k, 'BTCUSDT')), ...klines.map((k) => klineToSilverRow(k, 'ETHUSDT'))]);
-    await candles.append([{ ...klineToSilverRow(klines[10], 'BTCUSDT'), revision: 1, close: '1.00000000' }]);
+    const { lake, klines } = await twoSymbolCandleLake();
     const engine = await LakeQueryEngine.open({ lake });
     try {
       const q = `SELECT epoch_us(window_start) AS w, close FROM silver_candles_all_revisions WHERE symbol = 'BTCUSDT' AND date = DATE '2017-08-17' AND "interval" = '1m' QUALIFY row_number() OVER (PARTITION BY window_start ORDER BY revision DESC) = 1 ORDER BY w`;
@@ -193,11 +199,7 @@ describe('LakeQueryEngine', () => {
   });
 
   it('queryPartitions: a composed query over named partitions reads exactly their files, concurrently, and the sandbox still holds', async () => {
-    const lake = new Lake(tmpLakeDir());
-    const candles = await lake.table('silver/candles');
-    const klines = await readKlines(KLINES_2017);
-    await candles.append([...klines.map((k) => klineToSilverRow(k, 'BTCUSDT')), ...klines.map((k) => klineToSilverRow(k, 'ETHUSDT'))]);
-    await candles.append([{ ...klineToSilverRow(klines[10], 'BTCUSDT'), revision: 1, close: '1.00000000' }]);
+    const { lake, klines } = await twoSymbolCandleLake();
     const engine = await LakeQueryEngine.open({ lake, connections: 3 });
     try {
       const viaView = (await engine.query(`SELECT epoch_us(window_start) AS w, close, revision FROM silver_candles_all_revisions WHERE symbol = 'BTCUSDT' AND date = DATE '2017-08-17' ORDER BY w, revision`)).rows;
