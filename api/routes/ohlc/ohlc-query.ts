@@ -140,8 +140,8 @@ export async function readOhlcPage(session: LakeSession, req: OhlcRequest, serie
       // where silver has no candles of the interval at all; only minutes missing there are gaps.
       // (No series start known: nothing in the range counts as lacking, as nothing counts as a gap.)
       const ownFrom = start === undefined ? hi : Math.max(lo, start);
-      const lacking =
-        start === undefined || req.interval === '1m' ? [] : [...(ownFrom > lo ? [{ fromUs: lo, toUs: ownFrom }] : []), ...gapsBetween(own ? own.starts : rows!.map((r) => r.window_start), ownFrom, hi, step)];
+      const ownGaps = start === undefined ? [] : gapsBetween(own ? own.starts : rows!.map((r) => r.window_start), ownFrom, hi, step);
+      const lacking = start === undefined || req.interval === '1m' ? [] : [...(ownFrom > lo ? [{ fromUs: lo, toUs: ownFrom }] : []), ...ownGaps];
       if (lacking.length > 0) {
         const inLacking = (us: number) => lacking.some((g) => us >= g.fromUs && us < g.toUs);
         const rolled = (await rolledUpCandles(session, req, lacking[0].fromUs, lacking[lacking.length - 1].toUs, latestEndUs, Number.MAX_SAFE_INTEGER)).filter((c) => inLacking(c.window_start));
@@ -149,21 +149,16 @@ export async function readOhlcPage(session: LakeSession, req: OhlcRequest, serie
           rows ??= await silverCandles(session, req, fromUs, scanEnd);
           // Minute gaps inside the lacking ranges only, and not before the 1m series starts (the listing).
           const start1m = await seriesStart(session, req, '1m', series.firstDate, lo, hi);
-          const minuteLo = start1m === undefined ? hi : Math.max(lo, start1m);
-          const minuteGapsIn = start1m === undefined ? [] : await minuteGaps(session, req, Math.max(minuteLo, lacking[0].fromUs), lacking[lacking.length - 1].toUs);
+          const minuteGapsIn = start1m === undefined ? [] : await minuteGaps(session, req, Math.max(lo, start1m, lacking[0].fromUs), lacking[lacking.length - 1].toUs);
           const gaps = lacking.flatMap((l) => minuteGapsIn.filter((g) => g.toUs > l.fromUs && g.fromUs < l.toUs).map((g) => ({ fromUs: Math.max(g.fromUs, l.fromUs), toUs: Math.min(g.toUs, l.toUs) })));
           const candles = [...rolled, ...rows.filter((r) => r.is_final || req.includeProvisional)].sort((a, b) => a.window_start - b.window_start).slice(0, req.limit);
           return { candles, gaps, nextFromUs, fromUs, toUs };
         }
       }
-      if (own) {
-        const gaps = start === undefined ? [] : gapsBetween(own.starts, Math.max(lo, start), hi, step);
-        return { candles: [], candlesJson: own.json, gaps, nextFromUs, fromUs, toUs };
-      }
+      if (own) return { candles: [], candlesJson: own.json, gaps: ownGaps, nextFromUs, fromUs, toUs };
       // Every candle silver has counts as present, also a forming one the page leaves out.
       const candles = rows!.filter((r) => r.is_final || req.includeProvisional).slice(0, req.limit);
-      const gaps = start === undefined ? [] : gapsBetween(rows!.map((r) => r.window_start), Math.max(lo, start), hi, step);
-      return { candles, gaps, nextFromUs, fromUs, toUs };
+      return { candles, gaps: ownGaps, nextFromUs, fromUs, toUs };
     }
   }
   // 4h and 1d always, and silver's own intervals where silver holds only 1m candles: roll up from 1m.
