@@ -90,6 +90,7 @@ async function symbolsOf(conn: DuckDBConnection, partitions: PartitionSet): Prom
 const DIRECT_INTERVALS = ['1m', '5m', '15m', '1h'] as const;
 const ROLLED_UP: Partial<Record<GoldInterval, number>> = { '4h': 4 * 3_600_000_000, '1d': 86_400_000_000 };
 const HOUR = GOLD_INTERVALS.indexOf('1h');
+const ROLLED_UP_CODES = Object.keys(ROLLED_UP).map((iv) => GOLD_INTERVALS.indexOf(iv as GoldInterval));
 const DAY_US = 86_400_000_000;
 /** Decimal columns pass from silver to gold bit for bit: their types must agree. */
 const CLOSE_TYPE = 'DECIMAL(18,8)';
@@ -179,23 +180,25 @@ async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from
   const history = from && ctx.outputHasRows ? await readHistory(conn, sym, from, codes) : new Map<number, SeriesHistory>();
   lap('history');
   const warm = (ex: number, iv: number) => history.has(seriesKey(ex, iv));
-  // Rows before `from` are read only for series without a warm state: a 1h row feeds the 1h, 4h and 1d series.
-  const warmSources: string[] = [];
-  codes.exchanges.forEach((e, ex) => {
-    for (const iv of DIRECT_INTERVALS) {
-      const k = GOLD_INTERVALS.indexOf(iv);
-      const feeds = k === HOUR ? [k, ...Object.keys(ROLLED_UP).map((r) => GOLD_INTERVALS.indexOf(r as GoldInterval))] : [k];
-      if (feeds.every((f) => warm(ex, f))) warmSources.push(`${e}|${iv}`);
-    }
-  });
-  const since = from ? `AND ("date" >= DATE ${sqlLiteral(from)}${warmSources.length ? ` OR exchange || '|' || "interval" NOT IN (${warmSources.map(sqlLiteral).join(', ')})` : ' OR true'})` : '';
-  const read = await readRawColumns(
-    conn,
-    `SELECT ${codeSql('exchange', codes.exchanges)} AS ex, ${codeSql('"interval"', GOLD_INTERVALS)} AS iv, window_start, trade_count, high, low, close, volume, quote_volume
+  // Rows before `from` are read only for series without a warm state (rare: a new series, or
+  // one still warming up), and only then does the read span every date: a 1h row feeds the 1h,
+  // 4h and 1d series, so it is read from the start when any of them is cold.
+  const readSql = (where: string) => `SELECT ${codeSql('exchange', codes.exchanges)} AS ex, ${codeSql('"interval"', GOLD_INTERVALS)} AS iv, window_start, trade_count, high, low, close, volume, quote_volume
     FROM silver_candles_all_revisions
-    WHERE symbol = ${sym} AND "interval" IN (${DIRECT_INTERVALS.map(sqlLiteral).join(', ')}) ${since}
-    ORDER BY ex, iv, window_start, revision`,
-  );
+    WHERE symbol = ${sym} AND "interval" IN (${DIRECT_INTERVALS.map(sqlLiteral).join(', ')}) AND (${where})
+    ORDER BY ex, iv, window_start, revision`;
+  let read = await readRawColumns(conn, readSql(from ? `"date" >= DATE ${sqlLiteral(from)}` : 'true'));
+  if (from) {
+    const cold = new Set<string>();
+    const exs = rawColumn(read, 'ex').bytes;
+    const ivs = rawColumn(read, 'iv').bytes;
+    for (let i = 0; i < read.rows; i++) {
+      if (i > 0 && exs[i] === exs[i - 1] && ivs[i] === ivs[i - 1]) continue;
+      const feeds = ivs[i] === HOUR ? [HOUR, ...ROLLED_UP_CODES] : [ivs[i]];
+      if (!feeds.every((k) => warm(exs[i], k))) cold.add(`${codes.exchanges[exs[i]]}|${GOLD_INTERVALS[ivs[i]]}`);
+    }
+    if (cold.size > 0) read = await readRawColumns(conn, readSql(`"date" >= DATE ${sqlLiteral(from)} OR exchange || '|' || "interval" IN (${[...cold].map(sqlLiteral).join(', ')})`));
+  }
   lap('input');
   const rows = read.rows;
   const ex = rawColumn(read, 'ex').bytes;
