@@ -124,6 +124,8 @@ export class Partitions {
     if (pending.length === 0) return pending;
     const beat = setInterval(() => void heartbeat().catch(() => undefined), 2000);
     recovering(true);
+    // Logged before the work, so that an operator (and a test) sees a recovery begin, not only end.
+    this.opts.logger.info({ partitions: pending.map((s) => `${s.input.topic}:${s.partition}`) }, 'resuming from the lake');
     try {
       const t0 = Date.now();
       // The earliest of the resumed trades partitions' last bronze commits (by any owner, from its

@@ -1,123 +1,203 @@
 /**
- * Moving numeric columns between DuckDB and typed arrays a chunk (2,048 rows) at a time, without
- * a JS value per cell: the TypeScript models read a few columns of a big query and write their
- * results back into a temp table this way.
+ * Moving columns between DuckDB and typed arrays a chunk (2,048 rows) at a time, without a JS
+ * value per cell: the TypeScript models read the columns of a big query and append their output
+ * rows to a temp table this way.
  *
- * Reading copies each DOUBLE vector's data buffer (`items`, a Float64Array over the vector's
- * memory) at once, and reads DECIMAL(38, s) vectors from their raw 128-bit integers: a per-cell
- * `getItem` costs a JS value per cell (and BigInt arithmetic for the validity bits), and DuckDB's
- * own DECIMAL(38, 16) → DOUBLE cast divides 128-bit integers in software (it was the most
- * expensive part of the indicators' input query). Writing fills each vector's buffer with
- * `set` and leaves NaN in it: SQL reading the table turns NaN into NULL (`nanToNull`).
+ * Both directions copy each vector's data buffer whole, in DuckDB's own layout (a DOUBLE is 8
+ * bytes, a DECIMAL(18, s) an int64, a DECIMAL(38, s) an int128, a TIMESTAMPTZ int64 µs, a DATE
+ * int32 days, a BOOLEAN or UTINYINT one byte): a per-cell `getItem` / `setItem` costs a JS value
+ * per cell, and DuckDB's DECIMAL → DOUBLE casts cost more than reading the integers here
+ * (`int64ToDouble`, `int128ToDouble`). Decimals therefore pass through a model bit for bit.
+ * Writing reuses one data chunk for every batch: the vectors' views are made once, not per batch.
  */
-import { DOUBLE, DuckDBDataChunk, DuckDBDecimalType, DuckDBDoubleType, type DuckDBConnection, type DuckDBVector } from '@duckdb/node-api';
+import { DuckDBDataChunk, type DuckDBConnection, type DuckDBVector } from '@duckdb/node-api';
 
-/** The parts of @duckdb/node-api's vectors read here (present at run time, private in its typings). */
-interface DoubleVectorInternals {
-  readonly items: Float64Array;
-  readonly validity: { readonly data: BigUint64Array | null };
+/** The parts of @duckdb/node-api's vectors used here (present at run time, private in its typings). */
+interface VectorInternals {
+  /** Fixed-width vectors expose their data as a typed array (`items`) or a DataView (decimals, booleans). */
+  readonly items?: ArrayBufferView;
+  readonly dataView?: DataView;
+  readonly validity: { data: BigUint64Array | null; setItemValid(index: number, valid: boolean): void };
   flush(): void;
-}
-interface Decimal128VectorInternals {
-  readonly dataView: DataView;
-  readonly validity: { readonly data: BigUint64Array | null };
 }
 
 export class UnsupportedColumnTypeError extends Error {
   constructor(readonly column: string, readonly type: string) {
-    super(`column ${column} has type ${type}: the columnar reader takes DOUBLE or DECIMAL(38, s) columns`);
+    super(`column ${column} has type ${type}: the columnar reader takes fixed-width columns without NULLs`);
     this.name = 'UnsupportedColumnTypeError';
   }
 }
 
-function doubleInternals(v: DuckDBVector): DoubleVectorInternals {
-  const x = v as unknown as DoubleVectorInternals;
-  if (!(x.items instanceof Float64Array)) throw new Error('@duckdb/node-api: a DOUBLE vector no longer exposes its items as a Float64Array');
-  return x;
+function internals(v: DuckDBVector): VectorInternals {
+  return v as unknown as VectorInternals;
 }
 
-/** Sets out[at + i] = NaN for every row i the validity mask marks NULL. */
-function nullsToNaN(mask: BigUint64Array | null, n: number, out: Float64Array, at: number): void {
-  if (!mask) return;
-  const words = new Uint32Array(mask.buffer, mask.byteOffset, Math.ceil(n / 32));
-  for (let w = 0; w < words.length; w++) {
-    if (words[w] === 0xffffffff) continue;
-    for (let b = 0; b < 32 && w * 32 + b < n; b++) if ((words[w] & (1 << b)) === 0) out[at + w * 32 + b] = NaN;
+/** The bytes of a fixed-width vector's data (a view of the vector's memory). */
+function dataBytes(v: DuckDBVector, column: string): Uint8Array {
+  const x = internals(v);
+  const view = x.items ?? x.dataView;
+  if (!view) throw new UnsupportedColumnTypeError(column, String(v.type));
+  return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+}
+
+const FIXED_WIDTH_TYPES = /^(DOUBLE|DECIMAL\(\d+,\d+\)|BIGINT|INTEGER|SMALLINT|TINYINT|UBIGINT|UINTEGER|USMALLINT|UTINYINT|BOOLEAN|DATE|TIMESTAMP|TIMESTAMP WITH TIME ZONE)$/;
+
+/** A column read whole: `bytes` holds `rows` values of `width` bytes each, in DuckDB's layout. */
+export interface RawColumn {
+  readonly name: string;
+  /** DuckDB's name of the column's type (`DECIMAL(18,8)`, `TIMESTAMP WITH TIME ZONE`...). */
+  readonly type: string;
+  readonly width: number;
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * Runs `sql` and returns every column's raw values. The columns must be fixed-width and hold no
+ * NULL (a NULL's bytes are undefined): a column with one is refused.
+ */
+export async function readRawColumns(conn: DuckDBConnection, sql: string): Promise<{ rows: number; columns: RawColumn[] }> {
+  const result = await conn.run(sql);
+  const width = result.columnCount;
+  const rows = result.rowCount;
+  const chunks = Array.from({ length: result.chunkCount }, (_, k) => result.getChunk(k));
+  const columns: RawColumn[] = [];
+  for (let c = 0; c < width; c++) {
+    const name = result.columnName(c);
+    let bytes: Uint8Array | undefined;
+    let w = 0;
+    let at = 0;
+    const type = result.columnType(c).toString();
+    if (!FIXED_WIDTH_TYPES.test(type)) throw new UnsupportedColumnTypeError(name, type);
+    for (const chunk of chunks) {
+      const n = chunk.rowCount;
+      if (n === 0) continue;
+      const vector = chunk.getColumnVector(c);
+      const validity = internals(vector).validity.data;
+      if (validity) {
+        const words = new Uint32Array(validity.buffer, validity.byteOffset, Math.ceil(n / 32));
+        for (let i = 0; i < words.length; i++) {
+          const bits = Math.min(32, n - i * 32);
+          const full = bits === 32 ? 0xffffffff : 2 ** bits - 1;
+          if (((words[i] & full) >>> 0) !== full >>> 0) throw new UnsupportedColumnTypeError(name, `${String(vector.type)} with NULLs`);
+        }
+      }
+      const data = dataBytes(vector, name);
+      if (!bytes) {
+        w = data.byteLength / n;
+        bytes = new Uint8Array(rows * w);
+      }
+      bytes.set(data.subarray(0, n * w), at * w);
+      at += n;
+    }
+    columns.push({ name, type, width: w, bytes: bytes ?? new Uint8Array(0) });
   }
+  return { rows, columns };
+}
+
+/** The column named `name` of a read, as a typed array of its layout. */
+export function rawColumn(read: { columns: readonly RawColumn[] }, name: string): RawColumn {
+  const c = read.columns.find((x) => x.name === name);
+  if (!c) throw new Error(`columnar read: no column ${name}`);
+  return c;
+}
+
+export function asInt32(c: RawColumn): Int32Array {
+  return new Int32Array(c.bytes.buffer, c.bytes.byteOffset, c.bytes.byteLength / 4);
+}
+
+/** A DOUBLE, DECIMAL(p, s) or integer column as doubles (decimals within a few units in the last place). */
+export function toDoubles(c: RawColumn): Float64Array {
+  if (c.type === 'DOUBLE') return new Float64Array(c.bytes.buffer.slice(c.bytes.byteOffset, c.bytes.byteOffset + c.bytes.byteLength));
+  const decimal = /^DECIMAL\((\d+),(\d+)\)$/.exec(c.type);
+  const scale = decimal ? Number(decimal[2]) : 0;
+  if (c.width === 16 && decimal) return int128ToDouble(c, scale);
+  if (c.width === 8 && (decimal || c.type === 'BIGINT' || c.type.startsWith('TIMESTAMP'))) return int64ToDouble(c, scale);
+  throw new UnsupportedColumnTypeError(c.name, c.type);
+}
+
+/** An int64 column (BIGINT, TIMESTAMPTZ µs, DECIMAL(18, scale)) as doubles, divided by 10^scale. */
+export function int64ToDouble(c: RawColumn, scale = 0): Float64Array {
+  if (c.width !== 8) throw new Error(`column ${c.name} is ${c.width} bytes wide, not an int64`);
+  const words = asInt32(c);
+  const n = c.bytes.byteLength / 8;
+  const out = new Float64Array(n);
+  const div = 10 ** scale;
+  for (let i = 0; i < n; i++) out[i] = (words[2 * i + 1] * TWO_32 + (words[2 * i] >>> 0)) / div;
+  return out;
 }
 
 const TWO_32 = 2 ** 32;
 
 /**
- * DECIMAL(38, scale) as doubles: the 128-bit integer from its four 32-bit words (little endian,
- * the top one signed), then divided by 10^scale: within a few units in the last place of the
+ * A DECIMAL(38, scale) column as doubles: the 128-bit integer from its four 32-bit words (little
+ * endian, the top one signed), divided by 10^scale: within a few units in the last place of the
  * exact value.
  */
-function readDecimal128(view: DataView, n: number, scale: number, out: Float64Array, at: number): void {
+export function int128ToDouble(c: RawColumn, scale: number): Float64Array {
+  if (c.width !== 16) throw new Error(`column ${c.name} is ${c.width} bytes wide, not an int128`);
+  const words = asInt32(c);
+  const n = c.bytes.byteLength / 16;
+  const out = new Float64Array(n);
   const div = 10 ** scale;
   for (let i = 0; i < n; i++) {
-    const o = i * 16;
-    const w0 = view.getUint32(o, true);
-    const w1 = view.getUint32(o + 4, true);
-    const w2 = view.getUint32(o + 8, true);
-    const w3 = view.getInt32(o + 12, true);
-    out[at + i] = (((w3 * TWO_32 + w2) * TWO_32 + w1) * TWO_32 + w0) / div;
+    const o = 4 * i;
+    out[i] = (((words[o + 3] * TWO_32 + (words[o + 2] >>> 0)) * TWO_32 + (words[o + 1] >>> 0)) * TWO_32 + (words[o] >>> 0)) / div;
   }
+  return out;
 }
 
-/** Runs `sql` and returns its columns (DOUBLE or DECIMAL(38, s)) as Float64Arrays (NULL → NaN). */
-export async function readNumericColumns(conn: DuckDBConnection, sql: string): Promise<{ rows: number; columns: Float64Array[] }> {
-  const result = await conn.run(sql);
-  const width = result.columnCount;
-  const rows = result.rowCount;
-  const columns = Array.from({ length: width }, () => new Float64Array(rows));
-  for (let c = 0; c < width; c++) {
-    const type = result.columnType(c);
-    if (!(type instanceof DuckDBDoubleType) && !(type instanceof DuckDBDecimalType && type.width > 18)) throw new UnsupportedColumnTypeError(result.columnName(c), type.toString());
-  }
-  let at = 0;
-  for (let k = 0; k < result.chunkCount; k++) {
-    const chunk = result.getChunk(k);
-    const n = chunk.rowCount;
-    for (let c = 0; c < width; c++) {
-      const vector = chunk.getColumnVector(c);
-      const type = result.columnType(c);
-      if (type instanceof DuckDBDecimalType) {
-        const v = vector as unknown as Decimal128VectorInternals;
-        readDecimal128(v.dataView, n, type.scale, columns[c], at);
-        nullsToNaN(v.validity.data, n, columns[c], at);
-      } else {
-        const v = doubleInternals(vector);
-        columns[c].set(v.items.subarray(0, n), at);
-        nullsToNaN(v.validity.data, n, columns[c], at);
-      }
-    }
-    at += n;
-  }
-  return { rows, columns };
+/** An exact 128-bit decimal as a double: the same arithmetic as `int128ToDouble`, so both agree bit for bit. */
+export function bigintToDouble(value: bigint, scale: number): number {
+  const words = new Int32Array(4);
+  setInt128(new Uint8Array(words.buffer), 0, value);
+  return (((words[3] * TWO_32 + (words[2] >>> 0)) * TWO_32 + (words[1] >>> 0)) * TWO_32 + (words[0] >>> 0)) / 10 ** scale;
 }
 
-export interface WritableColumn {
-  readonly name: string;
-  /** NaN stays NaN in the table: read it through `nanToNull`. */
-  readonly values: Float64Array;
+/** The int128 at row `i` of a raw 16-byte column, exactly. */
+export function int128At(c: RawColumn, i: number): bigint {
+  const v = new DataView(c.bytes.buffer, c.bytes.byteOffset + 16 * i, 16);
+  return (v.getBigInt64(8, true) << 64n) | v.getBigUint64(0, true);
 }
 
-/** Creates temp table `name` (DOUBLE columns) from equally long columns, a chunk at a time. */
-export async function writeColumnsTable(conn: DuckDBConnection, name: string, columns: readonly WritableColumn[]): Promise<void> {
-  await conn.run(`CREATE OR REPLACE TEMP TABLE ${name} (${columns.map((c) => `"${c.name}" DOUBLE`).join(', ')})`);
-  const rows = columns[0]?.values.length ?? 0;
-  const appender = await conn.createAppender(name, 'main', 'temp');
+/** Writes `value` as row `i` of a 16-byte raw buffer. */
+export function setInt128(bytes: Uint8Array, i: number, value: bigint): void {
+  const v = new DataView(bytes.buffer, bytes.byteOffset + 16 * i, 16);
+  v.setBigUint64(0, BigInt.asUintN(64, value), true);
+  v.setBigInt64(8, BigInt.asIntN(64, value >> 64n), true);
+}
+
+/**
+ * A column to append: `double` values (NaN is written as NULL), or `raw` fixed-width values in
+ * the layout of the table column's type (never NULL).
+ */
+export type AppendColumn = { readonly kind: 'double'; readonly values: Float64Array } | { readonly kind: 'raw'; readonly bytes: Uint8Array };
+
+const BATCH = 2048;
+
+/** Appends equally long columns to `table` (temp schema), in the table's column order. */
+export async function appendColumns(conn: DuckDBConnection, table: string, columns: readonly AppendColumn[], rows: number): Promise<void> {
+  const appender = await conn.createAppender(table, 'main', 'temp');
   try {
-    const size = 2048;
-    for (let start = 0; start < rows; start += size) {
-      const n = Math.min(size, rows - start);
-      const chunk = DuckDBDataChunk.create(columns.map(() => DOUBLE), n);
-      columns.forEach((c, ci) => {
-        const v = doubleInternals(chunk.getColumnVector(ci));
-        v.items.set(c.values.subarray(start, start + n));
-        v.flush();
-      });
+    if (appender.columnCount !== columns.length) throw new Error(`appendColumns: ${table} has ${appender.columnCount} columns, got ${columns.length}`);
+    const types = columns.map((_, i) => appender.columnType(i));
+    const widths = columns.map((c) => (c.kind === 'double' ? 8 : c.bytes.byteLength / Math.max(rows, 1)));
+    let chunk: DuckDBDataChunk | undefined;
+    for (let start = 0; start < rows; start += BATCH) {
+      const n = Math.min(BATCH, rows - start);
+      if (!chunk || chunk.rowCount !== n) chunk = DuckDBDataChunk.create(types, n);
+      for (let ci = 0; ci < columns.length; ci++) {
+        const column = columns[ci];
+        const vector = chunk.getColumnVector(ci);
+        const target = dataBytes(vector, String(ci));
+        const w = widths[ci];
+        if (target.byteLength !== n * w) throw new Error(`appendColumns: column ${ci} of ${table} is ${target.byteLength / n} bytes a value, given ${w}`);
+        if (column.kind === 'raw') target.set(column.bytes.subarray(start * w, (start + n) * w));
+        else {
+          target.set(new Uint8Array(column.values.buffer, column.values.byteOffset + start * 8, n * 8));
+          writeNaNsAsNulls(internals(vector), column.values, start, n);
+        }
+        internals(vector).flush();
+      }
       appender.appendDataChunk(chunk);
     }
     appender.flushSync();
@@ -126,7 +206,26 @@ export async function writeColumnsTable(conn: DuckDBConnection, name: string, co
   }
 }
 
-/** SQL turning a DOUBLE column written with NaN for "no value" into NULL. */
-export function nanToNull(column: string): string {
-  return `CASE WHEN isnan(${column}) THEN NULL ELSE ${column} END`;
+/** Marks rows start..start+n-1 whose value is NaN invalid (NULL) in the vector's validity mask. */
+function writeNaNsAsNulls(v: VectorInternals, values: Float64Array, start: number, n: number): void {
+  let first = -1;
+  for (let i = 0; i < n; i++) {
+    const x = values[start + i];
+    if (x !== x) {
+      first = i;
+      break;
+    }
+  }
+  // The chunk is reused: a mask left from the previous batch must be cleared.
+  if (first < 0) {
+    v.validity.data?.fill(0xffffffffffffffffn);
+    return;
+  }
+  if (!v.validity.data) v.validity.setItemValid(first, false);
+  const words = new Uint32Array(v.validity.data!.buffer, v.validity.data!.byteOffset, v.validity.data!.byteLength / 4);
+  words.fill(0xffffffff);
+  for (let i = first; i < n; i++) {
+    const x = values[start + i];
+    if (x !== x) words[i >>> 5] &= ~(1 << (i & 31));
+  }
 }

@@ -52,10 +52,14 @@ export const OUTPUT_COLUMNS = [
 ] as const;
 export type OutputColumn = (typeof OUTPUT_COLUMNS)[number];
 
-export interface SeriesOutput {
-  /** One array per column over bars start..n-1; NaN where the indicator is not warm yet. */
-  readonly columns: Record<OutputColumn, Float64Array>;
+/**
+ * Where a computation writes: one array per column and `isWarm`, bar `start + o` at index
+ * `at + o`; columns stay NaN where the indicator is not warm yet (the caller fills them with NaN).
+ */
+export interface SeriesTarget {
+  readonly columns: Readonly<Record<OutputColumn, Float64Array>>;
   readonly isWarm: Uint8Array;
+  readonly at: number;
 }
 
 /** Bars before every indicator has its full history (SMA 200 is the longest). */
@@ -90,18 +94,21 @@ function trueRange(high: Float64Array, low: Float64Array, close: Float64Array, i
 }
 
 /**
- * Computes bars `start`..n-1 of a series. Without `state`, `start` must be 0 (the series'
- * first bar). With `state` (the state after bar start-1, which was warm), bars before `start`
- * are history: at least WARM_BARS of them for the windows to be complete.
+ * Computes bars `start`..n-1 of a series into `target`. Without `state`, `start` must be 0 (the
+ * series' first bar). With `state` (the state after bar start-1, which was warm), bars before
+ * `start` are history: at least WARM_BARS of them for the windows to be complete.
  * `periodsPerYear` annualises the realised volatility.
  */
-export function computeSeries(close: Float64Array, high: Float64Array, low: Float64Array, start: number, state: SeriesState | undefined, periodsPerYear: number): SeriesOutput {
+export function computeSeries(close: Float64Array, high: Float64Array, low: Float64Array, start: number, state: SeriesState | undefined, periodsPerYear: number, target: SeriesTarget): void {
   const n = close.length;
-  const m = n - start;
-  const columns = Object.fromEntries(OUTPUT_COLUMNS.map((c) => [c, new Float64Array(m).fill(NaN)])) as Record<OutputColumn, Float64Array>;
-  const isWarm = new Uint8Array(m);
   if (state && start < WARM_BARS) throw new Error(`computeSeries: continuing needs ${WARM_BARS} bars of history, got ${start}`);
   if (!state && start !== 0) throw new Error('computeSeries: without a state the computation starts at bar 0');
+  // The target's arrays as locals: the loop below indexes them per bar.
+  const { sma_20: sma20, sma_50: sma50, sma_200: sma200, ema_12: outEma12, ema_26: outEma26, macd: outMacd, macd_signal: outSignal, macd_hist: outHist } = target.columns;
+  const { rsi_14: outRsi, bb_upper: bbUpper, bb_middle: bbMiddle, bb_lower: bbLower, atr_14: outAtr, log_return: outLogReturn, realized_vol: outVol } = target.columns;
+  const { macd_ema_fast: outFast, rsi_avg_gain: outGain, rsi_avg_loss: outLoss } = target.columns;
+  const isWarm = target.isWarm;
+  const shift = target.at - start;
 
   const k12 = perToK(12);
   const k26 = perToK(26);
@@ -134,13 +141,13 @@ export function computeSeries(close: Float64Array, high: Float64Array, low: Floa
   }
 
   for (let i = start; i < n; i++) {
-    const o = i - start;
+    const o = i + shift;
     const x = close[i];
     // Windows.
-    columns.sma_20[o] = sma(close, i, 20);
-    columns.sma_50[o] = i >= 49 ? sum50[i] / 50 : NaN;
-    columns.sma_200[o] = i >= 199 ? (sum50[i] + sum50[i - 50] + sum50[i - 100] + sum50[i - 150]) / 200 : NaN;
-    const mid = columns.sma_20[o];
+    const mid = sma(close, i, 20);
+    sma20[o] = mid;
+    sma50[o] = i >= 49 ? sum50[i] / 50 : NaN;
+    sma200[o] = i >= 199 ? (sum50[i] + sum50[i - 50] + sum50[i - 100] + sum50[i - 150]) / 200 : NaN;
     if (!Number.isNaN(mid)) {
       let ss = 0;
       for (let j = i - 19; j <= i; j++) {
@@ -148,18 +155,18 @@ export function computeSeries(close: Float64Array, high: Float64Array, low: Floa
         ss += d * d;
       }
       const dev = 2 * Math.sqrt(ss / 20);
-      columns.bb_middle[o] = mid;
-      columns.bb_upper[o] = mid + dev;
-      columns.bb_lower[o] = mid - dev;
+      bbMiddle[o] = mid;
+      bbUpper[o] = mid + dev;
+      bbLower[o] = mid - dev;
     }
-    columns.log_return[o] = logReturns[i];
+    outLogReturn[o] = logReturns[i];
     if (i >= REALIZED_VOL_N) {
       let mean = 0;
       for (let j = i - REALIZED_VOL_N + 1; j <= i; j++) mean += logReturns[j];
       mean /= REALIZED_VOL_N;
       let ss = 0;
       for (let j = i - REALIZED_VOL_N + 1; j <= i; j++) ss += (logReturns[j] - mean) * (logReturns[j] - mean);
-      columns.realized_vol[o] = Math.sqrt(ss / (REALIZED_VOL_N - 1)) * volFactor;
+      outVol[o] = Math.sqrt(ss / (REALIZED_VOL_N - 1)) * volFactor;
     }
 
     // EMA 12 / 26.
@@ -167,13 +174,13 @@ export function computeSeries(close: Float64Array, high: Float64Array, low: Floa
     else if (i === 11) ema12 = meanOf(close, 0, 11);
     if (state || i > 25) ema26 = (x - ema26) * k26 + ema26;
     else if (i === 25) ema26 = meanOf(close, 0, 25);
-    columns.ema_12[o] = ema12;
-    columns.ema_26[o] = ema26;
+    outEma12[o] = ema12;
+    outEma26[o] = ema26;
 
     // MACD.
     if (state || i > MACD_LINE_START) fast = (x - fast) * kFast + fast;
     else if (i === MACD_LINE_START) fast = meanOf(close, MACD_LINE_START - MACD_FAST + 1, MACD_LINE_START);
-    columns.macd_ema_fast[o] = fast;
+    outFast[o] = fast;
     if (state || i >= MACD_LINE_START) {
       const line = fast - ema26;
       if (state || i > MACD_OUT_START) signal = (line - signal) * k9 + signal;
@@ -182,9 +189,9 @@ export function computeSeries(close: Float64Array, high: Float64Array, low: Floa
         if (i === MACD_OUT_START) signal = macdSeedSum / MACD_SIGNAL;
       }
       if (state || i >= MACD_OUT_START) {
-        columns.macd[o] = line;
-        columns.macd_signal[o] = signal;
-        columns.macd_hist[o] = line - signal;
+        outMacd[o] = line;
+        outSignal[o] = signal;
+        outHist[o] = line - signal;
       }
     }
 
@@ -208,9 +215,9 @@ export function computeSeries(close: Float64Array, high: Float64Array, low: Floa
       }
       if (state || i >= RSI_N) {
         const total = avgGain + avgLoss;
-        columns.rsi_14[o] = isZero(total) ? 0.0 : 100.0 * (avgGain / total);
-        columns.rsi_avg_gain[o] = avgGain;
-        columns.rsi_avg_loss[o] = avgLoss;
+        outRsi[o] = isZero(total) ? 0.0 : 100.0 * (avgGain / total);
+        outGain[o] = avgGain;
+        outLoss[o] = avgLoss;
       }
 
       // ATR (Wilder).
@@ -223,11 +230,10 @@ export function computeSeries(close: Float64Array, high: Float64Array, low: Floa
         trSum += tr;
         if (i === ATR_N) atr = trSum / ATR_N;
       }
-      if (state || i >= ATR_N) columns.atr_14[o] = atr;
+      if (state || i >= ATR_N) outAtr[o] = atr;
     }
     isWarm[o] = state || i >= WARM_BARS - 1 ? 1 : 0;
   }
-  return { columns, isWarm };
 }
 
 /** Mean of x[from..to] (inclusive), summed in order like TA-Lib's seeds. */

@@ -14,12 +14,13 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlLiteral, queryJson, type TableDefinition } from '../../lake/index.ts';
-import { computeSeries, OUTPUT_COLUMNS, WARM_BARS, type SeriesState } from '../indicators/ta.ts';
-import { nanToNull, readNumericColumns, writeColumnsTable, type WritableColumn } from '../indicators/columnar.ts';
+import { computeSeries, OUTPUT_COLUMNS, WARM_BARS, type OutputColumn, type SeriesState } from '../indicators/ta.ts';
+import { appendColumns, asInt32, bigintToDouble, int128At, rawColumn, readRawColumns, setInt128, toDoubles, type AppendColumn } from '../indicators/columnar.ts';
+import { rollUpHours, type RolledWindow } from '../indicators/rollup.ts';
 import type { BuildContext, Model } from '../model.ts';
 import { profiler } from '../profile.ts';
 import { addDays, dedupePartitions, type Partition, type PartitionSet } from '../partitions.ts';
-import { GOLD_INTERVALS, INTERVAL_MINUTES, goldCandlesSql, type GoldInterval } from './candles-sql.ts';
+import { GOLD_INTERVALS, INTERVAL_MINUTES, type GoldInterval } from './candles-sql.ts';
 
 const d = (name: string, comment?: string) => ({ name, type: 'double' as const, ...(comment ? { comment } : {}) });
 
@@ -85,117 +86,289 @@ async function symbolsOf(conn: DuckDBConnection, partitions: PartitionSet): Prom
   return out;
 }
 
-/** Candles with what the computation reads (doubles, and the quote volume) and what the output keeps (decimals). */
-function candleInputSql(where: string, intervals?: readonly GoldInterval[]): string {
-  return `SELECT exchange, symbol, "interval", window_start, "date", close, volume,
-      CAST(close AS DOUBLE) AS c, CAST(high AS DOUBLE) AS h, CAST(low AS DOUBLE) AS l,
-      -- The quote volume stays a decimal: the columnar reader converts it (DuckDB's cast is slow).
-      quote_volume AS qv, CAST(volume AS DOUBLE) AS v, CAST(epoch_us(window_start) // 86400000000 AS DOUBLE) AS day
-    FROM (${goldCandlesSql(where, intervals)})`;
+/** The intervals read from silver as they are; 4h and 1d are rolled up from the 1h rows (indicators/rollup.ts). */
+const DIRECT_INTERVALS = ['1m', '5m', '15m', '1h'] as const;
+const ROLLED_UP: Partial<Record<GoldInterval, number>> = { '4h': 4 * 3_600_000_000, '1d': 86_400_000_000 };
+const HOUR = GOLD_INTERVALS.indexOf('1h');
+const ROLLED_UP_CODES = Object.keys(ROLLED_UP).map((iv) => GOLD_INTERVALS.indexOf(iv as GoldInterval));
+const DAY_US = 86_400_000_000;
+/** Decimal columns pass from silver to gold bit for bit: their types must agree. */
+const CLOSE_TYPE = 'DECIMAL(18,8)';
+const VOLUME_TYPE = 'DECIMAL(38,8)';
+
+const codeSql = (column: string, values: readonly string[]) => `CASE ${column} ${values.map((v, i) => `WHEN ${sqlLiteral(v)} THEN ${i}`).join(' ')} END::UTINYINT`;
+const seriesKey = (ex: number, iv: number) => ex * GOLD_INTERVALS.length + iv;
+
+/** What a build of one symbol knows about the symbols and exchanges of the whole build (ENUM codes). */
+interface Codes {
+  readonly exchanges: readonly string[];
+  readonly symbols: readonly string[];
 }
 
-/** The computation for one symbol from date `from` on (or from its first candle). */
-async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from: string | undefined, first: boolean): Promise<number> {
+interface SeriesHistory {
+  /** The closes of the last WARM_BARS windows before the computation starts. */
+  readonly closes: Float64Array;
+  /** The state after the newest of them. */
+  readonly state: SeriesState;
+}
+
+/**
+ * The last WARM_BARS gold rows of each series before `from` whose newest row is warm: their
+ * closes for the windows, the newest one's state for the recursions. Each interval reads only the
+ * days that can hold its WARM_BARS rows (1m: 1 day, 1d: 201), in one scan: each of the (up to
+ * 201) daily files is opened once, not once per interval.
+ */
+async function readHistory(conn: DuckDBConnection, sym: string, from: string, codes: Codes): Promise<Map<number, SeriesHistory>> {
+  const daysOf = (iv: GoldInterval) => Math.ceil((WARM_BARS * INTERVAL_MINUTES[iv]) / 1440) + 1;
+  const longest = Math.max(...GOLD_INTERVALS.map(daysOf));
+  const history = `SELECT exchange, "interval", window_start, close, ${STATE_COLUMNS.join(', ')}, is_warm FROM gold_indicators
+    WHERE symbol = ${sym} AND "date" BETWEEN DATE ${sqlLiteral(addDays(from, -longest))} AND DATE ${sqlLiteral(addDays(from, -1))}
+      AND (${GOLD_INTERVALS.map((iv) => `("interval" = '${iv}' AND "date" >= DATE ${sqlLiteral(addDays(from, -daysOf(iv)))})`).join(' OR ')})`;
+  const read = await readRawColumns(
+    conn,
+    `WITH ranked AS (
+      SELECT *, row_number() OVER s AS rk, count(*) OVER (PARTITION BY exchange, "interval") AS n FROM (${history})
+      WINDOW s AS (PARTITION BY exchange, "interval" ORDER BY window_start DESC)
+    )
+    SELECT ${codeSql('r.exchange', codes.exchanges)} AS ex, ${codeSql('r."interval"', GOLD_INTERVALS)} AS iv, r.close,
+      ${STATE_COLUMNS.map((c) => `coalesce(r.${c}, 'NaN'::DOUBLE) AS ${c}`).join(', ')}
+    FROM ranked r JOIN (SELECT exchange, "interval" FROM ranked WHERE rk = 1 AND is_warm AND n >= ${WARM_BARS}) w USING (exchange, "interval")
+    WHERE r.rk <= ${WARM_BARS}
+    ORDER BY ex, iv, r.window_start`,
+  );
+  const ex = rawColumn(read, 'ex').bytes;
+  const iv = rawColumn(read, 'iv').bytes;
+  const close = toDoubles(rawColumn(read, 'close'));
+  const state = Object.fromEntries(STATE_COLUMNS.map((c) => [c, toDoubles(rawColumn(read, c))])) as Record<(typeof STATE_COLUMNS)[number], Float64Array>;
+  const out = new Map<number, SeriesHistory>();
+  for (let a = 0; a < read.rows; ) {
+    let b = a;
+    while (b < read.rows && ex[b] === ex[a] && iv[b] === iv[a]) b++;
+    const last = b - 1;
+    out.set(seriesKey(ex[a], iv[a]), {
+      closes: close.subarray(a, b),
+      state: { ema12: state.ema_12[last], ema26: state.ema_26[last], macdEmaFast: state.macd_ema_fast[last], macdSignal: state.macd_signal[last], rsiAvgGain: state.rsi_avg_gain[last], rsiAvgLoss: state.rsi_avg_loss[last], atr14: state.atr_14[last] },
+    });
+    a = b;
+  }
+  return out;
+}
+
+/** One series to compute: its new windows, as rows of the silver read or as rolled-up windows. */
+interface SeriesPlan {
+  readonly ex: number;
+  readonly iv: number;
+  readonly history: SeriesHistory | undefined;
+  /** Rows of the silver read (1m..1h), in window order. */
+  readonly rows?: readonly number[];
+  /** Windows rolled up from the 1h rows (4h, 1d). */
+  readonly rolled?: readonly RolledWindow[];
+}
+
+/**
+ * The computation for one symbol from date `from` on (or from its first candle): silver's rows
+ * of the symbol (every revision, in window and revision order, so that the last row of a window
+ * is its latest revision: one sort rather than a dedupe and then a sort) are read as raw columns,
+ * 4h and 1d rolled up from the 1h rows, each series computed, and the output rows appended to
+ * `into` with the decimals copied bit for bit. Series that have a warm state in gold before
+ * `from` continue from it; the others start over from their first candle.
+ */
+async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from: string | undefined, codes: Codes): Promise<number> {
   const { conn } = ctx;
   const lap = profiler(ctx.log);
   const sym = sqlLiteral(symbol);
-  const stateNulls = STATE_COLUMNS.map((c) => `NULL::DOUBLE AS ${c}`).join(', ');
-  // Rows of the series in order: history rows (is_hist = 1: closes and state from gold) first.
-  let series: string;
-  if (!from) {
-    series = `SELECT *, 0 AS is_hist, ${stateNulls} FROM (${candleInputSql(`symbol = ${sym}`)})`;
-  } else {
-    await conn.run(`CREATE OR REPLACE TEMP TABLE __ind_new AS ${candleInputSql(`symbol = ${sym} AND "date" >= DATE ${sqlLiteral(from)}`)}`);
-    lap('new candles');
-    let hist = `SELECT NULL::VARCHAR AS exchange, NULL::VARCHAR AS "interval", NULL::TIMESTAMPTZ AS window_start, NULL::DOUBLE AS c, ${stateNulls} WHERE false`;
-    let warm = new Set<string>();
-    if (ctx.outputHasRows) {
-      // The last WARM_BARS gold rows of each series before `from` (their closes for the windows,
-      // the newest one's state for the recursions), usable when that newest row is warm.
-      // Each interval reads only the days that can hold its WARM_BARS rows (1m: 1 day, 1d: 201),
-      // in one scan: each of the (up to 201) daily files is opened once, not once per interval.
-      const daysOf = (iv: GoldInterval) => Math.ceil((WARM_BARS * INTERVAL_MINUTES[iv]) / 1440) + 1;
-      const longest = Math.max(...GOLD_INTERVALS.map(daysOf));
-      const history = `SELECT exchange, "interval", window_start, close, ${STATE_COLUMNS.join(', ')}, is_warm FROM gold_indicators
-        WHERE symbol = ${sym} AND "date" BETWEEN DATE ${sqlLiteral(addDays(from, -longest))} AND DATE ${sqlLiteral(addDays(from, -1))}
-          AND (${GOLD_INTERVALS.map((iv) => `("interval" = '${iv}' AND "date" >= DATE ${sqlLiteral(addDays(from, -daysOf(iv)))})`).join(' OR ')})`;
-      await conn.run(`CREATE OR REPLACE TEMP TABLE __ind_hist AS
-        SELECT exchange, "interval", window_start, CAST(close AS DOUBLE) AS c, ${STATE_COLUMNS.join(', ')}, is_warm, n, rk FROM (
-          SELECT *, row_number() OVER s AS rk, count(*) OVER (PARTITION BY exchange, "interval") AS n FROM (${history})
-          WINDOW s AS (PARTITION BY exchange, "interval" ORDER BY window_start DESC)
-        ) WHERE rk <= ${WARM_BARS}`);
-      lap('history');
-      warm = new Set((await queryJson(conn, `SELECT exchange || '|' || "interval" AS k FROM __ind_hist WHERE rk = 1 AND is_warm AND n >= ${WARM_BARS}`)).map((r) => String(r.k)));
-      hist = `SELECT exchange, "interval", window_start, c, ${STATE_COLUMNS.join(', ')} FROM __ind_hist WHERE exchange || '|' || "interval" IN (${[...warm].map(sqlLiteral).join(', ') || "''"})`;
+  const history = from && ctx.outputHasRows ? await readHistory(conn, sym, from, codes) : new Map<number, SeriesHistory>();
+  lap('history');
+  const warm = (ex: number, iv: number) => history.has(seriesKey(ex, iv));
+  // Rows before `from` are read only for series without a warm state (rare: a new series, or
+  // one still warming up), and only then does the read span every date: a 1h row feeds the 1h,
+  // 4h and 1d series, so it is read from the start when any of them is cold.
+  const readSql = (where: string) => `SELECT ${codeSql('exchange', codes.exchanges)} AS ex, ${codeSql('"interval"', GOLD_INTERVALS)} AS iv, window_start, trade_count, high, low, close, volume, quote_volume
+    FROM silver_candles_all_revisions
+    WHERE symbol = ${sym} AND "interval" IN (${DIRECT_INTERVALS.map(sqlLiteral).join(', ')}) AND (${where})
+    ORDER BY ex, iv, window_start, revision`;
+  let read = await readRawColumns(conn, readSql(from ? `"date" >= DATE ${sqlLiteral(from)}` : 'true'));
+  if (from) {
+    const cold = new Set<string>();
+    const exs = rawColumn(read, 'ex').bytes;
+    const ivs = rawColumn(read, 'iv').bytes;
+    for (let i = 0; i < read.rows; i++) {
+      if (i > 0 && exs[i] === exs[i - 1] && ivs[i] === ivs[i - 1]) continue;
+      const feeds = ivs[i] === HOUR ? [HOUR, ...ROLLED_UP_CODES] : [ivs[i]];
+      if (!feeds.every((k) => warm(exs[i], k))) cold.add(`${codes.exchanges[exs[i]]}|${GOLD_INTERVALS[ivs[i]]}`);
     }
-    await conn.run(`CREATE OR REPLACE TEMP TABLE __ind_hist_exchanges AS SELECT DISTINCT exchange FROM (${hist})`);
-    // Series without a warm state start over from their first candle.
-    const present = (await queryJson(conn, `SELECT DISTINCT exchange, "interval" FROM __ind_new`)).map((r) => ({ exchange: String(r.exchange), interval: String(r.interval) as GoldInterval }));
-    const cold = [...new Set(present.filter((p) => !warm.has(`${p.exchange}|${p.interval}`)).map((p) => p.interval))];
-    if (cold.length > 0) await conn.run(`INSERT INTO __ind_new ${candleInputSql(`symbol = ${sym} AND "date" < DATE ${sqlLiteral(from)}`, cold)}`);
-    series = `SELECT *, 0 AS is_hist, ${stateNulls} FROM __ind_new
-      UNION ALL
-      SELECT exchange, ${sym} AS symbol, "interval", window_start, NULL::DATE AS "date", NULL::DECIMAL(18,8) AS close, NULL::DECIMAL(38,8) AS volume,
-        c, NULL::DOUBLE AS h, NULL::DOUBLE AS l, NULL::DECIMAL(38,16) AS qv, NULL::DOUBLE AS v, NULL::DOUBLE AS day, 1 AS is_hist, ${STATE_COLUMNS.join(', ')} FROM (${hist})`;
+    if (cold.size > 0) read = await readRawColumns(conn, readSql(`"date" >= DATE ${sqlLiteral(from)} OR exchange || '|' || "interval" IN (${[...cold].map(sqlLiteral).join(', ')})`));
   }
-  // In series order (a temp table keeps its insertion order: the positional join below relies on it).
-  const exchangeSource = from ? `SELECT exchange FROM __ind_new UNION SELECT exchange FROM __ind_hist_exchanges` : `SELECT exchange FROM silver_candles_all_revisions WHERE symbol = ${sym}`;
-  const exchanges = (await queryJson(conn, `SELECT DISTINCT exchange FROM (${exchangeSource}) ORDER BY 1`)).map((r) => String(r.exchange));
-  await conn.run(`CREATE OR REPLACE TEMP TABLE __ind_in AS
-    SELECT *, CASE exchange ${exchanges.map((e, i) => `WHEN ${sqlLiteral(e)} THEN ${i}`).join(' ')} END AS ex_code,
-      CASE "interval" ${GOLD_INTERVALS.map((iv, i) => `WHEN '${iv}' THEN ${i}`).join(' ')} END AS iv_code
-    FROM (${series}) ORDER BY exchange, "interval", window_start`);
   lap('input');
-  const { rows, columns } = await readNumericColumns(conn, `SELECT ex_code::DOUBLE, iv_code::DOUBLE, is_hist::DOUBLE, c, h, l, qv, v, day, ${STATE_COLUMNS.join(', ')} FROM __ind_in`);
-  const [exCode, ivCode, isHist, close, high, low, quote, volume, day, ...state] = columns;
-  lap('read');
-  const out = Object.fromEntries(OUTPUT_COLUMNS.map((c) => [c, new Float64Array(rows).fill(NaN)])) as Record<(typeof OUTPUT_COLUMNS)[number], Float64Array>;
-  const vwap = new Float64Array(rows).fill(NaN);
-  const warm = new Float64Array(rows);
-  let computed = 0;
+  const rows = read.rows;
+  const ex = rawColumn(read, 'ex').bytes;
+  const iv = rawColumn(read, 'iv').bytes;
+  const wsRaw = rawColumn(read, 'window_start');
+  const closeRaw = rawColumn(read, 'close');
+  const volumeRaw = rawColumn(read, 'volume');
+  if (closeRaw.type !== CLOSE_TYPE || volumeRaw.type !== VOLUME_TYPE) throw new Error(`indicators: silver's close/volume are ${closeRaw.type}/${volumeRaw.type}, gold's ${CLOSE_TYPE}/${VOLUME_TYPE}`);
+  const ws = toDoubles(wsRaw);
+  const close = toDoubles(closeRaw);
+  const high = toDoubles(rawColumn(read, 'high'));
+  const low = toDoubles(rawColumn(read, 'low'));
+  const volume = toDoubles(volumeRaw);
+  const quoteRaw = rawColumn(read, 'quote_volume');
+  const quote = toDoubles(quoteRaw);
+  const tradeCount = toDoubles(rawColumn(read, 'trade_count'));
+  const fromDay = from ? Date.parse(`${from}T00:00:00Z`) / 86_400_000 : -Infinity;
+  const day = (us: number) => Math.floor(us / DAY_US);
+
+  // The series, each from the latest revision of every window (the last row of equal windows).
+  const plans: SeriesPlan[] = [];
   for (let a = 0; a < rows; ) {
     let b = a;
-    while (b < rows && exCode[b] === exCode[a] && ivCode[b] === ivCode[a]) b++;
-    let h = 0;
-    while (a + h < b && isHist[a + h] === 1) h++;
-    const last = a + h - 1;
-    const seriesState: SeriesState | undefined =
-      h > 0 ? { ema12: state[0][last], ema26: state[1][last], macdEmaFast: state[2][last], macdSignal: state[3][last], rsiAvgGain: state[4][last], rsiAvgLoss: state[5][last], atr14: state[6][last] } : undefined;
-    const result = computeSeries(close.subarray(a, b), high.subarray(a, b), low.subarray(a, b), h, seriesState, PERIODS_PER_YEAR(GOLD_INTERVALS[ivCode[a]]));
-    for (const c of OUTPUT_COLUMNS) out[c].set(result.columns[c], a + h);
+    while (b < rows && ex[b] === ex[a] && iv[b] === iv[a]) b++;
+    const latest: number[] = [];
+    for (let i = a; i < b; i++) if (i + 1 === b || ws[i + 1] !== ws[i]) latest.push(i);
+    const inSeries = (k: number) => (warm(ex[a], k) ? latest.filter((i) => day(ws[i]) >= fromDay) : latest);
+    const direct = inSeries(iv[a]);
+    if (direct.length > 0) plans.push({ ex: ex[a], iv: iv[a], history: history.get(seriesKey(ex[a], iv[a])), rows: direct });
+    if (iv[a] === HOUR) {
+      for (const [name, bucketUs] of Object.entries(ROLLED_UP)) {
+        const k = GOLD_INTERVALS.indexOf(name as GoldInterval);
+        const hours = inSeries(k);
+        if (hours.length === 0) continue;
+        const rolled = rollUpHours({ rows: hours, windowStartUs: ws, tradeCount, high, low, close, volumeAt: (i) => int128At(volumeRaw, i), quoteVolumeAt: (i) => int128At(quoteRaw, i) }, bucketUs!);
+        plans.push({ ex: ex[a], iv: k, history: history.get(seriesKey(ex[a], k)), rolled });
+      }
+    }
+    a = b;
+  }
+  plans.sort((x, y) => x.ex - y.ex || x.iv - y.iv);
+  const total = plans.reduce((n, p) => n + (p.rows?.length ?? p.rolled!.length), 0);
+
+  // The output columns, in gold/indicators' order; the decimals and window starts as raw integers.
+  const out = Object.fromEntries(OUTPUT_COLUMNS.map((c) => [c, new Float64Array(total).fill(NaN)])) as Record<OutputColumn, Float64Array>;
+  const vwap = new Float64Array(total).fill(NaN);
+  const isWarm = new Uint8Array(total);
+  const outDay = new Int32Array(total);
+  const outEx = new Uint8Array(total);
+  const outIv = new Uint8Array(total);
+  const outWs = new BigInt64Array(total);
+  const outClose = new Int32Array(total * 2);
+  const outVolume = new Int32Array(total * 4);
+  const closeWords = asInt32(closeRaw);
+  const wsWords = asInt32(wsRaw);
+  const volumeWords = asInt32(volumeRaw);
+  const quoteScale = decimalScale(quoteRaw.type);
+  const volumeScale = decimalScale(VOLUME_TYPE);
+  const outWsWords = new Int32Array(outWs.buffer);
+  let at = 0;
+  for (const plan of plans) {
+    const h = plan.history?.closes.length ?? 0;
+    const m = plan.rows?.length ?? plan.rolled!.length;
+    const c = new Float64Array(h + m);
+    const hi = new Float64Array(h + m);
+    const lo = new Float64Array(h + m);
+    const q = new Float64Array(m);
+    const v = new Float64Array(m);
+    if (plan.history) c.set(plan.history.closes);
+    for (let o = 0; o < m; o++) {
+      const t = at + o;
+      if (plan.rows) {
+        const i = plan.rows[o];
+        c[h + o] = close[i];
+        hi[h + o] = high[i];
+        lo[h + o] = low[i];
+        q[o] = quote[i];
+        v[o] = volume[i];
+        outWsWords[2 * t] = wsWords[2 * i];
+        outWsWords[2 * t + 1] = wsWords[2 * i + 1];
+        outClose[2 * t] = closeWords[2 * i];
+        outClose[2 * t + 1] = closeWords[2 * i + 1];
+        for (let k = 0; k < 4; k++) outVolume[4 * t + k] = volumeWords[4 * i + k];
+        outDay[t] = day(ws[i]);
+      } else {
+        const w = plan.rolled![o];
+        c[h + o] = w.close;
+        hi[h + o] = w.high;
+        lo[h + o] = w.low;
+        q[o] = bigintToDouble(w.quoteVolume, quoteScale);
+        v[o] = bigintToDouble(w.volume, volumeScale);
+        outWs[t] = BigInt(w.windowStartUs);
+        outClose[2 * t] = closeWords[2 * w.lastRow];
+        outClose[2 * t + 1] = closeWords[2 * w.lastRow + 1];
+        setInt128(new Uint8Array(outVolume.buffer), t, w.volume);
+        outDay[t] = day(w.windowStartUs);
+      }
+      outEx[t] = plan.ex;
+      outIv[t] = plan.iv;
+    }
+    computeSeries(c, hi, lo, h, plan.history?.state, PERIODS_PER_YEAR(GOLD_INTERVALS[plan.iv]), { columns: out, isWarm, at });
     // The recursions' inner state is kept on each series' last window of a day only (NULL on the
     // others, so gold writes three columns less): an incremental build continues from the last
     // window before the first day it recomputes, which is always such a window.
-    for (let i = a + h; i < b - 1; i++) {
-      if (day[i + 1] !== day[i]) continue;
-      for (const c of INNER_STATE_COLUMNS) out[c][i] = NaN;
+    for (let t = at; t < at + m - 1; t++) {
+      if (outDay[t + 1] !== outDay[t]) continue;
+      for (const col of INNER_STATE_COLUMNS) out[col][t] = NaN;
     }
-    warm.set(result.isWarm, a + h);
     // Session VWAP: cumulative quote volume over cumulative volume since 00:00 UTC.
-    let q = 0;
-    let v = 0;
-    for (let i = a + h; i < b; i++) {
-      if (i === a + h || day[i] !== day[i - 1]) q = v = 0;
-      q += quote[i];
-      v += volume[i];
-      vwap[i] = v > 0 ? q / v : NaN;
+    let qs = 0;
+    let vs = 0;
+    for (let o = 0; o < m; o++) {
+      const t = at + o;
+      if (o === 0 || outDay[t] !== outDay[t - 1]) qs = vs = 0;
+      qs += q[o];
+      vs += v[o];
+      vwap[t] = vs > 0 ? qs / vs : NaN;
     }
-    computed += b - a - h;
-    a = b;
+    at += m;
   }
   lap('compute');
-  const calc: WritableColumn[] = [{ name: 'vwap', values: vwap }, ...OUTPUT_COLUMNS.map((c): WritableColumn => ({ name: c, values: out[c] })), { name: 'is_warm', values: warm }];
-  await writeColumnsTable(conn, '__ind_calc', calc);
-  lap('write calc');
-  const value = (x: string) => `${nanToNull(`k.${x}`)} AS ${x}`;
-  const select = `SELECT i.exchange, i.symbol, i."interval", i.window_start, i.close, i.volume, ${value('vwap')},
-      ${OUTPUT_COLUMNS.filter((x) => !(INNER_STATE_COLUMNS as readonly string[]).includes(x)).map(value).join(', ')},
-      k.is_warm = 1 AS is_warm, make_timestamptz(${Math.round(ctx.nowUs)}::BIGINT) AS computed_at, ${INNER_STATE_COLUMNS.map(value).join(', ')}, i."date"
-    FROM __ind_in i POSITIONAL JOIN __ind_calc k WHERE i.is_hist = 0`;
-  await conn.run(first ? `CREATE OR REPLACE TEMP TABLE ${into} AS ${select}` : `INSERT INTO ${into} ${select}`);
-  lap('join');
-  for (const t of ['__ind_new', '__ind_hist', '__ind_hist_exchanges', '__ind_in', '__ind_calc']) await conn.run(`DROP TABLE IF EXISTS temp.${t}`);
-  return computed;
+  const symbolCode = codes.symbols.indexOf(symbol);
+  const symbolCodes = new Uint8Array(total * enumWidth(codes.symbols.length));
+  if (enumWidth(codes.symbols.length) === 1) symbolCodes.fill(symbolCode);
+  else if (enumWidth(codes.symbols.length) === 2) new Uint16Array(symbolCodes.buffer).fill(symbolCode);
+  else new Uint32Array(symbolCodes.buffer).fill(symbolCode);
+  const raw = (bytes: ArrayBufferView): AppendColumn => ({ kind: 'raw', bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) });
+  const double = (values: Float64Array): AppendColumn => ({ kind: 'double', values });
+  const byName: Record<string, AppendColumn> = {
+    exchange: raw(outEx),
+    symbol: raw(symbolCodes),
+    interval: raw(outIv),
+    window_start: raw(outWs),
+    close: raw(outClose),
+    volume: raw(outVolume),
+    vwap: double(vwap),
+    is_warm: raw(isWarm),
+    computed_at: raw(new BigInt64Array(total).fill(BigInt(Math.round(ctx.nowUs)))),
+    date: raw(outDay),
+    ...Object.fromEntries(OUTPUT_COLUMNS.map((c) => [c, double(out[c])])),
+  };
+  await appendColumns(conn, into, GOLD_INDICATORS.columns.map((c) => byName[c.name]), total);
+  lap('append');
+  return total;
+}
+
+/** Bytes a value of an ENUM of `n` values takes (DuckDB picks the smallest unsigned integer). */
+function enumWidth(n: number): number {
+  return n <= 0xff ? 1 : n <= 0xffff ? 2 : 4;
+}
+
+function decimalScale(type: string): number {
+  const m = /^DECIMAL\(\d+,(\d+)\)$/.exec(type);
+  if (!m) throw new Error(`not a decimal type: ${type}`);
+  return Number(m[1]);
+}
+
+/** The temp table the build appends to: gold/indicators' columns, the key strings as ENUMs. */
+function outputTableSql(into: string, codes: Codes): string {
+  const enumOf = (values: readonly string[]) => `ENUM(${values.map(sqlLiteral).join(', ')})`;
+  const typeOf = (name: string, type: string): string => {
+    if (name === 'exchange') return enumOf(codes.exchanges);
+    if (name === 'symbol') return enumOf(codes.symbols);
+    if (name === 'interval') return enumOf(GOLD_INTERVALS);
+    if (type === 'timestamp') return 'TIMESTAMPTZ';
+    if (type === 'double' || type === 'boolean' || type === 'date') return type.toUpperCase();
+    if (type.startsWith('decimal')) return type.toUpperCase().replace(' ', '');
+    throw new Error(`indicators: no column type for ${name} (${type})`);
+  };
+  return `CREATE OR REPLACE TEMP TABLE ${into} (${GOLD_INDICATORS.columns.map((c) => `"${c.name}" ${typeOf(c.name, c.type)}`).join(', ')})`;
 }
 
 export const indicatorsModel: Model = {
@@ -219,14 +392,20 @@ export const indicatorsModel: Model = {
     return dedupePartitions(out);
   },
   async build(ctx, into) {
-    let first = true;
+    const symbols = await symbolsOf(ctx.conn, ctx.partitions);
+    const names = [...symbols.keys()].sort();
+    if (names.length === 0) {
+      await ctx.conn.run(`CREATE OR REPLACE TEMP TABLE ${into} AS SELECT ${GOLD_INDICATORS.columns.map((c) => `NULL AS "${c.name}"`).join(', ')} WHERE false`);
+      return;
+    }
+    const exchanges = (await queryJson(ctx.conn, `SELECT DISTINCT exchange FROM silver_candles_all_revisions WHERE symbol IN (${names.map(sqlLiteral).join(', ')}) ORDER BY 1`)).map((r) => String(r.exchange));
+    const codes: Codes = { exchanges, symbols: names };
+    await ctx.conn.run(outputTableSql(into, codes));
     let rows = 0;
-    for (const [symbol, from] of await symbolsOf(ctx.conn, ctx.partitions)) {
-      rows += await buildSymbol(ctx, into, symbol, from, first);
-      first = false;
+    for (const [symbol, from] of symbols) {
+      rows += await buildSymbol(ctx, into, symbol, from, codes);
       ctx.log(`${symbol}${from ? ` from ${from}` : ''}: ${rows} windows`);
     }
-    if (first) await ctx.conn.run(`CREATE OR REPLACE TEMP TABLE ${into} AS SELECT ${GOLD_INDICATORS.columns.map((c) => `NULL AS "${c.name}"`).join(', ')} WHERE false`);
   },
   tests: [
     { kind: 'unique', columns: ['exchange', 'symbol', 'interval', 'window_start'] },
