@@ -11,20 +11,37 @@ import { Kafka, logLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
 import { Histogram, type Registry } from 'prom-client';
 import type { Logger } from '../../common/logger.ts';
 import type { CandleEvent, TradeEvent } from '../../common/events/index.ts';
-import { CHANNELS, LivePosition, formatPosition, partitionKey, type Channel, type Position } from './position.ts';
+import { CHANNELS, LivePosition, partitionKey, type Channel, type Position, type PositionAround } from './position.ts';
 
-export interface FeedEvent {
-  readonly channel: Channel;
-  readonly partition: number;
-  readonly offset: number;
-  /** Upper-case symbol, when the event has one. */
-  readonly symbol: string | undefined;
-  /** The Kafka value as received (JSON text). */
-  readonly json: string;
+/**
+ * One event of the feed. Kept by the thousands (the replay ring holds 200k), so it holds no text
+ * of its own: the Kafka value stays the bytes kafkajs received (off the JavaScript heap, which the
+ * garbage collector would otherwise copy and mark for every event kept), and its SSE id is
+ * written when asked from the position text it shares with its batch.
+ */
+export class FeedEvent {
+  constructor(
+    readonly channel: Channel,
+    readonly partition: number,
+    readonly offset: number,
+    /** Upper-case symbol, when the event has one. */
+    readonly symbol: string | undefined,
+    /** The Kafka value as received (JSON). */
+    readonly value: Buffer,
+    /** When the feed received it (ms). */
+    readonly receivedAt: number,
+    private readonly position: PositionAround,
+  ) {}
+
   /** The position after this event: the SSE id. */
-  readonly id: string;
-  /** When the feed received it (ms). */
-  readonly receivedAt: number;
+  get id(): string {
+    return this.position.before + (this.offset + 1) + this.position.after;
+  }
+
+  /** The Kafka value as text. */
+  get json(): string {
+    return this.value.toString('utf8');
+  }
 }
 
 export interface LiveFeedOptions {
@@ -78,7 +95,7 @@ export class LiveFeed {
   /** Lowest offset per partition still available in memory. */
   private readonly floor = new Map<string, number>();
   /** The latest trade per `exchange:SYMBOL`, as received (parsed when asked for: trades are many, questions few). */
-  private readonly latestTrades = new Map<string, { json: string; receivedAt: number }>();
+  private readonly latestTrades = new Map<string, { value: Buffer; receivedAt: number }>();
   private readonly latestCandles = new Map<string, CandleEvent>();
   private readonly channelOfTopic = new Map<string, Channel>();
   private ready = false;
@@ -191,11 +208,11 @@ export class LiveFeed {
 
   latestTrade(exchange: string, symbol: string): { event: TradeEvent; receivedAt: number } | undefined {
     const t = this.latestTrades.get(`${exchange}:${symbol}`);
-    return t && { event: JSON.parse(t.json) as TradeEvent, receivedAt: t.receivedAt };
+    return t && { event: JSON.parse(t.value.toString('utf8')) as TradeEvent, receivedAt: t.receivedAt };
   }
 
   allLatestTrades(): { event: TradeEvent; receivedAt: number }[] {
-    return [...this.latestTrades.values()].map((t) => ({ event: JSON.parse(t.json) as TradeEvent, receivedAt: t.receivedAt }));
+    return [...this.latestTrades.values()].map((t) => ({ event: JSON.parse(t.value.toString('utf8')) as TradeEvent, receivedAt: t.receivedAt }));
   }
 
   latestCandle(exchange: string, symbol: string, interval: string): CandleEvent | undefined {
@@ -234,7 +251,8 @@ export class LiveFeed {
     const out: FeedEvent[] = [];
     if (gap.fromOffset >= gap.toOffset) return out;
     const consumer = this.kafka.consumer({ groupId: `marketlake-api-replay-${randomUUID()}`, maxWaitTimeInMs: 100 });
-    const position: Position = new Map([[partitionKey(gap.channel, gap.partition), gap.fromOffset]]);
+    // Ids of replayed events name their partition alone (the client's other partitions are not moved).
+    const around = new LivePosition().around(partitionKey(gap.channel, gap.partition));
     try {
       await consumer.connect();
       await consumer.subscribe({ topics: [topic], fromBeginning: false });
@@ -253,8 +271,7 @@ export class LiveFeed {
                 const offset = Number(m.offset);
                 if (offset < gap.fromOffset) continue;
                 if (offset >= gap.toOffset) break;
-                position.set(partitionKey(gap.channel, gap.partition), offset + 1);
-                out.push(this.eventOf(gap.channel, gap.partition, offset, m.value?.toString('utf8') ?? 'null', formatPosition(position)));
+                out.push(this.eventOf(gap.channel, gap.partition, offset, m.value ?? NULL_VALUE, around));
               }
               if (out.length > 0 && out[out.length - 1].offset >= gap.toOffset - 1) {
                 clearTimeout(timer);
@@ -278,12 +295,13 @@ export class LiveFeed {
     const now = Date.now();
     // Per fetched batch, its oldest record: the most behind.
     if (batch.messages.length > 0) this.lag?.observe(Math.max(0, now - Number(batch.messages[0].timestamp)) / 1000);
+    const around = this.position.around(key);
     for (const m of batch.messages) {
       const offset = Number(m.offset);
       const expected = this.position.get(key);
       if (expected !== undefined && offset < expected) continue; // already seen (a rebalance re-delivered it)
       this.position.set(key, offset + 1);
-      this.outbox.push(this.eventOf(channel, batch.partition, offset, m.value?.toString('utf8') ?? 'null', this.position.format(), now, m.key));
+      this.outbox.push(this.eventOf(channel, batch.partition, offset, m.value ?? NULL_VALUE, around, now, m.key));
     }
     // kafkajs hands over a fetch's partitions one batch at a time: deliver them together once
     // this turn ends, so that a client gets one write per fetch rather than one per partition.
@@ -312,30 +330,30 @@ export class LiveFeed {
     for (const l of this.listeners) l(events);
   }
 
-  private eventOf(channel: Channel, partition: number, offset: number, json: string, id: string, receivedAt = Date.now(), key?: Buffer | null): FeedEvent {
+  private eventOf(channel: Channel, partition: number, offset: number, value: Buffer, around: PositionAround, receivedAt = Date.now(), key?: Buffer | null): FeedEvent {
     // Trades are keyed `<exchange>:<symbol>` (the topics' contract): their symbol is read from
     // the key, the value is not parsed (10k trades/s); candles and alerts are parsed.
     const tradeKey = channel === 'trades' && key ? TRADE_KEY.exec(key.toString('utf8')) : null;
     if (tradeKey) {
       const symbol = tradeKey[2].toUpperCase();
-      this.latestTrades.set(`${tradeKey[1]}:${symbol}`, { json, receivedAt });
-      return { channel, partition, offset, symbol, json, id, receivedAt };
+      this.latestTrades.set(`${tradeKey[1]}:${symbol}`, { value, receivedAt });
+      return new FeedEvent(channel, partition, offset, symbol, value, receivedAt, around);
     }
     let symbol: string | undefined;
     try {
-      const value = JSON.parse(json) as Record<string, unknown>;
-      if (typeof value.symbol === 'string') symbol = value.symbol.toUpperCase();
-      if (channel === 'trades' && symbol && typeof value.exchange === 'string') this.latestTrades.set(`${value.exchange}:${symbol}`, { json, receivedAt });
-      if (channel === 'candles' && symbol && typeof value.exchange === 'string') {
-        const k = `${value.exchange}:${symbol}:${String(value.interval)}`;
+      const parsed = JSON.parse(value.toString('utf8')) as Record<string, unknown>;
+      if (typeof parsed.symbol === 'string') symbol = parsed.symbol.toUpperCase();
+      if (channel === 'trades' && symbol && typeof parsed.exchange === 'string') this.latestTrades.set(`${parsed.exchange}:${symbol}`, { value, receivedAt });
+      if (channel === 'candles' && symbol && typeof parsed.exchange === 'string') {
+        const k = `${parsed.exchange}:${symbol}:${String(parsed.interval)}`;
         const prev = this.latestCandles.get(k);
-        const c = value as unknown as CandleEvent;
+        const c = parsed as unknown as CandleEvent;
         if (!prev || c.windowStartUs > prev.windowStartUs || (c.windowStartUs === prev.windowStartUs && (c.revision >= prev.revision || c.isFinal))) this.latestCandles.set(k, c);
       }
     } catch {
       // Not JSON: still delivered as it came (the stream does not judge payloads).
     }
-    return { channel, partition, offset, symbol, json, id, receivedAt };
+    return new FeedEvent(channel, partition, offset, symbol, value, receivedAt, around);
   }
 
   private remember(e: FeedEvent): void {
@@ -351,6 +369,8 @@ export class LiveFeed {
 }
 
 const TRADE_KEY = /^([a-z0-9_-]+):([A-Za-z0-9]+)$/;
+/** A record without a value (a tombstone) is delivered as JSON null. */
+const NULL_VALUE = Buffer.from('null');
 
 /** kafkajs accepts seeks once `run` has set the group up, which it does asynchronously. */
 async function seekWhenReady(consumer: Consumer, topic: string, partition: number, offset: number): Promise<void> {

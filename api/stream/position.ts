@@ -46,13 +46,21 @@ export function parsePosition(text: string): Position {
 }
 
 /**
- * A position that changes one partition at a time and is written out after every event (the SSE
- * id of each event): each partition's `t0=1520` text is kept and only the changed one rebuilt,
- * instead of formatting every partition for every event.
+ * The text of a position around one partition: the SSE id of that partition's events while the
+ * others stand still is `before + next offset + after`. The events of one fetched batch (one
+ * partition) share one, so that no event keeps a whole position text of its own.
+ */
+export interface PositionAround {
+  readonly before: string;
+  readonly after: string;
+}
+
+/**
+ * A position that changes one partition at a time (what the feed has received, what it has
+ * delivered). Its text is built when asked (`format`, `around`), not on every change.
  */
 export class LivePosition {
   private readonly offsets: Position = new Map();
-  private readonly texts = new Map<string, string>();
   private readonly prefixes = new Map<string, string>();
   private text: string | undefined = '';
 
@@ -61,13 +69,7 @@ export class LivePosition {
   }
 
   set(key: string, offset: number): void {
-    let prefix = this.prefixes.get(key);
-    if (prefix === undefined) {
-      const [channel, partition] = key.split(':');
-      this.prefixes.set(key, (prefix = `${LETTER[channel as Channel]}${partition}=`));
-    }
     this.offsets.set(key, offset);
-    this.texts.set(key, prefix + offset);
     this.text = undefined;
   }
 
@@ -81,7 +83,34 @@ export class LivePosition {
 
   /** The position as text (what formatPosition writes). */
   format(): string {
-    if (this.text === undefined) this.text = [...this.texts.values()].join(',');
+    if (this.text === undefined) {
+      const parts: string[] = [];
+      for (const [key, offset] of this.offsets) parts.push(this.prefix(key) + offset);
+      this.text = parts.join(',');
+    }
     return this.text;
+  }
+
+  /** The text around partition `key` (which need not be here yet: it would come last). */
+  around(key: string): PositionAround {
+    let before = '';
+    let after = '';
+    let seen = false;
+    for (const [k, offset] of this.offsets) {
+      if (k === key) seen = true;
+      else if (seen) after += `,${this.prefix(k)}${offset}`;
+      else before += `${this.prefix(k)}${offset},`;
+    }
+    return { before: before + this.prefix(key), after };
+  }
+
+  /** `t0=` for `trades:0`. */
+  private prefix(key: string): string {
+    let prefix = this.prefixes.get(key);
+    if (prefix === undefined) {
+      const [channel, partition] = key.split(':');
+      this.prefixes.set(key, (prefix = `${LETTER[channel as Channel]}${partition}=`));
+    }
+    return prefix;
   }
 }

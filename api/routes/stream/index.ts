@@ -5,11 +5,12 @@
  * is still in Kafka, in order, then the live events.
  */
 import { createRoute, z } from '@hono/zod-openapi';
+import type { ServerResponse } from 'node:http';
 import { Gauge, Counter } from 'prom-client';
 import type { ApiApp } from '../../deps.ts';
 import type { ApiDeps } from '../../deps.ts';
 import { BadRequestProblem, UnavailableProblem, problemResponses } from '../../problem.ts';
-import { sseStream } from '../../stream/sse.ts';
+import { sseNodeBody, sseStream, type SseClientOptions } from '../../stream/sse.ts';
 import { CHANNELS, PositionFormatError, parsePosition, type Channel } from '../../stream/position.ts';
 
 const csv = (name: string, example: string) =>
@@ -64,7 +65,8 @@ export function registerStreamRoutes(app: ApiApp, deps: ApiDeps): void {
       throw err;
     }
     clients.inc();
-    const body = sseStream({
+    const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+    const session: SseClientOptions = {
       feed,
       channels,
       symbols,
@@ -78,7 +80,9 @@ export function registerStreamRoutes(app: ApiApp, deps: ApiDeps): void {
         clients.dec();
         deps.logger.info({ reason }, 'sse client closed');
       },
-    });
+    };
+    // On @hono/node-server, deliveries are written straight to its response (see sseNodeBody).
+    const body = outgoing ? sseNodeBody(session, outgoing) : sseStream(session);
     return new Response(body, {
       status: 200,
       headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' },

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Kafka, Producer } from 'kafkajs';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { createLogger } from '../../../common/logger.ts';
 import { LiveFeed } from '../../stream/live-feed.ts';
@@ -28,10 +28,10 @@ async function publish(symbol: string, from: number, count: number): Promise<voi
 }
 
 /** The API over a real HTTP server (SSE is about connections), with its live feed. */
-async function startApi(bufferEvents: number): Promise<{ api: TestApi & { url: string }; feed: LiveFeed }> {
+async function startApi(bufferEvents: number, env?: Record<string, string>): Promise<{ api: TestApi & { url: string }; feed: LiveFeed }> {
   const feed = new LiveFeed({ brokers: kafkaBrokers(), topics, bufferEvents, logger: createLogger('feed-test', 'silent') });
   await feed.start();
-  const testApi = await createTestApi({ lakeDir: lake.dir, feed });
+  const testApi = await createTestApi({ lakeDir: lake.dir, feed, env });
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: testApi.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });
@@ -138,6 +138,43 @@ describe('/v1/stream', () => {
     } finally {
       restarted.api.close();
       await restarted.feed.stop();
+    }
+  }, 120_000);
+
+  it('a client that stops reading is disconnected once its unsent data passes the limit; the others keep up', async () => {
+    const { api, feed } = await startApi(100_000, { API_STREAM_CLIENT_MAX_PENDING_BYTES: String(2 * 1024 * 1024) });
+    const { port } = new URL(api.url);
+    // A client that sends its request and then never reads: what the server writes piles up.
+    const stalled = net.connect({ host: '127.0.0.1', port: Number(port) });
+    let stalledClosed = false;
+    stalled.on('close', () => (stalledClosed = true));
+    stalled.on('error', () => undefined);
+    try {
+      await new Promise((resolve) => stalled.once('connect', resolve));
+      stalled.write('GET /v1/stream?symbols=XRPUSDT&channels=trades HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+      stalled.pause();
+      const reading = new SseReader(await open(api, 'symbols=XRPUSDT&channels=trades'));
+      for (let i = 0; i < 50 && feed.clientCount < 2; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(feed.clientCount).toBe(2);
+      // ~12 MB of events: far more than the limit plus what the kernel's socket buffers hold. The
+      // reading client (in this process, like the server) takes each thousand before the next.
+      const got: number[] = [];
+      for (let from = 1; from <= 40_000; from += 1_000) {
+        await publish('XRPUSDT', from, 1_000);
+        got.push(...ids(await reading.take(1_000)));
+      }
+      expect(got).toEqual(Array.from({ length: 40_000 }, (_, i) => i + 1));
+      for (let i = 0; i < 50 && feed.clientCount > 1; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(feed.clientCount).toBe(1);
+      // The server dropped the connection instead of buffering the rest for it.
+      stalled.resume();
+      for (let i = 0; i < 50 && !stalledClosed; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(stalledClosed).toBe(true);
+      await reading.close();
+    } finally {
+      stalled.destroy();
+      api.close();
+      await feed.stop();
     }
   }, 120_000);
 
