@@ -115,10 +115,12 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
   const lanes: Lane[] = [];
   const laneCount = Math.max(1, Math.floor(options.concurrency ?? (options.fullRefresh ? FULL_REFRESH_CONCURRENCY : 1)));
   const running = new Set<Promise<void>>();
+  const runLap = profiler((m) => log(`run: ${m}`));
   try {
     // The gold tables a model reads exist (empty) even when their models never ran (created
     // here, before any lane runs, so that two lanes never create the same table).
     for (const model of selected) for (const parent of graph.parents(model)) await openGoldTable(lake, parent.output);
+    runLap('gold tables opened');
     const pending = [...selected];
     const selectedNames = new Set(selected.map((m) => m.name));
     const finished = (m: Model) => !selectedNames.has(m.name) || runs.has(m.name);
@@ -146,7 +148,7 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
           record(model, { model: model.name, status: 'skipped', partitions: [], rows: 0, durationMs: 0, error: `upstream model ${upstreamFailed.name} failed`, inputVersions: {}, tests: [] });
           continue;
         }
-        const lane = await laneFor(parents, lanes, laneCount, lake, options.threads);
+        const lane = await laneFor(parents, lanes, laneCount, lake, options.threads, log);
         if (!lane) continue;
         pending.splice(pending.indexOf(model), 1);
         lane.busy = true;
@@ -168,7 +170,9 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
   }
   const ordered = selected.map((m) => runs.get(m.name)).filter((r): r is ModelRun => r !== undefined);
   const summary: TransformRunSummary = { runId, startedAt, fullRefresh: options.fullRefresh ?? false, models: ordered, ok: failed.size === 0, durationMs: Date.now() - startedAt.getTime() };
+  runLap('models run, engines closed');
   await recordRuns(lake, summary);
+  runLap('runs recorded');
   return summary;
 }
 
@@ -192,7 +196,7 @@ const GOLD_COMPRESSION: ParquetCompression = 'snappy';
  * rows in memory (so it reads them from there rather than from Parquet), waiting for it when it
  * is busy; otherwise any free lane, opening one while fewer than `max` are open.
  */
-async function laneFor(parents: readonly Model[], lanes: Lane[], max: number, lake: Lake, threads: number | undefined): Promise<Lane | undefined> {
+async function laneFor(parents: readonly Model[], lanes: Lane[], max: number, lake: Lake, threads: number | undefined, log: (m: string) => void): Promise<Lane | undefined> {
   let preferred: Lane | undefined;
   let most = 0;
   for (const lane of lanes) {
@@ -203,7 +207,9 @@ async function laneFor(parents: readonly Model[], lanes: Lane[], max: number, la
   const free = lanes.find((l) => !l.busy);
   if (free) return free;
   if (lanes.length >= max) return undefined;
+  const lap = profiler((m) => log(`lane ${lanes.length}: ${m}`));
   const engine = await LakeQueryEngine.open({ lake, readOnly: false, threads });
+  lap('engine opened');
   // A model's rows reach the Parquet writer in series order (interval, then time), so every
   // (symbol, date) partition receives rows in several bursts; with DuckDB's default of 100 open
   // files it closes a partition's file between bursts and opens another (a full build wrote

@@ -122,7 +122,7 @@ async function readHistory(conn: DuckDBConnection, sym: string, from: string, co
   const daysOf = (iv: GoldInterval) => Math.ceil((WARM_BARS * INTERVAL_MINUTES[iv]) / 1440) + 1;
   const longest = Math.max(...GOLD_INTERVALS.map(daysOf));
   const history = `SELECT exchange, "interval", window_start, close, ${STATE_COLUMNS.join(', ')}, is_warm FROM gold_indicators
-    WHERE symbol = ${sym} AND "date" BETWEEN DATE ${sqlLiteral(addDays(from, -longest))} AND DATE ${sqlLiteral(addDays(from, -1))}
+    WHERE symbol = ${sym} AND exchange IN (${codes.exchanges.map(sqlLiteral).join(', ')}) AND "date" BETWEEN DATE ${sqlLiteral(addDays(from, -longest))} AND DATE ${sqlLiteral(addDays(from, -1))}
       AND (${GOLD_INTERVALS.map((iv) => `("interval" = '${iv}' AND "date" >= DATE ${sqlLiteral(addDays(from, -daysOf(iv)))})`).join(' OR ')})`;
   const read = await readRawColumns(
     conn,
@@ -160,7 +160,7 @@ interface SeriesPlan {
   readonly iv: number;
   readonly history: SeriesHistory | undefined;
   /** Rows of the silver read (1m..1h), in window order. */
-  readonly rows?: readonly number[];
+  readonly rows?: Int32Array;
   /** Windows rolled up from the 1h rows (4h, 1d). */
   readonly rolled?: readonly RolledWindow[];
 }
@@ -223,9 +223,13 @@ async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from
   for (let a = 0; a < rows; ) {
     let b = a;
     while (b < rows && ex[b] === ex[a] && iv[b] === iv[a]) b++;
-    const latest: number[] = [];
-    for (let i = a; i < b; i++) if (i + 1 === b || ws[i + 1] !== ws[i]) latest.push(i);
-    const inSeries = (k: number) => (warm(ex[a], k) ? latest.filter((i) => day(ws[i]) >= fromDay) : latest);
+    const inSeries = (k: number) => {
+      const keepFrom = warm(ex[a], k) ? fromDay : -Infinity;
+      const out = new Int32Array(b - a);
+      let n = 0;
+      for (let i = a; i < b; i++) if ((i + 1 === b || ws[i + 1] !== ws[i]) && day(ws[i]) >= keepFrom) out[n++] = i;
+      return out.subarray(0, n);
+    };
     const direct = inSeries(iv[a]);
     if (direct.length > 0) plans.push({ ex: ex[a], iv: iv[a], history: history.get(seriesKey(ex[a], iv[a])), rows: direct });
     if (iv[a] === HOUR) {
@@ -244,6 +248,7 @@ async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from
 
   // The output columns, in gold/indicators' order; the decimals and window starts as raw integers.
   const out = Object.fromEntries(OUTPUT_COLUMNS.map((c) => [c, new Float64Array(total).fill(NaN)])) as Record<OutputColumn, Float64Array>;
+  const innerState = INNER_STATE_COLUMNS.map((c) => out[c]);
   const vwap = new Float64Array(total).fill(NaN);
   const isWarm = new Uint8Array(total);
   const outDay = new Int32Array(total);
@@ -268,10 +273,11 @@ async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from
     const q = new Float64Array(m);
     const v = new Float64Array(m);
     if (plan.history) c.set(plan.history.closes);
-    for (let o = 0; o < m; o++) {
-      const t = at + o;
-      if (plan.rows) {
-        const i = plan.rows[o];
+    if (plan.rows) {
+      const rowsOf = plan.rows;
+      for (let o = 0; o < m; o++) {
+        const t = at + o;
+        const i = rowsOf[o];
         c[h + o] = close[i];
         hi[h + o] = high[i];
         lo[h + o] = low[i];
@@ -281,10 +287,17 @@ async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from
         outWsWords[2 * t + 1] = wsWords[2 * i + 1];
         outClose[2 * t] = closeWords[2 * i];
         outClose[2 * t + 1] = closeWords[2 * i + 1];
-        for (let k = 0; k < 4; k++) outVolume[4 * t + k] = volumeWords[4 * i + k];
-        outDay[t] = day(ws[i]);
-      } else {
-        const w = plan.rolled![o];
+        outVolume[4 * t] = volumeWords[4 * i];
+        outVolume[4 * t + 1] = volumeWords[4 * i + 1];
+        outVolume[4 * t + 2] = volumeWords[4 * i + 2];
+        outVolume[4 * t + 3] = volumeWords[4 * i + 3];
+        outDay[t] = Math.floor(ws[i] / DAY_US);
+      }
+    } else {
+      const rolled = plan.rolled!;
+      for (let o = 0; o < m; o++) {
+        const t = at + o;
+        const w = rolled[o];
         c[h + o] = w.close;
         hi[h + o] = w.high;
         lo[h + o] = w.low;
@@ -294,18 +307,17 @@ async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from
         outClose[2 * t] = closeWords[2 * w.lastRow];
         outClose[2 * t + 1] = closeWords[2 * w.lastRow + 1];
         setInt128(new Uint8Array(outVolume.buffer), t, w.volume);
-        outDay[t] = day(w.windowStartUs);
+        outDay[t] = Math.floor(w.windowStartUs / DAY_US);
       }
-      outEx[t] = plan.ex;
-      outIv[t] = plan.iv;
     }
+    outEx.fill(plan.ex, at, at + m);
+    outIv.fill(plan.iv, at, at + m);
     computeSeries(c, hi, lo, h, plan.history?.state, PERIODS_PER_YEAR(GOLD_INTERVALS[plan.iv]), { columns: out, isWarm, at });
     // The recursions' inner state is kept on each series' last window of a day only (NULL on the
     // others, so gold writes three columns less): an incremental build continues from the last
     // window before the first day it recomputes, which is always such a window.
-    for (let t = at; t < at + m - 1; t++) {
-      if (outDay[t + 1] !== outDay[t]) continue;
-      for (const col of INNER_STATE_COLUMNS) out[col][t] = NaN;
+    for (const inner of innerState) {
+      for (let t = at; t < at + m - 1; t++) if (outDay[t + 1] === outDay[t]) inner[t] = NaN;
     }
     // Session VWAP: cumulative quote volume over cumulative volume since 00:00 UTC.
     let qs = 0;
@@ -398,7 +410,11 @@ export const indicatorsModel: Model = {
       await ctx.conn.run(`CREATE OR REPLACE TEMP TABLE ${into} AS SELECT ${GOLD_INDICATORS.columns.map((c) => `NULL AS "${c.name}"`).join(', ')} WHERE false`);
       return;
     }
-    const exchanges = (await queryJson(ctx.conn, `SELECT DISTINCT exchange FROM silver_candles_all_revisions WHERE symbol IN (${names.map(sqlLiteral).join(', ')}) ORDER BY 1`)).map((r) => String(r.exchange));
+    // The exchanges with candles to compute (from the first recomputed date: a pruned scan);
+    // series of other exchanges have nothing new.
+    const froms = [...symbols.values()];
+    const since = froms.every((f) => f !== undefined) ? ` AND "date" >= DATE ${sqlLiteral(froms.reduce((x, y) => (x! < y! ? x : y))!)}` : '';
+    const exchanges = (await queryJson(ctx.conn, `SELECT DISTINCT exchange FROM silver_candles_all_revisions WHERE symbol IN (${names.map(sqlLiteral).join(', ')})${since} ORDER BY 1`)).map((r) => String(r.exchange));
     const codes: Codes = { exchanges, symbols: names };
     await ctx.conn.run(outputTableSql(into, codes));
     let rows = 0;
