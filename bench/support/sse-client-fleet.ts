@@ -47,7 +47,7 @@ function markerAt(buf: Buffer, i: number): boolean {
 }
 
 /** Records the trades in `buf` before `end` (just past its last complete frame) as arrived at `nowMs`. */
-function consume(buf: Buffer, end: number, nowMs: number, diag = false): void {
+function consume(buf: Buffer, end: number, nowMs: number): void {
   for (let i = buf.indexOf(ANCHOR); i >= 0 && i < end; i = buf.indexOf(ANCHOR, i + 1)) {
     if (!markerAt(buf, i)) continue;
     let id = 0;
@@ -77,7 +77,7 @@ function lastFrameEnd(buf: Buffer): number {
   return -1;
 }
 
-function open(diag = false): Promise<void> {
+function open(): Promise<void> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     let head: Buffer | undefined = Buffer.alloc(0);
@@ -106,9 +106,9 @@ function open(diag = false): Promise<void> {
         // there after almost every read, if only the CRLF that ends an HTTP chunk).
         from = firstFrameEnd(chunk, carry[carry.length - 1] === LF);
         const joined = Buffer.concat([carry, chunk.subarray(0, from)]);
-        consume(joined, joined.length, nowMs, diag);
+        consume(joined, joined.length, nowMs);
       }
-      consume(chunk.subarray(from), end - from, nowMs, diag);
+      consume(chunk.subarray(from), end - from, nowMs);
       carry = end < chunk.length ? Buffer.from(chunk.subarray(end)) : undefined;
     };
     // Each socket reads into one buffer of its own, reused for every read (`onread`): no buffer
