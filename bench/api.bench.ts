@@ -328,13 +328,16 @@ async function measureSse(brokers: string[], lakeDir: string, log: (m: string) =
     const fleetMessages = messagesOf(fleet);
     await fleetMessages.next('ready', 60_000);
     const apiCpu0 = cpuSeconds(api.child.pid!);
+    const machine0 = machineCpuSeconds();
     const fleetCpu0 = cpuSeconds(fleet.pid!);
     const publisher = spawn(process.execPath, [RUN_TS, path.join(HERE, 'support', 'trade-publisher.ts'), brokers.join(','), topics.trades, String(rate), String(seconds)], { stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(publisher);
     let out = '';
     publisher.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     await new Promise<void>((resolve, reject) => publisher.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`the publisher exited with ${code}`)))));
-    const published = JSON.parse(out.trim().split('\n').at(-1)!) as { sent: number; seconds: number };
+    const published = JSON.parse(out.trim().split('\n').at(-1)!) as { sent: number; seconds: number; cpuSeconds: number };
+    const machine1 = machineCpuSeconds();
+    const machineBusy = machine1.busy - machine0.busy;
     const apiCpu = cpuSeconds(api.child.pid!) - apiCpu0;
     const fleetCpu = cpuSeconds(fleet.pid!) - fleetCpu0;
     // Let the tail arrive (every client gets every trade), then collect.
@@ -365,6 +368,13 @@ async function measureSse(brokers: string[], lakeDir: string, log: (m: string) =
       sse_api_cpu_share: apiCpu / published.seconds,
       sse_api_cpu_ms_per_1k_deliveries: (apiCpu * 1e6) / expected,
       sse_clients_cpu_share: fleetCpu / published.seconds,
+      sse_publisher_cpu_share: published.cpuSeconds / published.seconds,
+      // While publishing: the machine's busy cores, what of it was neither the API, the clients
+      // nor the publisher (the broker and whatever else ran), and the cores its hypervisor took.
+      // A run starved by the machine's other work shows here: its latency measures the machine.
+      sse_machine_busy_cores: machineBusy / published.seconds,
+      sse_broker_and_other_cpu_cores: (machineBusy - apiCpu - fleetCpu - published.cpuSeconds) / published.seconds,
+      sse_machine_steal_cores: (machine1.steal - machine0.steal) / published.seconds,
       sse_trade_to_client_p50_ms: percentile(latencies, 50),
       sse_trade_to_client_p99_ms: percentile(latencies, 99),
       sse_trade_to_client_max_ms: latencies.at(-1) ?? NaN,
@@ -414,6 +424,15 @@ function histogramQuantiles(text: string, name: string, qs: number[]): number[] 
   for (const m of text.matchAll(new RegExp(`^${name}_bucket\\{[^}]*le="([^"]+)"[^}]*\\} (\\d+)`, 'gm'))) buckets.push([m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2])]);
   const total = buckets.at(-1)?.[1] ?? 0;
   return qs.map((q) => buckets.find(([, n]) => n >= q * total)?.[0] ?? NaN);
+}
+
+/**
+ * CPU time (s, every core) the machine has spent so far working (all but idle, iowait and steal)
+ * and losing to its hypervisor (steal: a vCPU ready to run while the host ran something else).
+ */
+function machineCpuSeconds(): { busy: number; steal: number } {
+  const [, user, nice, system, , , irq, softirq, steal] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+  return { busy: (user + nice + system + irq + softirq) / 100, steal: steal / 100 };
 }
 
 /** CPU time (user + system, s) a process used so far, from /proc. */

@@ -4,8 +4,8 @@
  * Paced by the clock, not by the previous send: every 5 ms it sends the trades due by then (sends
  * overlap, up to 32 in flight), so a slow acknowledgement does not lower the rate. Each trade's
  * `receivedAtUs` is stamped with the time its send was issued (epoch µs): the clients measure
- * publication-to-client latency against it. Prints `{started}` (epoch ms) when the clock starts and `{sent, seconds}` at the end, one JSON
- * object a line.
+ * publication-to-client latency against it. Prints `{started}` (epoch ms) when the clock starts
+ * and `{sent, seconds, cpuSeconds}` at the end (its CPU while publishing), one JSON object a line.
  */
 import { Kafka, logLevel } from 'kafkajs';
 
@@ -27,6 +27,7 @@ for (let attempt = 0; ; attempt++) {
 }
 
 const start = Date.now();
+const cpu0 = process.cpuUsage();
 console.log(JSON.stringify({ started: start }));
 let sent = 0;
 let inFlight = 0;
@@ -57,6 +58,7 @@ while (Date.now() - start < seconds * 1000) {
   await new Promise((r) => setTimeout(r, 5));
 }
 const elapsed = (Date.now() - start) / 1000;
+const cpu = process.cpuUsage(cpu0);
 while (inFlight > 0) await new Promise((r) => setTimeout(r, 5));
 await producer.disconnect();
-console.log(JSON.stringify({ sent, seconds: elapsed }));
+console.log(JSON.stringify({ sent, seconds: elapsed, cpuSeconds: (cpu.user + cpu.system) / 1e6 }));

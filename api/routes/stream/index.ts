@@ -5,7 +5,7 @@
  * is still in Kafka, in order, then the live events.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import type { ServerResponse } from 'node:http';
+import { ServerResponse } from 'node:http';
 import { Gauge, Counter } from 'prom-client';
 import type { ApiApp } from '../../deps.ts';
 import type { ApiDeps } from '../../deps.ts';
@@ -65,7 +65,6 @@ export function registerStreamRoutes(app: ApiApp, deps: ApiDeps): void {
       throw err;
     }
     clients.inc();
-    const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
     const session: SseClientOptions = {
       feed,
       channels,
@@ -81,8 +80,9 @@ export function registerStreamRoutes(app: ApiApp, deps: ApiDeps): void {
         deps.logger.info({ reason }, 'sse client closed');
       },
     };
-    // On @hono/node-server, deliveries are written straight to its response (see sseNodeBody).
-    const body = outgoing ? sseNodeBody(session, outgoing) : sseStream(session);
+    // On @hono/node-server (HTTP/1.1), deliveries are written straight to its response (see sseNodeBody).
+    const outgoing = (c.env as { outgoing?: unknown } | undefined)?.outgoing;
+    const body = outgoing instanceof ServerResponse ? sseNodeBody(session, outgoing) : sseStream(session);
     return new Response(body, {
       status: 200,
       headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' },

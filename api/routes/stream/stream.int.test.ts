@@ -178,6 +178,25 @@ describe('/v1/stream', () => {
     }
   }, 120_000);
 
+  it('without a Node server (app.request) the stream is a web stream with the same events', async () => {
+    const { api, feed } = await startApi(100_000);
+    try {
+      const reader = new SseReader(await api.app.request('/v1/stream?symbols=ADAUSDT&channels=trades'));
+      await publish('ADAUSDT', 1, 5);
+      const got = await reader.take(5);
+      expect(ids(got)).toEqual([1, 2, 3, 4, 5]);
+      const resumed = new SseReader(await api.app.request('/v1/stream?symbols=ADAUSDT&channels=trades', { headers: { 'last-event-id': got[1].id! } }));
+      expect(ids(await resumed.take(3))).toEqual([3, 4, 5]);
+      await reader.close();
+      await resumed.close();
+      for (let i = 0; i < 50 && feed.clientCount > 0; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(feed.clientCount).toBe(0);
+    } finally {
+      api.close();
+      await feed.stop();
+    }
+  }, 60_000);
+
   it('400 for a bad Last-Event-ID or channel', async () => {
     const { api, feed } = await startApi(10);
     try {
