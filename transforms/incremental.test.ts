@@ -3,7 +3,7 @@
  * days of BTCUSDT 1m klines (January 2024, with the 5m/15m/1h candles streaming would build) minus
  * the last hour are built; the last hour is appended and built incrementally. Every gold table
  * then equals a full build over all of it, and gold/indicators' commit replaced only that day's
- * partition. A model that fails leaves its previous output in place and skips its dependants.
+ * partition (gold/coverage, stored a file a month, its month's). A model that fails leaves its previous output in place and skips its dependants.
  * Every model's own tests pass on the result (must show 6).
  */
 import path from 'node:path';
@@ -103,6 +103,11 @@ describe('incremental builds', () => {
     const touched = new Set(actions.flatMap((a) => ('add' in a ? [a.add.partitionValues.date] : 'remove' in a ? [a.remove.partitionValues?.date] : [])));
     expect([...touched]).toEqual(['2024-01-03']);
     expect(actions.some((a) => 'remove' in a)).toBe(true);
+    // gold/coverage is stored a file per month: the day's rows were computed, and the commit
+    // rewrote January's one file with the two days before kept (the full build below compares them).
+    const coverageCommit = (await (await incremental.table('gold/coverage')).history(1))[0].version;
+    const coverageActions = (await (await incremental.table('gold/coverage')).store.readCommit(coverageCommit))!;
+    expect(coverageActions.flatMap((a) => ('add' in a ? [a.add.partitionValues] : []))).toEqual([{ symbol: 'BTCUSDT', month: '2024-01' }]);
 
     const full = new Lake(tmpLakeDir('full-'));
     await otherInputs(full);

@@ -24,6 +24,7 @@ import { outputTableOf, type BuildContext, type Model } from './model.ts';
 import { ModelTestFailure, runModelTests, type TestResult } from './model-tests.ts';
 import { addDays, dedupePartitions, partitionFilterSql, unionPartitions, type Partition, type PartitionSet } from './partitions.ts';
 import { TRANSFORM_RUNS } from './runs-table.ts';
+import { computedPartitionColumns, monthMergeSql, monthPartitions, storedByMonth } from './month-partitions.ts';
 import { profiler } from './profile.ts';
 
 export interface TransformRunOptions {
@@ -269,8 +270,16 @@ async function runModel(
     lap('tests');
     const failures = tests.filter((t) => !t.passed);
     if (failures.length > 0) throw new ModelTestFailure(failures);
-    const result = await out.replacePartitionsFromSql(conn, `SELECT * FROM temp.${OUT}`, {
-      partitions: partitions === 'all' ? [{}] : partitions,
+    // A table stored a month per file: the computed days' months, with their other days kept.
+    const stored = out.snapshot().partitionColumns;
+    const computed = partitions === 'all' ? undefined : partitions;
+    const byMonth = computed !== undefined && storedByMonth(stored);
+    const months = byMonth ? monthPartitions(computed, stored) : [];
+    const rows = byMonth ? monthMergeSql(`temp.${OUT}`, viewName(outputTableOf(model)), months, computed) : `SELECT * FROM temp.${OUT}`;
+    const result = await out.replacePartitionsFromSql(conn, rows, {
+      partitions: partitions === 'all' ? [{}] : byMonth ? months : partitions,
+      // The kept days were read from the view's version: a commit since to those months conflicts.
+      ...(byMonth ? { readSnapshot: await out.snapshotAt(versions[viewName(outputTableOf(model))]) } : {}),
       txn: model.inputs.map((i) => ({ appId: txnAppId(model.name, i), version: inputVersions[i] })),
       parameters: { transform: model.name },
       compression: GOLD_COMPRESSION,
@@ -343,7 +352,7 @@ async function plan(
  * the output's partition columns), and, through the lookback, the `lookbackDays` dates after it.
  */
 export function defaultAffected(model: Model, changed: readonly Partition[]): PartitionSet {
-  const columns = model.output.partitionColumns ?? [];
+  const columns = computedPartitionColumns(model.output.partitionColumns ?? []);
   const out: Partition[] = [];
   for (const p of changed) {
     const q: Record<string, string> = {};

@@ -5,6 +5,7 @@
  * that raised the alert.
  */
 import type { TableDefinition } from '../../lake/index.ts';
+import { MONTH_COLUMN, monthColumn } from '../month-partitions.ts';
 
 export const ALERT_KINDS = [
   'price_spike',
@@ -22,7 +23,12 @@ export const ALERT_KINDS = [
 export type AlertKind = (typeof ALERT_KINDS)[number];
 export const SEVERITIES = ['info', 'warning', 'critical'] as const;
 
-export function alertTableDefinition(name: 'gold/signals' | 'gold/alerts', description: string): TableDefinition {
+/**
+ * `stored`: a file per (symbol, day), or per (symbol, month) for a table few rows a day (see
+ * month-partitions.ts; gold/signals stays daily: gold/alerts reads it, and a month file would make
+ * each change look like a whole month's).
+ */
+export function alertTableDefinition(name: 'gold/signals' | 'gold/alerts', description: string, stored: 'daily' | 'monthly'): TableDefinition {
   return {
     name,
     description,
@@ -39,8 +45,9 @@ export function alertTableDefinition(name: 'gold/signals' | 'gold/alerts', descr
       { name: 'details', type: 'string', comment: 'JSON with the numbers behind the alert' },
       { name: 'raised_at', type: 'timestamp', nullable: false, comment: 'when a build first raised it (kept by later builds)' },
       { name: 'date', type: 'date', nullable: false, derivedFrom: `CAST(make_timestamp(epoch_us(window_start)) AS DATE)` },
+      ...(stored === 'monthly' ? [monthColumn()] : []),
     ],
-    partitionColumns: ['symbol', 'date'],
+    partitionColumns: stored === 'monthly' ? ['symbol', MONTH_COLUMN] : ['symbol', 'date'],
   };
 }
 

@@ -16,6 +16,7 @@
  */
 import { queryJson, sqlLiteral, type TableDefinition } from '../../lake/index.ts';
 import type { Model } from '../model.ts';
+import { MONTH_COLUMN, monthColumn } from '../month-partitions.ts';
 import { addDays, datesBetween, dedupePartitions, inputRangeSql, type Partition, type PartitionSet } from '../partitions.ts';
 import { minutesExpectedSql, silverMinuteCoverageSql } from '../silver-coverage.ts';
 
@@ -34,8 +35,10 @@ export const GOLD_COVERAGE: TableDefinition = {
     { name: 'late_revisions', type: 'long', comment: 'silver: revisions of candles that were already final' },
     { name: 'sources', type: 'string', comment: 'comma-separated bronze sources of the day (ws, rest, archive, simulator)' },
     { name: 'last_updated', type: 'timestamp', comment: 'silver: latest finalized_at; bronze: latest received_at' },
+    monthColumn(),
   ],
-  partitionColumns: ['symbol', 'date'],
+  // A file a month: a day holds few rows (month-partitions.ts).
+  partitionColumns: ['symbol', MONTH_COLUMN],
 };
 
 export const coverageModel: Model = {

@@ -5,6 +5,7 @@
  */
 import type { TableDefinition } from '../../lake/index.ts';
 import type { Model } from '../model.ts';
+import { MONTH_COLUMN, monthColumn } from '../month-partitions.ts';
 import { inputRangeSql } from '../partitions.ts';
 
 export const GOLD_MARKET_SENTIMENT: TableDefinition = {
@@ -24,8 +25,10 @@ export const GOLD_MARKET_SENTIMENT: TableDefinition = {
     { name: 'coin_news_count', type: 'long', nullable: false, comment: 'news of the hour mentioning the coin' },
     { name: 'coin_news_score_mean', type: 'double' },
     { name: 'date', type: 'date', nullable: false, derivedFrom: `CAST(make_timestamp(epoch_us(hour)) AS DATE)` },
+    monthColumn(),
   ],
-  partitionColumns: ['symbol', 'date'],
+  // A file a month: a day holds few rows (month-partitions.ts).
+  partitionColumns: ['symbol', MONTH_COLUMN],
 };
 
 export const marketSentimentModel: Model = {
