@@ -101,6 +101,9 @@ describe('/v1/stream', () => {
       expect(ids(rest)).toEqual(Array.from({ length: 60 }, (_, i) => i + 21));
       await publish('BTCUSDT', 81, 5); // and live again afterwards
       expect(ids(await again.take(5))).toEqual([81, 82, 83, 84, 85]);
+      // The feed's latest trade is the live price.
+      const price = await (await api.app.request('/v1/prices/BTCUSDT')).json();
+      expect(price).toMatchObject({ symbol: 'BTCUSDT', price: trade('BTCUSDT', 85).price, source: 'live' });
       await again.close();
       await eth.close();
       await candlesOnly.close();
