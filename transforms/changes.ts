@@ -2,9 +2,14 @@
  * Which partitions of a lake table changed between two versions, read from its Delta log: every
  * `add` and `remove` names its partition. An unpartitioned table, a schema change, or a log entry
  * that is gone (cleaned up) counts as "everything changed".
+ *
+ * Partitions come out by day: a table stored a file a month (month-partitions.ts) names the days
+ * its transform computed in the commit (`computedPartitions`), and another commit to it (e.g.
+ * retention) changes every day of the months it touches.
  */
 import type { DeltaTable } from '../lake/index.ts';
-import { dedupePartitions, type Partition, type PartitionSet } from './partitions.ts';
+import { COMPUTED_PARTITIONS_PARAMETER, MONTH_COLUMN } from './month-partitions.ts';
+import { dedupePartitions, datesBetween, type Partition, type PartitionSet } from './partitions.ts';
 
 export async function changedPartitions(table: DeltaTable, afterVersion: number, upToVersion: number): Promise<PartitionSet> {
   if (upToVersion <= afterVersion) return [];
@@ -13,6 +18,12 @@ export async function changedPartitions(table: DeltaTable, afterVersion: number,
   for (let v = Math.max(afterVersion + 1, 0); v <= upToVersion; v++) {
     const actions = await table.store.readCommit(v);
     if (!actions) return 'all';
+    const info = actions.find((a) => 'commitInfo' in a);
+    const computed = info && 'commitInfo' in info ? info.commitInfo.operationParameters?.[COMPUTED_PARTITIONS_PARAMETER] : undefined;
+    if (typeof computed === 'string' && !actions.some((a) => 'metaData' in a)) {
+      found.push(...(JSON.parse(computed) as Partition[]));
+      continue;
+    }
     for (const a of actions) {
       if ('metaData' in a) return 'all';
       const file = 'add' in a ? a.add : 'remove' in a ? a.remove : undefined;
@@ -26,8 +37,18 @@ export async function changedPartitions(table: DeltaTable, afterVersion: number,
         if (value === null || value === undefined) return 'all';
         p[c] = value;
       }
-      found.push(p);
+      found.push(...byDay(p));
     }
   }
   return dedupePartitions(found);
+}
+
+/** A month partition as its days (other partitions as they are). */
+function byDay(p: Partition): Partition[] {
+  const month = p[MONTH_COLUMN];
+  if (month === undefined) return [p];
+  const { [MONTH_COLUMN]: _, ...rest } = p;
+  const [y, m] = month.split('-').map(Number);
+  const last = new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
+  return datesBetween(`${month}-01`, last).map((date) => ({ ...rest, date }));
 }

@@ -53,13 +53,16 @@ export function testSql(t: ModelTest, relation: string): string {
   }
 }
 
+/** Counts every test's failing rows in one query (one round trip, not one a test); samples the failures. */
 export async function runModelTests(conn: DuckDBConnection, model: Model, relation: string): Promise<TestResult[]> {
+  if (model.tests.length === 0) return [];
+  const sqls = model.tests.map((t) => testSql(t, relation));
+  const [counts] = (await queryJson(conn, `SELECT ${sqls.map((sql, i) => `(SELECT count(*) FROM (${sql}))::INTEGER AS t${i}`).join(', ')}`)) as Record<string, number>[];
   const results: TestResult[] = [];
-  for (const t of model.tests) {
-    const sql = testSql(t, relation);
-    const [{ n }] = (await queryJson(conn, `SELECT count(*)::INTEGER AS n FROM (${sql})`)) as { n: number }[];
-    const sample = n > 0 ? await queryJson(conn, `SELECT * FROM (${sql}) LIMIT 5`) : [];
-    results.push({ model: model.name, test: testName(t), passed: n === 0, failures: n, sample });
+  for (let i = 0; i < sqls.length; i++) {
+    const n = counts[`t${i}`];
+    const sample = n > 0 ? await queryJson(conn, `SELECT * FROM (${sqls[i]}) LIMIT 5`) : [];
+    results.push({ model: model.name, test: testName(model.tests[i]), passed: n === 0, failures: n, sample });
   }
   return results;
 }

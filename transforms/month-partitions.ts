@@ -14,6 +14,11 @@ import type { LakeColumn } from '../lake/index.ts';
 import { dedupePartitions, partitionFilterSql, type Partition } from './partitions.ts';
 
 export const MONTH_COLUMN = 'month';
+/**
+ * The commit parameter naming the days (JSON partitions) a transform computed into a month-stored
+ * table, so that the models reading it learn which days changed, not which months (changes.ts).
+ */
+export const COMPUTED_PARTITIONS_PARAMETER = 'computedPartitions';
 
 /** The `month` column, derived from the table's `date` column (which the definition lists first). */
 export function monthColumn(): LakeColumn {

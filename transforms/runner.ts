@@ -24,7 +24,7 @@ import { outputTableOf, type BuildContext, type Model } from './model.ts';
 import { ModelTestFailure, runModelTests, type TestResult } from './model-tests.ts';
 import { addDays, dedupePartitions, partitionFilterSql, unionPartitions, type Partition, type PartitionSet } from './partitions.ts';
 import { TRANSFORM_RUNS } from './runs-table.ts';
-import { computedPartitionColumns, monthMergeSql, monthPartitions, storedByMonth } from './month-partitions.ts';
+import { COMPUTED_PARTITIONS_PARAMETER, computedPartitionColumns, monthMergeSql, monthPartitions, storedByMonth } from './month-partitions.ts';
 import { profiler } from './profile.ts';
 
 export interface TransformRunOptions {
@@ -281,7 +281,7 @@ async function runModel(
       // The kept days were read from the view's version: a commit since to those months conflicts.
       ...(byMonth ? { readSnapshot: await out.snapshotAt(versions[viewName(outputTableOf(model))]) } : {}),
       txn: model.inputs.map((i) => ({ appId: txnAppId(model.name, i), version: inputVersions[i] })),
-      parameters: { transform: model.name },
+      parameters: { transform: model.name, ...(byMonth ? { [COMPUTED_PARTITIONS_PARAMETER]: JSON.stringify(computed) } : {}) },
       compression: GOLD_COMPRESSION,
     });
     lap('commit');

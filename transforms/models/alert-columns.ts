@@ -23,11 +23,7 @@ export const ALERT_KINDS = [
 export type AlertKind = (typeof ALERT_KINDS)[number];
 export const SEVERITIES = ['info', 'warning', 'critical'] as const;
 
-/**
- * `stored`: a file per (symbol, day), or per (symbol, month) for a table few rows a day (see
- * month-partitions.ts; gold/signals stays daily: gold/alerts reads it, and a month file would make
- * each change look like a whole month's).
- */
+/** `stored`: a file per (symbol, day), or per (symbol, month) for a table of few rows a day (month-partitions.ts). */
 export function alertTableDefinition(name: 'gold/signals' | 'gold/alerts', description: string, stored: 'daily' | 'monthly'): TableDefinition {
   return {
     name,

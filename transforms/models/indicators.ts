@@ -115,42 +115,63 @@ interface SeriesHistory {
 /**
  * The last WARM_BARS gold rows of each series before `from` whose newest row is warm: their
  * closes for the windows, the newest one's state for the recursions. Each interval reads only the
- * days that can hold its WARM_BARS rows (1m: 1 day, 1d: 201), in one scan: each of the (up to
- * 201) daily files is opened once, not once per interval.
+ * days that can hold its WARM_BARS rows (1m: 1 day, 1d: 201), in one scan of four columns: each of
+ * the (up to 201) daily files is opened once, not once per interval; the state columns are read
+ * from the newest rows' own days only.
  */
 async function readHistory(conn: DuckDBConnection, sym: string, from: string, codes: Codes): Promise<Map<number, SeriesHistory>> {
   const daysOf = (iv: GoldInterval) => Math.ceil((WARM_BARS * INTERVAL_MINUTES[iv]) / 1440) + 1;
   const longest = Math.max(...GOLD_INTERVALS.map(daysOf));
-  const history = `SELECT exchange, "interval", window_start, close, ${STATE_COLUMNS.join(', ')}, is_warm FROM gold_indicators
-    WHERE symbol = ${sym} AND exchange IN (${codes.exchanges.map(sqlLiteral).join(', ')}) AND "date" BETWEEN DATE ${sqlLiteral(addDays(from, -longest))} AND DATE ${sqlLiteral(addDays(from, -1))}
+  const ofSymbol = `symbol = ${sym} AND exchange IN (${codes.exchanges.map(sqlLiteral).join(', ')})`;
+  const history = `SELECT exchange, "interval", window_start, close, is_warm FROM gold_indicators
+    WHERE ${ofSymbol} AND "date" BETWEEN DATE ${sqlLiteral(addDays(from, -longest))} AND DATE ${sqlLiteral(addDays(from, -1))}
       AND (${GOLD_INTERVALS.map((iv) => `("interval" = '${iv}' AND "date" >= DATE ${sqlLiteral(addDays(from, -daysOf(iv)))})`).join(' OR ')})`;
+  const keys = `${codeSql('r.exchange', codes.exchanges)} AS ex, ${codeSql('r."interval"', GOLD_INTERVALS)} AS iv`;
   const read = await readRawColumns(
     conn,
     `WITH ranked AS (
       SELECT *, row_number() OVER s AS rk, count(*) OVER (PARTITION BY exchange, "interval") AS n FROM (${history})
       WINDOW s AS (PARTITION BY exchange, "interval" ORDER BY window_start DESC)
     )
-    SELECT ${codeSql('r.exchange', codes.exchanges)} AS ex, ${codeSql('r."interval"', GOLD_INTERVALS)} AS iv, r.close,
-      ${STATE_COLUMNS.map((c) => `coalesce(r.${c}, 'NaN'::DOUBLE) AS ${c}`).join(', ')}
+    SELECT ${keys}, r.window_start, r.close
     FROM ranked r JOIN (SELECT exchange, "interval" FROM ranked WHERE rk = 1 AND is_warm AND n >= ${WARM_BARS}) w USING (exchange, "interval")
     WHERE r.rk <= ${WARM_BARS}
     ORDER BY ex, iv, r.window_start`,
   );
   const ex = rawColumn(read, 'ex').bytes;
   const iv = rawColumn(read, 'iv').bytes;
+  const ws = toDoubles(rawColumn(read, 'window_start'));
   const close = toDoubles(rawColumn(read, 'close'));
-  const state = Object.fromEntries(STATE_COLUMNS.map((c) => [c, toDoubles(rawColumn(read, c))])) as Record<(typeof STATE_COLUMNS)[number], Float64Array>;
-  const out = new Map<number, SeriesHistory>();
+  const series: { ex: number; iv: number; from: number; to: number }[] = [];
   for (let a = 0; a < read.rows; ) {
     let b = a;
     while (b < read.rows && ex[b] === ex[a] && iv[b] === iv[a]) b++;
-    const last = b - 1;
-    out.set(seriesKey(ex[a], iv[a]), {
-      closes: close.subarray(a, b),
-      state: { ema12: state.ema_12[last], ema26: state.ema_26[last], macdEmaFast: state.macd_ema_fast[last], macdSignal: state.macd_signal[last], rsiAvgGain: state.rsi_avg_gain[last], rsiAvgLoss: state.rsi_avg_loss[last], atr14: state.atr_14[last] },
-    });
+    series.push({ ex: ex[a], iv: iv[a], from: a, to: b });
     a = b;
   }
+  const out = new Map<number, SeriesHistory>();
+  if (series.length === 0) return out;
+  const newest = series.map((x) => ws[x.to - 1]);
+  const days = [...new Set(newest.map((us) => new Date(us / 1000).toISOString().slice(0, 10)))];
+  const states = await readRawColumns(
+    conn,
+    `SELECT ${keys}, r.window_start, ${STATE_COLUMNS.map((c) => `coalesce(r.${c}, 'NaN'::DOUBLE) AS ${c}`).join(', ')} FROM gold_indicators r
+    WHERE ${ofSymbol} AND "date" IN (${days.map((d) => `DATE ${sqlLiteral(d)}`).join(', ')})
+      AND epoch_us(window_start) IN (${[...new Set(newest)].join(', ')})`,
+  );
+  const sEx = rawColumn(states, 'ex').bytes;
+  const sIv = rawColumn(states, 'iv').bytes;
+  const sWs = toDoubles(rawColumn(states, 'window_start'));
+  const state = Object.fromEntries(STATE_COLUMNS.map((c) => [c, toDoubles(rawColumn(states, c))])) as Record<(typeof STATE_COLUMNS)[number], Float64Array>;
+  series.forEach((x, k) => {
+    let i = 0;
+    while (i < states.rows && !(sEx[i] === x.ex && sIv[i] === x.iv && sWs[i] === newest[k])) i++;
+    if (i === states.rows) throw new Error(`indicators: no state row for ${codes.exchanges[x.ex]} ${GOLD_INTERVALS[x.iv]} at ${new Date(newest[k] / 1000).toISOString()}`);
+    out.set(seriesKey(x.ex, x.iv), {
+      closes: close.subarray(x.from, x.to),
+      state: { ema12: state.ema_12[i], ema26: state.ema_26[i], macdEmaFast: state.macd_ema_fast[i], macdSignal: state.macd_signal[i], rsiAvgGain: state.rsi_avg_gain[i], rsiAvgLoss: state.rsi_avg_loss[i], atr14: state.atr_14[i] },
+    });
+  });
   return out;
 }
 
