@@ -12,7 +12,7 @@
  *     clients and the publisher each in a process of its own. Target: p99 ≤ 100 ms.
  * Knobs: API_BENCH_SYMBOLS (10), API_BENCH_REQUESTS (400 a round), API_BENCH_CLIENTS (100),
  * API_BENCH_CPU_PROF (a directory: CPU-profile the API process, and the SSE client fleet in its fleet/), API_BENCH_LAKE_DIR (keep the /v1/ohlc lake there between runs), API_BENCH_ROUNDS (5),
- * API_BENCH_SSE_CLIENTS (50), API_BENCH_SSE_RATE (10000), API_BENCH_SSE_SECONDS (10), API_BENCH_PHASES (ohlc,sse).
+ * API_BENCH_SSE_CLIENTS (50), API_BENCH_SSE_FLEETS (1: the processes the clients are split over), API_BENCH_SSE_RATE (10000), API_BENCH_SSE_SECONDS (10), API_BENCH_PHASES (ohlc,sse).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -323,13 +323,19 @@ async function measureSse(brokers: string[], lakeDir: string, log: (m: string) =
   const children: ChildProcess[] = [api.child];
   try {
     const prof = process.env.API_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.join(process.env.API_BENCH_CPU_PROF, 'fleet')}`] : [];
-    const fleet = spawn(process.execPath, [...prof, RUN_TS, path.join(HERE, 'support', 'sse-client-fleet.ts'), url, String(clientsN), String(Math.ceil(rate * (seconds + 5) * clientsN))], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    children.push(fleet);
-    const fleetMessages = messagesOf(fleet);
-    await fleetMessages.next('ready', 60_000);
+    // The clients split over API_BENCH_SSE_FLEETS processes (each its own event loop and core share).
+    const fleetsN = Math.max(1, Math.min(clientsN, Number(process.env.API_BENCH_SSE_FLEETS ?? 1)));
+    const fleets = Array.from({ length: fleetsN }, (_, i) => {
+      const n = Math.floor(clientsN / fleetsN) + (i < clientsN % fleetsN ? 1 : 0);
+      return spawn(process.execPath, [...prof, RUN_TS, path.join(HERE, 'support', 'sse-client-fleet.ts'), url, String(n), String(Math.ceil(rate * (seconds + 5) * n))], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    });
+    children.push(...fleets);
+    const fleetMessages = fleets.map(messagesOf);
+    await Promise.all(fleetMessages.map((m) => m.next('ready', 60_000)));
+    const fleetsCpu = () => fleets.reduce((sum, f) => sum + cpuSeconds(f.pid!), 0);
     const apiCpu0 = cpuSeconds(api.child.pid!);
     const machine0 = machineCpuSeconds();
-    const fleetCpu0 = cpuSeconds(fleet.pid!);
+    const fleetCpu0 = fleetsCpu();
     const publisher = spawn(process.execPath, [RUN_TS, path.join(HERE, 'support', 'trade-publisher.ts'), brokers.join(','), topics.trades, String(rate), String(seconds)], { stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(publisher);
     let out = '';
@@ -339,12 +345,13 @@ async function measureSse(brokers: string[], lakeDir: string, log: (m: string) =
     const machine1 = machineCpuSeconds();
     const machineBusy = machine1.busy - machine0.busy;
     const apiCpu = cpuSeconds(api.child.pid!) - apiCpu0;
-    const fleetCpu = cpuSeconds(fleet.pid!) - fleetCpu0;
+    const fleetCpu = fleetsCpu() - fleetCpu0;
     // Let the tail arrive (every client gets every trade), then collect.
     const expected = published.sent * clientsN;
     for (let i = 0; i < 40; i++) {
-      fleet.send({ progress: true });
-      if (Number((await fleetMessages.next('progress', 10_000)).progress) >= expected) break;
+      for (const f of fleets) f.send({ progress: true });
+      const progress = await Promise.all(fleetMessages.map((m) => m.next('progress', 10_000)));
+      if (progress.reduce((sum, p) => sum + Number(p.progress), 0) >= expected) break;
       await new Promise((r) => setTimeout(r, 250));
     }
     const feedLag = histogramQuantiles(await getOnce(`${url}/metrics`), 'marketlake_api_feed_lag_seconds', [0.5, 0.99]);
@@ -352,8 +359,16 @@ async function measureSse(brokers: string[], lakeDir: string, log: (m: string) =
     const started = Number(/\{"started":(\d+)\}/.exec(out)![1]);
     const appended = await appendTimes(kafka, topics.trades, published.sent);
     const publishDelays = appended.map((a) => a.appendedMs - a.stampedMs).sort((a, b) => a - b);
-    fleet.send({ publishedAt: appended.map((a) => [a.tradeId, a.appendedMs]), measureFromMs: started + 1000 });
-    const result = (await fleetMessages.next('histogram', 60_000)) as unknown as { received: number; kept: number; unmatched: number; histogram: Record<string, number> };
+    const publishedAt = appended.map((a) => [a.tradeId, a.appendedMs]);
+    for (const f of fleets) f.send({ publishedAt, measureFromMs: started + 1000 });
+    const result = { received: 0, kept: 0, unmatched: 0, histogram: {} as Record<string, number> };
+    for (const m of fleetMessages) {
+      const part = (await m.next('histogram', 60_000)) as unknown as typeof result;
+      result.received += part.received;
+      result.kept += part.kept;
+      result.unmatched += part.unmatched;
+      for (const [ms, n] of Object.entries(part.histogram)) result.histogram[ms] = (result.histogram[ms] ?? 0) + n;
+    }
     if (result.kept < result.received || result.unmatched > 0) log(`${result.received - result.kept} deliveries not kept, ${result.unmatched} without a publication time`);
     const latencies: number[] = [];
     for (const [ms, n] of Object.entries(result.histogram)) for (let k = 0; k < n; k++) latencies.push(Number(ms));
@@ -363,6 +378,7 @@ async function measureSse(brokers: string[], lakeDir: string, log: (m: string) =
       sse_machine_load_1m: os.loadavg()[0],
       sse_trades_per_s: published.sent / published.seconds,
       sse_clients: clientsN,
+      sse_client_processes: fleetsN,
       sse_delivered_share: result.received / expected,
       sse_deliveries_timed: latencies.length,
       sse_api_cpu_share: apiCpu / published.seconds,
