@@ -107,6 +107,8 @@ export function asInt32(c: RawColumn): Int32Array {
 
 /** A DOUBLE, DECIMAL(p, s) or integer column as doubles (decimals within a few units in the last place). */
 export function toDoubles(c: RawColumn): Float64Array {
+  // An empty result has no vector to take a width from.
+  if (c.bytes.byteLength === 0) return new Float64Array(0);
   if (c.type === 'DOUBLE') return new Float64Array(c.bytes.buffer.slice(c.bytes.byteOffset, c.bytes.byteOffset + c.bytes.byteLength));
   const decimal = /^DECIMAL\((\d+),(\d+)\)$/.exec(c.type);
   const scale = decimal ? Number(decimal[2]) : 0;
