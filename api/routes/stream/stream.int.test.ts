@@ -4,7 +4,7 @@
  * both from the feed's memory and (for positions older than it) re-read from Kafka.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Kafka, Producer } from 'kafkajs';
+import { AssignerProtocol, type Kafka, type Producer } from 'kafkajs';
 import net, { type AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { createLogger } from '../../../common/logger.ts';
@@ -71,15 +71,18 @@ describe('/v1/stream', () => {
       const btc = new SseReader(await open(api, 'symbols=BTCUSDT&channels=trades'));
       const eth = new SseReader(await open(api, 'symbols=ETHUSDT&channels=trades'));
       const candlesOnly = new SseReader(await open(api, 'channels=candles'));
-      // One consumer group with one member serves all three clients.
+      // One consumer group with one member serves all three clients. The groups are told apart by
+      // the topics their members subscribe to (this test's own): other test files running at the
+      // same time start APIs with feeds of their own.
       const admin = kafka.admin();
       await admin.connect();
       let members: number[] = [];
+      const readsOurTopics = (m: { memberMetadata: Buffer }) => AssignerProtocol.MemberMetadata.decode(m.memberMetadata)?.topics.includes(topics.trades) ?? false;
       for (let i = 0; i < 100; i++) {
         const groups = (await admin.listGroups()).groups.filter((g) => g.groupId.startsWith('marketlake-api-') && !g.groupId.includes('replay'));
-        const described = await admin.describeGroups(groups.map((g) => g.groupId));
-        members = described.groups.filter((g) => g.members.length > 0).map((g) => g.members.length);
-        if (described.groups.every((g) => g.state === 'Stable' || g.state === 'Empty' || g.state === 'Dead') && members.length > 0) break;
+        const described = (await admin.describeGroups(groups.map((g) => g.groupId))).groups.filter((g) => g.members.some(readsOurTopics));
+        members = described.map((g) => g.members.length);
+        if (described.every((g) => g.state === 'Stable') && members.length > 0) break;
         await new Promise((r) => setTimeout(r, 100));
       }
       await admin.disconnect();
