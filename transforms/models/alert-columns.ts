@@ -23,8 +23,8 @@ export const ALERT_KINDS = [
 export type AlertKind = (typeof ALERT_KINDS)[number];
 export const SEVERITIES = ['info', 'warning', 'critical'] as const;
 
-/** `stored`: a file per (symbol, day), or per (symbol, month) for a table of few rows a day (month-partitions.ts). */
-export function alertTableDefinition(name: 'gold/signals' | 'gold/alerts', description: string, stored: 'daily' | 'monthly'): TableDefinition {
+/** Stored a file per (symbol, month): a day holds few rows (month-partitions.ts). */
+export function alertTableDefinition(name: 'gold/signals' | 'gold/alerts', description: string): TableDefinition {
   return {
     name,
     description,
@@ -41,9 +41,9 @@ export function alertTableDefinition(name: 'gold/signals' | 'gold/alerts', descr
       { name: 'details', type: 'string', comment: 'JSON with the numbers behind the alert' },
       { name: 'raised_at', type: 'timestamp', nullable: false, comment: 'when a build first raised it (kept by later builds)' },
       { name: 'date', type: 'date', nullable: false, derivedFrom: `CAST(make_timestamp(epoch_us(window_start)) AS DATE)` },
-      ...(stored === 'monthly' ? [monthColumn()] : []),
+      monthColumn(),
     ],
-    partitionColumns: stored === 'monthly' ? ['symbol', MONTH_COLUMN] : ['symbol', 'date'],
+    partitionColumns: ['symbol', MONTH_COLUMN],
   };
 }
 

@@ -15,7 +15,7 @@ import type { Model } from '../model.ts';
 import { inputRangeSql } from '../partitions.ts';
 import { ALERT_TESTS, alertIdSql, alertTableDefinition, withRaisedAt } from './alert-columns.ts';
 
-export const GOLD_ALERTS = alertTableDefinition('gold/alerts', 'Alerts: price spikes, volume surges, whale trades and the signals worth alerting; each raised once.', 'monthly');
+export const GOLD_ALERTS = alertTableDefinition('gold/alerts', 'Alerts: price spikes, volume surges, whale trades and the signals worth alerting; each raised once.');
 
 const list = (xs: readonly string[]) => xs.map(sqlLiteral).join(', ');
 

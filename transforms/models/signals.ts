@@ -8,7 +8,7 @@ import type { Model } from '../model.ts';
 import { inputRangeSql } from '../partitions.ts';
 import { ALERT_TESTS, alertIdSql, alertTableDefinition, withRaisedAt } from './alert-columns.ts';
 
-export const GOLD_SIGNALS = alertTableDefinition('gold/signals', 'Indicator crossings: SMA 20/50, MACD/signal, RSI 70/30, Bollinger breakouts.', 'monthly');
+export const GOLD_SIGNALS = alertTableDefinition('gold/signals', 'Indicator crossings: SMA 20/50, MACD/signal, RSI 70/30, Bollinger breakouts.');
 
 interface SignalRule {
   readonly kind: string;
