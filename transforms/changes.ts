@@ -8,8 +8,8 @@
  * retention) changes every day of the months it touches.
  */
 import type { DeltaTable } from '../lake/index.ts';
-import { COMPUTED_PARTITIONS_PARAMETER, MONTH_COLUMN } from './month-partitions.ts';
-import { dedupePartitions, datesBetween, type Partition, type PartitionSet } from './partitions.ts';
+import { COMPUTED_PARTITIONS_PARAMETER, asDays } from './month-partitions.ts';
+import { dedupePartitions, type Partition, type PartitionSet } from './partitions.ts';
 
 export async function changedPartitions(table: DeltaTable, afterVersion: number, upToVersion: number): Promise<PartitionSet> {
   if (upToVersion <= afterVersion) return [];
@@ -37,18 +37,8 @@ export async function changedPartitions(table: DeltaTable, afterVersion: number,
         if (value === null || value === undefined) return 'all';
         p[c] = value;
       }
-      found.push(...byDay(p));
+      found.push(...asDays(p));
     }
   }
   return dedupePartitions(found);
-}
-
-/** A month partition as its days (other partitions as they are). */
-function byDay(p: Partition): Partition[] {
-  const month = p[MONTH_COLUMN];
-  if (month === undefined) return [p];
-  const { [MONTH_COLUMN]: _, ...rest } = p;
-  const [y, m] = month.split('-').map(Number);
-  const last = new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
-  return datesBetween(`${month}-01`, last).map((date) => ({ ...rest, date }));
 }

@@ -11,7 +11,7 @@
  * has is read from its own metadata (a table created before keeps its daily partitions).
  */
 import type { LakeColumn } from '../lake/index.ts';
-import { dedupePartitions, partitionFilterSql, type Partition } from './partitions.ts';
+import { datesBetween, dedupePartitions, partitionFilterSql, type Partition } from './partitions.ts';
 
 export const MONTH_COLUMN = 'month';
 /**
@@ -48,6 +48,16 @@ export function monthPartitions(computed: readonly Partition[], stored: readonly
       return q;
     }),
   );
+}
+
+/** A stored (symbol, month) partition as the computed (symbol, date) ones it holds; other partitions as they are. */
+export function asDays(p: Partition): Partition[] {
+  const month = p[MONTH_COLUMN];
+  if (month === undefined) return [p];
+  const { [MONTH_COLUMN]: _, ...rest } = p;
+  const [y, m] = month.split('-').map(Number);
+  const last = new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
+  return datesBetween(`${month}-01`, last).map((date) => ({ ...rest, date }));
 }
 
 /**
