@@ -275,11 +275,12 @@ async function runModel(
     const computed = partitions === 'all' ? undefined : partitions;
     const byMonth = computed !== undefined && storedByMonth(stored);
     const months = byMonth ? monthPartitions(computed, stored) : [];
-    const rows = byMonth ? monthMergeSql(`temp.${OUT}`, viewName(outputTableOf(model)), months, computed) : `SELECT * FROM temp.${OUT}`;
+    const outputView = viewName(outputTableOf(model));
+    const rows = byMonth ? monthMergeSql(`temp.${OUT}`, outputView, months, computed) : `SELECT * FROM temp.${OUT}`;
     const result = await out.replacePartitionsFromSql(conn, rows, {
       partitions: partitions === 'all' ? [{}] : byMonth ? months : partitions,
       // The kept days were read from the view's version: a commit since to those months conflicts.
-      ...(byMonth ? { readSnapshot: await out.snapshotAt(versions[viewName(outputTableOf(model))]) } : {}),
+      ...(byMonth ? { readSnapshot: await out.snapshotAt(versions[outputView]) } : {}),
       txn: model.inputs.map((i) => ({ appId: txnAppId(model.name, i), version: inputVersions[i] })),
       parameters: { transform: model.name, ...(byMonth ? { [COMPUTED_PARTITIONS_PARAMETER]: JSON.stringify(computed) } : {}) },
       compression: GOLD_COMPRESSION,
