@@ -110,11 +110,16 @@ export function toDoubles(c: RawColumn): Float64Array {
   // An empty result has no vector to take a width from.
   if (c.bytes.byteLength === 0) return new Float64Array(0);
   if (c.type === 'DOUBLE') return new Float64Array(c.bytes.buffer.slice(c.bytes.byteOffset, c.bytes.byteOffset + c.bytes.byteLength));
-  const decimal = /^DECIMAL\((\d+),(\d+)\)$/.exec(c.type);
-  const scale = decimal ? Number(decimal[2]) : 0;
-  if (c.width === 16 && decimal) return int128ToDouble(c, scale);
-  if (c.width === 8 && (decimal || c.type === 'BIGINT' || c.type.startsWith('TIMESTAMP'))) return int64ToDouble(c, scale);
+  const scale = decimalScale(c.type);
+  if (c.width === 16 && scale !== undefined) return int128ToDouble(c, scale);
+  if (c.width === 8 && (scale !== undefined || c.type === 'BIGINT' || c.type.startsWith('TIMESTAMP'))) return int64ToDouble(c, scale ?? 0);
   throw new UnsupportedColumnTypeError(c.name, c.type);
+}
+
+/** The scale of a DuckDB `DECIMAL(p,s)` type name; undefined for any other type. */
+export function decimalScale(type: string): number | undefined {
+  const decimal = /^DECIMAL\(\d+,(\d+)\)$/.exec(type);
+  return decimal ? Number(decimal[1]) : undefined;
 }
 
 /** An int64 column (BIGINT, TIMESTAMPTZ µs, DECIMAL(18, scale)) as doubles, divided by 10^scale. */
@@ -141,18 +146,20 @@ export function int128ToDouble(c: RawColumn, scale: number): Float64Array {
   const n = c.bytes.byteLength / 16;
   const out = new Float64Array(n);
   const div = 10 ** scale;
-  for (let i = 0; i < n; i++) {
-    const o = 4 * i;
-    out[i] = (((words[o + 3] * TWO_32 + (words[o + 2] >>> 0)) * TWO_32 + (words[o + 1] >>> 0)) * TWO_32 + (words[o] >>> 0)) / div;
-  }
+  for (let i = 0; i < n; i++) out[i] = int128WordsToDouble(words, 4 * i, div);
   return out;
 }
 
-/** An exact 128-bit decimal as a double: the same arithmetic as `int128ToDouble`, so both agree bit for bit. */
+/** An exact 128-bit decimal as a double: by `int128ToDouble`'s own arithmetic, so both agree bit for bit. */
 export function bigintToDouble(value: bigint, scale: number): number {
   const words = new Int32Array(4);
   setInt128(new Uint8Array(words.buffer), 0, value);
-  return (((words[3] * TWO_32 + (words[2] >>> 0)) * TWO_32 + (words[1] >>> 0)) * TWO_32 + (words[0] >>> 0)) / 10 ** scale;
+  return int128WordsToDouble(words, 0, 10 ** scale);
+}
+
+/** The int128 in words[o..o+3] (little endian, the top word signed) divided by `div`. */
+function int128WordsToDouble(words: Int32Array, o: number, div: number): number {
+  return (((words[o + 3] * TWO_32 + (words[o + 2] >>> 0)) * TWO_32 + (words[o + 1] >>> 0)) * TWO_32 + (words[o] >>> 0)) / div;
 }
 
 /** The int128 at row `i` of a raw 16-byte column, exactly. */

@@ -15,7 +15,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlLiteral, queryJson, type TableDefinition } from '../../lake/index.ts';
 import { computeSeries, OUTPUT_COLUMNS, WARM_BARS, type OutputColumn, type SeriesState } from '../indicators/ta.ts';
-import { appendColumns, asInt32, bigintToDouble, int128At, rawColumn, readRawColumns, setInt128, toDoubles, type AppendColumn } from '../indicators/columnar.ts';
+import { appendColumns, asInt32, bigintToDouble, decimalScale, int128At, rawColumn, readRawColumns, setInt128, toDoubles, type AppendColumn } from '../indicators/columnar.ts';
 import { rollUpHours, type RolledWindow } from '../indicators/rollup.ts';
 import type { BuildContext, Model } from '../model.ts';
 import { profiler } from '../profile.ts';
@@ -282,7 +282,8 @@ async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from
   const wsWords = asInt32(wsRaw);
   const volumeWords = asInt32(volumeRaw);
   const quoteScale = decimalScale(quoteRaw.type);
-  const volumeScale = decimalScale(VOLUME_TYPE);
+  const volumeScale = decimalScale(VOLUME_TYPE)!;
+  if (quoteScale === undefined) throw new Error(`indicators: silver's quote_volume is ${quoteRaw.type}, not a decimal`);
   const outWsWords = new Int32Array(outWs.buffer);
   let at = 0;
   for (const plan of plans) {
@@ -381,12 +382,6 @@ async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from
 /** Bytes a value of an ENUM of `n` values takes (DuckDB picks the smallest unsigned integer). */
 function enumWidth(n: number): number {
   return n <= 0xff ? 1 : n <= 0xffff ? 2 : 4;
-}
-
-function decimalScale(type: string): number {
-  const m = /^DECIMAL\(\d+,(\d+)\)$/.exec(type);
-  if (!m) throw new Error(`not a decimal type: ${type}`);
-  return Number(m[1]);
 }
 
 /** The temp table the build appends to: gold/indicators' columns, the key strings as ENUMs. */
