@@ -99,6 +99,18 @@ const VOLUME_TYPE = 'DECIMAL(38,8)';
 const codeSql = (column: string, values: readonly string[]) => `CASE ${column} ${values.map((v, i) => `WHEN ${sqlLiteral(v)} THEN ${i}`).join(' ')} END::UTINYINT`;
 const seriesKey = (ex: number, iv: number) => ex * GOLD_INTERVALS.length + iv;
 
+/** The runs of rows [from, to) of one series (exchange and interval codes) in a read sorted by series. */
+function seriesRuns(ex: Uint8Array, iv: Uint8Array, rows: number): { ex: number; iv: number; from: number; to: number }[] {
+  const runs: { ex: number; iv: number; from: number; to: number }[] = [];
+  for (let a = 0; a < rows; ) {
+    let b = a;
+    while (b < rows && ex[b] === ex[a] && iv[b] === iv[a]) b++;
+    runs.push({ ex: ex[a], iv: iv[a], from: a, to: b });
+    a = b;
+  }
+  return runs;
+}
+
 /** What a build of one symbol knows about the symbols and exchanges of the whole build (ENUM codes). */
 interface Codes {
   readonly exchanges: readonly string[];
@@ -142,13 +154,7 @@ async function readHistory(conn: DuckDBConnection, sym: string, from: string, co
   const iv = rawColumn(read, 'iv').bytes;
   const ws = toDoubles(rawColumn(read, 'window_start'));
   const close = toDoubles(rawColumn(read, 'close'));
-  const series: { ex: number; iv: number; from: number; to: number }[] = [];
-  for (let a = 0; a < read.rows; ) {
-    let b = a;
-    while (b < read.rows && ex[b] === ex[a] && iv[b] === iv[a]) b++;
-    series.push({ ex: ex[a], iv: iv[a], from: a, to: b });
-    a = b;
-  }
+  const series = seriesRuns(ex, iv, read.rows);
   const out = new Map<number, SeriesHistory>();
   if (series.length === 0) return out;
   const newest = series.map((x) => ws[x.to - 1]);
@@ -213,10 +219,9 @@ async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from
     const cold = new Set<string>();
     const exs = rawColumn(read, 'ex').bytes;
     const ivs = rawColumn(read, 'iv').bytes;
-    for (let i = 0; i < read.rows; i++) {
-      if (i > 0 && exs[i] === exs[i - 1] && ivs[i] === ivs[i - 1]) continue;
-      const feeds = ivs[i] === HOUR ? [HOUR, ...ROLLED_UP_CODES] : [ivs[i]];
-      if (!feeds.every((k) => warm(exs[i], k))) cold.add(`${codes.exchanges[exs[i]]}|${GOLD_INTERVALS[ivs[i]]}`);
+    for (const run of seriesRuns(exs, ivs, read.rows)) {
+      const feeds = run.iv === HOUR ? [HOUR, ...ROLLED_UP_CODES] : [run.iv];
+      if (!feeds.every((k) => warm(run.ex, k))) cold.add(`${codes.exchanges[run.ex]}|${GOLD_INTERVALS[run.iv]}`);
     }
     if (cold.size > 0) read = await readRawColumns(conn, readSql(`"date" >= DATE ${sqlLiteral(from)} OR exchange || '|' || "interval" IN (${[...cold].map(sqlLiteral).join(', ')})`));
   }
@@ -241,9 +246,7 @@ async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from
 
   // The series, each from the latest revision of every window (the last row of equal windows).
   const plans: SeriesPlan[] = [];
-  for (let a = 0; a < rows; ) {
-    let b = a;
-    while (b < rows && ex[b] === ex[a] && iv[b] === iv[a]) b++;
+  for (const { from: a, to: b } of seriesRuns(ex, iv, rows)) {
     const inSeries = (k: number) => {
       const keepFrom = warm(ex[a], k) ? fromDay : -Infinity;
       const out = new Int32Array(b - a);
@@ -262,7 +265,6 @@ async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from
         plans.push({ ex: ex[a], iv: k, history: history.get(seriesKey(ex[a], k)), rolled });
       }
     }
-    a = b;
   }
   plans.sort((x, y) => x.ex - y.ex || x.iv - y.iv);
   const total = plans.reduce((n, p) => n + (p.rows?.length ?? p.rolled!.length), 0);
