@@ -13,6 +13,7 @@ import { createTestTopic, kafkaBrokers, testKafka } from '../../../test/infra.ts
 import { buildApiTestLake, type ApiTestLake } from '../../../test/support/api-lake.ts';
 import { createTestApi, type TestApi } from '../../../test/support/api-app.ts';
 import { SseReader } from '../../../test/support/sse-reader.ts';
+import { waitFor } from '../../../test/support/wait-for.ts';
 
 let kafka: Kafka;
 let producer: Producer;
@@ -111,7 +112,7 @@ describe('/v1/stream', () => {
       await eth.close();
       await candlesOnly.close();
       // Disconnects reach the server asynchronously: every client leaves the feed.
-      for (let i = 0; i < 50 && feed.clientCount > 0; i++) await new Promise((r) => setTimeout(r, 100));
+      await waitFor(() => feed.clientCount === 0, 'every client to leave the feed', 5_000, 100);
       expect(feed.clientCount).toBe(0);
     } finally {
       api.close();
@@ -160,7 +161,7 @@ describe('/v1/stream', () => {
       stalled.write('GET /v1/stream?symbols=XRPUSDT&channels=trades HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
       stalled.pause();
       const reading = new SseReader(await open(api, 'symbols=XRPUSDT&channels=trades'));
-      for (let i = 0; i < 50 && feed.clientCount < 2; i++) await new Promise((r) => setTimeout(r, 100));
+      await waitFor(() => feed.clientCount >= 2, 'both clients to join the feed', 5_000, 100);
       expect(feed.clientCount).toBe(2);
       // ~12 MB of events: far more than the limit plus what the kernel's socket buffers hold. The
       // reading client (in this process, like the server) takes each thousand before the next.
@@ -170,11 +171,11 @@ describe('/v1/stream', () => {
         got.push(...ids(await reading.take(1_000)));
       }
       expect(got).toEqual(Array.from({ length: 40_000 }, (_, i) => i + 1));
-      for (let i = 0; i < 50 && feed.clientCount > 1; i++) await new Promise((r) => setTimeout(r, 100));
+      await waitFor(() => feed.clientCount <= 1, 'the stalled client to be dropped', 5_000, 100);
       expect(feed.clientCount).toBe(1);
       // The server dropped the connection instead of buffering the rest for it.
       stalled.resume();
-      for (let i = 0; i < 50 && !stalledClosed; i++) await new Promise((r) => setTimeout(r, 100));
+      await waitFor(() => stalledClosed, 'the server to close the stalled connection', 5_000, 100);
       expect(stalledClosed).toBe(true);
       await reading.close();
     } finally {
@@ -195,7 +196,7 @@ describe('/v1/stream', () => {
       expect(ids(await resumed.take(3))).toEqual([3, 4, 5]);
       await reader.close();
       await resumed.close();
-      for (let i = 0; i < 50 && feed.clientCount > 0; i++) await new Promise((r) => setTimeout(r, 100));
+      await waitFor(() => feed.clientCount === 0, 'every client to leave the feed', 5_000, 100);
       expect(feed.clientCount).toBe(0);
     } finally {
       api.close();
