@@ -80,14 +80,22 @@ export function txnAppId(model: string, input: string): string {
   return `transform:${model}:${input}`;
 }
 
-/** Opens a gold table, creating it from its definition the first time. */
+/**
+ * Opens a gold table, creating it from its definition the first time; a table created before a
+ * (nullable, stored) column was added to its definition gains it (its older files read it as NULL).
+ */
 export async function openGoldTable(lake: Lake, def: TableDefinition): Promise<DeltaTable> {
+  let table: DeltaTable;
   try {
-    return await lake.table(def.name);
+    table = await lake.table(def.name);
   } catch (err) {
     if (!(err instanceof TableNotFoundError)) throw err;
     return lake.createTable(def);
   }
+  const present = new Set(table.snapshot().columns.map((c) => c.name));
+  const added = def.columns.filter((c) => !present.has(c.name) && c.nullable !== false && !c.derivedFrom);
+  if (added.length > 0) await table.addColumns(added);
+  return table;
 }
 
 /**

@@ -10,7 +10,7 @@
  * (`int64ToDouble`, `int128ToDouble`). Decimals therefore pass through a model bit for bit.
  * Writing reuses one data chunk for every batch: the vectors' views are made once, not per batch.
  */
-import { DuckDBDataChunk, type DuckDBConnection, type DuckDBVector } from '@duckdb/node-api';
+import { DuckDBDataChunk, type DuckDBConnection, type DuckDBVarCharVector, type DuckDBVector } from '@duckdb/node-api';
 
 /** The parts of @duckdb/node-api's vectors used here (present at run time, private in its typings). */
 interface VectorInternals {
@@ -176,10 +176,14 @@ export function setInt128(bytes: Uint8Array, i: number, value: bigint): void {
 }
 
 /**
- * A column to append: `double` values (NaN is written as NULL), or `raw` fixed-width values in
- * the layout of the table column's type (never NULL).
+ * A column to append: `double` values (NaN is written as NULL), `raw` fixed-width values in
+ * the layout of the table column's type (never NULL), or `sparseVarchar`: a VARCHAR column that
+ * is NULL but in the few rows the map holds (row → value), set a cell at a time.
  */
-export type AppendColumn = { readonly kind: 'double'; readonly values: Float64Array } | { readonly kind: 'raw'; readonly bytes: Uint8Array };
+export type AppendColumn =
+  | { readonly kind: 'double'; readonly values: Float64Array }
+  | { readonly kind: 'raw'; readonly bytes: Uint8Array }
+  | { readonly kind: 'sparseVarchar'; readonly values: ReadonlyMap<number, string> };
 
 const BATCH = 2048;
 
@@ -189,7 +193,8 @@ export async function appendColumns(conn: DuckDBConnection, table: string, colum
   try {
     if (appender.columnCount !== columns.length) throw new Error(`appendColumns: ${table} has ${appender.columnCount} columns, got ${columns.length}`);
     const types = columns.map((_, i) => appender.columnType(i));
-    const widths = columns.map((c) => (c.kind === 'double' ? 8 : c.bytes.byteLength / Math.max(rows, 1)));
+    const widths = columns.map((c) => (c.kind === 'double' ? 8 : c.kind === 'raw' ? c.bytes.byteLength / Math.max(rows, 1) : 0));
+    const sparseRows = columns.map((c) => (c.kind === 'sparseVarchar' ? [...c.values.keys()].sort((a, b) => a - b) : []));
     let chunk: DuckDBDataChunk | undefined;
     for (let start = 0; start < rows; start += BATCH) {
       const n = Math.min(BATCH, rows - start);
@@ -197,6 +202,14 @@ export async function appendColumns(conn: DuckDBConnection, table: string, colum
       for (let ci = 0; ci < columns.length; ci++) {
         const column = columns[ci];
         const vector = chunk.getColumnVector(ci);
+        if (column.kind === 'sparseVarchar') {
+          const v = internals(vector);
+          if (!v.validity.data) v.validity.setItemValid(0, false);
+          v.validity.data!.fill(0n);
+          for (const row of sparseRows[ci]) if (row >= start && row < start + n) (vector as DuckDBVarCharVector).setItem(row - start, column.values.get(row)!);
+          v.flush();
+          continue;
+        }
         const target = dataBytes(vector, String(ci));
         const w = widths[ci];
         if (target.byteLength !== n * w) throw new Error(`appendColumns: column ${ci} of ${table} is ${target.byteLength / n} bytes a value, given ${w}`);

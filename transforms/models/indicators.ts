@@ -22,6 +22,9 @@ import { profiler } from '../profile.ts';
 import { addDays, dedupePartitions, type Partition, type PartitionSet } from '../partitions.ts';
 import { GOLD_INTERVALS, INTERVAL_MINUTES, type GoldInterval } from './candles-sql.ts';
 
+/** The state column holding each series' window history (see readHistory). */
+const HISTORY_CLOSES = 'history_closes';
+
 const d = (name: string, comment?: string) => ({ name, type: 'double' as const, ...(comment ? { comment } : {}) });
 
 export const GOLD_INDICATORS: TableDefinition = {
@@ -55,6 +58,11 @@ export const GOLD_INDICATORS: TableDefinition = {
     d('macd_ema_fast', "state: the fast EMA inside MACD (TA-Lib seeds it at window 25), so incremental builds continue exactly; on each series' last window of a day only"),
     d('rsi_avg_gain', "state: Wilder's average gain; on each series' last window of a day only"),
     d('rsi_avg_loss', "state: Wilder's average loss; on each series' last window of a day only"),
+    {
+      name: HISTORY_CLOSES,
+      type: 'string',
+      comment: "state: the series' last 200 closes up to this window (base64 of little-endian float64s, oldest first), so that an hourly build reads one day's file, not 201; on each warm series' last window of a day only",
+    },
     { name: 'date', type: 'date', nullable: false, derivedFrom: `CAST(make_timestamp(epoch_us(window_start)) AS DATE)` },
   ],
   partitionColumns: ['symbol', 'date'],
@@ -125,19 +133,50 @@ interface SeriesHistory {
 }
 
 /**
- * The last WARM_BARS gold rows of each series before `from` whose newest row is warm: their
- * closes for the windows, the newest one's state for the recursions. Each interval reads only the
+ * The history of each series before `from` whose newest row is warm: the closes of its last
+ * WARM_BARS gold rows (for the windows) and the newest row's state (for the recursions).
+ *
+ * Read from one place: every warm series' last window of a day keeps its WARM_BARS closes
+ * (`history_closes`) beside the recursions' state, so a series whose newest row before `from`
+ * is on the day before is read from that one day's file. Only the others (a gap on the day
+ * before, rows written before the column existed) fall back to scanning their rows back
+ * (readHistoryFromRows: up to 201 daily files for the 1d series).
+ */
+async function readHistory(conn: DuckDBConnection, sym: string, from: string, codes: Codes): Promise<Map<number, SeriesHistory>> {
+  const ofSymbol = `symbol = ${sym} AND exchange IN (${codes.exchanges.map(sqlLiteral).join(', ')})`;
+  const keys = `${codeSql('exchange', codes.exchanges)} AS ex, ${codeSql('"interval"', GOLD_INTERVALS)} AS iv`;
+  const reader = await conn.runAndReadAll(
+    `SELECT ${keys}, ${HISTORY_CLOSES}, ${STATE_COLUMNS.map((c) => `coalesce(${c}, 'NaN'::DOUBLE) AS ${c}`).join(', ')} FROM gold_indicators
+    WHERE ${ofSymbol} AND "date" = DATE ${sqlLiteral(addDays(from, -1))} AND ${HISTORY_CLOSES} IS NOT NULL AND is_warm`,
+  );
+  const out = new Map<number, SeriesHistory>();
+  for (const r of reader.getRowObjects()) {
+    const s = (c: (typeof STATE_COLUMNS)[number]) => r[c] as number;
+    out.set(seriesKey(r.ex as number, r.iv as number), {
+      closes: decodeCloses(r[HISTORY_CLOSES] as string),
+      state: { ema12: s('ema_12'), ema26: s('ema_26'), macdEmaFast: s('macd_ema_fast'), macdSignal: s('macd_signal'), rsiAvgGain: s('rsi_avg_gain'), rsiAvgLoss: s('rsi_avg_loss'), atr14: s('atr_14') },
+    });
+  }
+  const missing: string[] = [];
+  for (let e = 0; e < codes.exchanges.length; e++) for (let k = 0; k < GOLD_INTERVALS.length; k++) if (!out.has(seriesKey(e, k))) missing.push(`${codes.exchanges[e]}|${GOLD_INTERVALS[k]}`);
+  if (missing.length > 0) for (const [key, h] of await readHistoryFromRows(conn, sym, from, codes, missing)) out.set(key, h);
+  return out;
+}
+/**
+ * readHistory's fallback for the series (`exchange|interval`) in `only`, from their rows: the
+ * last WARM_BARS gold rows before `from` whose newest row is warm. Each interval reads only the
  * days that can hold its WARM_BARS rows (1m: 1 day, 1d: 201), in one scan of four columns: each of
  * the (up to 201) daily files is opened once, not once per interval; the state columns are read
  * from the newest rows' own days only.
  */
-async function readHistory(conn: DuckDBConnection, sym: string, from: string, codes: Codes): Promise<Map<number, SeriesHistory>> {
+async function readHistoryFromRows(conn: DuckDBConnection, sym: string, from: string, codes: Codes, only: readonly string[]): Promise<Map<number, SeriesHistory>> {
   const daysOf = (iv: GoldInterval) => Math.ceil((WARM_BARS * INTERVAL_MINUTES[iv]) / 1440) + 1;
   const longest = Math.max(...GOLD_INTERVALS.map(daysOf));
   const ofSymbol = `symbol = ${sym} AND exchange IN (${codes.exchanges.map(sqlLiteral).join(', ')})`;
   const history = `SELECT exchange, "interval", window_start, close, is_warm FROM gold_indicators
     WHERE ${ofSymbol} AND "date" BETWEEN DATE ${sqlLiteral(addDays(from, -longest))} AND DATE ${sqlLiteral(addDays(from, -1))}
-      AND (${GOLD_INTERVALS.map((iv) => `("interval" = '${iv}' AND "date" >= DATE ${sqlLiteral(addDays(from, -daysOf(iv)))})`).join(' OR ')})`;
+      AND (${GOLD_INTERVALS.map((iv) => `("interval" = '${iv}' AND "date" >= DATE ${sqlLiteral(addDays(from, -daysOf(iv)))})`).join(' OR ')})
+      AND exchange || '|' || "interval" IN (${only.map(sqlLiteral).join(', ')})`;
   const keys = `${codeSql('r.exchange', codes.exchanges)} AS ex, ${codeSql('r."interval"', GOLD_INTERVALS)} AS iv`;
   const read = await readRawColumns(
     conn,
@@ -179,6 +218,18 @@ async function readHistory(conn: DuckDBConnection, sym: string, from: string, co
     });
   });
   return out;
+}
+
+/** `history_closes`: WARM_BARS closes as base64 of little-endian float64s (bit for bit what the build computed with). */
+function encodeCloses(closes: Float64Array): string {
+  return Buffer.from(closes.buffer, closes.byteOffset, closes.byteLength).toString('base64');
+}
+
+function decodeCloses(text: string): Float64Array {
+  const bytes = Buffer.from(text, 'base64');
+  if (bytes.byteLength !== WARM_BARS * 8) throw new Error(`indicators: ${HISTORY_CLOSES} holds ${bytes.byteLength / 8} closes, not ${WARM_BARS}`);
+  // A copy: the Buffer may sit at any offset of Node's pool, a Float64Array needs 8-byte alignment.
+  return new Float64Array(new Uint8Array(bytes).buffer);
 }
 
 /** One series to compute: its new windows, as rows of the silver read or as rolled-up windows. */
@@ -275,6 +326,8 @@ async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from
   const vwap = new Float64Array(total).fill(NaN);
   const isWarm = new Uint8Array(total);
   const outDay = new Int32Array(total);
+  /** Output row → its `history_closes` (the rows keeping the windows' history). */
+  const histories = new Map<number, string>();
   const outEx = new Uint8Array(total);
   const outIv = new Uint8Array(total);
   const outWs = new BigInt64Array(total);
@@ -337,6 +390,11 @@ async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from
     outEx.fill(plan.ex, at, at + m);
     outIv.fill(plan.iv, at, at + m);
     computeSeries(c, hi, lo, h, plan.history?.state, PERIODS_PER_YEAR(GOLD_INTERVALS[plan.iv]), { columns: out, isWarm, at });
+    // The windows' history, kept where the inner state is: on each warm series' last window of a day.
+    for (let o = 0; o < m; o++) {
+      const t = at + o;
+      if ((o + 1 === m || outDay[t + 1] !== outDay[t]) && isWarm[t] && h + o + 1 >= WARM_BARS) histories.set(t, encodeCloses(c.subarray(h + o + 1 - WARM_BARS, h + o + 1)));
+    }
     // The recursions' inner state is kept on each series' last window of a day only (NULL on the
     // others, so gold writes three columns less): an incremental build continues from the last
     // window before the first day it recomputes, which is always such a window.
@@ -374,6 +432,7 @@ async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from
     is_warm: raw(isWarm),
     computed_at: raw(new BigInt64Array(total).fill(BigInt(Math.round(ctx.nowUs)))),
     date: raw(outDay),
+    [HISTORY_CLOSES]: { kind: 'sparseVarchar', values: histories },
     ...Object.fromEntries(OUTPUT_COLUMNS.map((c) => [c, double(out[c])])),
   };
   await appendColumns(conn, into, GOLD_INDICATORS.columns.map((c) => byName[c.name]), total);
@@ -394,6 +453,7 @@ function outputTableSql(into: string, codes: Codes): string {
     if (name === 'symbol') return enumOf(codes.symbols);
     if (name === 'interval') return enumOf(GOLD_INTERVALS);
     if (type === 'timestamp') return 'TIMESTAMPTZ';
+    if (type === 'string') return 'VARCHAR';
     if (type === 'double' || type === 'boolean' || type === 'date') return type.toUpperCase();
     if (type.startsWith('decimal')) return type.toUpperCase().replace(' ', '');
     throw new Error(`indicators: no column type for ${name} (${type})`);

@@ -87,7 +87,9 @@ export function registerIndicatorRoutes(app: ApiApp, deps: ApiDeps): void {
         if (q.from !== undefined) where.push(`window_start >= ${sqlTimestamp(q.from)}`);
         if (q.to !== undefined) where.push(`window_start < ${sqlTimestamp(q.to)}`);
         const latest = q.from === undefined;
-        const sql = `SELECT * FROM gold_indicators WHERE ${where.join(' AND ')} ORDER BY window_start ${latest ? 'DESC' : 'ASC'} LIMIT ${q.limit}`;
+        // history_closes is the hourly build's state (200 closes, base64), not an indicator.
+        const projection = cols.includes('history_closes') ? '* EXCLUDE (history_closes)' : '*';
+        const sql = `SELECT ${projection} FROM gold_indicators WHERE ${where.join(' AND ')} ORDER BY window_start ${latest ? 'DESC' : 'ASC'} LIMIT ${q.limit}`;
         const result = await session.query(sql);
         if (result.rows.length > 0) {
           const rows = jsonRows(result);
