@@ -10,12 +10,13 @@
  * fail, leaves its previous output untouched, and the models downstream of it are skipped.
  * Every run appends one row per model to `gold/transform_runs`.
  *
- * A full refresh builds two models at once (`concurrency`), each on its own DuckDB engine: a
- * model starts when every model it reads has finished, on the engine that already holds their
- * rows when one does.
+ * Two models build at once (`concurrency`): a model starts when every model it reads has
+ * finished. A full refresh gives each its own DuckDB engine (a model runs on the engine that
+ * already holds its parents' rows when one does); other runs share one engine, a connection each.
  */
 import { randomUUID } from 'node:crypto';
 import { Lake, LakeQueryEngine, TableNotFoundError, queryJson, sqlIdentifier, viewName, type DeltaTable, type ParquetCompression, type TableDefinition } from '../lake/index.ts';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import type { TransformMetrics } from '../common/metrics-catalog.ts';
 import { changedPartitions } from './changes.ts';
 import { DEFAULT_GOLD_CONFIG, type GoldConfig } from './config.ts';
@@ -42,8 +43,8 @@ export interface TransformRunOptions {
   /** DuckDB threads for the build (default DuckDB's choice), per engine. */
   readonly threads?: number;
   /**
-   * How many models build at once, each on its own DuckDB engine (default 2 for a full refresh,
-   * else 1): a model starts once the models it reads have finished.
+   * How many models build at once (default 2), each on its own DuckDB engine in a full refresh,
+   * else on its own connection of one engine: a model starts once the models it reads have finished.
    */
   readonly concurrency?: number;
   /** Prometheus series to update per model (common/metrics-catalog.ts). */
@@ -99,13 +100,17 @@ export async function openGoldTable(lake: Lake, def: TableDefinition): Promise<D
 }
 
 /**
- * One DuckDB engine the runner builds models on. A full refresh runs models on two lanes at
- * once (DuckDB leaves a core idle while a TypeScript model computes, and most models do not read
- * each other), each with its own engine; `rewritten` holds the temp tables of the gold tables this lane's models
- * rewrote whole, which only models on the same lane can read (temp tables are per engine).
+ * Where the runner builds a model: a DuckDB connection. Models run on two lanes at once (DuckDB
+ * leaves a core idle while a TypeScript model computes or the lake commits, and most models do
+ * not read each other). A full refresh gives each lane its own engine; other runs share one
+ * engine (its views opened once: a second engine cost more than an hourly build's models save),
+ * each lane on a connection of its own. `rewritten` holds the temp tables of the gold tables
+ * this lane's models rewrote whole, which only models on the same lane can read (temp tables are
+ * per connection).
  */
 interface Lane {
   readonly engine: LakeQueryEngine;
+  readonly conn: DuckDBConnection;
   /** Tables this run rewrote whole on this lane → the temp table holding the rows it committed. */
   readonly rewritten: Map<string, string>;
   busy: boolean;
@@ -122,7 +127,7 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
   const runs = new Map<string, ModelRun>();
   const failed = new Set<string>();
   const lanes: Lane[] = [];
-  const laneCount = Math.max(1, Math.floor(options.concurrency ?? (options.fullRefresh ? FULL_REFRESH_CONCURRENCY : 1)));
+  const laneCount = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY));
   const running = new Set<Promise<void>>();
   const runLap = profiler((m) => log(`run: ${m}`));
   try {
@@ -157,11 +162,11 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
           record(model, { model: model.name, status: 'skipped', partitions: [], rows: 0, durationMs: 0, error: `upstream model ${upstreamFailed.name} failed`, inputVersions: {}, tests: [] });
           continue;
         }
-        const lane = await laneFor(parents, lanes, laneCount, lake, options.threads, log);
+        const lane = await laneFor(parents, lanes, laneCount, lake, { threads: options.threads, sharedEngine: !options.fullRefresh }, log);
         if (!lane) continue;
         pending.splice(pending.indexOf(model), 1);
         lane.busy = true;
-        const job = runModel(lake, lane.engine, model, lane.rewritten, { ...options, config, nowUs, log }).then((run) => {
+        const job = runModel(lake, lane, model, { ...options, config, nowUs, log }).then((run) => {
           lane.busy = false;
           record(model, run);
         });
@@ -172,10 +177,8 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
     }
   } finally {
     await Promise.allSettled(running);
-    for (const lane of lanes) {
-      for (const t of lane.rewritten.values()) await lane.engine.connection.run(`DROP TABLE IF EXISTS temp.${t}`).catch(() => {});
-      lane.engine.close();
-    }
+    for (const lane of lanes) for (const t of lane.rewritten.values()) await lane.conn.run(`DROP TABLE IF EXISTS temp.${t}`).catch(() => {});
+    for (const engine of new Set(lanes.map((l) => l.engine))) engine.close();
   }
   const ordered = selected.map((m) => runs.get(m.name)).filter((r): r is ModelRun => r !== undefined);
   const summary: TransformRunSummary = { runId, startedAt, fullRefresh: options.fullRefresh ?? false, models: ordered, ok: failed.size === 0, durationMs: Date.now() - startedAt.getTime() };
@@ -186,11 +189,11 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
 }
 
 /**
- * A full refresh builds two models at once. Other runs build one at a time by default: an hourly
- * build's models take tens of milliseconds each, less than opening a second engine costs
- * (0.1-0.2 s of CPU: the views of every table), which made the incremental hour a fifth dearer.
+ * Two models build at once: a full refresh on two engines, other runs on two connections of one
+ * engine (an hourly build's models take tens of milliseconds each, less than opening a second
+ * engine costs: 0.1-0.2 s of CPU for the views of every table).
  */
-const FULL_REFRESH_CONCURRENCY = 2;
+const DEFAULT_CONCURRENCY = 2;
 
 /**
  * Gold's files are written with Snappy rather than the lake's default Zstandard: a build
@@ -205,7 +208,7 @@ const GOLD_COMPRESSION: ParquetCompression = 'snappy';
  * rows in memory (so it reads them from there rather than from Parquet), waiting for it when it
  * is busy; otherwise any free lane, opening one while fewer than `max` are open.
  */
-async function laneFor(parents: readonly Model[], lanes: Lane[], max: number, lake: Lake, threads: number | undefined, log: (m: string) => void): Promise<Lane | undefined> {
+async function laneFor(parents: readonly Model[], lanes: Lane[], max: number, lake: Lake, opts: { threads?: number; sharedEngine: boolean }, log: (m: string) => void): Promise<Lane | undefined> {
   let preferred: Lane | undefined;
   let most = 0;
   for (const lane of lanes) {
@@ -217,31 +220,27 @@ async function laneFor(parents: readonly Model[], lanes: Lane[], max: number, la
   if (free) return free;
   if (lanes.length >= max) return undefined;
   const lap = profiler((m) => log(`lane ${lanes.length}: ${m}`));
-  const engine = await LakeQueryEngine.open({ lake, readOnly: false, threads });
-  lap('engine opened');
+  const shared = opts.sharedEngine ? lanes[0]?.engine : undefined;
+  const engine = shared ?? (await LakeQueryEngine.open({ lake, readOnly: false, threads: opts.threads }));
+  const conn = shared ? await shared.openConnection() : engine.connection;
+  lap(shared ? 'connection opened' : 'engine opened');
   // A model's rows reach the Parquet writer in series order (interval, then time), so every
   // (symbol, date) partition receives rows in several bursts; with DuckDB's default of 100 open
   // files it closes a partition's file between bursts and opens another (a full build wrote
   // 471-556 files for 366 indicator partitions). One file per partition for up to this many.
-  await engine.connection.run(`SET partitioned_write_max_open_files = ${MAX_OPEN_PARTITION_FILES}`);
-  const lane: Lane = { engine, rewritten: new Map(), busy: false };
+  // (A setting of the connection.)
+  await conn.run(`SET partitioned_write_max_open_files = ${MAX_OPEN_PARTITION_FILES}`);
+  const lane: Lane = { engine, conn, rewritten: new Map(), busy: false };
   lanes.push(lane);
   return lane;
 }
 
 const MAX_OPEN_PARTITION_FILES = 2048;
 
-async function runModel(
-  lake: Lake,
-  engine: LakeQueryEngine,
-  model: Model,
-  /** Tables this run rewrote whole → the temp table holding the rows it committed. */
-  rewritten: Map<string, string>,
-  options: TransformRunOptions & { config: GoldConfig; nowUs: number; log: (m: string) => void },
-): Promise<ModelRun> {
+async function runModel(lake: Lake, lane: Lane, model: Model, options: TransformRunOptions & { config: GoldConfig; nowUs: number; log: (m: string) => void }): Promise<ModelRun> {
   const t0 = performance.now();
   const lap = profiler((m) => options.log(`${model.name}: ${m}`));
-  const conn = engine.connection;
+  const { engine, conn, rewritten } = lane;
   let inputVersions: Record<string, number> = {};
   let partitions: PartitionSet = [];
   try {

@@ -226,6 +226,31 @@ describe('LakeQueryEngine', () => {
     }
   });
 
+  it('openConnection: another connection sees the views and their refreshes, with the session settings; concurrent refreshes run one at a time', async () => {
+    const { lake } = await twoSymbolCandleLake();
+    const engine = await LakeQueryEngine.open({ lake, readOnly: false });
+    try {
+      const other = await engine.openConnection();
+      const count = async () => Number((await other.runAndReadAll(`SELECT count(*) FROM silver_candles_all_revisions`)).getRows()[0][0]);
+      const before = await count();
+      expect((await other.runAndReadAll(`SELECT current_setting('TimeZone')`)).getRows()[0][0]).toBe('UTC');
+      await (await lake.table('silver/candles')).append([candle({ window_start: 1709251260000000, window_end: 1709251320000000 })]);
+      // Two refreshes at once (two models' work): no catalog conflict, the view changes once.
+      const [a, b] = await Promise.all([engine.refresh(), engine.refresh()]);
+      expect([...a, ...b]).toEqual(['silver_candles']);
+      expect(await count()).toBe(before + 1);
+      await expect(LakeQueryEngine.open({ lake }).then(async (ro) => {
+        try {
+          return await ro.openConnection();
+        } finally {
+          ro.close();
+        }
+      })).rejects.toThrow(/read-only/);
+    } finally {
+      engine.close();
+    }
+  });
+
   it('formats results as table, csv and json', () => {
     const r = { columns: ['a', 'b'], columnTypes: ['VARCHAR', 'DECIMAL(18,8)'], rows: [{ a: 'x,"y"', b: '1.50000000' }, { a: null, b: '2.00000000' }] };
     expect(formatResult(r, 'csv')).toBe('a,b\n"x,""y""",1.50000000\n,2.00000000');

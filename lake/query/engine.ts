@@ -108,6 +108,12 @@ export class LakeQueryEngine {
   private openConnections = 0;
   private readonly connectionWaiters: ((c: DuckDBConnection) => void)[] = [];
   private maxConnections = 1;
+  /** Connections handed out by `openConnection`, closed with the engine. */
+  private readonly ownedConnections: DuckDBConnection[] = [];
+  /** The session settings every connection of this engine gets (DuckDB keeps some per connection). */
+  private sessionSettings: string[] = [];
+  /** The refresh under way: refreshes run one at a time (they replace views in the shared catalog). */
+  private refreshing: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly lake: Lake,
@@ -122,11 +128,13 @@ export class LakeQueryEngine {
     fs.mkdirSync(lake.root, { recursive: true });
     const instance = await DuckDBInstance.create(':memory:');
     const conn = await instance.connect();
-    await conn.run(`SET TimeZone = 'UTC'`);
+    const session = [`SET TimeZone = 'UTC'`];
+    if (options.preserveInsertionOrder === false) session.push(`SET preserve_insertion_order = false`);
+    for (const sql of session) await conn.run(sql);
     if (options.threads) await conn.run(`SET threads = ${Math.max(1, Math.floor(options.threads))}`);
     if (options.memoryLimit) await conn.run(`SET memory_limit = ${sqlLiteral(options.memoryLimit)}`);
-    if (options.preserveInsertionOrder === false) await conn.run(`SET preserve_insertion_order = false`);
     const engine = new LakeQueryEngine(lake, instance, conn, options.readOnly ?? true);
+    engine.sessionSettings = session;
     engine.maxConnections = Math.max(1, Math.floor(options.connections ?? 1));
     await engine.refresh();
     if (engine.readOnly) {
@@ -139,10 +147,31 @@ export class LakeQueryEngine {
   }
 
   /**
+   * Another connection of this engine's DuckDB, with the same views and session settings: work
+   * that runs side by side on one engine (a transform run's independent models), each with its
+   * own temp tables. A read-write engine only (a read-only one has its configuration locked).
+   * Closed with the engine.
+   */
+  async openConnection(): Promise<DuckDBConnection> {
+    if (this.readOnly) throw new Error('openConnection: a read-only engine hands out no connections (use queryPartitions)');
+    const conn = await this.instance.connect();
+    this.ownedConnections.push(conn);
+    for (const sql of this.sessionSettings) await conn.run(sql);
+    return conn;
+  }
+
+  /**
    * Brings every view up to its table's latest commit (reading only new log entries) and adds
-   * views for tables created since. Returns the names of the views that changed.
+   * views for tables created since. Returns the names of the views that changed. Concurrent
+   * calls (from several connections' work) run one after the other.
    */
   async refresh(): Promise<string[]> {
+    const run = this.refreshing.then(() => this.refreshViews());
+    this.refreshing = run.catch(() => {});
+    return run;
+  }
+
+  private async refreshViews(): Promise<string[]> {
     const changed: string[] = [];
     for (const name of await this.lake.listTables()) {
       const view = viewName(name);
@@ -424,6 +453,7 @@ export class LakeQueryEngine {
 
   close(): void {
     for (const c of this.idleConnections.splice(0)) c.closeSync();
+    for (const c of this.ownedConnections.splice(0)) c.closeSync();
     this.connection.closeSync();
     this.instance.closeSync();
   }
