@@ -264,14 +264,13 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
       outputHasRows: out.snapshot().files.size > 0,
       log: (m) => options.log(`${model.name}: ${m}`),
     };
-    await conn.run(`DROP TABLE IF EXISTS temp.${OUT}`);
     const keep = out.snapshot().partitionColumns.length > 0 ? partitionFilterSql(partitions) : 'TRUE';
-    if (model.sql) await conn.run(`CREATE TEMP TABLE ${OUT} AS ${model.sql(ctx)}`);
+    // A lane's earlier model dropped its table (runModel's catch too): no DROP needed first.
+    if (model.sql) await conn.run(`CREATE OR REPLACE TEMP TABLE ${OUT} AS ${model.sql(ctx)}`);
     else if (model.build) await model.build(ctx, OUT);
     else throw new Error(`model ${model.name} has neither sql nor build`);
     lap('build');
-    await addDerivedColumns(conn, `temp.${OUT}`, model.output);
-    if (keep !== 'TRUE') await conn.run(`DELETE FROM temp.${OUT} WHERE NOT (${keep})`);
+    await completeRows(conn, OUT, model.output, keep);
     lap('derived columns, partition filter');
     const tests = await runModelTests(conn, model, `temp.${OUT}`);
     lap('tests');
@@ -309,14 +308,20 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
   }
 }
 
-/** Adds the output's derived columns (e.g. `date` from `window_start`) that the model's rows lack. */
-async function addDerivedColumns(conn: LakeQueryEngine['connection'], relation: string, def: TableDefinition): Promise<void> {
-  const present = new Set((await queryJson(conn, `DESCRIBE ${relation}`)).map((r) => String(r.column_name)));
-  for (const c of def.columns) {
-    if (!c.derivedFrom || present.has(c.name)) continue;
-    await conn.run(`ALTER TABLE ${relation} ADD COLUMN ${sqlIdentifier(c.name)} ${duckdbTypeOf(c.type)}`);
-    await conn.run(`UPDATE ${relation} SET ${sqlIdentifier(c.name)} = CAST((${c.derivedFrom}) AS ${duckdbTypeOf(c.type)})`);
+/**
+ * Adds the output's derived columns (e.g. `date` from `window_start`) that the model's rows lack
+ * and keeps only the rows of the computed partitions (`keep`): one statement rewriting the temp
+ * table (a derived column may use one derived before it, and `keep` any of them) rather than an
+ * ALTER and an UPDATE per column and a DELETE; a DELETE alone when no column is missing.
+ */
+async function completeRows(conn: LakeQueryEngine['connection'], table: string, def: TableDefinition, keep: string): Promise<void> {
+  const present = new Set((await queryJson(conn, `DESCRIBE temp.${table}`)).map((r) => String(r.column_name)));
+  const derived = def.columns.filter((c) => c.derivedFrom && !present.has(c.name)).map((c) => `CAST((${c.derivedFrom}) AS ${duckdbTypeOf(c.type)}) AS ${sqlIdentifier(c.name)}`);
+  if (derived.length === 0) {
+    if (keep !== 'TRUE') await conn.run(`DELETE FROM temp.${table} WHERE NOT (${keep})`);
+    return;
   }
+  await conn.run(`CREATE OR REPLACE TEMP TABLE ${table} AS SELECT *${derived.map((d) => `, ${d}`).join('')} FROM temp.${table} WHERE ${keep}`);
 }
 
 function duckdbTypeOf(type: string): string {
