@@ -49,6 +49,13 @@ export interface TransformRunOptions {
   readonly concurrency?: number;
   /** Prometheus series to update per model (common/metrics-catalog.ts). */
   readonly metrics?: TransformMetrics;
+  /**
+   * A read-write engine over the same lake that the caller keeps between runs (the worker does):
+   * a run other than a full refresh builds on connections of it, closed at the run's end, rather
+   * than opening an engine of its own; its views are brought up to date (only the tables that
+   * changed since), not created again. Several runs may share it at once. Not closed by the run.
+   */
+  readonly engine?: LakeQueryEngine;
 }
 
 export type ModelRunStatus = 'success' | 'skipped' | 'failed';
@@ -162,7 +169,7 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
           record(model, { model: model.name, status: 'skipped', partitions: [], rows: 0, durationMs: 0, error: `upstream model ${upstreamFailed.name} failed`, inputVersions: {}, tests: [] });
           continue;
         }
-        const lane = await laneFor(parents, lanes, laneCount, lake, { threads: options.threads, sharedEngine: !options.fullRefresh }, log);
+        const lane = await laneFor(parents, lanes, laneCount, lake, { threads: options.threads, sharedEngine: !options.fullRefresh, keptEngine: options.fullRefresh ? undefined : options.engine }, log);
         if (!lane) continue;
         pending.splice(pending.indexOf(model), 1);
         lane.busy = true;
@@ -178,7 +185,8 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
   } finally {
     await Promise.allSettled(running);
     for (const lane of lanes) for (const t of lane.rewritten.values()) await lane.conn.run(`DROP TABLE IF EXISTS temp.${t}`).catch(() => {});
-    for (const engine of new Set(lanes.map((l) => l.engine))) engine.close();
+    for (const lane of lanes) if (lane.engine === options.engine) lane.engine.closeConnection(lane.conn);
+    for (const engine of new Set(lanes.map((l) => l.engine))) if (engine !== options.engine) engine.close();
   }
   const ordered = selected.map((m) => runs.get(m.name)).filter((r): r is ModelRun => r !== undefined);
   const summary: TransformRunSummary = { runId, startedAt, fullRefresh: options.fullRefresh ?? false, models: ordered, ok: failed.size === 0, durationMs: Date.now() - startedAt.getTime() };
@@ -208,7 +216,14 @@ const GOLD_COMPRESSION: ParquetCompression = 'snappy';
  * rows in memory (so it reads them from there rather than from Parquet), waiting for it when it
  * is busy; otherwise any free lane, opening one while fewer than `max` are open.
  */
-async function laneFor(parents: readonly Model[], lanes: Lane[], max: number, lake: Lake, opts: { threads?: number; sharedEngine: boolean }, log: (m: string) => void): Promise<Lane | undefined> {
+async function laneFor(
+  parents: readonly Model[],
+  lanes: Lane[],
+  max: number,
+  lake: Lake,
+  opts: { threads?: number; sharedEngine: boolean; keptEngine?: LakeQueryEngine },
+  log: (m: string) => void,
+): Promise<Lane | undefined> {
   let preferred: Lane | undefined;
   let most = 0;
   for (const lane of lanes) {
@@ -220,7 +235,9 @@ async function laneFor(parents: readonly Model[], lanes: Lane[], max: number, la
   if (free) return free;
   if (lanes.length >= max) return undefined;
   const lap = profiler((m) => log(`lane ${lanes.length}: ${m}`));
-  const shared = opts.sharedEngine ? lanes[0]?.engine : undefined;
+  // The caller's engine, or the run's first one: every lane but the first owner's on a connection
+  // of its own (the engine's main connection is never a lane of a kept engine: runs share it).
+  const shared = opts.keptEngine ?? (opts.sharedEngine ? lanes[0]?.engine : undefined);
   const engine = shared ?? (await LakeQueryEngine.open({ lake, readOnly: false, threads: opts.threads }));
   const conn = shared ? await shared.openConnection() : engine.connection;
   lap(shared ? 'connection opened' : 'engine opened');
