@@ -9,6 +9,8 @@
  * - the full gold build (`transform run --full-refresh`: all eight models, TA-Lib recursions,
  *   4h/1d roll-ups, signals, alerts, coverage, model tests, one commit per model);
  * - the hourly incremental build after the last hour is appended (1m + 5m/15m/1h candles).
+ * Both builds run as the worker runs them (workflows/gold-build/activities.ts): on the gold engine
+ * the worker opens when it starts and keeps (ActivityDeps.goldEngine), opened here before them.
  * Targets: full build ≤ 2× the reference; incremental hour ≤ 5% of the full build.
  * GOLD_BENCH_MONTHS (default 12) loads fewer months for a quicker look; GOLD_PROFILE=1 prints each
  * model's phases (plan, build and the indicators' own, tests, commit) with wall and CPU time;
@@ -91,10 +93,12 @@ const bench: Benchmark = {
     engine.close();
     ctx.log(`reference window query: ${referenceMs.map((x) => x.toFixed(0)).join(', ')} ms (CPU ${referenceCpuMs.map((x) => x.toFixed(0)).join(', ')} ms), ${referenceRows} rows`);
 
+    // The worker's gold engine, open since the worker started (workflows/main.ts).
+    const goldEngine = await LakeQueryEngine.open({ lake, readOnly: false });
     t = performance.now();
     const log = process.env.GOLD_PROFILE ? (m: string) => ctx.log(m) : undefined;
     let cpu = process.cpuUsage();
-    const full = await runTransforms(lake, MODELS, { fullRefresh: true, log });
+    const full = await runTransforms(lake, MODELS, { fullRefresh: true, log, engine: goldEngine });
     const fullMs = performance.now() - t;
     const fullCpuMs = cpuMsSince(cpu);
     if (!full.ok) throw new Error(`full build failed: ${full.models.filter((m) => m.status === 'failed').map((m) => `${m.model}: ${m.error}`).join('; ')}`);
@@ -103,10 +107,11 @@ const bench: Benchmark = {
     await loadKlinesIntoSilver(lake, lastCsv, { rollUp: ROLL_UP, where: `open_time >= ${lastHour}` });
     t = performance.now();
     cpu = process.cpuUsage();
-    const incremental = await runTransforms(lake, MODELS, { log });
+    const incremental = await runTransforms(lake, MODELS, { log, engine: goldEngine });
     const incrementalMs = performance.now() - t;
     const incrementalCpuMs = cpuMsSince(cpu);
     if (!incremental.ok) throw new Error(`incremental build failed: ${incremental.models.filter((m) => m.status === 'failed').map((m) => `${m.model}: ${m.error}`).join('; ')}`);
+    goldEngine.close();
     ctx.log(`incremental build ${incrementalMs.toFixed(0)} ms: ${incremental.models.map((m) => `${m.model} ${m.status} ${m.durationMs} ms`).join(', ')}`);
 
     const reference = Math.min(...referenceMs);

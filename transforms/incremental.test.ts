@@ -3,7 +3,9 @@
  * days of BTCUSDT 1m klines (January 2024, with the 5m/15m/1h candles streaming would build) minus
  * the last hour are built; the last hour is appended and built incrementally. Every gold table
  * then equals a full build over all of it, and gold/indicators' commit replaced only that day's
- * partition (gold/coverage, stored a file a month, its month's). A model that fails leaves its previous output in place and skips its dependants.
+ * partition (gold/coverage, stored a file a month, its month's). The same holds for builds day
+ * by day and hour by hour on one engine kept between runs (the worker's). A model that fails
+ * leaves its previous output in place and skips its dependants.
  * Every model's own tests pass on the result (must show 6).
  */
 import path from 'node:path';
@@ -124,6 +126,34 @@ describe('incremental builds', () => {
       expect(sameRows(a, b, table)).toEqual([]);
     }
     expect((await testModels(incremental, MODELS)).filter((r) => !r.passed)).toEqual([]);
+  }, 240_000);
+
+  it("on an engine kept between runs (the worker's), hourly builds two at a time equal a full build", async () => {
+    const kept = new Lake(tmpLakeDir('kept-engine-'));
+    await otherInputs(kept);
+    const engine = await LakeQueryEngine.open({ lake: kept, readOnly: false });
+    try {
+      // Day by day, then the last day's hours, each build on the same engine (its views refreshed, not re-created).
+      const DAY = 86_400_000;
+      const steps = [START, START + DAY, START + 2 * DAY, LAST_HOUR - 3_600_000, LAST_HOUR, END];
+      for (let i = 0; i + 1 < steps.length; i++) {
+        await seed(kept, `open_time >= ${steps[i]} AND open_time < ${steps[i + 1]}`);
+        const run = await runTransforms(kept, MODELS, { config, engine, concurrency: 2 });
+        expect(run.models.filter((m) => m.status === 'failed').map((m) => `${m.model}: ${m.error}`)).toEqual([]);
+      }
+      // The run's connections were closed; the engine still answers.
+      expect((await engine.query('SELECT count(*)::INTEGER AS n FROM gold_indicators WHERE history_closes IS NOT NULL')).rows[0].n).toBeGreaterThan(0);
+    } finally {
+      engine.close();
+    }
+    const full = new Lake(tmpLakeDir('kept-full-'));
+    await otherInputs(full);
+    await seed(full, `open_time >= ${START} AND open_time < ${END}`);
+    expect((await runTransforms(full, MODELS, { fullRefresh: true, config })).ok).toBe(true);
+    for (const model of MODELS) {
+      const table = model.output.name;
+      expect(sameRows(await tableRows(kept, table), await tableRows(full, table), table)).toEqual([]);
+    }
   }, 240_000);
 
   it('a model that fails leaves its previous output in place and skips the models that read it', async () => {

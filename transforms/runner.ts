@@ -53,6 +53,13 @@ export interface TransformRunOptions {
   readonly concurrency?: number;
   /** Prometheus series to update per model (common/metrics-catalog.ts). */
   readonly metrics?: TransformMetrics;
+  /**
+   * A read-write engine over the same lake that the caller keeps between runs (the worker does):
+   * a run other than a full refresh builds on connections of it, closed at the run's end, rather
+   * than opening an engine of its own; its views are brought up to date (only the tables that
+   * changed since), not created again. Several runs may share it at once. Not closed by the run.
+   */
+  readonly engine?: LakeQueryEngine;
 }
 
 export type ModelRunStatus = 'success' | 'skipped' | 'failed';
@@ -80,14 +87,14 @@ export interface TransformRunSummary {
 }
 
 /**
- * The table a model builds into, one per model (two lanes of one engine build at once): in the
- * engine's in-memory database, not a temp table, so that every connection of the engine sees it
- * (a full refresh commits a model's rows on one connection while its downstream models read them
- * on another).
+ * The table a model builds into: in the engine's in-memory database, not a temp table, so that
+ * every connection of the engine sees it (a full refresh commits a model's rows on one connection
+ * while its downstream models read them on another); named after the model and the run (`tag`),
+ * as two lanes, and two runs on a kept engine, build at once.
  */
-const outTable = (model: Model) => `__gold_out_${model.name}`;
+const outTable = (model: Model, tag: string) => `__gold_out_${model.name}_${tag}`;
 /** The table holding the rows a run committed for a model it rewrote whole. */
-const keptTable = (model: Model) => `__gold_run_${model.name}`;
+const keptTable = (model: Model, tag: string) => `__gold_run_${model.name}_${tag}`;
 
 export function txnAppId(model: string, input: string): string {
   return `transform:${model}:${input}`;
@@ -180,7 +187,7 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
         const unfinished = parents.filter((p) => !finished(p)).map((p) => ({ table: outputTableOf(p), ...committing.get(p.name)! }));
         const home = unfinished[0]?.lane;
         if (unfinished.some((u) => u.lane !== home)) continue;
-        const lane = home ? (home.busy ? undefined : home) : await laneFor(parents, lanes, laneCount, lake, { threads: options.threads, sharedEngine: !options.fullRefresh }, log);
+        const lane = home ? (home.busy ? undefined : home) : await laneFor(parents, lanes, laneCount, lake, { threads: options.threads, sharedEngine: !options.fullRefresh, keptEngine: options.fullRefresh ? undefined : options.engine }, log);
         if (!lane) continue;
         pending.splice(pending.indexOf(model), 1);
         lane.busy = true;
@@ -192,7 +199,7 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
           released = true;
           rowsReady();
         };
-        const run: Promise<ModelRun> = runModel(lake, lane, model, { ...options, config, nowUs, log }, {
+        const run: Promise<ModelRun> = runModel(lake, lane, model, { ...options, config, nowUs, log, tag: runId.slice(0, 8) }, {
           upstream: new Map(unfinished.map((u) => [u.table, u.run])),
           onRowsReady: () => {
             committing.set(model.name, { lane, run });
@@ -214,7 +221,8 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
   } finally {
     await Promise.allSettled(running);
     for (const lane of lanes) for (const t of lane.rewritten.values()) await lane.conn.run(`DROP TABLE IF EXISTS ${t}`).catch(() => {});
-    for (const engine of new Set(lanes.map((l) => l.engine))) engine.close();
+    for (const lane of lanes) if (lane.engine === options.engine) lane.engine.closeConnection(lane.conn);
+    for (const engine of new Set(lanes.map((l) => l.engine))) if (engine !== options.engine) engine.close();
   }
   const ordered = selected.map((m) => runs.get(m.name)).filter((r): r is ModelRun => r !== undefined);
   const summary: TransformRunSummary = { runId, startedAt, fullRefresh: options.fullRefresh ?? false, models: ordered, ok: failed.size === 0, durationMs: Date.now() - startedAt.getTime() };
@@ -244,7 +252,14 @@ const GOLD_COMPRESSION: ParquetCompression = 'snappy';
  * rows in memory (so it reads them from there rather than from Parquet), waiting for it when it
  * is busy; otherwise any free lane, opening one while fewer than `max` are open.
  */
-async function laneFor(parents: readonly Model[], lanes: Lane[], max: number, lake: Lake, opts: { threads?: number; sharedEngine: boolean }, log: (m: string) => void): Promise<Lane | undefined> {
+async function laneFor(
+  parents: readonly Model[],
+  lanes: Lane[],
+  max: number,
+  lake: Lake,
+  opts: { threads?: number; sharedEngine: boolean; keptEngine?: LakeQueryEngine },
+  log: (m: string) => void,
+): Promise<Lane | undefined> {
   let preferred: Lane | undefined;
   let most = 0;
   for (const lane of lanes) {
@@ -256,7 +271,9 @@ async function laneFor(parents: readonly Model[], lanes: Lane[], max: number, la
   if (free) return free;
   if (lanes.length >= max) return undefined;
   const lap = profiler((m) => log(`lane ${lanes.length}: ${m}`));
-  const shared = opts.sharedEngine ? lanes[0]?.engine : undefined;
+  // The caller's engine, or the run's first one: every lane but the first owner's on a connection
+  // of its own (the engine's main connection is never a lane of a kept engine: runs share it).
+  const shared = opts.keptEngine ?? (opts.sharedEngine ? lanes[0]?.engine : undefined);
   const engine = shared ?? (await LakeQueryEngine.open({ lake, readOnly: false, threads: opts.threads }));
   const conn = shared ? await shared.openConnection() : engine.connection;
   lap(shared ? 'connection opened' : 'engine opened');
@@ -281,12 +298,12 @@ interface RunHooks {
   readonly onRowsReady: () => void;
 }
 
-async function runModel(lake: Lake, lane: Lane, model: Model, options: TransformRunOptions & { config: GoldConfig; nowUs: number; log: (m: string) => void }, hooks: RunHooks): Promise<ModelRun> {
+async function runModel(lake: Lake, lane: Lane, model: Model, options: TransformRunOptions & { config: GoldConfig; nowUs: number; log: (m: string) => void; tag: string }, hooks: RunHooks): Promise<ModelRun> {
   const t0 = performance.now();
   const lap = profiler((m) => options.log(`${model.name}: ${m}`));
   const { engine, conn, rewritten } = lane;
-  const OUT = outTable(model);
-  const kept = keptTable(model);
+  const OUT = outTable(model, options.tag);
+  const kept = keptTable(model, options.tag);
   let inputVersions: Record<string, number> = {};
   let partitions: PartitionSet = [];
   let published = false;
@@ -311,14 +328,13 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
       outputHasRows: out.snapshot().files.size > 0,
       log: (m) => options.log(`${model.name}: ${m}`),
     };
-    await conn.run(`DROP TABLE IF EXISTS ${OUT}`);
     const keep = out.snapshot().partitionColumns.length > 0 ? partitionFilterSql(partitions) : 'TRUE';
-    if (model.sql) await conn.run(`CREATE TABLE ${OUT} AS ${model.sql(ctx)}`);
+    // A lane's earlier model dropped its table (runModel's catch too): no DROP needed first.
+    if (model.sql) await conn.run(`CREATE OR REPLACE TABLE ${OUT} AS ${model.sql(ctx)}`);
     else if (model.build) await model.build(ctx, OUT);
     else throw new Error(`model ${model.name} has neither sql nor build`);
     lap('build');
-    await addDerivedColumns(conn, OUT, model.output);
-    if (keep !== 'TRUE') await conn.run(`DELETE FROM ${OUT} WHERE NOT (${keep})`);
+    await completeRows(conn, OUT, model.output, keep);
     lap('derived columns, partition filter');
     const tests = await runModelTests(conn, model, OUT);
     lap('tests');
@@ -383,14 +399,20 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
   }
 }
 
-/** Adds the output's derived columns (e.g. `date` from `window_start`) that the model's rows lack. */
-async function addDerivedColumns(conn: LakeQueryEngine['connection'], relation: string, def: TableDefinition): Promise<void> {
-  const present = new Set((await queryJson(conn, `DESCRIBE ${relation}`)).map((r) => String(r.column_name)));
-  for (const c of def.columns) {
-    if (!c.derivedFrom || present.has(c.name)) continue;
-    await conn.run(`ALTER TABLE ${relation} ADD COLUMN ${sqlIdentifier(c.name)} ${duckdbTypeOf(c.type)}`);
-    await conn.run(`UPDATE ${relation} SET ${sqlIdentifier(c.name)} = CAST((${c.derivedFrom}) AS ${duckdbTypeOf(c.type)})`);
+/**
+ * Adds the output's derived columns (e.g. `date` from `window_start`) that the model's rows lack
+ * and keeps only the rows of the computed partitions (`keep`): one statement rewriting the
+ * table (a derived column may use one derived before it, and `keep` any of them) rather than an
+ * ALTER and an UPDATE per column and a DELETE; a DELETE alone when no column is missing.
+ */
+async function completeRows(conn: LakeQueryEngine['connection'], table: string, def: TableDefinition, keep: string): Promise<void> {
+  const present = new Set((await queryJson(conn, `DESCRIBE ${table}`)).map((r) => String(r.column_name)));
+  const derived = def.columns.filter((c) => c.derivedFrom && !present.has(c.name)).map((c) => `CAST((${c.derivedFrom}) AS ${duckdbTypeOf(c.type)}) AS ${sqlIdentifier(c.name)}`);
+  if (derived.length === 0) {
+    if (keep !== 'TRUE') await conn.run(`DELETE FROM ${table} WHERE NOT (${keep})`);
+    return;
   }
+  await conn.run(`CREATE OR REPLACE TABLE ${table} AS SELECT *${derived.map((d) => `, ${d}`).join('')} FROM ${table} WHERE ${keep}`);
 }
 
 function duckdbTypeOf(type: string): string {

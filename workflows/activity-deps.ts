@@ -1,7 +1,7 @@
 /** What every activity factory receives (workflows/activities.ts builds them from one of these). */
 import type { Registry } from 'prom-client';
 import type { Logger } from '../common/logger.ts';
-import type { Lake } from '../lake/index.ts';
+import type { Lake, LakeQueryEngine } from '../lake/index.ts';
 import type { WorkerConfig } from './config.ts';
 
 export interface ActivityDeps {
@@ -14,4 +14,10 @@ export interface ActivityDeps {
   readonly registry: Registry;
   /** Kafka producer factory for activities that publish (gold alerts); absent where not needed. */
   readonly kafkaProducer?: () => Promise<import('kafkajs').Producer>;
+  /**
+   * The read-write engine the gold builds run on, kept by the worker from its start (an hourly
+   * build then only refreshes the views of what changed instead of opening an engine and every
+   * view); absent: each build opens its own.
+   */
+  readonly goldEngine?: LakeQueryEngine;
 }

@@ -12,7 +12,7 @@ import { createLogger } from '../common/logger.ts';
 import { createMetricsRegistry } from '../common/metrics.ts';
 import { startObservabilityServer } from '../common/observability-server.ts';
 import { Shutdown } from '../common/shutdown.ts';
-import { Lake, countCommitConflicts } from '../lake/index.ts';
+import { Lake, LakeQueryEngine, countCommitConflicts } from '../lake/index.ts';
 import { loadWorkerConfig } from './config.ts';
 import { startGapRepairConsumer } from './gap-repair/consumer.ts';
 import { ensureSchedules } from './schedules.ts';
@@ -86,7 +86,10 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
   shutdown.add('kafka producer', async () => {
     if (producer) await (await producer).disconnect();
   });
-  const workers = await startWorkers(nativeConnection, { lake, config, fetch: globalThis.fetch, logger, registry, kafkaProducer });
+  // The gold builds' engine, open while the worker runs (see ActivityDeps.goldEngine).
+  const goldEngine = await LakeQueryEngine.open({ lake, readOnly: false });
+  shutdown.add('gold engine', () => goldEngine.close());
+  const workers = await startWorkers(nativeConnection, { lake, config, fetch: globalThis.fetch, logger, registry, kafkaProducer, goldEngine });
   shutdown.add('temporal workers', () => workers.shutdown());
   ready = true;
   logger.info({ queues: ['marketlake', 'marketlake-backfill'] }, 'workers polling');

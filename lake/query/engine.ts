@@ -160,6 +160,14 @@ export class LakeQueryEngine {
     return conn;
   }
 
+  /** Closes a connection `openConnection` handed out (its temp tables go with it). */
+  closeConnection(conn: DuckDBConnection): void {
+    const i = this.ownedConnections.indexOf(conn);
+    if (i < 0) return;
+    this.ownedConnections.splice(i, 1);
+    conn.closeSync();
+  }
+
   /**
    * Brings every view up to its table's latest commit (reading only new log entries) and adds
    * views for tables created since. Returns the names of the views that changed. Concurrent

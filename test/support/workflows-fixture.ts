@@ -114,16 +114,21 @@ export async function workflowsFixture(name: string, opts: { workers?: boolean; 
   const connection = await Connection.connect({ address: temporalAddress() });
   const client = new Client({ connection, namespace });
   let native: NativeConnection | undefined;
+  // As the worker does (workflows/main.ts): the gold builds run on one engine kept while the workers run.
+  let goldEngine: LakeQueryEngine | undefined;
   const fixture: WorkflowsFixture = {
     namespace, lakeDir, cacheDir, lake, binance, client, config, env,
     async startWorkers() {
       native ??= await NativeConnection.connect({ address: temporalAddress() });
-      fixture.workers = await startWorkers(native, { lake, config, fetch: globalThis.fetch, logger: createLogger('worker-test', 'warn'), registry: createMetricsRegistry('worker-test'), kafkaProducer: opts.kafkaProducer });
+      goldEngine ??= await LakeQueryEngine.open({ lake, readOnly: false });
+      fixture.workers = await startWorkers(native, { lake, config, fetch: globalThis.fetch, logger: createLogger('worker-test', 'warn'), registry: createMetricsRegistry('worker-test'), kafkaProducer: opts.kafkaProducer, goldEngine });
       return fixture.workers;
     },
     async stopWorkers() {
       await fixture.workers?.shutdown();
       fixture.workers = undefined;
+      goldEngine?.close();
+      goldEngine = undefined;
     },
     async query(sql: string) {
       const engine = await LakeQueryEngine.open({ lake: lakeDir });

@@ -52,6 +52,7 @@ export function createGoldActivities(deps: ActivityDeps) {
         fullRefresh: req.fullRefresh,
         config: goldConfigFromEnv(),
         metrics,
+        engine: deps.goldEngine,
         log: (message) => {
           deps.logger.info({ activity: 'buildGold' }, message);
           heartbeat({ message });
