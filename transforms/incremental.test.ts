@@ -187,6 +187,37 @@ describe('incremental builds', () => {
     }
   }, 240_000);
 
+  it('a full refresh whose indicators commit fails commits none of indicators, signals and alerts, though these may have begun building from its rows', async () => {
+    const lake = new Lake(tmpLakeDir('failing-commit-'));
+    await seed(lake, `open_time >= ${START} AND open_time < ${START + 86_400_000}`);
+    expect((await runTransforms(lake, MODELS, { fullRefresh: true })).ok).toBe(true);
+    const tables = ['gold/indicators', 'gold/signals', 'gold/alerts'];
+    const versions = async () => Promise.all(tables.map(async (t) => (await (await lake.table(t)).refresh()).version));
+    const before = await versions();
+    // Indicators' rows pass its tests, but one value cannot be written as the table's DOUBLE: the commit fails.
+    const unwritable: Model[] = MODELS.map((m) =>
+      m.name === 'indicators'
+        ? {
+            ...m,
+            build: async (ctx, into) => {
+              await m.build!(ctx, into);
+              await ctx.conn.run(`ALTER TABLE ${into} ALTER COLUMN vwap TYPE VARCHAR`);
+              await ctx.conn.run(`UPDATE ${into} SET vwap = 'not a number' WHERE window_start = (SELECT max(window_start) FROM ${into})`);
+            },
+          }
+        : m,
+    );
+    const run = await runTransforms(lake, unwritable, { fullRefresh: true });
+    const byModel = Object.fromEntries(run.models.map((m) => [m.model, m]));
+    expect(run.ok).toBe(false);
+    expect(byModel.indicators.status).toBe('failed');
+    expect(byModel.indicators.error).toMatch(/not a number/);
+    expect(byModel.signals).toMatchObject({ status: 'skipped', error: 'upstream model indicators failed' });
+    expect(byModel.alerts).toMatchObject({ status: 'skipped', error: expect.stringMatching(/^upstream model (indicators|signals) failed$/) });
+    expect(byModel.coverage.status).toBe('success');
+    expect(await versions()).toEqual(before);
+  }, 240_000);
+
   it('a first build restricted to --from/--to computes every model for those dates only, equal to the full build there', async () => {
     const full = new Lake(tmpLakeDir('range-full-'));
     const ranged = new Lake(tmpLakeDir('range-first-'));

@@ -38,7 +38,7 @@ export interface BuildContext {
   readonly nowUs: number;
   /**
    * The relation to read an input table from (`gold/indicators` → `gold_indicators`): when this
-   * run rewrote that table whole, the run's own copy of the rows it committed (a temp table,
+   * run rewrote that table whole, the run's own copy of the rows it committed (a table of the engine's in-memory database,
    * already in memory), otherwise the lake view. Both hold the same rows.
    */
   relation(table: string): string;
@@ -72,7 +72,7 @@ export interface Model {
   /** An SQL model: one SELECT producing the output rows for `ctx.partitions`. */
   sql?(ctx: BuildContext): string;
   /**
-   * A TypeScript model: leaves its output rows in the temp table named `into` (created by the
+   * A TypeScript model: leaves its output rows in the table named `into` (in the engine's in-memory database, not temp) (created by the
    * model, columns named like the output table's).
    */
   build?(ctx: BuildContext, into: string): Promise<void>;

@@ -5,13 +5,17 @@
  * `transform:<model>:<input>` → the input's version), so the record and the data cannot
  * disagree, and the changes since are read from the inputs' Delta logs (changes.ts).
  *
- * Each model builds into a temp table, its tests run on those rows, and only then one commit
- * replaces the computed partitions (or the whole table): a model that fails, or whose tests
- * fail, leaves its previous output untouched, and the models downstream of it are skipped.
+ * Each model builds into a table of the engine's in-memory database, its tests run on those rows,
+ * and only then one commit replaces the computed partitions (or the whole table): a model that
+ * fails, or whose tests fail, leaves its previous output untouched, and the models downstream of
+ * it are skipped. In a full refresh a model's tested rows go downstream before its commit: its
+ * children build from them (on its lane) while it commits (on a connection of its own), and each
+ * child commits only after its parent's commit landed, recording the version it produced (or is
+ * skipped when it failed).
  * Every run appends one row per model to `gold/transform_runs`.
  *
  * Two models build at once (`concurrency`): a model starts when every model it reads has
- * finished. A full refresh gives each its own DuckDB engine (a model runs on the engine that
+ * finished (in a full refresh: has handed its rows downstream). A full refresh gives each its own DuckDB engine (a model runs on the engine that
  * already holds its parents' rows when one does); other runs share one engine, a connection each.
  */
 import { randomUUID } from 'node:crypto';
@@ -82,7 +86,15 @@ export interface TransformRunSummary {
   readonly durationMs: number;
 }
 
-const OUT = '__gold_model_out';
+/**
+ * The table a model builds into: in the engine's in-memory database, not a temp table, so that
+ * every connection of the engine sees it (a full refresh commits a model's rows on one connection
+ * while its downstream models read them on another); named after the model and the run (`tag`),
+ * as two lanes, and two runs on a kept engine, build at once.
+ */
+const outTable = (model: Model, tag: string) => `__gold_out_${model.name}_${tag}`;
+/** The table holding the rows a run committed for a model it rewrote whole. */
+const keptTable = (model: Model, tag: string) => `__gold_run_${model.name}_${tag}`;
 
 export function txnAppId(model: string, input: string): string {
   return `transform:${model}:${input}`;
@@ -111,14 +123,13 @@ export async function openGoldTable(lake: Lake, def: TableDefinition): Promise<D
  * leaves a core idle while a TypeScript model computes or the lake commits, and most models do
  * not read each other). A full refresh gives each lane its own engine; other runs share one
  * engine (its views opened once: a second engine cost more than an hourly build's models save),
- * each lane on a connection of its own. `rewritten` holds the temp tables of the gold tables
- * this lane's models rewrote whole, which only models on the same lane can read (temp tables are
- * per connection).
+ * each lane on a connection of its own. `rewritten` holds the in-memory tables of the gold
+ * tables this lane's models rewrote whole (in a full refresh, other engines cannot read them).
  */
 interface Lane {
   readonly engine: LakeQueryEngine;
   readonly conn: DuckDBConnection;
-  /** Tables this run rewrote whole on this lane → the temp table holding the rows it committed. */
+  /** Tables this run rewrote whole on this lane → the in-memory table holding the rows it committed. */
   readonly rewritten: Map<string, string>;
   busy: boolean;
 }
@@ -159,32 +170,57 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
       }
       log(`${model.name}: ${run.status}${run.error ? ` (${run.error})` : ''}, ${describePartitions(run.partitions)}, ${run.rows} rows, ${run.durationMs} ms`);
     };
+    // Models whose rows are built and tested but still being committed (a full refresh): their
+    // downstream models may build from those rows, on the same lane, and commit after them.
+    const committing = new Map<string, { lane: Lane; run: Promise<ModelRun> }>();
     while (pending.length > 0 || running.size > 0) {
       for (const model of [...pending]) {
         const parents = graph.parents(model);
-        if (!parents.every(finished)) continue;
+        if (!parents.every((p) => finished(p) || committing.has(p.name))) continue;
         const upstreamFailed = parents.find((p) => failed.has(p.name));
         if (upstreamFailed) {
           pending.splice(pending.indexOf(model), 1);
           record(model, { model: model.name, status: 'skipped', partitions: [], rows: 0, durationMs: 0, error: `upstream model ${upstreamFailed.name} failed`, inputVersions: {}, tests: [] });
           continue;
         }
-        const lane = await laneFor(parents, lanes, laneCount, lake, { threads: options.threads, sharedEngine: !options.fullRefresh, keptEngine: options.fullRefresh ? undefined : options.engine }, log);
+        // Uncommitted parents' rows are only in their lane's memory: all on one lane, and run there.
+        const unfinished = parents.filter((p) => !finished(p)).map((p) => ({ table: outputTableOf(p), ...committing.get(p.name)! }));
+        const home = unfinished[0]?.lane;
+        if (unfinished.some((u) => u.lane !== home)) continue;
+        const lane = home ? (home.busy ? undefined : home) : await laneFor(parents, lanes, laneCount, lake, { threads: options.threads, sharedEngine: !options.fullRefresh, keptEngine: options.fullRefresh ? undefined : options.engine }, log);
         if (!lane) continue;
         pending.splice(pending.indexOf(model), 1);
         lane.busy = true;
-        const job = runModel(lake, lane, model, { ...options, config, nowUs, log }).then((run) => {
-          lane.busy = false;
-          record(model, run);
+        let released = false;
+        let rowsReady = () => {};
+        const ready = new Promise<void>((resolve) => (rowsReady = resolve));
+        const release = () => {
+          if (!released) lane.busy = false;
+          released = true;
+          rowsReady();
+        };
+        const run: Promise<ModelRun> = runModel(lake, lane, model, { ...options, config, nowUs, log, tag: runId.slice(0, 8) }, {
+          upstream: new Map(unfinished.map((u) => [u.table, u.run])),
+          onRowsReady: () => {
+            committing.set(model.name, { lane, run });
+            release();
+          },
         });
-        running.add(job);
-        void job.finally(() => running.delete(job));
+        const job = run.then((r) => {
+          release();
+          committing.delete(model.name);
+          record(model, r);
+        });
+        for (const p of [job, ready]) {
+          running.add(p);
+          void p.finally(() => running.delete(p));
+        }
       }
       if (running.size > 0) await Promise.race(running);
     }
   } finally {
     await Promise.allSettled(running);
-    for (const lane of lanes) for (const t of lane.rewritten.values()) await lane.conn.run(`DROP TABLE IF EXISTS temp.${t}`).catch(() => {});
+    for (const lane of lanes) for (const t of lane.rewritten.values()) await lane.conn.run(`DROP TABLE IF EXISTS ${t}`).catch(() => {});
     for (const lane of lanes) if (lane.engine === options.engine) lane.engine.closeConnection(lane.conn);
     for (const engine of new Set(lanes.map((l) => l.engine))) if (engine !== options.engine) engine.close();
   }
@@ -254,12 +290,23 @@ async function laneFor(
 
 const MAX_OPEN_PARTITION_FILES = 2048;
 
-async function runModel(lake: Lake, lane: Lane, model: Model, options: TransformRunOptions & { config: GoldConfig; nowUs: number; log: (m: string) => void }): Promise<ModelRun> {
+/** How a model's run meets the runs around it (a full refresh overlaps commits with builds). */
+interface RunHooks {
+  /** Input tables whose models' commits are under way (their rows are on this lane) → those runs. */
+  readonly upstream: ReadonlyMap<string, Promise<ModelRun>>;
+  /** Called once this model's rows are built, tested and readable by the models downstream. */
+  readonly onRowsReady: () => void;
+}
+
+async function runModel(lake: Lake, lane: Lane, model: Model, options: TransformRunOptions & { config: GoldConfig; nowUs: number; log: (m: string) => void; tag: string }, hooks: RunHooks): Promise<ModelRun> {
   const t0 = performance.now();
   const lap = profiler((m) => options.log(`${model.name}: ${m}`));
   const { engine, conn, rewritten } = lane;
+  const OUT = outTable(model, options.tag);
+  const kept = keptTable(model, options.tag);
   let inputVersions: Record<string, number> = {};
   let partitions: PartitionSet = [];
+  let published = false;
   try {
     const out = await openGoldTable(lake, model.output);
     await out.refresh();
@@ -285,24 +332,51 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
     };
     const keep = out.snapshot().partitionColumns.length > 0 ? partitionFilterSql(partitions) : 'TRUE';
     // A lane's earlier model dropped its table (runModel's catch too): no DROP needed first.
-    if (model.sql) await conn.run(`CREATE OR REPLACE TEMP TABLE ${OUT} AS ${model.sql(ctx)}`);
+    if (model.sql) await conn.run(`CREATE OR REPLACE TABLE ${OUT} AS ${model.sql(ctx)}`);
     else if (model.build) await model.build(ctx, OUT);
     else throw new Error(`model ${model.name} has neither sql nor build`);
     lap('build');
     await completeRows(conn, OUT, model.output, keep);
     lap('derived columns, partition filter');
-    const tests = await runModelTests(conn, model, `temp.${OUT}`);
+    const tests = await runModelTests(conn, model, OUT);
     lap('tests');
     const failures = tests.filter((t) => !t.passed);
     if (failures.length > 0) throw new ModelTestFailure(failures);
+    // A full refresh hands the rows to the models downstream now: they build from them (on this
+    // lane's connection) while this commit writes them (on a connection of its own), and commit
+    // after it. (In other runs a downstream model's plan reads this model's commit.)
+    const overlap = options.fullRefresh === true && partitions === 'all';
+    let source = OUT;
+    let writer = conn;
+    if (overlap) {
+      await conn.run(`DROP TABLE IF EXISTS ${kept}`);
+      await conn.run(`ALTER TABLE ${OUT} RENAME TO ${kept}`);
+      rewritten.set(outputTableOf(model), kept);
+      published = true;
+      source = kept;
+      hooks.onRowsReady();
+      // The lane's connection is now the downstream models': this commit gets its own.
+      writer = await lane.engine.openConnection();
+      await writer.run(`SET partitioned_write_max_open_files = ${MAX_OPEN_PARTITION_FILES}`);
+    }
+    // Inputs still being committed by their models: this commit records their versions, and
+    // never lands when theirs did not.
+    for (const [input, pending] of hooks.upstream) {
+      const upstream = await pending;
+      if (upstream.status !== 'success' || upstream.outputVersion === undefined) {
+        // (Rows handed downstream stay until the run ends: the models that read them are skipped too.)
+        return { model: model.name, status: 'skipped', partitions, rows: 0, durationMs: Math.round(performance.now() - t0), error: `upstream model ${upstream.model} failed`, inputVersions, tests };
+      }
+      inputVersions[input] = upstream.outputVersion;
+    }
     // A table stored a month per file: the computed days' months, with their other days kept.
     const stored = out.snapshot().partitionColumns;
     const computed = partitions === 'all' ? undefined : partitions;
     const byMonth = computed !== undefined && storedByMonth(stored);
     const months = byMonth ? monthPartitions(computed, stored) : [];
     const outputView = viewName(outputTableOf(model));
-    const rows = byMonth ? monthMergeSql(`temp.${OUT}`, outputView, months, computed) : `SELECT * FROM temp.${OUT}`;
-    const result = await out.replacePartitionsFromSql(conn, rows, {
+    const rows = byMonth ? monthMergeSql(source, outputView, months, computed) : `SELECT * FROM ${source}`;
+    const result = await out.replacePartitionsFromSql(writer, rows, {
       partitions: partitions === 'all' ? [{}] : byMonth ? months : partitions,
       // The kept days were read from the view's version: a commit since to those months conflicts.
       ...(byMonth ? { readSnapshot: await out.snapshotAt(versions[outputView]) } : {}),
@@ -311,17 +385,17 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
       compression: GOLD_COMPRESSION,
     });
     lap('commit');
-    if (partitions === 'all') {
+    if (partitions === 'all' && !published) {
       // The table now holds exactly these rows: the models downstream read them from memory.
-      const kept = `__gold_run_${model.name}`;
-      await conn.run(`DROP TABLE IF EXISTS temp.${kept}`);
-      await conn.run(`ALTER TABLE temp.${OUT} RENAME TO ${kept}`);
+      await conn.run(`DROP TABLE IF EXISTS ${kept}`);
+      await conn.run(`ALTER TABLE ${OUT} RENAME TO ${kept}`);
       rewritten.set(outputTableOf(model), kept);
     }
-    await conn.run(`DROP TABLE IF EXISTS temp.${OUT}`);
+    if (!published) await conn.run(`DROP TABLE IF EXISTS ${OUT}`);
     return { model: model.name, status: 'success', partitions, rows: result.rows, durationMs: Math.round(performance.now() - t0), outputVersion: result.version, inputVersions, tests };
   } catch (err) {
-    await conn.run(`DROP TABLE IF EXISTS temp.${OUT}`).catch(() => {});
+    // (Once published, the lane's connection is another model's, and the rows stay until the run ends.)
+    if (!published) await conn.run(`DROP TABLE IF EXISTS ${OUT}`).catch(() => {});
     const tests = err instanceof ModelTestFailure ? err.results : [];
     return { model: model.name, status: 'failed', partitions, rows: 0, durationMs: Math.round(performance.now() - t0), error: (err as Error).message, inputVersions, tests };
   }
@@ -329,18 +403,18 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
 
 /**
  * Adds the output's derived columns (e.g. `date` from `window_start`) that the model's rows lack
- * and keeps only the rows of the computed partitions (`keep`): one statement rewriting the temp
+ * and keeps only the rows of the computed partitions (`keep`): one statement rewriting the
  * table (a derived column may use one derived before it, and `keep` any of them) rather than an
  * ALTER and an UPDATE per column and a DELETE; a DELETE alone when no column is missing.
  */
 async function completeRows(conn: LakeQueryEngine['connection'], table: string, def: TableDefinition, keep: string): Promise<void> {
-  const present = new Set((await queryJson(conn, `DESCRIBE temp.${table}`)).map((r) => String(r.column_name)));
+  const present = new Set((await queryJson(conn, `DESCRIBE ${table}`)).map((r) => String(r.column_name)));
   const derived = def.columns.filter((c) => c.derivedFrom && !present.has(c.name)).map((c) => `CAST((${c.derivedFrom}) AS ${duckdbTypeOf(c.type)}) AS ${sqlIdentifier(c.name)}`);
   if (derived.length === 0) {
-    if (keep !== 'TRUE') await conn.run(`DELETE FROM temp.${table} WHERE NOT (${keep})`);
+    if (keep !== 'TRUE') await conn.run(`DELETE FROM ${table} WHERE NOT (${keep})`);
     return;
   }
-  await conn.run(`CREATE OR REPLACE TEMP TABLE ${table} AS SELECT *${derived.map((d) => `, ${d}`).join('')} FROM temp.${table} WHERE ${keep}`);
+  await conn.run(`CREATE OR REPLACE TABLE ${table} AS SELECT *${derived.map((d) => `, ${d}`).join('')} FROM ${table} WHERE ${keep}`);
 }
 
 function duckdbTypeOf(type: string): string {

@@ -1,7 +1,7 @@
 /**
  * Moving columns between DuckDB and typed arrays a chunk (2,048 rows) at a time, without a JS
  * value per cell: the TypeScript models read the columns of a big query and append their output
- * rows to a temp table this way.
+ * rows to a table this way.
  *
  * Both directions copy each vector's data buffer whole, in DuckDB's own layout (a DOUBLE is 8
  * bytes, a DECIMAL(18, s) an int64, a DECIMAL(38, s) an int128, a TIMESTAMPTZ int64 µs, a DATE
@@ -187,9 +187,9 @@ export type AppendColumn =
 
 const BATCH = 2048;
 
-/** Appends equally long columns to `table` (temp schema), in the table's column order. */
+/** Appends equally long columns to `table` (the default schema), in the table's column order. */
 export async function appendColumns(conn: DuckDBConnection, table: string, columns: readonly AppendColumn[], rows: number): Promise<void> {
-  const appender = await conn.createAppender(table, 'main', 'temp');
+  const appender = await conn.createAppender(table);
   try {
     if (appender.columnCount !== columns.length) throw new Error(`appendColumns: ${table} has ${appender.columnCount} columns, got ${columns.length}`);
     const types = columns.map((_, i) => appender.columnType(i));

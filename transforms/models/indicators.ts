@@ -445,7 +445,7 @@ function enumWidth(n: number): number {
   return n <= 0xff ? 1 : n <= 0xffff ? 2 : 4;
 }
 
-/** The temp table the build appends to: gold/indicators' columns, the key strings as ENUMs. */
+/** The table the build appends to: gold/indicators' columns, the key strings as ENUMs. */
 function outputTableSql(into: string, codes: Codes): string {
   const enumOf = (values: readonly string[]) => `ENUM(${values.map(sqlLiteral).join(', ')})`;
   const typeOf = (name: string, type: string): string => {
@@ -458,7 +458,7 @@ function outputTableSql(into: string, codes: Codes): string {
     if (type.startsWith('decimal')) return type.toUpperCase().replace(' ', '');
     throw new Error(`indicators: no column type for ${name} (${type})`);
   };
-  return `CREATE OR REPLACE TEMP TABLE ${into} (${GOLD_INDICATORS.columns.map((c) => `"${c.name}" ${typeOf(c.name, c.type)}`).join(', ')})`;
+  return `CREATE OR REPLACE TABLE ${into} (${GOLD_INDICATORS.columns.map((c) => `"${c.name}" ${typeOf(c.name, c.type)}`).join(', ')})`;
 }
 
 export const indicatorsModel: Model = {
@@ -485,7 +485,7 @@ export const indicatorsModel: Model = {
     const symbols = await symbolsOf(ctx.conn, ctx.partitions);
     const names = [...symbols.keys()].sort();
     if (names.length === 0) {
-      await ctx.conn.run(`CREATE OR REPLACE TEMP TABLE ${into} AS SELECT ${GOLD_INDICATORS.columns.map((c) => `NULL AS "${c.name}"`).join(', ')} WHERE false`);
+      await ctx.conn.run(`CREATE OR REPLACE TABLE ${into} AS SELECT ${GOLD_INDICATORS.columns.map((c) => `NULL AS "${c.name}"`).join(', ')} WHERE false`);
       return;
     }
     // The exchanges with candles to compute (from the first recomputed date: a pruned scan);

@@ -49,7 +49,7 @@ export const marketOverviewModel: Model = {
         WHERE "interval" = '1m' AND symbol = ${sqlLiteral(symbol)} AND "date" = DATE ${sqlLiteral(date)} GROUP BY ALL`,
     );
     const bn = perSymbol.length ? perSymbol.join(' UNION ALL ') : `SELECT NULL::VARCHAR AS exchange, NULL::VARCHAR AS symbol, NULL::DECIMAL(18,8) AS close, NULL::TIMESTAMPTZ AS t WHERE false`;
-    await ctx.conn.run(`CREATE OR REPLACE TEMP TABLE ${into} AS
+    await ctx.conn.run(`CREATE OR REPLACE TABLE ${into} AS
 WITH cg AS (
   SELECT coin_id, upper(symbol) AS coin, vs_currency, price, market_cap, volume_24h, price_change_pct_24h, source_time
   FROM bronze_tickers WHERE source = 'coingecko' AND vs_currency = 'usd'
