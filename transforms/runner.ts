@@ -310,7 +310,9 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
   try {
     const out = await openGoldTable(lake, model.output);
     await out.refresh();
-    await engine.refresh();
+    // The views this model reads (its inputs, its output for the month merge), on its lane's
+    // connection: two lanes refresh side by side, and views no model reads are left alone.
+    await engine.refresh([...model.inputs, outputTableOf(model)], conn);
     const versions = engine.viewVersions();
     inputVersions = Object.fromEntries(model.inputs.map((i) => [i, versions[viewName(i)] ?? -1]));
     partitions = await plan(lake, conn, model, out, inputVersions, options);

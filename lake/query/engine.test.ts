@@ -226,7 +226,7 @@ describe('LakeQueryEngine', () => {
     }
   });
 
-  it('openConnection: another connection sees the views and their refreshes, with the session settings; concurrent refreshes run one at a time', async () => {
+  it('openConnection: another connection sees the views and their refreshes, with the session settings; concurrent refreshes replace a view once; a refresh of named tables touches their views only', async () => {
     const { lake } = await twoSymbolCandleLake();
     const engine = await LakeQueryEngine.open({ lake, readOnly: false });
     try {
@@ -239,6 +239,11 @@ describe('LakeQueryEngine', () => {
       const [a, b] = await Promise.all([engine.refresh(), engine.refresh()]);
       expect([...a, ...b]).toEqual(['silver_candles']);
       expect(await count()).toBe(before + 1);
+      // A refresh of named tables, on the connection about to read them: only their views.
+      await (await lake.table('silver/candles')).append([candle({ window_start: 1709251320000000, window_end: 1709251380000000 })]);
+      expect(await engine.refresh(['bronze/trades', 'silver/candles'], other)).toEqual(['silver_candles']);
+      expect(await count()).toBe(before + 2);
+      expect(await engine.refresh()).toEqual([]);
       await expect(LakeQueryEngine.open({ lake }).then(async (ro) => {
         try {
           return await ro.openConnection();

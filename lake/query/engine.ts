@@ -15,7 +15,7 @@ import type { Snapshot } from '../delta/snapshot.ts';
 import type { AddAction } from '../delta/actions.ts';
 import { Lake, viewName } from '../lake.ts';
 import { KNOWN_TABLES } from '../tables/index.ts';
-import type { DeltaTable } from '../table.ts';
+import { DeltaTable } from '../table.ts';
 import { assertSelectStatement, parseSingleSelect, prepareSelect } from './readonly-guard.ts';
 import { QueryTimeoutError, UnknownViewError, closestName } from './errors.ts';
 import { findPrunableScans, type PartitionedView } from './pruning.ts';
@@ -112,8 +112,10 @@ export class LakeQueryEngine {
   private readonly ownedConnections: DuckDBConnection[] = [];
   /** The session settings every connection of this engine gets (DuckDB keeps some per connection). */
   private sessionSettings: string[] = [];
-  /** The refresh under way: refreshes run one at a time (they replace views in the shared catalog). */
+  /** The refresh of every table under way: such refreshes run one at a time. */
   private refreshing: Promise<unknown> = Promise.resolve();
+  /** Per view, the last (re)definition queued: a view is replaced by one connection at a time. */
+  private readonly viewLocks = new Map<string, Promise<unknown>>();
 
   private constructor(
     readonly lake: Lake,
@@ -170,13 +172,54 @@ export class LakeQueryEngine {
 
   /**
    * Brings every view up to its table's latest commit (reading only new log entries) and adds
-   * views for tables created since. Returns the names of the views that changed. Concurrent
-   * calls (from several connections' work) run one after the other.
+   * views for tables created since; with `tables`, only those tables' views (the work about to
+   * read them: other views are left for later), defined on `connection` (one of
+   * `openConnection`'s: the catalog is shared) so that work on other connections refreshes side
+   * by side. Returns the names of the views that changed. Each view is replaced by one
+   * refresh at a time.
    */
-  async refresh(): Promise<string[]> {
+  async refresh(tables?: readonly string[], connection: DuckDBConnection = this.connection): Promise<string[]> {
+    if (tables) {
+      const changed: string[] = [];
+      // One at a time on the connection (a connection runs one statement at a time anyway).
+      for (const t of new Set(tables)) changed.push(...(await this.refreshTable(t, connection)));
+      return changed;
+    }
     const run = this.refreshing.then(() => this.refreshViews());
     this.refreshing = run.catch(() => {});
     return run;
+  }
+
+  /** Runs `define` once the view's earlier (re)definitions have finished. */
+  private lockView<T>(view: string, define: () => Promise<T>): Promise<T> {
+    const run = (this.viewLocks.get(view) ?? Promise.resolve()).then(define, define);
+    this.viewLocks.set(view, run.catch(() => {}));
+    return run;
+  }
+
+  /** One table's view brought up to date (a table not on disk yet keeps its placeholder). */
+  private async refreshTable(name: string, conn: DuckDBConnection): Promise<string[]> {
+    const view = viewName(name);
+    if (!this.views.has(view) && !this.damaged.has(view) && !(await DeltaTable.exists(this.lake.tableDir(name)))) return [];
+    let table: DeltaTable;
+    let snapshot: Snapshot;
+    try {
+      table = await this.lake.table(name);
+      snapshot = await table.refresh();
+    } catch (err) {
+      if (!(err instanceof CorruptLogError)) throw err;
+      return this.lockView(view, async () => {
+        if (this.damaged.get(view)?.message === err.message) return [];
+        await this.defineDamagedView(view, name, err, conn);
+        return [view];
+      });
+    }
+    return this.lockView(view, async () => {
+      const state = this.views.get(view);
+      if (state && (state.pinned || state.version >= snapshot.version)) return [];
+      await this.defineTableView(view, table, snapshot, false, conn);
+      return [view];
+    });
   }
 
   private async refreshViews(): Promise<string[]> {
@@ -191,16 +234,20 @@ export class LakeQueryEngine {
       } catch (err) {
         // One damaged table must not take the others down: its view fails with the error.
         if (!(err instanceof CorruptLogError)) throw err;
-        if (this.damaged.get(view)?.message !== err.message) {
-          await this.defineDamagedView(view, name, err);
+        const damage = err;
+        await this.lockView(view, async () => {
+          if (this.damaged.get(view)?.message === damage.message) return;
+          await this.defineDamagedView(view, name, damage);
           changed.push(view);
-        }
+        });
         continue;
       }
-      const state = this.views.get(view);
-      if (state && (state.pinned || state.version === snapshot.version)) continue;
-      await this.defineTableView(view, table, snapshot, false);
-      changed.push(view);
+      await this.lockView(view, async () => {
+        const state = this.views.get(view);
+        if (state && (state.pinned || state.version >= snapshot.version)) return;
+        await this.defineTableView(view, table, snapshot, false);
+        changed.push(view);
+      });
     }
     // The contract's tables are queryable from the first minute: until a table has its first
     // commit its view is empty but typed, so `SELECT * FROM silver_candles` works on a new lake.
@@ -474,7 +521,7 @@ export class LakeQueryEngine {
    * The view of a table whose log is damaged: typed like the table (when its columns are known)
    * so that queries still bind, and failing with the error as soon as a query reads a row.
    */
-  private async defineDamagedView(view: string, name: string, err: CorruptLogError): Promise<void> {
+  private async defineDamagedView(view: string, name: string, err: CorruptLogError, conn = this.connection): Promise<void> {
     // error() in the filter AND in every column: a filter on a column (a constant NULL would be
     // folded to "no rows" without evaluating anything) still has to evaluate it.
     const fail = `error(${sqlLiteral(err.message)})`;
@@ -482,21 +529,21 @@ export class LakeQueryEngine {
     const select = columns?.length ? columns.map((c) => `${fail}::${duckdbType(c.type)} AS ${sqlIdentifier(c.name)}`).join(', ') : `${fail}::VARCHAR AS damaged`;
     const failing = `SELECT ${select} FROM range(1) WHERE ${fail}`;
     if (view === 'silver_candles') {
-      await this.connection.run(`CREATE OR REPLACE VIEW ${sqlIdentifier(CANDLES_ALL_REVISIONS_VIEW)} AS ${failing}`);
+      await conn.run(`CREATE OR REPLACE VIEW ${sqlIdentifier(CANDLES_ALL_REVISIONS_VIEW)} AS ${failing}`);
     }
-    await this.connection.run(`CREATE OR REPLACE VIEW ${sqlIdentifier(view)} AS ${failing}`);
+    await conn.run(`CREATE OR REPLACE VIEW ${sqlIdentifier(view)} AS ${failing}`);
     this.views.delete(view);
     this.placeholderViews.delete(view);
     this.damaged.set(view, err);
   }
 
-  private async defineTableView(view: string, table: DeltaTable, snapshot: Snapshot, pinned: boolean): Promise<void> {
+  private async defineTableView(view: string, table: DeltaTable, snapshot: Snapshot, pinned: boolean, conn = this.connection): Promise<void> {
     const select = snapshotSelectSql(table.dir, snapshot);
     if (view === 'silver_candles') {
-      await this.connection.run(`CREATE OR REPLACE VIEW ${sqlIdentifier(CANDLES_ALL_REVISIONS_VIEW)} AS ${select}`);
-      await this.connection.run(`CREATE OR REPLACE VIEW ${sqlIdentifier(view)} AS ${latestCandleRevisionSql(CANDLES_ALL_REVISIONS_VIEW)}`);
+      await conn.run(`CREATE OR REPLACE VIEW ${sqlIdentifier(CANDLES_ALL_REVISIONS_VIEW)} AS ${select}`);
+      await conn.run(`CREATE OR REPLACE VIEW ${sqlIdentifier(view)} AS ${latestCandleRevisionSql(CANDLES_ALL_REVISIONS_VIEW)}`);
     } else {
-      await this.connection.run(`CREATE OR REPLACE VIEW ${sqlIdentifier(view)} AS ${select}`);
+      await conn.run(`CREATE OR REPLACE VIEW ${sqlIdentifier(view)} AS ${select}`);
     }
     this.views.set(view, { table: table.dir, snapshot, version: snapshot.version, pinned });
     this.placeholderViews.delete(view);
