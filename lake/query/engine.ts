@@ -255,14 +255,18 @@ export class LakeQueryEngine {
       const view = viewName(name);
       if (this.views.has(view) || this.placeholderViews.has(view) || this.damaged.has(view)) continue;
       const empty = filesSelectSql('', { columns: def.columns, partitionColumns: def.partitionColumns ?? [] }, []);
-      if (view === 'silver_candles') {
-        await this.connection.run(`CREATE OR REPLACE VIEW ${sqlIdentifier(CANDLES_ALL_REVISIONS_VIEW)} AS ${empty}`);
-        await this.connection.run(`CREATE OR REPLACE VIEW ${sqlIdentifier(view)} AS ${latestCandleRevisionSql(CANDLES_ALL_REVISIONS_VIEW)}`);
-      } else {
-        await this.connection.run(`CREATE OR REPLACE VIEW ${sqlIdentifier(view)} AS ${empty}`);
-      }
-      this.placeholderViews.add(view);
-      changed.push(view);
+      await this.lockView(view, async () => {
+        // (Checked again: a refresh of that table may have defined it meanwhile.)
+        if (this.views.has(view) || this.placeholderViews.has(view) || this.damaged.has(view)) return;
+        if (view === 'silver_candles') {
+          await this.connection.run(`CREATE OR REPLACE VIEW ${sqlIdentifier(CANDLES_ALL_REVISIONS_VIEW)} AS ${empty}`);
+          await this.connection.run(`CREATE OR REPLACE VIEW ${sqlIdentifier(view)} AS ${latestCandleRevisionSql(CANDLES_ALL_REVISIONS_VIEW)}`);
+        } else {
+          await this.connection.run(`CREATE OR REPLACE VIEW ${sqlIdentifier(view)} AS ${empty}`);
+        }
+        this.placeholderViews.add(view);
+        changed.push(view);
+      });
     }
     return changed;
   }
