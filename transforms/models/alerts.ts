@@ -35,35 +35,36 @@ export const alertsModel: Model = {
     // series, so the lag over every row sees the same previous window as a lag over those counted.
     const spikeIn = `"interval" IN (${list(priceSpike.intervals)})`;
     const surgeIn = `"interval" IN (${list(volumeSurge.intervals)})`;
+    // Each window with its rolling statistics and the start of the series' previous window (one
+    // sort for all of them); an event is a spike (surge) whose previous window was none, found
+    // among the few spike/surge windows rather than by a second pass over every window.
     const moves = `
-      SELECT *, lag(spike) OVER s AS prev_spike, lag(surge) OVER s AS prev_surge FROM (
-        SELECT *, coalesce(${spikeIn} AND n_spike = ${priceSpike.window} AND log_return IS NOT NULL AND abs(z) >= ${priceSpike.zScore}, false) AS spike,
-          coalesce(${surgeIn} AND n_surge = ${volumeSurge.window} AND ratio >= ${volumeSurge.ratio}, false) AS surge FROM (
-          SELECT *, (log_return - mu) / NULLIF(sd, 0) AS z, CAST(volume AS DOUBLE) / NULLIF(med, 0) AS ratio FROM (
-            SELECT exchange, symbol, "interval", window_start, log_return, volume,
-              avg(log_return) OVER ws AS mu, stddev_samp(log_return) OVER ws AS sd, count(log_return) OVER ws AS n_spike,
-              median(CASE WHEN ${surgeIn} THEN CAST(volume AS DOUBLE) END) OVER wv AS med, count(*) OVER wv AS n_surge
-            FROM ${ctx.relation('gold/indicators')} WHERE ${range} AND (${spikeIn} OR ${surgeIn})
-            WINDOW s AS (PARTITION BY exchange, symbol, "interval" ORDER BY window_start),
-              ws AS (s ROWS BETWEEN ${priceSpike.window} PRECEDING AND 1 PRECEDING), wv AS (s ROWS BETWEEN ${volumeSurge.window} PRECEDING AND 1 PRECEDING)
-          )
+      SELECT *, coalesce(${spikeIn} AND n_spike = ${priceSpike.window} AND log_return IS NOT NULL AND abs(z) >= ${priceSpike.zScore}, false) AS spike,
+        coalesce(${surgeIn} AND n_surge = ${volumeSurge.window} AND ratio >= ${volumeSurge.ratio}, false) AS surge FROM (
+        SELECT *, (log_return - mu) / NULLIF(sd, 0) AS z, CAST(volume AS DOUBLE) / NULLIF(med, 0) AS ratio FROM (
+          SELECT exchange, symbol, "interval", window_start, log_return, volume, lag(window_start) OVER s AS previous_start,
+            avg(log_return) OVER ws AS mu, stddev_samp(log_return) OVER ws AS sd, count(log_return) OVER ws AS n_spike,
+            median(CASE WHEN ${surgeIn} THEN CAST(volume AS DOUBLE) END) OVER wv AS med, count(*) OVER wv AS n_surge
+          FROM ${ctx.relation('gold/indicators')} WHERE ${range} AND (${spikeIn} OR ${surgeIn})
+          WINDOW s AS (PARTITION BY exchange, symbol, "interval" ORDER BY window_start),
+            ws AS (s ROWS BETWEEN ${priceSpike.window} PRECEDING AND 1 PRECEDING), wv AS (s ROWS BETWEEN ${volumeSurge.window} PRECEDING AND 1 PRECEDING)
         )
-      )
-      WINDOW s AS (PARTITION BY exchange, symbol, "interval" ORDER BY window_start)`;
+      )`;
+    const firstOf = (flag: 'spike' | 'surge') => `${flag} AND NOT EXISTS (SELECT 1 FROM moves p WHERE p.${flag} AND p.exchange = m.exchange AND p.symbol = m.symbol AND p."interval" = m."interval" AND p.window_start = m.previous_start)`;
     const whales = `
       SELECT exchange, symbol, '1m' AS "interval", make_timestamptz((epoch_us(trade_time) // 60000000) * 60000000) AS window_start,
         max(CAST(quote_qty AS DOUBLE)) AS largest, count(*) AS trades, sum(quote_qty) AS total_quote, arg_max(trade_id, quote_qty) AS largest_trade_id
       FROM ${ctx.relation('gold/whale_trades')} WHERE ${inputRangeSql(ctx.partitions, 0)} AND quote_qty >= ${Number(whaleMinQuote)}
       GROUP BY ALL`;
-    const select = `WITH moves AS MATERIALIZED (${moves})
+    const select = `WITH moves AS MATERIALIZED (SELECT * FROM (${moves}) WHERE spike OR surge)
       SELECT ${alertIdSql(`'price_spike'`)} AS alert_id, exchange, symbol, "interval", window_start, 'price_spike' AS kind,
         CASE WHEN abs(z) >= ${2 * priceSpike.zScore} THEN 'critical' ELSE 'warning' END AS severity, z AS value, ${priceSpike.zScore}::DOUBLE AS threshold,
         CAST(json_object('log_return', log_return, 'mean', mu, 'sd', sd, 'window', ${priceSpike.window}) AS VARCHAR) AS details
-      FROM moves WHERE spike AND NOT coalesce(prev_spike, false)
+      FROM moves m WHERE ${firstOf('spike')}
       UNION ALL
       SELECT ${alertIdSql(`'volume_surge'`)}, exchange, symbol, "interval", window_start, 'volume_surge', 'warning', ratio, ${volumeSurge.ratio}::DOUBLE,
         CAST(json_object('volume', CAST(volume AS VARCHAR), 'median', med, 'window', ${volumeSurge.window}) AS VARCHAR)
-      FROM moves WHERE surge AND NOT coalesce(prev_surge, false)
+      FROM moves m WHERE ${firstOf('surge')}
       UNION ALL
       SELECT ${alertIdSql(`'whale_trade'`)}, exchange, symbol, "interval", window_start, 'whale_trade', 'warning', largest, ${Number(whaleMinQuote)}::DOUBLE,
         CAST(json_object('trades', trades, 'total_quote', CAST(total_quote AS VARCHAR), 'largest_trade_id', largest_trade_id) AS VARCHAR)
