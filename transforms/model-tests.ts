@@ -53,15 +53,42 @@ export function testSql(t: ModelTest, relation: string): string {
   }
 }
 
-/** Counts every test's failing rows in one query (one round trip, not one a test); samples the failures. */
+/**
+ * A test as an aggregate over the rows under test that is 0 exactly when the test passes: its
+ * failing-row condition counted (not_null, accepted_values, and SQL tests of the form `SELECT *
+ * FROM {{ this }} WHERE ...`), duplicates as rows minus distinct keys (unique); other SQL tests
+ * as a subquery.
+ */
+function screenSql(t: ModelTest, relation: string): string {
+  const counted = (condition: string) => `count(*) FILTER (WHERE ${condition})`;
+  switch (t.kind) {
+    case 'unique':
+      return `count(*) - count(DISTINCT row(${t.columns.map(sqlIdentifier).join(', ')}))`;
+    case 'not_null':
+      return counted(t.columns.map((c) => `${sqlIdentifier(c)} IS NULL`).join(' OR '));
+    case 'accepted_values':
+      return counted(`${sqlIdentifier(t.column)} IS NULL OR CAST(${sqlIdentifier(t.column)} AS VARCHAR) NOT IN (${t.values.map(sqlLiteral).join(', ')})`);
+    case 'sql': {
+      const filter = /^\s*SELECT\s+\*\s+FROM\s+\{\{\s*this\s*\}\}\s+WHERE\s+([\s\S]+?)\s*$/i.exec(t.sql)?.[1];
+      if (filter && !/\{\{|\bselect\b/i.test(filter)) return counted(filter);
+      return `(SELECT count(*) FROM (${testSql(t, relation)}))`;
+    }
+  }
+}
+
+/**
+ * Runs every test of a model: one scan of the rows counts them all (screenSql; a subquery a
+ * test cost DuckDB a millisecond or more of planning each), and only a test that fails is run
+ * on its own, for its count of failing rows and a sample.
+ */
 export async function runModelTests(conn: DuckDBConnection, model: Model, relation: string): Promise<TestResult[]> {
   if (model.tests.length === 0) return [];
-  const sqls = model.tests.map((t) => testSql(t, relation));
-  const [counts] = (await queryJson(conn, `SELECT ${sqls.map((sql, i) => `(SELECT count(*) FROM (${sql}))::INTEGER AS t${i}`).join(', ')}`)) as Record<string, number>[];
+  const [screens] = (await queryJson(conn, `SELECT ${model.tests.map((t, i) => `(${screenSql(t, relation)})::BIGINT AS t${i}`).join(', ')} FROM ${relation}`)) as Record<string, string | number>[];
   const results: TestResult[] = [];
-  for (let i = 0; i < sqls.length; i++) {
-    const n = counts[`t${i}`];
-    const sample = n > 0 ? await queryJson(conn, `SELECT * FROM (${sqls[i]}) LIMIT 5`) : [];
+  for (let i = 0; i < model.tests.length; i++) {
+    const sql = testSql(model.tests[i], relation);
+    const n = Number(screens[`t${i}`]) > 0 ? Number((await queryJson(conn, `SELECT count(*)::INTEGER AS n FROM (${sql})`))[0].n) : 0;
+    const sample = n > 0 ? await queryJson(conn, `SELECT * FROM (${sql}) LIMIT 5`) : [];
     results.push({ model: model.name, test: testName(model.tests[i]), passed: n === 0, failures: n, sample });
   }
   return results;

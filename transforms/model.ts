@@ -48,6 +48,17 @@ export interface BuildContext {
   log(message: string): void;
 }
 
+export interface AffectedContext {
+  readonly conn: DuckDBConnection;
+  readonly config: GoldConfig;
+  /**
+   * The partition values of a lake table's files at the version the run reads (its view's), one
+   * entry a file: which partitions hold rows, known without a query (none for a table without
+   * a view).
+   */
+  partitionsOf(table: string): readonly Readonly<Record<string, string | null>>[];
+}
+
 export interface Model {
   /** The model's name; its output is `gold/<name>` (view `gold_<name>`). */
   readonly name: string;
@@ -67,7 +78,7 @@ export interface Model {
    * `symbol`/`date` values, widened by nothing). Indicators, being recursive, also affect every
    * later date of the same symbol.
    */
-  affected?(changed: PartitionSet, ctx: { conn: DuckDBConnection; config: GoldConfig }): Promise<PartitionSet>;
+  affected?(changed: PartitionSet, ctx: AffectedContext): Promise<PartitionSet>;
   readonly tests: readonly ModelTest[];
   /** An SQL model: one SELECT producing the output rows for `ctx.partitions`. */
   sql?(ctx: BuildContext): string;

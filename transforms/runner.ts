@@ -314,7 +314,7 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
     await engine.refresh([...model.inputs, outputTableOf(model)], conn);
     const versions = engine.viewVersions();
     inputVersions = Object.fromEntries(model.inputs.map((i) => [i, versions[viewName(i)] ?? -1]));
-    partitions = await plan(lake, conn, model, out, inputVersions, options);
+    partitions = await plan(lake, engine, conn, model, out, inputVersions, options);
     lap('plan');
     if (partitions !== 'all' && partitions.length === 0) {
       return { model: model.name, status: 'skipped', partitions, rows: 0, durationMs: Math.round(performance.now() - t0), inputVersions, tests: [] };
@@ -426,6 +426,7 @@ function duckdbTypeOf(type: string): string {
 /** The output partitions this run must compute. */
 async function plan(
   lake: Lake,
+  engine: LakeQueryEngine,
   conn: LakeQueryEngine['connection'],
   model: Model,
   out: DeltaTable,
@@ -446,7 +447,11 @@ async function plan(
     }
     if (changed !== 'all' && changed.length === 0) return [];
     if (model.materialization === 'full' || changed === 'all') set = 'all';
-    else set = model.affected ? await model.affected(changed, { conn, config: options.config }) : defaultAffected(model, changed);
+    else if (!model.affected) set = defaultAffected(model, changed);
+    else {
+      const partitionsOf = (table: string) => [...(engine.tableSnapshot(table)?.files.values() ?? [])].map((f) => f.partitionValues);
+      set = await model.affected(changed, { conn, config: options.config, partitionsOf });
+    }
   }
   if (model.materialization === 'full' || snapshot.partitionColumns.length === 0 || (!options.from && !options.to)) return set;
   return restrictToDates(set, options.from, options.to, await knownDates(lake, model, out));

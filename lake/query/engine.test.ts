@@ -243,6 +243,9 @@ describe('LakeQueryEngine', () => {
       await (await lake.table('silver/candles')).append([candle({ window_start: 1709251320000000, window_end: 1709251380000000 })]);
       expect(await engine.refresh(['bronze/trades', 'silver/candles'], other)).toEqual(['silver_candles']);
       expect(await count()).toBe(before + 2);
+      // silver_candles (not defined again: it reads silver_candles_all_revisions by name) follows.
+      const latest = Number((await other.runAndReadAll(`SELECT count(*) FROM silver_candles`)).getRows()[0][0]);
+      expect(latest).toBe(Number((await other.runAndReadAll(`SELECT count(DISTINCT (symbol, window_start)) FROM silver_candles_all_revisions`)).getRows()[0][0]));
       expect(await engine.refresh()).toEqual([]);
       await expect(LakeQueryEngine.open({ lake }).then(async (ro) => {
         try {

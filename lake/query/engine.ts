@@ -544,8 +544,13 @@ export class LakeQueryEngine {
   private async defineTableView(view: string, table: DeltaTable, snapshot: Snapshot, pinned: boolean, conn = this.connection): Promise<void> {
     const select = snapshotSelectSql(table.dir, snapshot);
     if (view === 'silver_candles') {
+      const before = this.views.get(view)?.snapshot.columns;
       await conn.run(`CREATE OR REPLACE VIEW ${sqlIdentifier(CANDLES_ALL_REVISIONS_VIEW)} AS ${select}`);
-      await conn.run(`CREATE OR REPLACE VIEW ${sqlIdentifier(view)} AS ${latestCandleRevisionSql(CANDLES_ALL_REVISIONS_VIEW)}`);
+      // silver_candles reads silver_candles_all_revisions by name: defined again only when its
+      // columns change (binding it binds the file list again: milliseconds on every commit).
+      if (!before || JSON.stringify(before) !== JSON.stringify(snapshot.columns)) {
+        await conn.run(`CREATE OR REPLACE VIEW ${sqlIdentifier(view)} AS ${latestCandleRevisionSql(CANDLES_ALL_REVISIONS_VIEW)}`);
+      }
     } else {
       await conn.run(`CREATE OR REPLACE VIEW ${sqlIdentifier(view)} AS ${select}`);
     }

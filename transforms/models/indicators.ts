@@ -468,16 +468,16 @@ export const indicatorsModel: Model = {
   output: GOLD_INDICATORS,
   materialization: 'partitions',
   lookbackDays: HISTORY_DAYS,
-  async affected(changed: PartitionSet, { conn }) {
+  async affected(changed: PartitionSet, { partitionsOf }) {
     if (changed === 'all') return 'all';
-    // A recursion: a change on date D changes every later date of the symbol.
+    // A recursion: a change on date D changes every later date of the symbol (silver's
+    // (symbol, date) partitions from D on: read off its files, no query).
     const from = new Map<string, string>();
     for (const p of changed) if (p.symbol && p.date && (!from.has(p.symbol) || p.date < from.get(p.symbol)!)) from.set(p.symbol, p.date);
     const out: Partition[] = changed.map((p) => ({ symbol: p.symbol, date: p.date }));
-    for (const [symbol, date] of from) {
-      for (const r of await queryJson(conn, `SELECT DISTINCT CAST("date" AS VARCHAR) AS date FROM silver_candles_all_revisions WHERE symbol = ${sqlLiteral(symbol)} AND "date" >= DATE ${sqlLiteral(date)}`)) {
-        out.push({ symbol, date: String(r.date) });
-      }
+    for (const p of partitionsOf('silver/candles')) {
+      const since = p.symbol ? from.get(p.symbol) : undefined;
+      if (since !== undefined && p.date && p.date >= since) out.push({ symbol: p.symbol!, date: p.date });
     }
     return dedupePartitions(out);
   },
