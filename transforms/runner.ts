@@ -15,8 +15,8 @@
  * Every run appends one row per model to `gold/transform_runs`.
  *
  * Two models build at once (`concurrency`): a model starts when every model it reads has
- * finished (in a full refresh: has handed its rows downstream). A full refresh gives each its own DuckDB engine (a model runs on the engine that
- * already holds its parents' rows when one does); other runs share one engine, a connection each.
+ * finished (in a full refresh: has handed its rows downstream), each on a connection of one
+ * DuckDB engine (a model runs on the lane that already holds its parents' rows when one does).
  */
 import { randomUUID } from 'node:crypto';
 import { Lake, LakeQueryEngine, TableNotFoundError, queryJson, sqlIdentifier, viewName, type DeltaTable, type ParquetCompression, type TableDefinition } from '../lake/index.ts';
@@ -47,8 +47,8 @@ export interface TransformRunOptions {
   /** DuckDB threads for the build (default DuckDB's choice), per engine. */
   readonly threads?: number;
   /**
-   * How many models build at once (default 2), each on its own DuckDB engine in a full refresh,
-   * else on its own connection of one engine: a model starts once the models it reads have finished.
+   * How many models build at once (default 2), each on its own connection of one engine: a model
+   * starts once the models it reads have finished (or, in a full refresh, handed their rows on).
    */
   readonly concurrency?: number;
   /** Prometheus series to update per model (common/metrics-catalog.ts). */
@@ -121,10 +121,10 @@ export async function openGoldTable(lake: Lake, def: TableDefinition): Promise<D
 /**
  * Where the runner builds a model: a DuckDB connection. Models run on two lanes at once (DuckDB
  * leaves a core idle while a TypeScript model computes or the lake commits, and most models do
- * not read each other). A full refresh gives each lane its own engine; other runs share one
- * engine (its views opened once: a second engine cost more than an hourly build's models save),
- * each lane on a connection of its own. `rewritten` holds the in-memory tables of the gold
- * tables this lane's models rewrote whole (in a full refresh, other engines cannot read them).
+ * not read each other). The lanes share one engine (its views opened once, its threads shared:
+ * a second engine cost 0.1-0.2 s of CPU for the views of every table and, on two cores, twice the
+ * threads), each lane on a connection of its own. `rewritten` holds the in-memory tables of the
+ * gold tables this lane's models rewrote whole.
  */
 interface Lane {
   readonly engine: LakeQueryEngine;
@@ -187,7 +187,7 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
         const unfinished = parents.filter((p) => !finished(p)).map((p) => ({ table: outputTableOf(p), ...committing.get(p.name)! }));
         const home = unfinished[0]?.lane;
         if (unfinished.some((u) => u.lane !== home)) continue;
-        const lane = home ? (home.busy ? undefined : home) : await laneFor(parents, lanes, laneCount, lake, { threads: options.threads, sharedEngine: !options.fullRefresh, keptEngine: options.fullRefresh ? undefined : options.engine }, log);
+        const lane = home ? (home.busy ? undefined : home) : await laneFor(parents, lanes, laneCount, lake, { threads: options.threads, keptEngine: options.fullRefresh ? undefined : options.engine }, log);
         if (!lane) continue;
         pending.splice(pending.indexOf(model), 1);
         lane.busy = true;
@@ -233,9 +233,8 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
 }
 
 /**
- * Two models build at once: a full refresh on two engines, other runs on two connections of one
- * engine (an hourly build's models take tens of milliseconds each, less than opening a second
- * engine costs: 0.1-0.2 s of CPU for the views of every table).
+ * Two models build at once, on two connections of one engine (opening a second engine costs
+ * 0.1-0.2 s of CPU for the views of every table, more than an hourly build's models take).
  */
 const DEFAULT_CONCURRENCY = 2;
 
@@ -257,7 +256,7 @@ async function laneFor(
   lanes: Lane[],
   max: number,
   lake: Lake,
-  opts: { threads?: number; sharedEngine: boolean; keptEngine?: LakeQueryEngine },
+  opts: { threads?: number; keptEngine?: LakeQueryEngine },
   log: (m: string) => void,
 ): Promise<Lane | undefined> {
   let preferred: Lane | undefined;
@@ -273,7 +272,7 @@ async function laneFor(
   const lap = profiler((m) => log(`lane ${lanes.length}: ${m}`));
   // The caller's engine, or the run's first one: every lane but the first owner's on a connection
   // of its own (the engine's main connection is never a lane of a kept engine: runs share it).
-  const shared = opts.keptEngine ?? (opts.sharedEngine ? lanes[0]?.engine : undefined);
+  const shared = opts.keptEngine ?? lanes[0]?.engine;
   const engine = shared ?? (await LakeQueryEngine.open({ lake, readOnly: false, threads: opts.threads }));
   const conn = shared ? await shared.openConnection() : engine.connection;
   lap(shared ? 'connection opened' : 'engine opened');
