@@ -5,7 +5,7 @@
  * fits, or TypeScript (`build`) where a recursion is needed (DuckDB has no EMA).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { Lake, TableDefinition } from '../lake/index.ts';
+import type { AddAction, Lake, TableDefinition } from '../lake/index.ts';
 import type { GoldConfig } from './config.ts';
 import type { PartitionSet } from './partitions.ts';
 
@@ -42,6 +42,11 @@ export interface BuildContext {
    * already in memory), otherwise the lake view. Both hold the same rows.
    */
   relation(table: string): string;
+  /**
+   * A lake table's files at the version the run reads (its view's), with their partition values
+   * and column statistics: what a model can know of it without a query.
+   */
+  filesOf(table: string): readonly AddAction[];
   /** True when the output table already held rows before this run (incremental models may read them). */
   readonly outputHasRows: boolean;
   /** Progress for long builds. */

@@ -326,6 +326,7 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
       partitions,
       nowUs: options.nowUs,
       relation: (table) => rewritten.get(table) ?? viewName(table),
+      filesOf: (table) => [...(engine.tableSnapshot(table)?.files.values() ?? [])],
       outputHasRows: out.snapshot().files.size > 0,
       log: (m) => options.log(`${model.name}: ${m}`),
     };

@@ -13,7 +13,7 @@
  * recomputed from its first candle.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { sqlLiteral, queryJson, type TableDefinition } from '../../lake/index.ts';
+import { parseStats, sqlLiteral, queryJson, type AddAction, type TableDefinition } from '../../lake/index.ts';
 import { computeSeries, OUTPUT_COLUMNS, WARM_BARS, type OutputColumn, type SeriesState } from '../indicators/ta.ts';
 import { appendColumns, asInt32, bigintToDouble, decimalScale, int128At, rawColumn, readRawColumns, setInt128, toDoubles, type AppendColumn } from '../indicators/columnar.ts';
 import { rollUpHours, type RolledWindow } from '../indicators/rollup.ts';
@@ -440,6 +440,25 @@ async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from
   return total;
 }
 
+/**
+ * The exchanges of silver's files of `symbols` from date `from` on, read off the files' column
+ * statistics when each file holds one exchange (its min equals its max: the usual case, one
+ * exchange's candles a commit), sorted; undefined when a file does not say (then a query).
+ */
+function exchangesFromStats(files: readonly AddAction[], symbols: readonly string[], from: string | undefined): string[] | undefined {
+  const wanted = new Set(symbols);
+  const found = new Set<string>();
+  for (const f of files) {
+    const { symbol, date } = f.partitionValues;
+    if (!symbol || !wanted.has(symbol) || (from !== undefined && (!date || date < from))) continue;
+    const stats = parseStats(f);
+    const lo = stats?.minValues?.exchange;
+    if (typeof lo !== 'string' || lo !== stats?.maxValues?.exchange) return undefined;
+    found.add(lo);
+  }
+  return [...found].sort();
+}
+
 /** Bytes a value of an ENUM of `n` values takes (DuckDB picks the smallest unsigned integer). */
 function enumWidth(n: number): number {
   return n <= 0xff ? 1 : n <= 0xffff ? 2 : 4;
@@ -491,8 +510,10 @@ export const indicatorsModel: Model = {
     // The exchanges with candles to compute (from the first recomputed date: a pruned scan);
     // series of other exchanges have nothing new.
     const froms = [...symbols.values()];
-    const since = froms.every((f) => f !== undefined) ? ` AND "date" >= DATE ${sqlLiteral(froms.reduce((x, y) => (x! < y! ? x : y))!)}` : '';
-    const exchanges = (await queryJson(ctx.conn, `SELECT DISTINCT exchange FROM silver_candles_all_revisions WHERE symbol IN (${names.map(sqlLiteral).join(', ')})${since} ORDER BY 1`)).map((r) => String(r.exchange));
+    const first = froms.every((f) => f !== undefined) ? froms.reduce((x, y) => (x! < y! ? x : y)) : undefined;
+    const exchanges =
+      exchangesFromStats(ctx.filesOf('silver/candles'), names, first) ??
+      (await queryJson(ctx.conn, `SELECT DISTINCT exchange FROM silver_candles_all_revisions WHERE symbol IN (${names.map(sqlLiteral).join(', ')})${first ? ` AND "date" >= DATE ${sqlLiteral(first)}` : ''} ORDER BY 1`)).map((r) => String(r.exchange));
     const codes: Codes = { exchanges, symbols: names };
     await ctx.conn.run(outputTableSql(into, codes));
     let rows = 0;
