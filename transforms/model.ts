@@ -39,7 +39,10 @@ export interface BuildContext {
   /**
    * The relation to read an input table from (`gold/indicators` → `gold_indicators`): when this
    * run rewrote that table whole, the run's own copy of the rows it committed (a table of the engine's in-memory database,
-   * already in memory), otherwise the lake view. Both hold the same rows.
+   * already in memory); in a run of some partitions, the rows of the input's partitions within
+   * the model's reach (the computed dates and `lookbackDays` before them, their symbols; for a
+   * table partitioned by date or month, and symbol), bound file by file; otherwise the lake view.
+   * A model reads an input no further back than its `lookbackDays` (as `inputRangeSql` filters).
    */
   relation(table: string): string;
   /**

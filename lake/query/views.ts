@@ -34,7 +34,9 @@ export function filesSelectSql(tableDir: string, snapshot: Pick<Snapshot, 'colum
     if (!g) groups.set(key, (g = { present: present ? new Set(present) : undefined, paths: [] }));
     g.paths.push(path.join(tableDir, decodeURIComponent(f.path)));
   }
-  const hiveTypes = snapshot.partitionColumns.map((p) => `${sqlLiteral(p)}: ${duckdbType(columns.find((c) => c.name === p)!.type)}`).join(', ');
+  // Type names as strings: a bare DATE would be read as a column named "date" where the relation
+  // is joined to rows that have one (DuckDB binds the table function's arguments laterally).
+  const hiveTypes = snapshot.partitionColumns.map((p) => `${sqlLiteral(p)}: ${sqlLiteral(duckdbType(columns.find((c) => c.name === p)!.type))}`).join(', ');
   const selects = [...groups.values()].map((g) => {
     const projection = columns.map((c) => projectColumn(c, partitionColumns.has(c.name) || !g.present || g.present.has(c.name)));
     const options = [
