@@ -47,6 +47,11 @@ export interface BuildContext {
    * and column statistics: what a model can know of it without a query.
    */
   filesOf(table: string): readonly AddAction[];
+  /**
+   * A lake table's rows in exactly these partitions (every partition column named), at the
+   * version the run reads: a relation binding only their files, where the view binds them all.
+   */
+  partitionsRelation(table: string, partitions: readonly Readonly<Record<string, string>>[]): string;
   /** True when the output table already held rows before this run (incremental models may read them). */
   readonly outputHasRows: boolean;
   /** Progress for long builds. */

@@ -327,6 +327,7 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
       nowUs: options.nowUs,
       relation: (table) => rewritten.get(table) ?? viewName(table),
       filesOf: (table) => [...(engine.tableSnapshot(table)?.files.values() ?? [])],
+      partitionsRelation: (table, list) => engine.partitionsRelation(table, list),
       outputHasRows: out.snapshot().files.size > 0,
       log: (m) => options.log(`${model.name}: ${m}`),
     };

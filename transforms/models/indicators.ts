@@ -142,12 +142,16 @@ interface SeriesHistory {
  * before, rows written before the column existed) fall back to scanning their rows back
  * (readHistoryFromRows: up to 201 daily files for the 1d series).
  */
-async function readHistory(conn: DuckDBConnection, sym: string, from: string, codes: Codes): Promise<Map<number, SeriesHistory>> {
+async function readHistory(ctx: BuildContext, symbol: string, from: string, codes: Codes): Promise<Map<number, SeriesHistory>> {
+  const { conn } = ctx;
+  const sym = sqlLiteral(symbol);
+  // The day before `from` alone: a relation over its files, not the view over every day's.
+  const dayBefore = ctx.partitionsRelation('gold/indicators', [{ symbol, date: addDays(from, -1) }]);
   const ofSymbol = `symbol = ${sym} AND exchange IN (${codes.exchanges.map(sqlLiteral).join(', ')})`;
   const keys = `${codeSql('exchange', codes.exchanges)} AS ex, ${codeSql('"interval"', GOLD_INTERVALS)} AS iv`;
   const reader = await conn.runAndReadAll(
-    `SELECT ${keys}, ${HISTORY_CLOSES}, ${STATE_COLUMNS.map((c) => `coalesce(${c}, 'NaN'::DOUBLE) AS ${c}`).join(', ')} FROM gold_indicators
-    WHERE ${ofSymbol} AND "date" = DATE ${sqlLiteral(addDays(from, -1))} AND ${HISTORY_CLOSES} IS NOT NULL AND is_warm`,
+    `SELECT ${keys}, ${HISTORY_CLOSES}, ${STATE_COLUMNS.map((c) => `coalesce(${c}, 'NaN'::DOUBLE) AS ${c}`).join(', ')} FROM ${dayBefore}
+    WHERE ${ofSymbol} AND ${HISTORY_CLOSES} IS NOT NULL AND is_warm`,
   );
   const out = new Map<number, SeriesHistory>();
   for (const r of reader.getRowObjects()) {
@@ -220,6 +224,13 @@ async function readHistoryFromRows(conn: DuckDBConnection, sym: string, from: st
   return out;
 }
 
+/** Silver's (symbol, date) partitions of `symbol` from `from` on, at the run's version. */
+function silverDaysFrom(ctx: BuildContext, symbol: string, from: string): { symbol: string; date: string }[] {
+  const dates = new Set<string>();
+  for (const f of ctx.filesOf('silver/candles')) if (f.partitionValues.symbol === symbol && f.partitionValues.date && f.partitionValues.date >= from) dates.add(f.partitionValues.date);
+  return [...dates].map((date) => ({ symbol, date }));
+}
+
 /** `history_closes`: WARM_BARS closes as base64 of little-endian float64s (bit for bit what the build computed with). */
 function encodeCloses(closes: Float64Array): string {
   return Buffer.from(closes.buffer, closes.byteOffset, closes.byteLength).toString('base64');
@@ -255,14 +266,16 @@ async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from
   const { conn } = ctx;
   const lap = profiler(ctx.log);
   const sym = sqlLiteral(symbol);
-  const history = from && ctx.outputHasRows ? await readHistory(conn, sym, from, codes) : new Map<number, SeriesHistory>();
+  const history = from && ctx.outputHasRows ? await readHistory(ctx, symbol, from, codes) : new Map<number, SeriesHistory>();
   lap('history');
   const warm = (ex: number, iv: number) => history.has(seriesKey(ex, iv));
   // Rows before `from` are read only for series without a warm state (rare: a new series, or
   // one still warming up), and only then does the read span every date: a 1h row feeds the 1h,
   // 4h and 1d series, so it is read from the start when any of them is cold.
-  const readSql = (where: string) => `SELECT ${codeSql('exchange', codes.exchanges)} AS ex, ${codeSql('"interval"', GOLD_INTERVALS)} AS iv, window_start, trade_count, high, low, close, volume, quote_volume
-    FROM silver_candles_all_revisions
+  // The symbol's days from `from` on: a relation over their files (the view binds every day's).
+  const recent = from ? ctx.partitionsRelation('silver/candles', silverDaysFrom(ctx, symbol, from)) : 'silver_candles_all_revisions';
+  const readSql = (where: string, source = recent) => `SELECT ${codeSql('exchange', codes.exchanges)} AS ex, ${codeSql('"interval"', GOLD_INTERVALS)} AS iv, window_start, trade_count, high, low, close, volume, quote_volume
+    FROM ${source}
     WHERE symbol = ${sym} AND "interval" IN (${DIRECT_INTERVALS.map(sqlLiteral).join(', ')}) AND (${where})
     ORDER BY ex, iv, window_start, revision`;
   let read = await readRawColumns(conn, readSql(from ? `"date" >= DATE ${sqlLiteral(from)}` : 'true'));
@@ -274,7 +287,7 @@ async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from
       const feeds = run.iv === HOUR ? [HOUR, ...ROLLED_UP_CODES] : [run.iv];
       if (!feeds.every((k) => warm(run.ex, k))) cold.add(`${codes.exchanges[run.ex]}|${GOLD_INTERVALS[run.iv]}`);
     }
-    if (cold.size > 0) read = await readRawColumns(conn, readSql(`"date" >= DATE ${sqlLiteral(from)} OR exchange || '|' || "interval" IN (${[...cold].map(sqlLiteral).join(', ')})`));
+    if (cold.size > 0) read = await readRawColumns(conn, readSql(`"date" >= DATE ${sqlLiteral(from)} OR exchange || '|' || "interval" IN (${[...cold].map(sqlLiteral).join(', ')})`, 'silver_candles_all_revisions'));
   }
   lap('input');
   const rows = read.rows;
