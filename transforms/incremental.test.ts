@@ -218,6 +218,23 @@ describe('incremental builds', () => {
     expect(await versions()).toEqual(before);
   }, 240_000);
 
+  it('a full refresh whose indicators tests fail commits none of indicators, signals and alerts (the tests run beside their building)', async () => {
+    const lake = new Lake(tmpLakeDir('failing-tests-full-'));
+    await seed(lake, `open_time >= ${START} AND open_time < ${START + 86_400_000}`);
+    expect((await runTransforms(lake, MODELS, { fullRefresh: true })).ok).toBe(true);
+    const tables = ['gold/indicators', 'gold/signals', 'gold/alerts'];
+    const versions = async () => Promise.all(tables.map(async (t) => (await (await lake.table(t)).refresh()).version));
+    const before = await versions();
+    const broken: Model[] = MODELS.map((m) => (m.name === 'indicators' ? { ...m, tests: [...m.tests, { kind: 'sql', name: 'always_fails', sql: 'SELECT * FROM {{ this }}' }] } : m));
+    const run = await runTransforms(lake, broken, { fullRefresh: true });
+    const byModel = Object.fromEntries(run.models.map((m) => [m.model, m]));
+    expect(byModel.indicators.status).toBe('failed');
+    expect(byModel.indicators.error).toMatch(/always_fails/);
+    expect(byModel.signals).toMatchObject({ status: 'skipped', error: 'upstream model indicators failed' });
+    expect(byModel.alerts).toMatchObject({ status: 'skipped', error: expect.stringMatching(/^upstream model (indicators|signals) failed$/) });
+    expect(await versions()).toEqual(before);
+  }, 240_000);
+
   it('a first build restricted to --from/--to computes every model for those dates only, equal to the full build there', async () => {
     const full = new Lake(tmpLakeDir('range-full-'));
     const ranged = new Lake(tmpLakeDir('range-first-'));

@@ -8,10 +8,10 @@
  * Each model builds into a table of the engine's in-memory database, its tests run on those rows,
  * and only then one commit replaces the computed partitions (or the whole table): a model that
  * fails, or whose tests fail, leaves its previous output untouched, and the models downstream of
- * it are skipped. In a full refresh a model's tested rows go downstream before its commit: its
- * children build from them (on its lane) while it commits (on a connection of its own), and each
- * child commits only after its parent's commit landed, recording the version it produced (or is
- * skipped when it failed).
+ * it are skipped. In a full refresh a model's rows go downstream as soon as they are built: its
+ * children build from them (on its lane) while it tests and commits them (on a connection of its
+ * own), and each child commits only after its parent's commit landed, recording the version it
+ * produced (or is skipped when the parent's tests or commit failed).
  * Every run appends one row per model to `gold/transform_runs`.
  *
  * Two models build at once (`concurrency`): a model starts when every model it reads has
@@ -339,13 +339,10 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
     lap('build');
     await completeRows(conn, OUT, model.output, keep);
     lap('derived columns, partition filter');
-    const tests = await runModelTests(conn, model, OUT);
-    lap('tests');
-    const failures = tests.filter((t) => !t.passed);
-    if (failures.length > 0) throw new ModelTestFailure(failures);
     // A full refresh hands the rows to the models downstream now: they build from them (on this
-    // lane's connection) while this commit writes them (on a connection of its own), and commit
-    // after it. (In other runs a downstream model's plan reads this model's commit.)
+    // lane's connection) while this model's tests and commit run (on a connection of its own), and
+    // commit after it, or not at all when its tests or commit fail. (In other runs a downstream
+    // model's plan reads this model's commit.)
     const overlap = options.fullRefresh === true && partitions === 'all';
     let source = OUT;
     let writer = conn;
@@ -356,10 +353,13 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
       published = true;
       source = kept;
       hooks.onRowsReady();
-      // The lane's connection is now the downstream models': this commit gets its own.
       writer = await lane.engine.openConnection();
       await writer.run(`SET partitioned_write_max_open_files = ${MAX_OPEN_PARTITION_FILES}`);
     }
+    const tests = await runModelTests(writer, model, source);
+    lap('tests');
+    const failures = tests.filter((t) => !t.passed);
+    if (failures.length > 0) throw new ModelTestFailure(failures);
     // Inputs still being committed by their models: this commit records their versions, and
     // never lands when theirs did not.
     for (const [input, pending] of hooks.upstream) {
