@@ -141,7 +141,11 @@ describe('incremental builds', () => {
         const run = await runTransforms(kept, MODELS, { config, engine, concurrency: 2 });
         expect(run.models.filter((m) => m.status === 'failed').map((m) => `${m.model}: ${m.error}`)).toEqual([]);
       }
-      // The run's connections were closed; the engine still answers.
+      // A full refresh on the kept engine too (its commits run on connections of their own).
+      const refreshed = await runTransforms(kept, MODELS, { config, engine, fullRefresh: true });
+      expect(refreshed.models.filter((m) => m.status === 'failed').map((m) => `${m.model}: ${m.error}`)).toEqual([]);
+      // The runs' connections were closed; the engine still answers.
+      expect(engine.openedConnections).toBe(0);
       expect((await engine.query('SELECT count(*)::INTEGER AS n FROM gold_indicators WHERE history_closes IS NOT NULL')).rows[0].n).toBeGreaterThan(0);
     } finally {
       engine.close();

@@ -306,6 +306,8 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
   let inputVersions: Record<string, number> = {};
   let partitions: PartitionSet = [];
   let published = false;
+  /** The connection a full refresh commits this model on while its rows feed the models downstream. */
+  let commitConnection: DuckDBConnection | undefined;
   try {
     const out = await openGoldTable(lake, model.output);
     await out.refresh();
@@ -353,7 +355,7 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
       published = true;
       source = kept;
       hooks.onRowsReady();
-      writer = await lane.engine.openConnection();
+      writer = commitConnection = await lane.engine.openConnection();
       await writer.run(`SET partitioned_write_max_open_files = ${MAX_OPEN_PARTITION_FILES}`);
     }
     const tests = await runModelTests(writer, model, source);
@@ -399,6 +401,9 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
     if (!published) await conn.run(`DROP TABLE IF EXISTS ${OUT}`).catch(() => {});
     const tests = err instanceof ModelTestFailure ? err.results : [];
     return { model: model.name, status: 'failed', partitions, rows: 0, durationMs: Math.round(performance.now() - t0), error: (err as Error).message, inputVersions, tests };
+  } finally {
+    // Closed once used: a run's own engine would close it with itself, an engine kept between runs never.
+    if (commitConnection) lane.engine.closeConnection(commitConnection);
   }
 }
 

@@ -162,6 +162,11 @@ export class LakeQueryEngine {
     return conn;
   }
 
+  /** How many connections `openConnection` handed out are still open. */
+  get openedConnections(): number {
+    return this.ownedConnections.length;
+  }
+
   /** Closes a connection `openConnection` handed out (its temp tables go with it). */
   closeConnection(conn: DuckDBConnection): void {
     const i = this.ownedConnections.indexOf(conn);
