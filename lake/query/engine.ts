@@ -206,6 +206,16 @@ export class LakeQueryEngine {
   private async refreshTable(name: string, conn: DuckDBConnection): Promise<string[]> {
     const view = viewName(name);
     if (!this.views.has(view) && !this.damaged.has(view) && !(await DeltaTable.exists(this.lake.tableDir(name)))) return [];
+    return this.refreshTableView(name, conn);
+  }
+
+  /**
+   * The view of a table on disk (re)defined on `conn` when its log moved on, one definition of a
+   * view at a time; a damaged log gets the failing view (one damaged table must not take the
+   * others down). Returns the view's name when it changed.
+   */
+  private async refreshTableView(name: string, conn: DuckDBConnection): Promise<string[]> {
+    const view = viewName(name);
     let table: DeltaTable;
     let snapshot: Snapshot;
     try {
@@ -229,31 +239,7 @@ export class LakeQueryEngine {
 
   private async refreshViews(): Promise<string[]> {
     const changed: string[] = [];
-    for (const name of await this.lake.listTables()) {
-      const view = viewName(name);
-      let table: DeltaTable;
-      let snapshot: Snapshot;
-      try {
-        table = await this.lake.table(name);
-        snapshot = await table.refresh();
-      } catch (err) {
-        // One damaged table must not take the others down: its view fails with the error.
-        if (!(err instanceof CorruptLogError)) throw err;
-        const damage = err;
-        await this.lockView(view, async () => {
-          if (this.damaged.get(view)?.message === damage.message) return;
-          await this.defineDamagedView(view, name, damage);
-          changed.push(view);
-        });
-        continue;
-      }
-      await this.lockView(view, async () => {
-        const state = this.views.get(view);
-        if (state && (state.pinned || state.version >= snapshot.version)) return;
-        await this.defineTableView(view, table, snapshot, false);
-        changed.push(view);
-      });
-    }
+    for (const name of await this.lake.listTables()) changed.push(...(await this.refreshTableView(name, this.connection)));
     // The contract's tables are queryable from the first minute: until a table has its first
     // commit its view is empty but typed, so `SELECT * FROM silver_candles` works on a new lake.
     for (const [name, def] of Object.entries(KNOWN_TABLES)) {
