@@ -191,13 +191,29 @@ describe('incremental builds', () => {
     }
   }, 240_000);
 
-  it('a full refresh whose indicators commit fails commits none of indicators, signals and alerts, though these may have begun building from its rows', async () => {
-    const lake = new Lake(tmpLakeDir('failing-commit-'));
+  /**
+   * Over one day built by a full refresh, a second full refresh with `models` (whose indicators
+   * fail with `error`): indicators fail, signals and alerts are skipped, and none of the three
+   * tables gets a commit. Returns the run.
+   */
+  async function expectFailedIndicatorsCommitNothing(dirPrefix: string, models: readonly Model[], error: RegExp) {
+    const lake = new Lake(tmpLakeDir(dirPrefix));
     await seed(lake, `open_time >= ${START} AND open_time < ${START + 86_400_000}`);
     expect((await runTransforms(lake, MODELS, { fullRefresh: true })).ok).toBe(true);
     const tables = ['gold/indicators', 'gold/signals', 'gold/alerts'];
     const versions = async () => Promise.all(tables.map(async (t) => (await (await lake.table(t)).refresh()).version));
     const before = await versions();
+    const run = await runTransforms(lake, models, { fullRefresh: true });
+    const byModel = Object.fromEntries(run.models.map((m) => [m.model, m]));
+    expect(byModel.indicators.status).toBe('failed');
+    expect(byModel.indicators.error).toMatch(error);
+    expect(byModel.signals).toMatchObject({ status: 'skipped', error: 'upstream model indicators failed' });
+    expect(byModel.alerts).toMatchObject({ status: 'skipped', error: expect.stringMatching(/^upstream model (indicators|signals) failed$/) });
+    expect(await versions()).toEqual(before);
+    return { run, byModel };
+  }
+
+  it('a full refresh whose indicators commit fails commits none of indicators, signals and alerts, though these may have begun building from its rows', async () => {
     // Indicators' rows pass its tests, but one value cannot be written as the table's DOUBLE: the commit fails.
     const unwritable: Model[] = MODELS.map((m) =>
       m.name === 'indicators'
@@ -211,32 +227,14 @@ describe('incremental builds', () => {
           }
         : m,
     );
-    const run = await runTransforms(lake, unwritable, { fullRefresh: true });
-    const byModel = Object.fromEntries(run.models.map((m) => [m.model, m]));
+    const { run, byModel } = await expectFailedIndicatorsCommitNothing('failing-commit-', unwritable, /not a number/);
     expect(run.ok).toBe(false);
-    expect(byModel.indicators.status).toBe('failed');
-    expect(byModel.indicators.error).toMatch(/not a number/);
-    expect(byModel.signals).toMatchObject({ status: 'skipped', error: 'upstream model indicators failed' });
-    expect(byModel.alerts).toMatchObject({ status: 'skipped', error: expect.stringMatching(/^upstream model (indicators|signals) failed$/) });
     expect(byModel.coverage.status).toBe('success');
-    expect(await versions()).toEqual(before);
   }, 240_000);
 
   it('a full refresh whose indicators tests fail commits none of indicators, signals and alerts (the tests run beside their building)', async () => {
-    const lake = new Lake(tmpLakeDir('failing-tests-full-'));
-    await seed(lake, `open_time >= ${START} AND open_time < ${START + 86_400_000}`);
-    expect((await runTransforms(lake, MODELS, { fullRefresh: true })).ok).toBe(true);
-    const tables = ['gold/indicators', 'gold/signals', 'gold/alerts'];
-    const versions = async () => Promise.all(tables.map(async (t) => (await (await lake.table(t)).refresh()).version));
-    const before = await versions();
     const broken: Model[] = MODELS.map((m) => (m.name === 'indicators' ? { ...m, tests: [...m.tests, { kind: 'sql', name: 'always_fails', sql: 'SELECT * FROM {{ this }}' }] } : m));
-    const run = await runTransforms(lake, broken, { fullRefresh: true });
-    const byModel = Object.fromEntries(run.models.map((m) => [m.model, m]));
-    expect(byModel.indicators.status).toBe('failed');
-    expect(byModel.indicators.error).toMatch(/always_fails/);
-    expect(byModel.signals).toMatchObject({ status: 'skipped', error: 'upstream model indicators failed' });
-    expect(byModel.alerts).toMatchObject({ status: 'skipped', error: expect.stringMatching(/^upstream model (indicators|signals) failed$/) });
-    expect(await versions()).toEqual(before);
+    await expectFailedIndicatorsCommitNothing('failing-tests-full-', broken, /always_fails/);
   }, 240_000);
 
   it('a first build restricted to --from/--to computes every model for those dates only, equal to the full build there', async () => {
