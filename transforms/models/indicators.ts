@@ -69,6 +69,17 @@ export const GOLD_INDICATORS: TableDefinition = {
 };
 
 const STATE_COLUMNS = ['ema_12', 'ema_26', 'macd_ema_fast', 'macd_signal', 'rsi_avg_gain', 'rsi_avg_loss', 'atr_14'] as const;
+type StateColumn = (typeof STATE_COLUMNS)[number];
+/** A series' recursion state from its state columns' values (gold's column names → SeriesState). */
+const seriesState = (value: (c: StateColumn) => number): SeriesState => ({
+  ema12: value('ema_12'),
+  ema26: value('ema_26'),
+  macdEmaFast: value('macd_ema_fast'),
+  macdSignal: value('macd_signal'),
+  rsiAvgGain: value('rsi_avg_gain'),
+  rsiAvgLoss: value('rsi_avg_loss'),
+  atr14: value('atr_14'),
+});
 /** State columns that are no indicator of their own: stored on each series' last window of a day only. */
 const INNER_STATE_COLUMNS = ['macd_ema_fast', 'rsi_avg_gain', 'rsi_avg_loss'] as const;
 const PERIODS_PER_YEAR = (iv: GoldInterval) => (365 * 1440) / INTERVAL_MINUTES[iv];
@@ -155,10 +166,9 @@ async function readHistory(ctx: BuildContext, symbol: string, from: string, code
   );
   const out = new Map<number, SeriesHistory>();
   for (const r of reader.getRowObjects()) {
-    const s = (c: (typeof STATE_COLUMNS)[number]) => r[c] as number;
     out.set(seriesKey(r.ex as number, r.iv as number), {
       closes: decodeCloses(r[HISTORY_CLOSES] as string),
-      state: { ema12: s('ema_12'), ema26: s('ema_26'), macdEmaFast: s('macd_ema_fast'), macdSignal: s('macd_signal'), rsiAvgGain: s('rsi_avg_gain'), rsiAvgLoss: s('rsi_avg_loss'), atr14: s('atr_14') },
+      state: seriesState((c) => r[c] as number),
     });
   }
   const missing: string[] = [];
@@ -211,14 +221,14 @@ async function readHistoryFromRows(conn: DuckDBConnection, sym: string, from: st
   const sEx = rawColumn(states, 'ex').bytes;
   const sIv = rawColumn(states, 'iv').bytes;
   const sWs = toDoubles(rawColumn(states, 'window_start'));
-  const state = Object.fromEntries(STATE_COLUMNS.map((c) => [c, toDoubles(rawColumn(states, c))])) as Record<(typeof STATE_COLUMNS)[number], Float64Array>;
+  const state = Object.fromEntries(STATE_COLUMNS.map((c) => [c, toDoubles(rawColumn(states, c))])) as Record<StateColumn, Float64Array>;
   series.forEach((x, k) => {
     let i = 0;
     while (i < states.rows && !(sEx[i] === x.ex && sIv[i] === x.iv && sWs[i] === newest[k])) i++;
     if (i === states.rows) throw new Error(`indicators: no state row for ${codes.exchanges[x.ex]} ${GOLD_INTERVALS[x.iv]} at ${new Date(newest[k] / 1000).toISOString()}`);
     out.set(seriesKey(x.ex, x.iv), {
       closes: close.subarray(x.from, x.to),
-      state: { ema12: state.ema_12[i], ema26: state.ema_26[i], macdEmaFast: state.macd_ema_fast[i], macdSignal: state.macd_signal[i], rsiAvgGain: state.rsi_avg_gain[i], rsiAvgLoss: state.rsi_avg_loss[i], atr14: state.atr_14[i] },
+      state: seriesState((c) => state[c][i]),
     });
   });
   return out;
