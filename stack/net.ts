@@ -10,8 +10,25 @@ export function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
   });
 }
 
-/** A port the OS says is free right now (for tests; never assume 9092 is free). */
-export function freePort(host = '127.0.0.1'): Promise<number> {
+/** Ports `freePort` has handed out in this process (see there). */
+const handedOut = new Set<number>();
+
+/**
+ * A port the OS says is free right now (for tests; never assume 9092 is free), and never one
+ * this process was handed before: the OS may give the same ephemeral port to two calls in a row
+ * (nothing listens on it between them), and a broker whose listener and controller ports came
+ * from two such calls got one port twice and refused to start.
+ */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  for (;;) {
+    const port = await osFreePort(host);
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
+}
+
+function osFreePort(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
