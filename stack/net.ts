@@ -48,8 +48,11 @@ export async function freePortRun(length: number, host = '127.0.0.1'): Promise<n
     const first = await freePort(host);
     if (first + length - 1 > 65535) continue;
     let free = true;
-    for (let p = first + 1; p < first + length && free; p++) free = await isPortFree(p, host);
-    if (free) return first;
+    for (let p = first + 1; p < first + length && free; p++) free = await isPortFree(p, host) && !handedOut.has(p);
+    if (!free) continue;
+    // The run's other ports are the caller's too: no later freePort() may hand one out.
+    for (let p = first + 1; p < first + length; p++) handedOut.add(p);
+    return first;
   }
 }
 
