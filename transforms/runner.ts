@@ -150,15 +150,28 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
   const laneCount = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY));
   const running = new Set<Promise<void>>();
   const runLap = profiler((m) => log(`run: ${m}`));
-  /** In-memory tables of rows handed downstream in runs of some partitions: dropped when the run ends. */
-  const handedOff: string[] = [];
+  /**
+   * Models that handed their rows of some partitions downstream (HandOff): the models reading
+   * them read those rows for the whole run, also once the commit landed (its view is not defined
+   * again for them). Their tables are dropped when the run ends.
+   */
+  const handedOn = new Map<string, { handOff: HandOff; run: Promise<ModelRun> }>();
   try {
     // The gold tables a model reads exist (empty) even when their models never ran (created
     // here, before any lane runs, so that two lanes never create the same table).
     for (const model of selected) for (const parent of graph.parents(model)) await openGoldTable(lake, parent.output);
     runLap('gold tables opened');
-    const pending = [...selected];
     const selectedNames = new Set(selected.map((m) => m.name));
+    // Models with the longest chains of selected models below them first (a stable sort keeps
+    // graph order among equals): a free lane goes to the critical path, and a model that only
+    // feeds another (sentiment) does not wait behind the models nothing reads.
+    const chainBelow = new Map<string, number>();
+    const depth = (m: Model): number => {
+      let d = chainBelow.get(m.name);
+      if (d === undefined) chainBelow.set(m.name, (d = Math.max(0, ...graph.children(m).filter((c) => selectedNames.has(c.name)).map((c) => depth(c) + 1))));
+      return d;
+    };
+    const pending = [...selected].sort((a, b) => depth(b) - depth(a));
     const finished = (m: Model) => !selectedNames.has(m.name) || runs.has(m.name);
     const record = (model: Model, run: ModelRun) => {
       if (run.status === 'failed') failed.add(model.name);
@@ -176,7 +189,7 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
     };
     // Models whose rows are built and tested but still being committed (a full refresh): their
     // downstream models may build from those rows, on the same lane, and commit after them.
-    const committing = new Map<string, { lane: Lane; run: Promise<ModelRun>; handOff?: HandOff }>();
+    const committing = new Map<string, { model: string; lane: Lane; run: Promise<ModelRun> }>();
     while (pending.length > 0 || running.size > 0) {
       for (const model of [...pending]) {
         const parents = graph.parents(model);
@@ -187,10 +200,12 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
           record(model, { model: model.name, status: 'skipped', partitions: [], rows: 0, durationMs: 0, error: `upstream model ${upstreamFailed.name} failed`, inputVersions: {}, tests: [] });
           continue;
         }
-        // Uncommitted parents' rows are only in their lane's memory: all on one lane, and run there.
+        // Uncommitted parents' whole tables are known to their lane only (Lane.rewritten): all on
+        // one lane, and run there. (Rows of some partitions handed on are read on any lane.)
         const unfinished = parents.filter((p) => !finished(p)).map((p) => ({ table: outputTableOf(p), ...committing.get(p.name)! }));
-        const home = unfinished[0]?.lane;
-        if (unfinished.some((u) => u.lane !== home)) continue;
+        const onLane = unfinished.filter((u) => !handedOn.has(u.model));
+        const home = onLane[0]?.lane;
+        if (onLane.some((u) => u.lane !== home)) continue;
         const lane = home ? (home.busy ? undefined : home) : await laneFor(parents, lanes, laneCount, lake, { threads: options.threads, keptEngine: options.fullRefresh ? undefined : options.engine }, log);
         if (!lane) continue;
         pending.splice(pending.indexOf(model), 1);
@@ -203,13 +218,14 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
           released = true;
           rowsReady();
         };
+        const handed = parents.filter((p) => handedOn.has(p.name)).map((p) => ({ table: outputTableOf(p), ...handedOn.get(p.name)! }));
         const run: Promise<ModelRun> = runModel(lake, lane, model, { ...options, config, nowUs, log, tag: runId.slice(0, 8) }, {
-          upstream: new Map(unfinished.map((u) => [u.table, u.run])),
-          handOffs: new Map(unfinished.filter((u) => u.handOff).map((u) => [u.table, u.handOff!])),
+          upstream: new Map([...unfinished.map((u): [string, Promise<ModelRun>] => [u.table, u.run]), ...handed.map((h): [string, Promise<ModelRun>] => [h.table, h.run])]),
+          handOffs: new Map(handed.map((h) => [h.table, h.handOff])),
           handsOff: graph.children(model).some((c) => selectedNames.has(c.name)),
           onRowsReady: (handOff) => {
-            if (handOff) handedOff.push(handOff.table);
-            committing.set(model.name, { lane, run, handOff });
+            if (handOff) handedOn.set(model.name, { handOff, run });
+            committing.set(model.name, { model: model.name, lane, run });
             release();
           },
         });
@@ -228,7 +244,7 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
   } finally {
     await Promise.allSettled(running);
     for (const lane of lanes) for (const t of lane.rewritten.values()) await lane.conn.run(`DROP TABLE IF EXISTS ${t}`).catch(() => {});
-    for (const t of handedOff) await lanes[0]?.conn.run(`DROP TABLE IF EXISTS ${t}`).catch(() => {});
+    for (const { handOff } of handedOn.values()) await lanes[0]?.conn.run(`DROP TABLE IF EXISTS ${handOff.table}`).catch(() => {});
     for (const lane of lanes) if (lane.engine === options.engine) lane.engine.closeConnection(lane.conn);
     for (const engine of new Set(lanes.map((l) => l.engine))) if (engine !== options.engine) engine.close();
   }
@@ -299,9 +315,9 @@ const MAX_OPEN_PARTITION_FILES = 2048;
 
 /** How a model's run meets the runs around it (its commit overlaps its children's builds). */
 interface RunHooks {
-  /** Input tables whose models' commits are under way (their rows are on this lane) → those runs. */
+  /** Input tables whose models' commits are under way (their rows are on this lane), or that were handed on → those runs. */
   readonly upstream: ReadonlyMap<string, Promise<ModelRun>>;
-  /** Of those, the ones that computed some partitions (not the whole table) → their rows. */
+  /** Input tables whose models handed on the rows of some partitions (not the whole table) → those rows. */
   readonly handOffs: ReadonlyMap<string, HandOff>;
   /** Models downstream of this one run after it: its rows are worth handing on before its commit. */
   readonly handsOff: boolean;
