@@ -19,7 +19,7 @@
  * DuckDB engine (a model runs on the lane that already holds its parents' rows when one does).
  */
 import { randomUUID } from 'node:crypto';
-import { Lake, LakeQueryEngine, TableNotFoundError, queryJson, sqlIdentifier, viewName, type DeltaTable, type ParquetCompression, type TableDefinition } from '../lake/index.ts';
+import { Lake, LakeQueryEngine, TableNotFoundError, queryJson, sqlIdentifier, viewName, type AddAction, type CommitResult, type DeltaTable, type ParquetCompression, type TableDefinition } from '../lake/index.ts';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { TransformMetrics } from '../common/metrics-catalog.ts';
 import { changedPartitions } from './changes.ts';
@@ -29,7 +29,7 @@ import { outputTableOf, type BuildContext, type Model } from './model.ts';
 import { ModelTestFailure, runModelTests, type TestResult } from './model-tests.ts';
 import { addDays, dedupePartitions, partitionFilterSql, unionPartitions, type Partition, type PartitionSet } from './partitions.ts';
 import { TRANSFORM_RUNS } from './runs-table.ts';
-import { COMPUTED_PARTITIONS_PARAMETER, MONTH_COLUMN, computedPartitionColumns, monthMergeSql, monthPartitions, storedByMonth } from './month-partitions.ts';
+import { COMPUTED_PARTITIONS_PARAMETER, MONTH_COLUMN, computedPartitionColumns, fileDayRange, fileSplitSql, filesHoldingDays, monthPartitions, newestMonthOf, storedByMonth } from './month-partitions.ts';
 import { profiler } from './profile.ts';
 
 export interface TransformRunOptions {
@@ -330,6 +330,7 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
       relation: (table) => rewritten.get(table) ?? inputRelation(engine, table, partitions, model.lookbackDays) ?? viewName(table),
       filesOf: (table) => [...(engine.tableSnapshot(table)?.files.values() ?? [])],
       partitionsRelation: (table, list) => engine.partitionsRelation(table, list),
+      filesRelation: (table, files) => engine.filesRelation(table, files),
       outputHasRows: out.snapshot().files.size > 0,
       log: (m) => options.log(`${model.name}: ${m}`),
     };
@@ -372,21 +373,37 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
       }
       inputVersions[input] = upstream.outputVersion;
     }
-    // A table stored a month per file: the computed days' months, with their other days kept.
+    const txn = model.inputs.map((i) => ({ appId: txnAppId(model.name, i), version: inputVersions[i] }));
     const stored = out.snapshot().partitionColumns;
     const computed = partitions === 'all' ? undefined : partitions;
-    const byMonth = computed !== undefined && storedByMonth(stored);
-    const months = byMonth ? monthPartitions(computed, stored) : [];
-    const outputView = viewName(outputTableOf(model));
-    const rows = byMonth ? monthMergeSql(source, outputView, months, computed) : `SELECT * FROM ${source}`;
-    const result = await out.replacePartitionsFromSql(writer, rows, {
-      partitions: partitions === 'all' ? [{}] : byMonth ? months : partitions,
-      // The kept days were read from the view's version: a commit since to those months conflicts.
-      ...(byMonth ? { readSnapshot: await out.snapshotAt(versions[outputView]) } : {}),
-      txn: model.inputs.map((i) => ({ appId: txnAppId(model.name, i), version: inputVersions[i] })),
-      parameters: { transform: model.name, ...(byMonth ? { [COMPUTED_PARTITIONS_PARAMETER]: JSON.stringify(computed) } : {}) },
-      compression: GOLD_COMPRESSION,
-    });
+    let result: CommitResult;
+    if (!storedByMonth(stored)) {
+      result = await out.replacePartitionsFromSql(writer, `SELECT * FROM ${source}`, { partitions: computed ?? [{}], txn, parameters: { transform: model.name }, compression: GOLD_COMPRESSION });
+    } else if (!computed) {
+      // A table stored a month a partition, rewritten whole: its newest month a file a day.
+      const newest = (await queryJson(writer, `SELECT strftime(max("date"), '%Y-%m') AS m FROM ${source}`))[0]?.m;
+      const fileSplit = typeof newest === 'string' ? fileSplitSql(newest) : undefined;
+      result = await out.replacePartitionsFromSql(writer, `SELECT * FROM ${source}`, { partitions: [{}], fileSplit, txn, parameters: { transform: model.name }, compression: GOLD_COMPRESSION });
+    } else {
+      // Some days of a table stored a month a partition: the files holding them are replaced, and
+      // a file holding other days too is written again with them (month-partitions.ts), as the
+      // view's version held them (a commit since to those months conflicts).
+      const read = await out.snapshotAt(versions[viewName(outputTableOf(model))]);
+      const { only, others } = filesHoldingDays(read.files.values(), computed);
+      // (`month` as the writer derives it for every row: the model's rows need not have it.)
+      const kept = others.length === 0 ? '' : ` UNION ALL BY NAME SELECT * EXCLUDE (${MONTH_COLUMN}) FROM ${engine.filesRelation(outputTableOf(model), others)} WHERE NOT (${partitionFilterSql(computed)})`;
+      // (Days of a month newer than the table's newest are a file each too: `>=` in fileSplitSql.)
+      const newest = newestMonthOf(read.files.values()) ?? computed.map((p) => p.date?.slice(0, 7)).filter((m) => m !== undefined).sort()[0];
+      result = await out.replaceFilesFromSql(writer, `SELECT * FROM ${source}${kept}`, {
+        remove: [...only, ...others],
+        partitions: monthPartitions(computed, stored),
+        readSnapshot: read,
+        fileSplit: newest === undefined ? undefined : fileSplitSql(newest),
+        txn,
+        parameters: { transform: model.name, [COMPUTED_PARTITIONS_PARAMETER]: JSON.stringify(computed) },
+        compression: GOLD_COMPRESSION,
+      });
+    }
     lap('commit');
     if (partitions === 'all' && !published) {
       // The table now holds exactly these rows: the models downstream read them from memory.
@@ -415,7 +432,8 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
  */
 async function completeRows(conn: LakeQueryEngine['connection'], table: string, def: TableDefinition, keep: string): Promise<void> {
   const present = new Set((await queryJson(conn, `DESCRIBE ${table}`)).map((r) => String(r.column_name)));
-  const derived = def.columns.filter((c) => c.derivedFrom && !present.has(c.name)).map((c) => `CAST((${c.derivedFrom}) AS ${duckdbTypeOf(c.type)}) AS ${sqlIdentifier(c.name)}`);
+  // (Not `month`: only the files are partitioned by it, and the writer derives it.)
+  const derived = def.columns.filter((c) => c.derivedFrom && c.name !== MONTH_COLUMN && !present.has(c.name)).map((c) => `CAST((${c.derivedFrom}) AS ${duckdbTypeOf(c.type)}) AS ${sqlIdentifier(c.name)}`);
   if (derived.length === 0) {
     if (keep !== 'TRUE') await conn.run(`DELETE FROM ${table} WHERE NOT (${keep})`);
     return;
@@ -446,15 +464,18 @@ function inputRelation(engine: LakeQueryEngine, table: string, partitions: Parti
   const lo = addDays((dates as string[]).reduce((a, b) => (a < b ? a : b)), -lookbackDays);
   const hi = (dates as string[]).reduce((a, b) => (a > b ? a : b));
   const symbols = columns.includes('symbol') && partitions.every((p) => p.symbol !== undefined) ? new Set(partitions.map((p) => p.symbol!)) : undefined;
-  const within = new Map<string, Record<string, string>>();
+  const within: AddAction[] = [];
   for (const f of snapshot.files.values()) {
     const v = f.partitionValues;
     if (symbols && !(v.symbol && symbols.has(v.symbol))) continue;
     if (columns.includes('date') && !(v.date && v.date >= lo && v.date <= hi)) continue;
     if (columns.includes(MONTH_COLUMN) && !(v[MONTH_COLUMN] && v[MONTH_COLUMN]! >= lo.slice(0, 7) && v[MONTH_COLUMN]! <= hi.slice(0, 7))) continue;
-    within.set(columns.map((c) => v[c] ?? '').join('\u0000'), Object.fromEntries(columns.map((c) => [c, v[c] ?? ''])));
+    // A month's files holding only days out of reach (its days a file each) are left out too.
+    const days = fileDayRange(f);
+    if (days && (days.max < lo || days.min > hi)) continue;
+    within.push(f);
   }
-  return engine.partitionsRelation(table, [...within.values()]);
+  return engine.filesRelation(table, within);
 }
 
 /** The output partitions this run must compute. */
