@@ -225,16 +225,20 @@ describe('incremental builds', () => {
   /**
    * Over one day built by a full refresh, a second full refresh with `models` (whose indicators
    * fail with `error`): indicators fail, signals and alerts are skipped, and none of the three
-   * tables gets a commit. Returns the run.
+   * tables gets a commit. Returns the run. `hourly`: the day's last hour is appended after the
+   * first build, and the second build is an incremental one (its children build from the hour's
+   * rows before their commit too).
    */
-  async function expectFailedIndicatorsCommitNothing(dirPrefix: string, models: readonly Model[], error: RegExp) {
+  async function expectFailedIndicatorsCommitNothing(dirPrefix: string, models: readonly Model[], error: RegExp, hourly = false) {
     const lake = new Lake(tmpLakeDir(dirPrefix));
-    await seed(lake, `open_time >= ${START} AND open_time < ${START + 86_400_000}`);
+    const dayEnd = START + 86_400_000;
+    await seed(lake, `open_time >= ${START} AND open_time < ${hourly ? dayEnd - 3_600_000 : dayEnd}`);
     expect((await runTransforms(lake, MODELS, { fullRefresh: true })).ok).toBe(true);
+    if (hourly) await seed(lake, `open_time >= ${dayEnd - 3_600_000} AND open_time < ${dayEnd}`);
     const tables = ['gold/indicators', 'gold/signals', 'gold/alerts'];
     const versions = async () => Promise.all(tables.map(async (t) => (await (await lake.table(t)).refresh()).version));
     const before = await versions();
-    const run = await runTransforms(lake, models, { fullRefresh: true });
+    const run = await runTransforms(lake, models, { fullRefresh: !hourly });
     const byModel = Object.fromEntries(run.models.map((m) => [m.model, m]));
     expect(byModel.indicators.status).toBe('failed');
     expect(byModel.indicators.error).toMatch(error);
@@ -244,9 +248,9 @@ describe('incremental builds', () => {
     return { run, byModel };
   }
 
-  it('a full refresh whose indicators commit fails commits none of indicators, signals and alerts, though these may have begun building from its rows', async () => {
-    // Indicators' rows pass its tests, but one value cannot be written as the table's DOUBLE: the commit fails.
-    const unwritable: Model[] = MODELS.map((m) =>
+  /** Indicators' rows pass its tests, but one value cannot be written as the table's DOUBLE: the commit fails. */
+  const unwritableIndicators = (): Model[] =>
+    MODELS.map((m) =>
       m.name === 'indicators'
         ? {
             ...m,
@@ -258,9 +262,17 @@ describe('incremental builds', () => {
           }
         : m,
     );
-    const { run, byModel } = await expectFailedIndicatorsCommitNothing('failing-commit-', unwritable, /not a number/);
+
+  it('a full refresh whose indicators commit fails commits none of indicators, signals and alerts, though these may have begun building from its rows', async () => {
+    const { run, byModel } = await expectFailedIndicatorsCommitNothing('failing-commit-', unwritableIndicators(), /not a number/);
     expect(run.ok).toBe(false);
     expect(byModel.coverage.status).toBe('success');
+  }, 240_000);
+
+  it('an hourly build whose indicators commit fails commits none of indicators, signals and alerts, though these may have begun building from its rows', async () => {
+    const { run, byModel } = await expectFailedIndicatorsCommitNothing('failing-commit-hourly-', unwritableIndicators(), /not a number/, true);
+    expect(byModel.indicators.partitions).toEqual([{ symbol: 'BTCUSDT', date: '2024-01-01' }]);
+    expect(run.ok).toBe(false);
   }, 240_000);
 
   it('a full refresh whose indicators tests fail commits none of indicators, signals and alerts (the tests run beside their building)', async () => {

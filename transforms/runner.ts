@@ -8,10 +8,12 @@
  * Each model builds into a table of the engine's in-memory database, its tests run on those rows,
  * and only then one commit replaces the computed partitions (or the whole table): a model that
  * fails, or whose tests fail, leaves its previous output untouched, and the models downstream of
- * it are skipped. In a full refresh a model's rows go downstream as soon as they are built: its
- * children build from them (on its lane) while it tests and commits them (on a connection of its
- * own), and each child commits only after its parent's commit landed, recording the version it
- * produced (or is skipped when the parent's tests or commit failed).
+ * it are skipped. A model's rows go downstream as soon as they are built: its children build
+ * from them (on its lane) while it tests and commits them (on a connection of its own), and each
+ * child commits only after its parent's commit landed, recording the version it produced (or is
+ * skipped when the parent's tests or commit failed). In a full refresh the children read the
+ * parent's whole table from memory; in a run of some partitions (`HandOff`) the parent's rows of
+ * the days it recomputed from memory and its other days as committed before the run.
  * Every run appends one row per model to `gold/transform_runs`.
  *
  * Two models build at once (`concurrency`): a model starts when every model it reads has
@@ -19,7 +21,7 @@
  * DuckDB engine (a model runs on the lane that already holds its parents' rows when one does).
  */
 import { randomUUID } from 'node:crypto';
-import { Lake, LakeQueryEngine, TableNotFoundError, queryJson, sqlIdentifier, viewName, type DeltaTable, type ParquetCompression, type TableDefinition } from '../lake/index.ts';
+import { Lake, LakeQueryEngine, TableNotFoundError, filesSelectSql, queryJson, sqlIdentifier, viewName, type AddAction, type DeltaTable, type ParquetCompression, type Snapshot, type TableDefinition } from '../lake/index.ts';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { TransformMetrics } from '../common/metrics-catalog.ts';
 import { changedPartitions } from './changes.ts';
@@ -148,13 +150,28 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
   const laneCount = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY));
   const running = new Set<Promise<void>>();
   const runLap = profiler((m) => log(`run: ${m}`));
+  /**
+   * Models that handed their rows of some partitions downstream (HandOff): the models reading
+   * them read those rows for the whole run, also once the commit landed (its view is not defined
+   * again for them). Their tables are dropped when the run ends.
+   */
+  const handedOn = new Map<string, { handOff: HandOff; run: Promise<ModelRun> }>();
   try {
     // The gold tables a model reads exist (empty) even when their models never ran (created
     // here, before any lane runs, so that two lanes never create the same table).
     for (const model of selected) for (const parent of graph.parents(model)) await openGoldTable(lake, parent.output);
     runLap('gold tables opened');
-    const pending = [...selected];
     const selectedNames = new Set(selected.map((m) => m.name));
+    // Models with the longest chains of selected models below them first (a stable sort keeps
+    // graph order among equals): a free lane goes to the critical path, and a model that only
+    // feeds another (sentiment) does not wait behind the models nothing reads.
+    const chainBelow = new Map<string, number>();
+    const depth = (m: Model): number => {
+      let d = chainBelow.get(m.name);
+      if (d === undefined) chainBelow.set(m.name, (d = Math.max(0, ...graph.children(m).filter((c) => selectedNames.has(c.name)).map((c) => depth(c) + 1))));
+      return d;
+    };
+    const pending = [...selected].sort((a, b) => depth(b) - depth(a));
     const finished = (m: Model) => !selectedNames.has(m.name) || runs.has(m.name);
     const record = (model: Model, run: ModelRun) => {
       if (run.status === 'failed') failed.add(model.name);
@@ -172,7 +189,7 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
     };
     // Models whose rows are built and tested but still being committed (a full refresh): their
     // downstream models may build from those rows, on the same lane, and commit after them.
-    const committing = new Map<string, { lane: Lane; run: Promise<ModelRun> }>();
+    const committing = new Map<string, { model: string; lane: Lane; run: Promise<ModelRun> }>();
     while (pending.length > 0 || running.size > 0) {
       for (const model of [...pending]) {
         const parents = graph.parents(model);
@@ -183,10 +200,12 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
           record(model, { model: model.name, status: 'skipped', partitions: [], rows: 0, durationMs: 0, error: `upstream model ${upstreamFailed.name} failed`, inputVersions: {}, tests: [] });
           continue;
         }
-        // Uncommitted parents' rows are only in their lane's memory: all on one lane, and run there.
+        // Uncommitted parents' whole tables are known to their lane only (Lane.rewritten): all on
+        // one lane, and run there. (Rows of some partitions handed on are read on any lane.)
         const unfinished = parents.filter((p) => !finished(p)).map((p) => ({ table: outputTableOf(p), ...committing.get(p.name)! }));
-        const home = unfinished[0]?.lane;
-        if (unfinished.some((u) => u.lane !== home)) continue;
+        const onLane = unfinished.filter((u) => !handedOn.has(u.model));
+        const home = onLane[0]?.lane;
+        if (onLane.some((u) => u.lane !== home)) continue;
         const lane = home ? (home.busy ? undefined : home) : await laneFor(parents, lanes, laneCount, lake, { threads: options.threads, keptEngine: options.fullRefresh ? undefined : options.engine }, log);
         if (!lane) continue;
         pending.splice(pending.indexOf(model), 1);
@@ -199,10 +218,14 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
           released = true;
           rowsReady();
         };
+        const handed = parents.filter((p) => handedOn.has(p.name)).map((p) => ({ table: outputTableOf(p), ...handedOn.get(p.name)! }));
         const run: Promise<ModelRun> = runModel(lake, lane, model, { ...options, config, nowUs, log, tag: runId.slice(0, 8) }, {
-          upstream: new Map(unfinished.map((u) => [u.table, u.run])),
-          onRowsReady: () => {
-            committing.set(model.name, { lane, run });
+          upstream: new Map([...unfinished.map((u): [string, Promise<ModelRun>] => [u.table, u.run]), ...handed.map((h): [string, Promise<ModelRun>] => [h.table, h.run])]),
+          handOffs: new Map(handed.map((h) => [h.table, h.handOff])),
+          handsOff: graph.children(model).some((c) => selectedNames.has(c.name)),
+          onRowsReady: (handOff) => {
+            if (handOff) handedOn.set(model.name, { handOff, run });
+            committing.set(model.name, { model: model.name, lane, run });
             release();
           },
         });
@@ -221,6 +244,7 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
   } finally {
     await Promise.allSettled(running);
     for (const lane of lanes) for (const t of lane.rewritten.values()) await lane.conn.run(`DROP TABLE IF EXISTS ${t}`).catch(() => {});
+    for (const { handOff } of handedOn.values()) await lanes[0]?.conn.run(`DROP TABLE IF EXISTS ${handOff.table}`).catch(() => {});
     for (const lane of lanes) if (lane.engine === options.engine) lane.engine.closeConnection(lane.conn);
     for (const engine of new Set(lanes.map((l) => l.engine))) if (engine !== options.engine) engine.close();
   }
@@ -289,12 +313,34 @@ async function laneFor(
 
 const MAX_OPEN_PARTITION_FILES = 2048;
 
-/** How a model's run meets the runs around it (a full refresh overlaps commits with builds). */
+/** How a model's run meets the runs around it (its commit overlaps its children's builds). */
 interface RunHooks {
-  /** Input tables whose models' commits are under way (their rows are on this lane) → those runs. */
+  /** Input tables whose models' commits are under way (their rows are on this lane), or that were handed on → those runs. */
   readonly upstream: ReadonlyMap<string, Promise<ModelRun>>;
-  /** Called once this model's rows are built, tested and readable by the models downstream. */
-  readonly onRowsReady: () => void;
+  /** Input tables whose models handed on the rows of some partitions (not the whole table) → those rows. */
+  readonly handOffs: ReadonlyMap<string, HandOff>;
+  /** Models downstream of this one run after it: its rows are worth handing on before its commit. */
+  readonly handsOff: boolean;
+  /** Called once this model's rows are built and readable by the models downstream. */
+  readonly onRowsReady: (handOff?: HandOff) => void;
+}
+
+/**
+ * A model's rows handed downstream before its commit, in a run of some partitions: what its
+ * table will hold once the commit lands is `table` (the rows of the days it recomputed, in the
+ * engine's in-memory database) and, for every other day, the rows of `snapshot` (its output as
+ * committed before the run). The models downstream read it as such (handOffRelation), plan from
+ * `partitions` rather than from its commit (which has not landed), and commit after it. The
+ * engine's view of the table is not brought up to date for them (a view of a file a day cost
+ * ~10 ms to define again).
+ */
+interface HandOff {
+  readonly table: string;
+  /** The partitions (symbol, date) the model recomputed. */
+  readonly partitions: readonly Partition[];
+  /** The output table as committed before this run, and its directory. */
+  readonly snapshot: Snapshot;
+  readonly dir: string;
 }
 
 async function runModel(lake: Lake, lane: Lane, model: Model, options: TransformRunOptions & { config: GoldConfig; nowUs: number; log: (m: string) => void; tag: string }, hooks: RunHooks): Promise<ModelRun> {
@@ -313,10 +359,11 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
     await out.refresh();
     // The views this model reads (its inputs, its output for the month merge), on its lane's
     // connection: two lanes refresh side by side, and views no model reads are left alone.
-    await engine.refresh([...model.inputs, outputTableOf(model)], conn);
+    // (Inputs handed on by their models are read from those, not from the views.)
+    await engine.refresh([...model.inputs.filter((i) => !hooks.handOffs.has(i)), outputTableOf(model)], conn);
     const versions = engine.viewVersions();
-    inputVersions = Object.fromEntries(model.inputs.map((i) => [i, versions[viewName(i)] ?? -1]));
-    partitions = await plan(lake, engine, conn, model, out, inputVersions, options);
+    inputVersions = Object.fromEntries(model.inputs.map((i) => [i, hooks.handOffs.get(i)?.snapshot.version ?? versions[viewName(i)] ?? -1]));
+    partitions = await plan(lake, engine, conn, model, out, inputVersions, hooks.handOffs, options);
     lap('plan');
     if (partitions !== 'all' && partitions.length === 0) {
       return { model: model.name, status: 'skipped', partitions, rows: 0, durationMs: Math.round(performance.now() - t0), inputVersions, tests: [] };
@@ -327,9 +374,21 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
       config: options.config,
       partitions,
       nowUs: options.nowUs,
-      relation: (table) => rewritten.get(table) ?? inputRelation(engine, table, partitions, model.lookbackDays) ?? viewName(table),
-      filesOf: (table) => [...(engine.tableSnapshot(table)?.files.values() ?? [])],
-      partitionsRelation: (table, list) => engine.partitionsRelation(table, list),
+      relation: (table) => {
+        const handOff = hooks.handOffs.get(table);
+        if (handOff) return handOffRelation(handOff, reachOf(handOff.snapshot, partitions, model.lookbackDays));
+        return rewritten.get(table) ?? inputRelation(engine, table, partitions, model.lookbackDays) ?? viewName(table);
+      },
+      filesOf: (table) => {
+        if (hooks.handOffs.has(table)) throw new Error(`${model.name}: the files of ${table} are not known yet (its commit is under way): read it through relation()`);
+        return [...(engine.tableSnapshot(table)?.files.values() ?? [])];
+      },
+      partitionsRelation: (table, list) => {
+        const handOff = hooks.handOffs.get(table);
+        if (!handOff) return engine.partitionsRelation(table, list);
+        const keys = new Set(list.map((p) => partitionValuesKey(handOff.snapshot.partitionColumns, p)));
+        return handOffRelation(handOff, (values) => keys.has(partitionValuesKey(handOff.snapshot.partitionColumns, values)), partitionFilterSql(list));
+      },
       outputHasRows: out.snapshot().files.size > 0,
       log: (m) => options.log(`${model.name}: ${m}`),
     };
@@ -341,20 +400,22 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
     lap('build');
     await completeRows(conn, OUT, model.output, keep);
     lap('derived columns, partition filter');
-    // A full refresh hands the rows to the models downstream now: they build from them (on this
-    // lane's connection) while this model's tests and commit run (on a connection of its own), and
-    // commit after it, or not at all when its tests or commit fail. (In other runs a downstream
-    // model's plan reads this model's commit.)
+    // The rows go to the models downstream now: they build from them (on this lane's connection)
+    // while this model's tests and commit run (on a connection of its own), and commit after it,
+    // or not at all when its tests or commit fail: in a full refresh the whole table, in a run of
+    // some partitions the days recomputed (HandOff). (A run that rewrites the whole table
+    // otherwise hands it on once committed, below.)
     const overlap = options.fullRefresh === true && partitions === 'all';
+    const handOn = partitions !== 'all' && hooks.handsOff;
     let source = OUT;
     let writer = conn;
-    if (overlap) {
+    if (overlap || handOn) {
       await conn.run(`DROP TABLE IF EXISTS ${kept}`);
       await conn.run(`ALTER TABLE ${OUT} RENAME TO ${kept}`);
-      rewritten.set(outputTableOf(model), kept);
+      if (overlap) rewritten.set(outputTableOf(model), kept);
       published = true;
       source = kept;
-      hooks.onRowsReady();
+      hooks.onRowsReady(handOn ? { table: kept, partitions: partitions as readonly Partition[], snapshot: out.snapshot(), dir: out.dir } : undefined);
       writer = commitConnection = await lane.engine.openConnection();
       await writer.run(`SET partitioned_write_max_open_files = ${MAX_OPEN_PARTITION_FILES}`);
     }
@@ -370,7 +431,10 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
         // (Rows handed downstream stay until the run ends: the models that read them are skipped too.)
         return { model: model.name, status: 'skipped', partitions, rows: 0, durationMs: Math.round(performance.now() - t0), error: `upstream model ${upstream.model} failed`, inputVersions, tests };
       }
-      inputVersions[input] = upstream.outputVersion;
+      // A handed-on input's commit must directly follow the version its rows were read with: with
+      // another commit between, the run records that version and the next run reads both.
+      const handOff = hooks.handOffs.get(input);
+      inputVersions[input] = !handOff || upstream.outputVersion === handOff.snapshot.version + 1 ? upstream.outputVersion : handOff.snapshot.version;
     }
     // A table stored a month per file: the computed days' months, with their other days kept.
     const stored = out.snapshot().partitionColumns;
@@ -437,24 +501,59 @@ function duckdbTypeOf(type: string): string {
  * Undefined (read the view) for a full build or an input not partitioned by date or month.
  */
 function inputRelation(engine: LakeQueryEngine, table: string, partitions: PartitionSet, lookbackDays: number): string | undefined {
-  if (partitions === 'all' || partitions.length === 0) return undefined;
   const snapshot = engine.tableSnapshot(table);
-  const columns = snapshot?.partitionColumns ?? [];
-  if (!snapshot || !columns.some((c) => c === 'date' || c === MONTH_COLUMN) || columns.some((c) => c !== 'date' && c !== MONTH_COLUMN && c !== 'symbol')) return undefined;
+  if (!snapshot || partitions === 'all') return undefined;
+  const reach = reachOf(snapshot, partitions, lookbackDays);
+  if (reach === undefined) return undefined;
+  const columns = snapshot.partitionColumns;
+  const within = new Map<string, Record<string, string>>();
+  for (const f of snapshot.files.values()) {
+    if (reach(f.partitionValues)) within.set(partitionValuesKey(columns, f.partitionValues), Object.fromEntries(columns.map((c) => [c, f.partitionValues[c] ?? ''])));
+  }
+  return engine.partitionsRelation(table, [...within.values()]);
+}
+
+type PartitionValues = Readonly<Record<string, string | null | undefined>>;
+
+function partitionValuesKey(columns: readonly string[], values: PartitionValues): string {
+  return columns.map((c) => values[c] ?? '').join('\u0000');
+}
+
+/**
+ * Which of a table's partitions (by their values) a run of `partitions` may read: the computed
+ * dates and `lookbackDays` before them, for their symbols. Undefined (every partition) for a
+ * full build or a table not partitioned by date or month (and symbol).
+ */
+function reachOf(snapshot: Snapshot, partitions: PartitionSet, lookbackDays: number): ((values: PartitionValues) => boolean) | undefined {
+  if (partitions === 'all' || partitions.length === 0) return undefined;
+  const columns = snapshot.partitionColumns;
+  if (!columns.some((c) => c === 'date' || c === MONTH_COLUMN) || columns.some((c) => c !== 'date' && c !== MONTH_COLUMN && c !== 'symbol')) return undefined;
   const dates = partitions.map((p) => p.date);
   if (dates.some((d) => d === undefined)) return undefined;
   const lo = addDays((dates as string[]).reduce((a, b) => (a < b ? a : b)), -lookbackDays);
   const hi = (dates as string[]).reduce((a, b) => (a > b ? a : b));
   const symbols = columns.includes('symbol') && partitions.every((p) => p.symbol !== undefined) ? new Set(partitions.map((p) => p.symbol!)) : undefined;
-  const within = new Map<string, Record<string, string>>();
-  for (const f of snapshot.files.values()) {
-    const v = f.partitionValues;
-    if (symbols && !(v.symbol && symbols.has(v.symbol))) continue;
-    if (columns.includes('date') && !(v.date && v.date >= lo && v.date <= hi)) continue;
-    if (columns.includes(MONTH_COLUMN) && !(v[MONTH_COLUMN] && v[MONTH_COLUMN]! >= lo.slice(0, 7) && v[MONTH_COLUMN]! <= hi.slice(0, 7))) continue;
-    within.set(columns.map((c) => v[c] ?? '').join('\u0000'), Object.fromEntries(columns.map((c) => [c, v[c] ?? ''])));
-  }
-  return engine.partitionsRelation(table, [...within.values()]);
+  return (v) => {
+    if (symbols && !(v.symbol && symbols.has(v.symbol))) return false;
+    if (columns.includes('date') && !(v.date && v.date >= lo && v.date <= hi)) return false;
+    const month = v[MONTH_COLUMN];
+    if (columns.includes(MONTH_COLUMN) && !(month && month >= lo.slice(0, 7) && month <= hi.slice(0, 7))) return false;
+    return true;
+  };
+}
+
+/**
+ * A handed-on table as it will be once its commit lands: its rows of the recomputed partitions
+ * from memory, the others from the files committed before (those of the partitions `reach`
+ * selects; every one when undefined), less their rows of the recomputed days (a month's file
+ * holds them too). `where` restricts both.
+ */
+function handOffRelation(handOff: HandOff, reach: ((values: PartitionValues) => boolean) | undefined, where = 'TRUE'): string {
+  const files: AddAction[] = [];
+  for (const f of handOff.snapshot.files.values()) if (!reach || reach(f.partitionValues)) files.push(f);
+  return `(SELECT * FROM ${handOff.table} WHERE ${where}
+    UNION ALL BY NAME
+    SELECT * FROM (${filesSelectSql(handOff.dir, handOff.snapshot, files)}) WHERE ${where} AND NOT (${partitionFilterSql(handOff.partitions)}))`;
 }
 
 /** The output partitions this run must compute. */
@@ -465,6 +564,7 @@ async function plan(
   model: Model,
   out: DeltaTable,
   inputVersions: Record<string, number>,
+  handOffs: ReadonlyMap<string, HandOff>,
   options: TransformRunOptions & { config: GoldConfig },
 ): Promise<PartitionSet> {
   const snapshot = out.snapshot();
@@ -476,6 +576,9 @@ async function plan(
     let changed: PartitionSet = [];
     for (const input of model.inputs) {
       const since = last[input]!;
+      // A handed-on input: the partitions its model is committing, and any committed before.
+      const handOff = handOffs.get(input);
+      if (handOff) changed = unionPartitions(changed, handOff.partitions);
       if (inputVersions[input] <= since) continue;
       changed = unionPartitions(changed, await changedPartitions(await lake.table(input), since, inputVersions[input]));
     }
@@ -483,7 +586,11 @@ async function plan(
     if (model.materialization === 'full' || changed === 'all') set = 'all';
     else if (!model.affected) set = defaultAffected(model, changed);
     else {
-      const partitionsOf = (table: string) => [...(engine.tableSnapshot(table)?.files.values() ?? [])].map((f) => f.partitionValues);
+      const partitionsOf = (table: string) => {
+        const handOff = handOffs.get(table);
+        if (handOff) return [...[...handOff.snapshot.files.values()].map((f) => f.partitionValues), ...handOff.partitions];
+        return [...(engine.tableSnapshot(table)?.files.values() ?? [])].map((f) => f.partitionValues);
+      };
       set = await model.affected(changed, { conn, config: options.config, partitionsOf });
     }
   }
