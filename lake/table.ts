@@ -50,6 +50,22 @@ export interface ReplaceOptions extends WriteOptions {
    * silently replaced. Default: the latest snapshot, read at the start of the call.
    */
   readonly readSnapshot?: Snapshot;
+  /** Rows of one partition split further into files (writer.ts `DataFileSpec.fileSplit`). */
+  readonly fileSplit?: string;
+}
+
+/** replaceFilesFromSql: which files the new rows replace. */
+export interface ReplaceFilesOptions extends WriteOptions {
+  /** Files of `readSnapshot` the commit removes (their rows that stay must be among the new rows). */
+  readonly remove: readonly AddAction[];
+  /**
+   * The partitions the commit changes (every removed file's and every new row's): a change
+   * committed to them since `readSnapshot` conflicts.
+   */
+  readonly partitions: readonly Readonly<Record<string, string>>[];
+  /** The snapshot `remove` (and any rows kept from it) was read from. */
+  readonly readSnapshot: Snapshot;
+  readonly fileSplit?: string;
 }
 
 export interface CommitResult {
@@ -242,6 +258,25 @@ export class DeltaTable {
     // replaceWith refuses the commit (RowsOutsidePartitionsError): no second pass to look for one.
     const added = await writeSelect(conn, this.fileSpec(read, options), selectSql, { checkNullPartitions: !options.partitions });
     return this.replaceWith(read, added, options);
+  }
+
+  /**
+   * Replaces some files of partitions, not whole partitions: removes `remove` and adds the rows of
+   * a SELECT, in one commit. A table stored a month a partition with a file a day replaces a
+   * recomputed day's file, and rewrites the other days of a file that holds more (the caller
+   * selects them among the new rows), leaving the month's other files alone.
+   */
+  async replaceFilesFromSql(conn: DuckDBConnection, selectSql: string, options: ReplaceFilesOptions): Promise<CommitResult> {
+    const read = options.readSnapshot;
+    const added = await writeSelect(conn, this.fileSpec(read, options), selectSql, { checkNullPartitions: false });
+    const partitions = options.partitions;
+    const matches = (pv: Record<string, string | null>) => partitions.some((p) => Object.entries(p).every(([k, v]) => (pv[k] ?? null) === v));
+    const stray = [...added, ...options.remove].find((a) => !matches(a.partitionValues));
+    if (stray) {
+      await removeWrittenFiles(this.dir, added);
+      throw new RowsOutsidePartitionsError(this.dir, stray.partitionValues);
+    }
+    return this.commitData(read, added, [...options.remove], 'WRITE', { mode: 'Overwrite', partitions: JSON.stringify(partitions), replacedFiles: options.remove.length }, options, partitions);
   }
 
   private async replaceWith(read: Snapshot, added: AddAction[], options: ReplaceOptions): Promise<CommitResult> {
@@ -455,8 +490,9 @@ export class DeltaTable {
     return path.join(this.dir, decodeURIComponent(deltaPath));
   }
 
-  private fileSpec(read: Snapshot, options: WriteOptions) {
+  private fileSpec(read: Snapshot, options: WriteOptions & { fileSplit?: string }) {
     return {
+      fileSplit: options.fileSplit,
       tableDir: this.dir,
       columns: read.columns,
       partitionColumns: read.partitionColumns,

@@ -9,6 +9,7 @@
  * Partition columns are not stored inside the files (the Delta convention); they live in the
  * Hive-style directory names and in each `add`'s partitionValues.
  */
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
@@ -24,7 +25,17 @@ export interface DataFileSpec {
   readonly columns: readonly LakeColumn[];
   readonly partitionColumns: readonly string[];
   readonly compression?: ParquetCompression;
+  /**
+   * Splits a partition's rows further into files: an SQL expression over the row's columns, rows
+   * with different values going to different files of the same partition (a table stored a
+   * month a partition keeps its newest month a file a day). Not a partition column: the files
+   * land in the partition's own directory and their partition values are the partition's.
+   */
+  readonly fileSplit?: string;
 }
+
+/** The (never stored) key COPY splits files by when a spec has `fileSplit`. */
+const FILE_SPLIT_KEY = '__file';
 
 /** A row as producers hand it over: decimals as strings, timestamps as epoch µs numbers. */
 export type LakeRow = Readonly<Record<string, unknown>>;
@@ -148,12 +159,26 @@ async function copyToTable(conn: DuckDBConnection, spec: DataFileSpec, typedSele
     if (Number(nulls) > 0) throw new RowValidationError(`${nulls} row(s) have a null partition column (${spec.partitionColumns.join(', ')})`);
   }
   const target = partitioned ? spec.tableDir : path.join(spec.tableDir, `part-${randomUUID()}.parquet`);
+  const split = partitioned && spec.fileSplit !== undefined;
+  const keys = [...spec.partitionColumns.map(sqlIdentifier), ...(split ? [FILE_SPLIT_KEY] : [])];
   const options = [`FORMAT parquet`, `COMPRESSION ${compression}`, `RETURN_STATS true`];
-  if (partitioned) options.push(`PARTITION_BY (${spec.partitionColumns.map(sqlIdentifier).join(', ')})`, `FILENAME_PATTERN 'part-{uuid}'`, `OVERWRITE_OR_IGNORE true`);
-  const reader = await conn.runAndReadAll(`COPY (${select}) TO ${sqlLiteral(target)} (${options.join(', ')})`);
+  if (partitioned) options.push(`PARTITION_BY (${keys.join(', ')})`, `FILENAME_PATTERN 'part-{uuid}'`, `OVERWRITE_OR_IGNORE true`);
+  const source = split ? `SELECT *, CAST((${spec.fileSplit}) AS VARCHAR) AS ${FILE_SPLIT_KEY} FROM (${select})` : select;
+  const reader = await conn.runAndReadAll(`COPY (${source}) TO ${sqlLiteral(target)} (${options.join(', ')})`);
   const now = Date.now();
   const stats = reader.getRowObjectsJson() as unknown as ReturnedFileStats[];
+  if (split) await Promise.all(stats.map(async (s) => (s.filename = await moveOutOfSplitDirectory(s.filename))));
   return stats.map((s) => toAddAction(spec, s, now));
+}
+
+/** `<partition>/__file=<key>/part-x.parquet` → `<partition>/part-x.parquet` (the key's directory removed once empty). */
+async function moveOutOfSplitDirectory(file: string): Promise<string> {
+  const dir = path.dirname(file);
+  if (!path.basename(dir).startsWith(`${FILE_SPLIT_KEY}=`)) return file;
+  const moved = path.join(path.dirname(dir), path.basename(file));
+  await fs.rename(file, moved);
+  await fs.rmdir(dir).catch(() => {});
+  return moved;
 }
 
 interface ReturnedFileStats {
@@ -168,7 +193,7 @@ function toAddAction(spec: DataFileSpec, s: ReturnedFileStats, now: number): Add
   const rel = path.relative(spec.tableDir, s.filename).split(path.sep).join('/');
   const partitionValues: Record<string, string | null> = {};
   for (const p of spec.partitionColumns) partitionValues[p] = null;
-  for (const kv of s.partition_keys ?? []) partitionValues[kv.key] = kv.value;
+  for (const kv of s.partition_keys ?? []) if (kv.key in partitionValues) partitionValues[kv.key] = kv.value;
   const byColumn = new Map<string, Map<string, string>>();
   for (const c of s.column_statistics ?? []) byColumn.set(unquote(c.key), new Map(c.value.map((kv) => [kv.key, kv.value])));
   return {

@@ -10,11 +10,12 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lake, LakeQueryEngine, type LakeRow } from '../lake/index.ts';
+import { Lake, LakeQueryEngine, optimize, type LakeRow } from '../lake/index.ts';
 import { removeTmpDirs, tmpLakeDir } from '../test/support/lake/tmp.ts';
 import { KLINES_2024_DIR, TRADES_2017_DIR } from '../test/fixtures/paths.ts';
 import { extractZipCsv, loadKlinesIntoSilver, loadTradesIntoBronze } from '../test/support/lake-loaders.ts';
 import { DEFAULT_GOLD_CONFIG, MODELS, runTransforms, testModels, type Model } from './index.ts';
+import { fileDayRange } from './month-partitions.ts';
 
 /** The 2017 day has no $100k trade: a lower whale threshold gives whale_trades rows to compare. */
 const config = { ...DEFAULT_GOLD_CONFIG, whaleMinQuote: 10_000 };
@@ -101,15 +102,19 @@ describe('incremental builds', () => {
     expect(byModel.alerts.partitions).toEqual(['2024-01-03', '2024-01-04', '2024-01-05', '2024-01-06', '2024-01-07'].map((date) => ({ symbol: 'BTCUSDT', date })));
     expect(byModel.whale_trades.status).toBe('skipped');
     expect(byModel.sentiment.status).toBe('skipped');
-    // Exactly one commit to gold/indicators, touching only 2024-01-03.
-    const history = await (await incremental.table('gold/indicators')).history(5);
+    // Exactly one commit to gold/indicators, replacing only the file of 2024-01-03: the table is
+    // stored a month a partition, its newest month (January here) a file a day.
+    const indicators = await incremental.table('gold/indicators');
+    const history = await indicators.history(5);
     expect(history[0].version).toBe(indicatorsBefore + 1);
-    const actions = (await (await incremental.table('gold/indicators')).store.readCommit(history[0].version))!;
-    const touched = new Set(actions.flatMap((a) => ('add' in a ? [a.add.partitionValues.date] : 'remove' in a ? [a.remove.partitionValues?.date] : [])));
-    expect([...touched]).toEqual(['2024-01-03']);
-    expect(actions.some((a) => 'remove' in a)).toBe(true);
-    // gold/coverage is stored a file per month: the day's rows were computed, and the commit
-    // rewrote January's one file with the two days before kept (the full build below compares them).
+    const before = await indicators.snapshotAt(indicatorsBefore);
+    const actions = (await indicators.store.readCommit(history[0].version))!;
+    const day = { min: '2024-01-03', max: '2024-01-03' };
+    expect(actions.flatMap((a) => ('add' in a ? [fileDayRange(a.add)] : []))).toEqual([day]);
+    expect(actions.flatMap((a) => ('remove' in a ? [fileDayRange(before.files.get(a.remove.path)!)] : []))).toEqual([day]);
+    expect(new Set([...before.files.values()].map((f) => f.partitionValues.month))).toEqual(new Set(['2024-01']));
+    // gold/coverage too: the day's rows were computed, and the commit replaced that day's file
+    // (the full build below compares the rows of every day).
     const coverageCommit = (await (await incremental.table('gold/coverage')).history(1))[0].version;
     const coverageActions = (await (await incremental.table('gold/coverage')).store.readCommit(coverageCommit))!;
     expect(coverageActions.flatMap((a) => ('add' in a ? [a.add.partitionValues] : []))).toEqual([{ symbol: 'BTCUSDT', month: '2024-01' }]);
@@ -126,6 +131,33 @@ describe('incremental builds', () => {
       expect(sameRows(a, b, table)).toEqual([]);
     }
     expect((await testModels(incremental, MODELS)).filter((r) => !r.passed)).toEqual([]);
+  }, 240_000);
+
+  it('a recomputed day in a file holding other days too (a settled month, or files optimize compacted): the file is written again with its other days kept, equal to a full build', async () => {
+    const lake = new Lake(tmpLakeDir('compacted-'));
+    await otherInputs(lake);
+    await seed(lake, `open_time >= ${START} AND open_time < ${LAST_HOUR}`);
+    expect((await runTransforms(lake, MODELS, { config })).ok).toBe(true);
+    // January's day files of every gold table compacted into one file a month partition.
+    for (const model of MODELS) await optimize(await lake.table(model.output.name));
+    const indicators = await lake.table('gold/indicators');
+    const compacted = indicators.snapshot();
+    expect([...compacted.files.values()].map(fileDayRange)).toEqual([{ min: '2024-01-01', max: '2024-01-03' }]);
+
+    await seed(lake, `open_time >= ${LAST_HOUR} AND open_time < ${END}`);
+    const hourly = await runTransforms(lake, MODELS, { config });
+    expect(hourly.models.filter((m) => m.status === 'failed')).toEqual([]);
+    expect(hourly.models.find((m) => m.model === 'indicators')!.partitions).toEqual([{ symbol: 'BTCUSDT', date: '2024-01-03' }]);
+    // The compacted file removed; its two other days written again beside the new one.
+    const actions = (await indicators.store.readCommit((await indicators.history(1))[0].version))!;
+    expect(actions.flatMap((a) => ('remove' in a ? [a.remove.path] : []))).toEqual([...compacted.files.keys()]);
+    expect(new Set(actions.flatMap((a) => ('add' in a ? [fileDayRange(a.add)] : [])).flatMap((r) => [r!.min, r!.max]))).toEqual(new Set(['2024-01-01', '2024-01-02', '2024-01-03']));
+
+    const full = new Lake(tmpLakeDir('compacted-full-'));
+    await otherInputs(full);
+    await seed(full, `open_time >= ${START} AND open_time < ${END}`);
+    expect((await runTransforms(full, MODELS, { fullRefresh: true, config })).ok).toBe(true);
+    for (const model of MODELS) expect(sameRows(await tableRows(lake, model.output.name), await tableRows(full, model.output.name), model.output.name)).toEqual([]);
   }, 240_000);
 
   it("on an engine kept between runs (the worker's), hourly builds two at a time equal a full build", async () => {

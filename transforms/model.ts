@@ -55,6 +55,8 @@ export interface BuildContext {
    * version the run reads: a relation binding only their files, where the view binds them all.
    */
   partitionsRelation(table: string, partitions: readonly Readonly<Record<string, string>>[]): string;
+  /** A lake table's rows in exactly these of its files (of `filesOf`). */
+  filesRelation(table: string, files: readonly AddAction[]): string;
   /** True when the output table already held rows before this run (incremental models may read them). */
   readonly outputHasRows: boolean;
   /** Progress for long builds. */

@@ -1,16 +1,22 @@
 /**
- * Gold tables stored a month per file while their models compute days. A small table partitioned
- * by (symbol, date) writes one tiny file per day: a full build of a year wrote 366 files of one
- * to a few hundred rows each for gold/coverage, gold/alerts and gold/market_sentiment, ~1 ms of
- * writer set-up and log entry apiece (more than their rows cost). Such a table is partitioned by
- * (symbol, `month`) instead, `month` being `YYYY-MM` derived from `date`.
+ * Gold tables stored a month a partition while their models compute days. A table partitioned
+ * by (symbol, date) writes one file a day: a full build of a year wrote 366 files, and each
+ * file costs the Parquet writer its set-up, a footer and a log entry (for gold/indicators, half
+ * of the commit's CPU went to that; for the small tables, more than their rows). Such a table is
+ * partitioned by (symbol, `month`) instead, `month` being `YYYY-MM` derived from `date`.
  *
+ * Inside a month partition, files are cut two ways (`fileSplitSql`):
+ * - a settled month (older than the table's newest) is one file;
+ * - the newest month is a file a day, because the hourly builds recompute its latest day: they
+ *   replace that day's file and leave the month's other files alone.
  * Models and the runner's planning keep working in (symbol, date) partitions: a model computes
- * the days that changed, and the commit replaces their months with those days' new rows plus the
- * month's other days as the table held them (`monthMergeSql`), in one commit. Which grain a table
- * has is read from its own metadata (a table created before keeps its daily partitions).
+ * the days that changed, and the commit removes the files that hold those days (known from the
+ * files' `date` statistics) and writes the days' new rows; a file that also holds other days
+ * (a settled month's, or one compacted by `optimize`) is rewritten with its other days as it held
+ * them (`filesHoldingDays`), all in one commit. Which grain a table has is read from its own
+ * metadata (a table created before keeps its daily partitions).
  */
-import type { LakeColumn } from '../lake/index.ts';
+import { parseStats, sqlLiteral, type AddAction, type LakeColumn } from '../lake/index.ts';
 import { datesBetween, dedupePartitions, partitionFilterSql, type Partition } from './partitions.ts';
 
 export const MONTH_COLUMN = 'month';
@@ -60,12 +66,54 @@ export function asDays(p: Partition): Partition[] {
   return datesBetween(`${month}-01`, last).map((date) => ({ ...rest, date }));
 }
 
+/** The days a file holds: its `date` partition value, or its `date` statistics; undefined when neither says. */
+export function fileDayRange(file: AddAction): { readonly min: string; readonly max: string } | undefined {
+  const day = file.partitionValues.date;
+  if (day) return { min: day, max: day };
+  const stats = parseStats(file);
+  const min = stats?.minValues?.date;
+  const max = stats?.maxValues?.date;
+  return typeof min === 'string' && typeof max === 'string' ? { min: min.slice(0, 10), max: max.slice(0, 10) } : undefined;
+}
+
 /**
- * The rows of the stored partitions `months` after the computed days `computed` are replaced by
- * the rows of `rows`: those rows, and the months' other days as `view` holds them.
+ * The files of a month-stored table that hold computed days (symbol, date; a partition without
+ * a symbol is that date of every symbol): `only` those holding nothing else (removed), `others`
+ * those holding other days too (removed, and their other days written again). A file whose
+ * statistics do not say which days it holds counts as holding others.
  */
-export function monthMergeSql(rows: string, view: string, months: readonly Partition[], computed: readonly Partition[]): string {
-  return `SELECT * FROM ${rows}
-    UNION ALL BY NAME
-    SELECT * FROM ${view} WHERE ${partitionFilterSql(months)} AND NOT (${partitionFilterSql(computed)})`;
+export function filesHoldingDays(files: Iterable<AddAction>, computed: readonly Partition[]): { only: AddAction[]; others: AddAction[] } {
+  const bySymbol = new Set(computed.filter((p) => p.symbol !== undefined && p.date !== undefined).map((p) => `${p.symbol}|${p.date}`));
+  const anySymbol = new Set(computed.filter((p) => p.symbol === undefined && p.date !== undefined).map((p) => p.date!));
+  const isComputed = (symbol: string | null | undefined, day: string) => anySymbol.has(day) || (symbol != null && bySymbol.has(`${symbol}|${day}`));
+  const only: AddAction[] = [];
+  const others: AddAction[] = [];
+  for (const f of files) {
+    const symbol = f.partitionValues.symbol;
+    const month = f.partitionValues[MONTH_COLUMN];
+    const range = fileDayRange(f);
+    const days = range ? datesBetween(range.min, range.max) : month ? asDays({ [MONTH_COLUMN]: month }).map((p) => p.date!) : [];
+    const held = days.filter((d) => isComputed(symbol, d));
+    if (held.length === 0) continue;
+    (range && held.length === days.length ? only : others).push(f);
+  }
+  return { only, others };
+}
+
+/**
+ * How a month-stored table's rows are cut into files (writer.ts `fileSplit`): the days of
+ * `newestMonth` and later a file each, older months a file a month.
+ */
+export function fileSplitSql(newestMonth: string): string {
+  return `CASE WHEN strftime("date", '%Y-%m') >= ${sqlLiteral(newestMonth)} THEN CAST("date" AS VARCHAR) ELSE 'month' END`;
+}
+
+/** The newest month (`YYYY-MM`) a month-stored table's files hold; undefined when it has none. */
+export function newestMonthOf(files: Iterable<AddAction>): string | undefined {
+  let newest: string | undefined;
+  for (const f of files) {
+    const m = f.partitionValues[MONTH_COLUMN];
+    if (m && (newest === undefined || m > newest)) newest = m;
+  }
+  return newest;
 }

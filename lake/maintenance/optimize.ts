@@ -14,6 +14,8 @@ import { writeSelect } from '../writer.ts';
 export interface OptimizeOptions {
   /** Only these partitions (partition column → value; a subset of columns matches more). Default: all. */
   readonly partitions?: readonly Readonly<Record<string, string>>[];
+  /** Partitions left alone (same matching), e.g. a month whose days are kept a file each. */
+  readonly except?: readonly Readonly<Record<string, string>>[];
   /** Files at least this large are left alone (default 128 MiB). */
   readonly targetFileBytes?: number;
   /** A partition is compacted when it has at least this many small files (default 2). */
@@ -36,7 +38,9 @@ export async function optimize(table: DeltaTable, options: OptimizeOptions = {})
   const groups = new Map<string, AddAction[]>();
   for (const f of read.files.values()) {
     if (f.size >= target) continue;
-    if (options.partitions && !options.partitions.some((p) => Object.entries(p).every(([k, v]) => (f.partitionValues[k] ?? null) === v))) continue;
+    const matches = (p: Readonly<Record<string, string>>) => Object.entries(p).every(([k, v]) => (f.partitionValues[k] ?? null) === v);
+    if (options.partitions && !options.partitions.some(matches)) continue;
+    if (options.except?.some(matches)) continue;
     const key = JSON.stringify(read.partitionColumns.map((c) => f.partitionValues[c] ?? null));
     const g = groups.get(key);
     if (g) g.push(f);

@@ -359,6 +359,16 @@ export class LakeQueryEngine {
     return `(${filesSelectSql(state.table, state.snapshot, files)})`;
   }
 
+  /**
+   * A parenthesised relation over exactly the given files of a table's view (files of its
+   * current snapshot, e.g. the few of a month that hold a day), with the table's columns.
+   */
+  filesRelation(tableName: string, files: readonly AddAction[]): string {
+    const state = this.views.get(viewName(tableName));
+    if (!state) throw new UnknownViewError(viewName(tableName), [...this.views.keys()].sort(), closestName(viewName(tableName), [...this.views.keys()]));
+    return `(${filesSelectSql(state.table, state.snapshot, files)})`;
+  }
+
   private async acquireConnection(): Promise<DuckDBConnection> {
     const idle = this.idleConnections.pop();
     if (idle) return idle;

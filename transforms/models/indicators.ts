@@ -21,6 +21,7 @@ import type { BuildContext, Model } from '../model.ts';
 import { profiler } from '../profile.ts';
 import { addDays, dedupePartitions, type Partition, type PartitionSet } from '../partitions.ts';
 import { GOLD_INTERVALS, INTERVAL_MINUTES, type GoldInterval } from './candles-sql.ts';
+import { MONTH_COLUMN, filesHoldingDays, monthColumn } from '../month-partitions.ts';
 
 /** The state column holding each series' window history (see readHistory). */
 const HISTORY_CLOSES = 'history_closes';
@@ -64,9 +65,15 @@ export const GOLD_INDICATORS: TableDefinition = {
       comment: "state: the series' last 200 closes up to this window (base64 of little-endian float64s, oldest first), so that an hourly build reads one day's file, not 201; on each warm series' last window of a day only",
     },
     { name: 'date', type: 'date', nullable: false, derivedFrom: `CAST(make_timestamp(epoch_us(window_start)) AS DATE)` },
+    monthColumn(),
   ],
-  partitionColumns: ['symbol', 'date'],
+  // A month a partition, its newest month a file a day (month-partitions.ts): a year is ~40
+  // files, not 366, and an hourly build still replaces one day's file.
+  partitionColumns: ['symbol', MONTH_COLUMN],
 };
+
+/** The columns the build computes: all but `month`, which only partitions the files (the writer derives it). */
+const BUILT_COLUMNS = GOLD_INDICATORS.columns.filter((c) => c.name !== MONTH_COLUMN);
 
 const STATE_COLUMNS = ['ema_12', 'ema_26', 'macd_ema_fast', 'macd_signal', 'rsi_avg_gain', 'rsi_avg_loss', 'atr_14'] as const;
 type StateColumn = (typeof STATE_COLUMNS)[number];
@@ -156,13 +163,15 @@ interface SeriesHistory {
 async function readHistory(ctx: BuildContext, symbol: string, from: string, codes: Codes): Promise<Map<number, SeriesHistory>> {
   const { conn } = ctx;
   const sym = sqlLiteral(symbol);
-  // The day before `from` alone: a relation over its files, not the view over every day's.
-  const dayBefore = ctx.partitionsRelation('gold/indicators', [{ symbol, date: addDays(from, -1) }]);
+  // The day before `from` alone: a relation over the files holding it, not the view over every file.
+  const day = addDays(from, -1);
+  const holding = filesHoldingDays(ctx.filesOf('gold/indicators'), [{ symbol, date: day }]);
+  const dayBefore = ctx.filesRelation('gold/indicators', [...holding.only, ...holding.others]);
   const ofSymbol = `symbol = ${sym} AND exchange IN (${codes.exchanges.map(sqlLiteral).join(', ')})`;
   const keys = `${codeSql('exchange', codes.exchanges)} AS ex, ${codeSql('"interval"', GOLD_INTERVALS)} AS iv`;
   const reader = await conn.runAndReadAll(
     `SELECT ${keys}, ${HISTORY_CLOSES}, ${STATE_COLUMNS.map((c) => `coalesce(${c}, 'NaN'::DOUBLE) AS ${c}`).join(', ')} FROM ${dayBefore}
-    WHERE ${ofSymbol} AND ${HISTORY_CLOSES} IS NOT NULL AND is_warm`,
+    WHERE ${ofSymbol} AND "date" = DATE ${sqlLiteral(day)} AND ${HISTORY_CLOSES} IS NOT NULL AND is_warm`,
   );
   const out = new Map<number, SeriesHistory>();
   for (const r of reader.getRowObjects()) {
@@ -458,7 +467,7 @@ async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from
     [HISTORY_CLOSES]: { kind: 'sparseVarchar', values: histories },
     ...Object.fromEntries(OUTPUT_COLUMNS.map((c) => [c, double(out[c])])),
   };
-  await appendColumns(conn, into, GOLD_INDICATORS.columns.map((c) => byName[c.name]), total);
+  await appendColumns(conn, into, BUILT_COLUMNS.map((c) => byName[c.name]), total);
   lap('append');
   return total;
 }
@@ -500,7 +509,7 @@ function outputTableSql(into: string, codes: Codes): string {
     if (type.startsWith('decimal')) return type.toUpperCase().replace(' ', '');
     throw new Error(`indicators: no column type for ${name} (${type})`);
   };
-  return `CREATE OR REPLACE TABLE ${into} (${GOLD_INDICATORS.columns.map((c) => `"${c.name}" ${typeOf(c.name, c.type)}`).join(', ')})`;
+  return `CREATE OR REPLACE TABLE ${into} (${BUILT_COLUMNS.map((c) => `"${c.name}" ${typeOf(c.name, c.type)}`).join(', ')})`;
 }
 
 export const indicatorsModel: Model = {
@@ -527,7 +536,7 @@ export const indicatorsModel: Model = {
     const symbols = await symbolsOf(ctx.conn, ctx.partitions);
     const names = [...symbols.keys()].sort();
     if (names.length === 0) {
-      await ctx.conn.run(`CREATE OR REPLACE TABLE ${into} AS SELECT ${GOLD_INDICATORS.columns.map((c) => `NULL AS "${c.name}"`).join(', ')} WHERE false`);
+      await ctx.conn.run(`CREATE OR REPLACE TABLE ${into} AS SELECT ${BUILT_COLUMNS.map((c) => `NULL AS "${c.name}"`).join(', ')} WHERE false`);
       return;
     }
     // The exchanges with candles to compute (from the first recomputed date: a pruned scan);

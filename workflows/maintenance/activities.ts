@@ -56,7 +56,11 @@ export function createMaintenanceActivities(deps: ActivityDeps) {
         }
         partitions = [...seen.values()];
       }
-      const compacted = partitions && partitions.length === 0 ? { partitionsCompacted: 0, filesRemoved: 0, filesAdded: 0, rows: 0 } : await optimize(table, partitions ? { partitions } : {});
+      // A gold table stored a month a partition keeps its newest month a file a day (the hourly
+      // build replaces a day's file; transforms/month-partitions.ts): compacted once settled.
+      const newestMonth = before.partitionColumns.includes('month') ? before.addFiles().reduce<string | undefined>((m, f) => (f.partitionValues.month && (!m || f.partitionValues.month > m) ? f.partitionValues.month : m), undefined) : undefined;
+      const except = newestMonth ? [{ month: newestMonth }] : undefined;
+      const compacted = partitions && partitions.length === 0 ? { partitionsCompacted: 0, filesRemoved: 0, filesAdded: 0, rows: 0 } : await optimize(table, { ...(partitions ? { partitions } : {}), except });
       const result: { -readonly [K in keyof TableMaintenanceResult]: TableMaintenanceResult[K] } = {
         table: req.table,
         versionBefore: before.version,

@@ -99,6 +99,29 @@ describe('maintenance', () => {
     expect(await tradesPerDay()).toEqual(rowsBefore);
   }, 120_000);
 
+  it('a gold table stored a month a partition keeps its newest month a file a day (the hourly gold build replaces a day\'s file); settled months are compacted', async () => {
+    const table = await fx.lake.createTable({
+      name: 'gold/month_stored',
+      columns: [
+        { name: 'symbol', type: 'string', nullable: false },
+        { name: 'date', type: 'date', nullable: false },
+        { name: 'value', type: 'double' },
+        { name: 'month', type: 'string', nullable: false, derivedFrom: `strftime("date", '%Y-%m')` },
+      ],
+      partitionColumns: ['symbol', 'month'],
+    });
+    for (const date of ['2024-01-30', '2024-01-31', '2024-02-01', '2024-02-02', '2024-02-03']) await table.append([{ symbol: 'BTCUSDT', date, value: 1 }]);
+    const files = async () => {
+      const out: Record<string, number> = {};
+      for (const f of (await table.refresh()).addFiles()) out[f.partitionValues.month!] = (out[f.partitionValues.month!] ?? 0) + 1;
+      return out;
+    };
+    expect(await files()).toEqual({ '2024-01': 2, '2024-02': 3 });
+    const result = await runMaintenance({ scope: 'hourly', tables: ['gold/month_stored'], recentHours: 1 });
+    expect(result.tables[0].compaction).toMatchObject({ partitionsCompacted: 1, filesRemoved: 2, filesAdded: 1, rows: 2 });
+    expect(await files()).toEqual({ '2024-01': 1, '2024-02': 3 });
+  }, 60_000);
+
   it('daily applies the data retention: partitions older than the table\'s retention are dropped, the rest and other tables kept', async () => {
     const silver = await fx.lake.table('silver/candles');
     await silver.append([
