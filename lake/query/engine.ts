@@ -112,6 +112,9 @@ export class LakeQueryEngine {
   private readonly ownedConnections: DuckDBConnection[] = [];
   /** The session settings every connection of this engine gets (DuckDB keeps some per connection). */
   private sessionSettings: string[] = [];
+  /** Holders of a lower thread count (limitThreads), and the count to go back to after the last. */
+  private threadLimits = 0;
+  private threadsBefore: Promise<number> | undefined;
   /** The refresh of every table under way: such refreshes run one at a time. */
   private refreshing: Promise<unknown> = Promise.resolve();
   /** Per view, the last (re)definition queued: a view is replaced by one connection at a time. */
@@ -160,6 +163,30 @@ export class LakeQueryEngine {
     this.ownedConnections.push(conn);
     for (const sql of this.sessionSettings) await conn.run(sql);
     return conn;
+  }
+
+  /**
+   * Sets DuckDB's thread count (an instance-wide setting) to `threads` until the returned release
+   * is called: work that runs on several connections at once, each connection's queries small (a
+   * transform run of a few partitions on two lanes), fills the cores with one thread per
+   * connection, where every query's own workers cost CPU in waking and handing tasks over. Holders
+   * at once share one limit (the first one's); the last release restores the count from before.
+   */
+  async limitThreads(threads: number): Promise<() => Promise<void>> {
+    if (this.threadLimits++ === 0) {
+      this.threadsBefore = (async () => {
+        const before = Number((await this.connection.runAndReadAll(`SELECT current_setting('threads')::INTEGER`)).getRows()[0][0]);
+        await this.connection.run(`SET threads = ${Math.max(1, Math.floor(threads))}`);
+        return before;
+      })();
+    }
+    const before = await this.threadsBefore!;
+    let released = false;
+    return async () => {
+      if (released) return;
+      released = true;
+      if (--this.threadLimits === 0) await this.connection.run(`SET threads = ${before}`);
+    };
   }
 
   /** How many connections `openConnection` handed out are still open. */
