@@ -22,6 +22,11 @@ export const workerEnvSchema = baseEnvSchema.extend({
   BACKFILL_DUCKDB_THREADS: z.coerce.number().int().min(1).max(256).default(1),
   /** Activities the `marketlake` queue runs at once. */
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(64).default(4),
+  /**
+   * DuckDB's memory limit for the gold engine the worker keeps open (hourly gold builds; its
+   * caches live as long as the worker): a size such as 4GB. A full refresh opens an engine of its own.
+   */
+  WORKER_GOLD_MEMORY_LIMIT: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, 'a size such as 4GB').default('4GB'),
   /** Temporal Web UI base, for the links the CLI prints. */
   TEMPORAL_UI_URL: z.string().url().optional(),
   /** Ensure the schedules at start (default true). */

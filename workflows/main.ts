@@ -87,7 +87,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     if (producer) await (await producer).disconnect();
   });
   // The gold builds' engine, open while the worker runs (see ActivityDeps.goldEngine).
-  const goldEngine = await LakeQueryEngine.open({ lake, readOnly: false });
+  const goldEngine = await LakeQueryEngine.open({ lake, readOnly: false, memoryLimit: config.WORKER_GOLD_MEMORY_LIMIT });
   shutdown.add('gold engine', () => goldEngine.close());
   const workers = await startWorkers(nativeConnection, { lake, config, fetch: globalThis.fetch, logger, registry, kafkaProducer, goldEngine });
   shutdown.add('temporal workers', () => workers.shutdown());

@@ -49,7 +49,23 @@ export function alertTableDefinition(name: 'gold/signals' | 'gold/alerts', descr
 
 export function alertIdSql(kind: string, alias = ''): string {
   const a = alias ? `${alias}.` : '';
-  return `concat_ws(':', ${kind}, ${a}exchange, ${a}symbol, ${a}"interval", strftime(${a}window_start AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ'))`;
+  // The UTC wall-clock time as make_timestamp(epoch µs): the same text as AT TIME ZONE 'UTC', without a time zone lookup a row.
+  return `concat_ws(':', ${kind}, ${a}exchange, ${a}symbol, ${a}"interval", strftime(make_timestamp(epoch_us(${a}window_start)), '%Y-%m-%dT%H:%M:%SZ'))`;
+}
+
+/**
+ * Adds the table's derived `date` to its rows as they are computed: the runner adds a derived
+ * column a model leaves out by rewriting the whole table afterwards (for the 128,606 signals of
+ * a year, ~0.1 s CPU). (Not `month`: the writer derives it for the files.)
+ */
+export function withDerivedColumns(select: string, def: TableDefinition): string {
+  const typeOf = (type: string) => {
+    if (type === 'date') return 'DATE';
+    if (type === 'string') return 'VARCHAR';
+    throw new Error(`alert tables: no derived column of type ${type}`);
+  };
+  const derived = def.columns.filter((c) => c.derivedFrom && c.name !== MONTH_COLUMN).map((c) => `CAST((${c.derivedFrom}) AS ${typeOf(c.type)}) AS "${c.name}"`);
+  return `SELECT *, ${derived.join(', ')} FROM (${select})`;
 }
 
 /**

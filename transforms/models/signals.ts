@@ -6,7 +6,7 @@
  */
 import type { Model } from '../model.ts';
 import { inputRangeSql } from '../partitions.ts';
-import { ALERT_TESTS, alertIdSql, alertTableDefinition, withRaisedAt } from './alert-columns.ts';
+import { ALERT_TESTS, alertIdSql, alertTableDefinition, withDerivedColumns, withRaisedAt } from './alert-columns.ts';
 
 export const GOLD_SIGNALS = alertTableDefinition('gold/signals', 'Indicator crossings: SMA 20/50, MACD/signal, RSI 70/30, Bollinger breakouts.');
 
@@ -51,7 +51,7 @@ export const signalsModel: Model = {
     const select = `SELECT ${alertIdSql('kind')} AS alert_id, exchange, symbol, "interval", window_start, kind, ${byKind((r) => `'${r.severity}'`)} AS severity,
         CAST(${byKind((r) => r.value)} AS DOUBLE) AS value, CAST(${byKind((r) => r.threshold)} AS DOUBLE) AS threshold, ${byKind((r) => `CAST(${r.details} AS VARCHAR)`)} AS details
       FROM (${crossed})`;
-    return withRaisedAt(select, 'gold_signals', ctx.outputHasRows, ctx.nowUs, inputRangeSql(ctx.partitions, 0));
+    return withDerivedColumns(withRaisedAt(select, 'gold_signals', ctx.outputHasRows, ctx.nowUs, inputRangeSql(ctx.partitions, 0)), GOLD_SIGNALS);
   },
   tests: [...ALERT_TESTS],
 };
