@@ -585,6 +585,7 @@ export const indicatorsModel: Model = {
   output: GOLD_INDICATORS,
   materialization: 'partitions',
   lookbackDays: HISTORY_DAYS,
+  newestMonthByDay: true,
   async affected(changed: PartitionSet, { partitionsOf }) {
     if (changed === 'all') return 'all';
     // A recursion: a change on date D changes every later date of the symbol (silver's
