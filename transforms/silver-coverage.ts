@@ -22,9 +22,10 @@ export function minutesExpectedSql(dateSql: string, nowUs: number): string {
  * The per-day 1m coverage of the silver rows matching `where` (a filter on silver's columns, e.g.
  * a symbol and date range that prunes files), from every revision in one pass: columns exchange,
  * symbol, date, minutes_expected, candles_present, quiet_minutes, missing_minutes,
- * late_revisions (revisions of candles that were already final), last_updated.
+ * late_revisions (revisions of candles that were already final), last_updated. `allRevisions`:
+ * the relation of silver's rows, every revision (default its view).
  */
-export function silverMinuteCoverageSql(where: string, nowUs: number): string {
+export function silverMinuteCoverageSql(where: string, nowUs: number, allRevisions = 'silver_candles_all_revisions'): string {
   const expected = minutesExpectedSql('"date"', nowUs);
   return `SELECT exchange, symbol, "date", ${expected} AS minutes_expected, present AS candles_present, quiet AS quiet_minutes,
     greatest(${expected} - present, 0) AS missing_minutes, late_revisions, last_updated
@@ -35,7 +36,7 @@ export function silverMinuteCoverageSql(where: string, nowUs: number): string {
       -- One row a minute: the latest revision's trade count, how many of its revisions were final.
       SELECT exchange, symbol, "date", window_start, arg_max(trade_count, revision) AS trade_count,
         count(*) FILTER (WHERE is_final) AS finals, max(finalized_at) AS finalized_at
-      FROM silver_candles_all_revisions WHERE (${where}) AND "interval" = '1m' GROUP BY ALL
+      FROM ${allRevisions} WHERE (${where}) AND "interval" = '1m' GROUP BY ALL
     ) GROUP BY ALL
   )`;
 }

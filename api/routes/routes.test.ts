@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApiTestLake, type ApiTestLake } from '../../test/support/api-lake.ts';
 import { TEST_API_KEY, TEST_READ_KEY, createTestApi, type TestApi } from '../../test/support/api-app.ts';
 import type { TableDefinition } from '../../lake/index.ts';
+import { GOLD_INDICATORS } from '../../transforms/index.ts';
 
 let lake: ApiTestLake;
 let api: TestApi;
@@ -156,6 +157,29 @@ describe('indicators', () => {
     const expected = series.slice(0, 20).reduce((s, x) => s + x, 0) / 20;
     expect(body.indicators[0].sma_20).toBeCloseTo(expected, 6);
     expect(body.indicators[0].sma_50).not.toBeNull();
+  });
+
+  it('from silver: gaps lists windows missing between the rows returned, none after the last (the lake holds nothing after 2017-08-17 until 2024-01)', async () => {
+    const res = await get('/v1/indicators/BTCUSDT?interval=1h&from=2017-08-17T20:00:00Z&to=2017-08-18T02:00:00Z');
+    const body = await res.json();
+    expect(body.source).toBe('silver');
+    expect(body.indicators.map((r: { window_start: string }) => r.window_start)).toEqual(['20', '21', '22', '23'].map((h) => `2017-08-17T${h}:00:00.000Z`));
+    expect(body.gaps).toEqual([]);
+    expect(res.headers.get('x-data-gaps')).toBe('0');
+  });
+
+  it('from gold_indicators too: gaps between its rows', async () => {
+    const gold = await lake.lake.createTable(GOLD_INDICATORS);
+    const row = (day: string) => ({ exchange: 'binance', symbol: 'BTCUSDT', interval: '1d', window_start: Date.parse(`${day}T00:00:00Z`) * 1000, close: '2300.00000000', volume: '10.00000000', is_warm: false, computed_at: Date.now() * 1000, date: day });
+    await gold.append(['2024-01-01', '2024-01-02', '2024-01-05'].map(row));
+    const res = await get('/v1/indicators/BTCUSDT?interval=1d&from=2024-01-01T00:00:00Z&to=2024-01-06T00:00:00Z');
+    const body = await res.json();
+    expect(body.source).toBe('gold');
+    expect(body.indicators).toHaveLength(3);
+    expect(body.gaps).toEqual([{ from: '2024-01-03T00:00:00.000Z', to: '2024-01-05T00:00:00.000Z' }]);
+    expect(res.headers.get('x-data-gaps')).toBe('1');
+    // (Other intervals still come from silver: gold has no 1h rows.)
+    expect((await (await get('/v1/indicators/BTCUSDT?interval=1h&from=2024-01-10T00:00:00Z&to=2024-01-11T00:00:00Z')).json()).source).toBe('silver');
   });
 
   it('400 and 404', async () => {

@@ -43,6 +43,8 @@ export interface KlineLoadOptions {
   readonly where?: string;
   /** A SELECT-list rewrite hook: SQL over relation `k` returning the kline columns (to plant changes). */
   readonly transform?: string;
+  /** The candles' revision (default 0): a higher one revises candles loaded before. */
+  readonly revision?: number;
 }
 
 const KLINE_COLUMNS = `{'open_time': 'BIGINT', 'open': 'VARCHAR', 'high': 'VARCHAR', 'low': 'VARCHAR', 'close': 'VARCHAR', 'volume': 'VARCHAR', 'close_time': 'BIGINT', 'quote_volume': 'VARCHAR', 'count': 'BIGINT', 'taker_buy_volume': 'VARCHAR', 'taker_buy_quote_volume': 'VARCHAR', 'ignore': 'VARCHAR'}`;
@@ -63,7 +65,7 @@ export async function loadKlinesIntoSilver(lake: Lake, csvFile: string, options:
       -- Exactly as silver's contract states it (a quotient in doubles differs in the last places, and the quality checks compare exactly).
       ${vwapSql('quote_volume', 'volume')} AS vwap,
       trade_count, taker_buy_volume, taker_buy_quote_volume, NULL::BIGINT AS first_trade_id, NULL::BIGINT AS last_trade_id,
-      0::BIGINT AS revision, true AS is_final, make_timestamptz((open_time + ${INTERVAL_MS[iv]}) * 1000) AS finalized_at, 'klines' AS source
+      ${Math.floor(options.revision ?? 0)}::BIGINT AS revision, true AS is_final, make_timestamptz((open_time + ${INTERVAL_MS[iv]}) * 1000) AS finalized_at, 'klines' AS source
     FROM (${src})`;
   const rolled = (iv: string) => `SELECT (open_time // ${INTERVAL_MS[iv]}) * ${INTERVAL_MS[iv]} AS open_time,
       coalesce(arg_min(open, open_time) FILTER (WHERE trade_count > 0), arg_max(close, open_time)) AS open,

@@ -15,7 +15,7 @@
  * adds them when the first day after the gap arrives (`affected`).
  */
 import { queryJson, sqlLiteral, type TableDefinition } from '../../lake/index.ts';
-import type { Model } from '../model.ts';
+import type { BuildContext, Model } from '../model.ts';
 import { MONTH_COLUMN, monthColumn } from '../month-partitions.ts';
 import { addDays, datesBetween, dedupePartitions, inputRangeSql, type Partition, type PartitionSet } from '../partitions.ts';
 import { minutesExpectedSql, silverMinuteCoverageSql } from '../silver-coverage.ts';
@@ -67,14 +67,14 @@ export const coverageModel: Model = {
   sql: (ctx) => {
     const range = inputRangeSql(ctx.partitions, 0);
     return `
-WITH silver AS MATERIALIZED (${silverMinuteCoverageSql(range, ctx.nowUs)}
+WITH silver AS MATERIALIZED (${silverMinuteCoverageSql(range, ctx.nowUs, daysRelation(ctx, 'silver/candles', 'silver_candles_all_revisions'))}
 ), gap_days AS (
   -- Days of a symbol's history without any 1m candle: every expected minute missing.
   ${gapDaysSql(ctx.partitions)}
   EXCEPT SELECT exchange, symbol, "date" FROM silver
 ), bronze AS (
   SELECT exchange, symbol, "date", count(DISTINCT epoch_us(trade_time) // 60000000) AS minutes, string_agg(DISTINCT source, ',' ORDER BY source) AS sources, max(received_at) AS last_updated
-  FROM bronze_trades WHERE ${range} GROUP BY ALL
+  FROM ${daysRelation(ctx, 'bronze/trades', 'bronze_trades')} WHERE ${range} GROUP BY ALL
 )
 SELECT s.exchange, s.symbol, s."date", 'silver' AS layer, s.minutes_expected, s.candles_present, s.quiet_minutes, s.missing_minutes, s.late_revisions,
   b.sources, s.last_updated
@@ -92,6 +92,17 @@ SELECT exchange, symbol, "date", 'bronze', ${minutesExpectedSql('"date"', ctx.no
     { kind: 'sql', name: 'quiet_within_present', sql: `SELECT * FROM {{ this }} WHERE quiet_minutes > candles_present` },
   ],
 };
+
+/**
+ * An input partitioned by (symbol, date), every row of it (silver: every revision): for a run of
+ * some days, the files of those days only (the view binds every file of the table, ~10 µs a
+ * file, each query); otherwise the view `all`.
+ */
+function daysRelation(ctx: BuildContext, table: string, all: string): string {
+  const days = ctx.partitions;
+  if (days === 'all' || days.some((p) => !p.symbol || !p.date)) return all;
+  return ctx.partitionsRelation(table, days.map((p) => ({ symbol: p.symbol, date: p.date })));
+}
 
 /**
  * The (exchange, symbol, date) candidates for gap days: for a full build every day between a

@@ -3,7 +3,7 @@
  * market cap, 24h volume) beside Binance's last 1m close of `<COIN>USDT`, with the difference in
  * basis points ((CoinGecko - Binance) / Binance × 10,000).
  */
-import { sqlLiteral, type TableDefinition } from '../../lake/index.ts';
+import type { TableDefinition } from '../../lake/index.ts';
 import type { Model } from '../model.ts';
 
 export const GOLD_MARKET_OVERVIEW: TableDefinition = {
@@ -36,19 +36,18 @@ export const marketOverviewModel: Model = {
   materialization: 'full',
   lookbackDays: 0,
   async build(ctx, into) {
-    // Binance's last close: the newest date partition of each symbol, found from the snapshot's
-    // file list, so that only that day's files are read.
-    const silver = await ctx.lake.table('silver/candles');
+    // Binance's last close: the newest date partition of each symbol, found from the files the
+    // run reads, and only that day's files read (every revision: the newest candle's latest).
     const lastDate = new Map<string, string>();
-    for (const f of silver.snapshot().files.values()) {
+    for (const f of ctx.filesOf('silver/candles')) {
       const { symbol, date } = f.partitionValues;
       if (symbol && date && (!lastDate.has(symbol) || date > lastDate.get(symbol)!)) lastDate.set(symbol, date);
     }
     const perSymbol = [...lastDate].map(
-      ([symbol, date]) => `SELECT exchange, symbol, arg_max(close, window_start) AS close, max(window_end) AS t FROM silver_candles
-        WHERE "interval" = '1m' AND symbol = ${sqlLiteral(symbol)} AND "date" = DATE ${sqlLiteral(date)} GROUP BY ALL`,
+      ([symbol, date]) => `SELECT exchange, symbol, close, window_end AS t FROM ${ctx.partitionsRelation('silver/candles', [{ symbol, date }])}
+        WHERE "interval" = '1m' QUALIFY row_number() OVER (PARTITION BY exchange ORDER BY window_start DESC, revision DESC) = 1`,
     );
-    const bn = perSymbol.length ? perSymbol.join(' UNION ALL ') : `SELECT NULL::VARCHAR AS exchange, NULL::VARCHAR AS symbol, NULL::DECIMAL(18,8) AS close, NULL::TIMESTAMPTZ AS t WHERE false`;
+    const bn = perSymbol.length ? perSymbol.map((q) => `(${q})`).join(' UNION ALL ') : `SELECT NULL::VARCHAR AS exchange, NULL::VARCHAR AS symbol, NULL::DECIMAL(18,8) AS close, NULL::TIMESTAMPTZ AS t WHERE false`;
     await ctx.conn.run(`CREATE OR REPLACE TABLE ${into} AS
 WITH cg AS (
   SELECT coin_id, upper(symbol) AS coin, vs_currency, price, market_cap, volume_24h, price_change_pct_24h, source_time

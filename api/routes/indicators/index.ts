@@ -2,6 +2,7 @@
  * `GET /v1/indicators/{symbol}`: technical indicators per candle. From gold_indicators when the
  * gold build has rows for the symbol and interval; otherwise close, volume, vwap and SMA 20/50
  * computed here from silver's candles (so the page's moving averages never depend on the browser).
+ * Either way `gaps` lists the windows missing between the rows returned.
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { knownSymbol } from '../../catalog.ts';
@@ -12,7 +13,7 @@ import { notModified } from '../../middleware/etag.ts';
 import { INTERVAL_US, exchangeParam, formatParam, intervalParam, isoOfMicros, limitParam, sqlString, sqlTimestamp, symbolParam, timeParam } from '../../params.ts';
 import { BadRequestProblem, problemResponses } from '../../problem.ts';
 import { jsonRows } from '../../rows.ts';
-import { latestCandleEnd, readOhlcPage } from '../ohlc/ohlc-query.ts';
+import { gapsBetween, latestCandleEnd, readOhlcPage } from '../ohlc/ohlc-query.ts';
 
 const num = z.number().nullable();
 export const indicatorRowSchema = z
@@ -33,8 +34,17 @@ const responseSchema = z
     interval: z.string(),
     source: z.enum(['gold', 'silver']).openapi({ description: 'gold_indicators, or computed from silver candles when gold has none' }),
     indicators: z.array(indicatorRowSchema),
+    gaps: z
+      .array(z.object({ from: z.string(), to: z.string() }))
+      .openapi({ description: 'windows missing between the first and the last row returned, as ranges [from, to) at the interval: the lake has no candle there, and the indicators skip them (a moving average spans the windows present)' }),
   })
   .openapi('Indicators');
+
+/** The windows missing between the first and the last of `starts` (sorted epoch µs), as ranges. */
+function interiorGaps(starts: readonly number[], step: number): { from: string; to: string }[] {
+  if (starts.length < 2) return [];
+  return gapsBetween(starts, starts[0], starts[starts.length - 1] + step, step).map((g) => ({ from: isoOfMicros(g.fromUs), to: isoOfMicros(g.toUs) }));
+}
 
 /** Simple moving averages of `closes` (TA-Lib's SMA: null until `n` values). */
 export function sma(closes: readonly number[], n: number): (number | null)[] {
@@ -66,7 +76,7 @@ export function registerIndicatorRoutes(app: ApiApp, deps: ApiDeps): void {
       }),
     },
     responses: {
-      200: { description: 'indicators', content: tabularContent(responseSchema) },
+      200: { description: 'indicators', headers: { 'X-Data-Gaps': { description: 'number of ranges in `gaps`', schema: { type: 'integer' } } }, content: tabularContent(responseSchema) },
       304: { description: 'not modified' },
       ...problemResponses(400, 401, 403, 404, 429, 503),
     },
@@ -94,7 +104,9 @@ export function registerIndicatorRoutes(app: ApiApp, deps: ApiDeps): void {
         if (result.rows.length > 0) {
           const rows = jsonRows(result);
           if (latest) rows.reverse();
-          return tabular(c, format, result.columns, rows, { symbol, interval: q.interval, source: 'gold', indicators: rows });
+          const gaps = interiorGaps(rows.map((r) => Date.parse(String(r.window_start)) * 1000), INTERVAL_US[q.interval]);
+          c.header('X-Data-Gaps', String(gaps.length));
+          return tabular(c, format, result.columns, rows, { symbol, interval: q.interval, source: 'gold', indicators: rows, gaps });
         }
       }
       // From silver: the requested candles plus 49 earlier ones to warm SMA 50 up.
@@ -118,7 +130,9 @@ export function registerIndicatorRoutes(app: ApiApp, deps: ApiDeps): void {
         sma_20: s20[offset + i],
         sma_50: s50[offset + i],
       }));
-      return tabular(c, format, ['window_start', 'close', 'volume', 'vwap', 'sma_20', 'sma_50'], rows, { symbol, interval: q.interval, source: 'silver', indicators: rows });
+      const gaps = interiorGaps(page.candles.map((r) => r.window_start), INTERVAL_US[q.interval]);
+      c.header('X-Data-Gaps', String(gaps.length));
+      return tabular(c, format, ['window_start', 'close', 'volume', 'vwap', 'sma_20', 'sma_50'], rows, { symbol, interval: q.interval, source: 'silver', indicators: rows, gaps });
     });
   });
 }
