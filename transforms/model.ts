@@ -93,6 +93,13 @@ export interface Model {
    */
   readonly lookbackDays: number;
   /**
+   * An output stored a month a partition (month-partitions.ts) keeps its newest month a file a
+   * day, so that an hourly build replaces the day's file rather than rewriting the month's: worth
+   * it where the hourly build waits on this commit and a month is many rows (indicators,
+   * signals). Each day's file costs a full build a file's set-up, more than a small table's rows.
+   */
+  readonly newestMonthByDay?: boolean;
+  /**
    * Which output partitions a change to input partitions affects (default: the same
    * `symbol`/`date` values, widened by nothing). Indicators, being recursive, also affect every
    * later date of the same symbol.

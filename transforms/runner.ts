@@ -471,7 +471,7 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
     } else if (!computed) {
       // A table stored a month a partition, rewritten whole: its newest month a file a day.
       const newest = (await queryJson(writer, `SELECT strftime(max("date"), '%Y-%m') AS m FROM ${source}`))[0]?.m;
-      const fileSplit = typeof newest === 'string' ? fileSplitSql(newest) : undefined;
+      const fileSplit = typeof newest === 'string' && model.newestMonthByDay ? fileSplitSql(newest) : undefined;
       result = await out.replacePartitionsFromSql(writer, `SELECT * FROM ${source}`, { partitions: [{}], fileSplit, txn, parameters: { transform: model.name }, compression: GOLD_COMPRESSION });
     } else {
       // Some days of a table stored a month a partition: the files holding them are replaced, and
@@ -487,7 +487,7 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
         remove: [...only, ...others],
         partitions: monthPartitions(computed, stored),
         readSnapshot: read,
-        fileSplit: newest === undefined ? undefined : fileSplitSql(newest),
+        fileSplit: newest === undefined || !model.newestMonthByDay ? undefined : fileSplitSql(newest),
         txn,
         parameters: { transform: model.name, [COMPUTED_PARTITIONS_PARAMETER]: JSON.stringify(computed) },
         compression: GOLD_COMPRESSION,

@@ -1,5 +1,5 @@
 /**
- * `gold/alerts` (SQL, and TypeScript for the volume surges): what deserves someone's attention, each alert once (deterministic
+ * `gold/alerts` (TypeScript and SQL): what deserves someone's attention, each alert once (deterministic
  * `alert_id`), with thresholds from GOLD_* (config.ts):
  * - `price_spike`: a window's log return is at least GOLD_PRICE_SPIKE_Z standard deviations from
  *   the mean of the previous GOLD_PRICE_SPIKE_WINDOW returns; the window right after a spike
@@ -10,21 +10,25 @@
  * - the signals of GOLD_ALERT_SIGNAL_KINDS at GOLD_ALERT_SIGNAL_INTERVALS (gold/signals).
  * The rolling windows must fit in the lookback (3 days: e.g. 60 windows of 1h).
  *
- * The volume surges' rolling median is a linear pass over each series' volumes in TypeScript
- * (volume-surges.ts): DuckDB's windowed median cost more than the rest of the build.
+ * The spikes' and surges' rolling frames are linear passes over each series in TypeScript
+ * (price-spikes.ts, volume-surges.ts, reproducing DuckDB's numbers to the bit) rather than DuckDB
+ * window sorts (its windowed median and segment trees were most of the build); DuckDB writes the
+ * alert rows from the events found, as the SQL did.
  */
 import { sqlLiteral } from '../../lake/index.ts';
 import { appendColumns, type AppendColumn } from '../indicators/columnar.ts';
 import type { Model } from '../model.ts';
 import { inputRangeSql } from '../partitions.ts';
 import { ALERT_TESTS, alertIdSql, alertTableDefinition, withDerivedColumns, withRaisedAt } from './alert-columns.ts';
-import { seriesKeysSql } from './indicator-series.ts';
+import { readIndicatorSeries, seriesKeysSql } from './indicator-series.ts';
+import { priceSpikes } from './price-spikes.ts';
 import { volumeSurges } from './volume-surges.ts';
 
 export const GOLD_ALERTS = alertTableDefinition('gold/alerts', 'Alerts: price spikes, volume surges, whale trades and the signals worth alerting; each raised once.');
 
 const list = (xs: readonly string[]) => xs.map(sqlLiteral).join(', ');
 const raw = (v: ArrayBufferView): AppendColumn => ({ kind: 'raw', bytes: new Uint8Array(v.buffer, v.byteOffset, v.byteLength) });
+const double = (values: readonly number[]): AppendColumn => ({ kind: 'double', values: Float64Array.from(values) });
 
 export const alertsModel: Model = {
   name: 'alerts',
@@ -35,42 +39,62 @@ export const alertsModel: Model = {
   lookbackDays: 3,
   async build(ctx, into) {
     const { priceSpike, volumeSurge, whaleMinQuote, alertSignals } = ctx.config;
-    const range = inputRangeSql(ctx.partitions, 3);
-    const indicators = ctx.relation('gold/indicators');
-    const spikeIn = `"interval" IN (${list(priceSpike.intervals)})`;
-    // Spikes: each window with its rolling statistics and the start of the series' previous
-    // window (one sort for all of them); an event is a spike whose previous window was none,
-    // found among the few spike windows rather than by a second pass over every window. A window
-    // counts once its frame is full (n = the window); the windows before that are a prefix of
-    // each series, so the lag over every row sees the same previous window as a lag over those counted.
-    const moves = `
-      SELECT *, coalesce(n_spike = ${priceSpike.window} AND log_return IS NOT NULL AND abs(z) >= ${priceSpike.zScore}, false) AS spike FROM (
-        SELECT *, (log_return - mu) / NULLIF(sd, 0) AS z FROM (
-          SELECT exchange, symbol, "interval", window_start, log_return, lag(window_start) OVER s AS previous_start,
-            avg(log_return) OVER ws AS mu, stddev_samp(log_return) OVER ws AS sd, count(log_return) OVER ws AS n_spike
-          FROM ${indicators} WHERE ${range} AND ${spikeIn}
-          WINDOW s AS (PARTITION BY exchange, symbol, "interval" ORDER BY window_start), ws AS (s ROWS BETWEEN ${priceSpike.window} PRECEDING AND 1 PRECEDING)
-        )
-      )`;
-    const surges = await volumeSurges(ctx.conn, indicators, `${range} AND "interval" IN (${list(volumeSurge.intervals)})`, volumeSurge);
-    const table = `${into}_surges`;
-    await ctx.conn.run(`CREATE OR REPLACE TEMP TABLE ${table} (series INTEGER, window_start ${surges.windowStartType}, ratio DOUBLE, median DOUBLE, volume ${surges.volumeType})`);
+    // Spikes and surges: one read of the windows of their intervals, in series order; the rolling
+    // frames are passes over each series (price-spikes.ts, volume-surges.ts), not window sorts.
+    const intervals = [...new Set([...priceSpike.intervals, ...volumeSurge.intervals])];
+    const read = await readIndicatorSeries(ctx.conn, {
+      relation: ctx.relation('gold/indicators'),
+      where: `${inputRangeSql(ctx.partitions, 3)} AND "interval" IN (${list(intervals)})`,
+      doubles: { log_return: 'log_return', volume: 'volume' },
+      raw: { volume_raw: 'volume' },
+    });
+    const ofIntervals = (xs: readonly string[]) => (k: number) => xs.includes(read.keys[k].interval);
+    const spikes = priceSpikes(read, read.doubles.log_return, priceSpike, ofIntervals(priceSpike.intervals));
+    const surges = volumeSurges(read, read.doubles.volume, volumeSurge, ofIntervals(volumeSurge.intervals));
+    // The events, a row each: kind 0 a spike (value z, a log_return, b mean, c sd), 1 a surge (value ratio, a median).
+    const rows = [...spikes.rows, ...surges.rows];
+    const n = rows.length;
+    const seriesOfRow = new Int32Array(read.rows);
+    read.keys.forEach((_, k) => seriesOfRow.fill(k, read.bounds[k], read.bounds[k + 1]));
+    const pick = (column: { width: number; bytes: Uint8Array }) => {
+      const out = new Uint8Array(n * column.width);
+      rows.forEach((i, e) => out.set(column.bytes.subarray(i * column.width, (i + 1) * column.width), e * column.width));
+      return out;
+    };
+    const nan = (k: number) => new Array<number>(k).fill(NaN);
+    const events = `${into}_events`;
+    await ctx.conn.run(`CREATE OR REPLACE TEMP TABLE ${events} (series INTEGER, window_start ${read.windowStart.type}, kind UTINYINT, value DOUBLE, a DOUBLE, b DOUBLE, c DOUBLE, volume ${read.raw.volume_raw.type})`);
     try {
-      await appendColumns(ctx.conn, table, [raw(surges.series), { kind: 'raw', bytes: surges.windowStart }, { kind: 'double', values: surges.ratio }, { kind: 'double', values: surges.median }, { kind: 'raw', bytes: surges.volume }], surges.series.length);
+      await appendColumns(
+        ctx.conn,
+        events,
+        [
+          raw(Int32Array.from(rows, (i) => seriesOfRow[i])),
+          raw(pick(read.windowStart)),
+          raw(Uint8Array.from(rows, (_, e) => (e < spikes.rows.length ? 0 : 1))),
+          double([...spikes.z, ...surges.ratio]),
+          double([...spikes.rows.map((i) => read.doubles.log_return[i]), ...surges.median]),
+          double([...spikes.mean, ...nan(surges.rows.length)]),
+          double([...spikes.sd, ...nan(surges.rows.length)]),
+          raw(pick(read.raw.volume_raw)),
+        ],
+        n,
+      );
+      const moved = `(SELECT * FROM ${events} JOIN ${seriesKeysSql(read.keys)} USING (series))`;
       const whales = `
         SELECT exchange, symbol, '1m' AS "interval", make_timestamptz((epoch_us(trade_time) // 60000000) * 60000000) AS window_start,
           max(CAST(quote_qty AS DOUBLE)) AS largest, count(*) AS trades, sum(quote_qty) AS total_quote, arg_max(trade_id, quote_qty) AS largest_trade_id
         FROM ${ctx.relation('gold/whale_trades')} WHERE ${inputRangeSql(ctx.partitions, 0)} AND quote_qty >= ${Number(whaleMinQuote)}
         GROUP BY ALL`;
-      const select = `WITH moves AS MATERIALIZED (SELECT * FROM (${moves}) WHERE spike)
+      const select = `
         SELECT ${alertIdSql(`'price_spike'`)} AS alert_id, exchange, symbol, "interval", window_start, 'price_spike' AS kind,
-          CASE WHEN abs(z) >= ${2 * priceSpike.zScore} THEN 'critical' ELSE 'warning' END AS severity, z AS value, ${priceSpike.zScore}::DOUBLE AS threshold,
-          CAST(json_object('log_return', log_return, 'mean', mu, 'sd', sd, 'window', ${priceSpike.window}) AS VARCHAR) AS details
-        FROM moves m WHERE NOT EXISTS (SELECT 1 FROM moves p WHERE p.exchange = m.exchange AND p.symbol = m.symbol AND p."interval" = m."interval" AND p.window_start = m.previous_start)
+          CASE WHEN abs(value) >= ${2 * priceSpike.zScore} THEN 'critical' ELSE 'warning' END AS severity, value, ${priceSpike.zScore}::DOUBLE AS threshold,
+          CAST(json_object('log_return', a, 'mean', b, 'sd', c, 'window', ${priceSpike.window}) AS VARCHAR) AS details
+        FROM ${moved} WHERE kind = 0
         UNION ALL
-        SELECT ${alertIdSql(`'volume_surge'`)}, exchange, symbol, "interval", window_start, 'volume_surge', 'warning', ratio, ${volumeSurge.ratio}::DOUBLE,
-          CAST(json_object('volume', CAST(volume AS VARCHAR), 'median', median, 'window', ${volumeSurge.window}) AS VARCHAR)
-        FROM ${table} JOIN ${seriesKeysSql(surges.keys)} USING (series)
+        SELECT ${alertIdSql(`'volume_surge'`)}, exchange, symbol, "interval", window_start, 'volume_surge', 'warning', value, ${volumeSurge.ratio}::DOUBLE,
+          CAST(json_object('volume', CAST(volume AS VARCHAR), 'median', a, 'window', ${volumeSurge.window}) AS VARCHAR)
+        FROM ${moved} WHERE kind = 1
         UNION ALL
         SELECT ${alertIdSql(`'whale_trade'`)}, exchange, symbol, "interval", window_start, 'whale_trade', 'warning', largest, ${Number(whaleMinQuote)}::DOUBLE,
           CAST(json_object('trades', trades, 'total_quote', CAST(total_quote AS VARCHAR), 'largest_trade_id', largest_trade_id) AS VARCHAR)
@@ -80,7 +104,7 @@ export const alertsModel: Model = {
         FROM ${ctx.relation('gold/signals')} WHERE ${inputRangeSql(ctx.partitions, 0)} AND kind IN (${list(alertSignals.kinds.length ? alertSignals.kinds : ['-'])}) AND "interval" IN (${list(alertSignals.intervals)})`;
       await ctx.conn.run(`CREATE OR REPLACE TABLE ${into} AS ${withDerivedColumns(withRaisedAt(select, 'gold_alerts', ctx.outputHasRows, ctx.nowUs, inputRangeSql(ctx.partitions, 0)), GOLD_ALERTS)}`);
     } finally {
-      await ctx.conn.run(`DROP TABLE IF EXISTS ${table}`);
+      await ctx.conn.run(`DROP TABLE IF EXISTS ${events}`);
     }
   },
   tests: [...ALERT_TESTS],

@@ -15,7 +15,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { parseStats, sqlLiteral, queryJson, type AddAction, type TableDefinition } from '../../lake/index.ts';
 import { computeSeries, OUTPUT_COLUMNS, WARM_BARS, type OutputColumn, type SeriesState } from '../indicators/ta.ts';
-import { appendColumns, asInt32, bigintToDouble, decimalScale, int128At, rawColumn, readRawColumns, setInt128, toDoubles, type AppendColumn } from '../indicators/columnar.ts';
+import { appendColumns, asInt32, bigintToDouble, decimalScale, int128At, rawColumn, readRawColumns, setInt128, toDoubles, type AppendColumn, type RawColumn } from '../indicators/columnar.ts';
 import { rollUpHours, type RolledWindow } from '../indicators/rollup.ts';
 import type { BuildContext, Model } from '../model.ts';
 import { profiler } from '../profile.ts';
@@ -275,19 +275,54 @@ interface SeriesPlan {
 
 /**
  * The computation for one symbol from date `from` on (or from its first candle): silver's rows
- * of the symbol (every revision, in window and revision order, so that the last row of a window
- * is its latest revision: one sort rather than a dedupe and then a sort) are read as raw columns,
- * 4h and 1d rolled up from the 1h rows, each series computed, and the output rows appended to
- * `into` with the decimals copied bit for bit. Series that have a warm state in gold before
+ * of the symbol are read (readSymbolInput), cut into series (planSeries: 4h and 1d rolled up from
+ * the 1h rows), each series computed (computeSymbol) and the output rows appended to `into` with
+ * the decimals copied bit for bit (appendSymbol). Series that have a warm state in gold before
  * `from` continue from it; the others start over from their first candle.
  */
 async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from: string | undefined, codes: Codes): Promise<number> {
-  const { conn } = ctx;
   const lap = profiler(ctx.log);
-  const sym = sqlLiteral(symbol);
   const history = from && ctx.outputHasRows ? await readHistory(ctx, symbol, from, codes) : new Map<number, SeriesHistory>();
   lap('history');
-  const warm = (ex: number, iv: number) => history.has(seriesKey(ex, iv));
+  const input = await readSymbolInput(ctx, symbol, from, codes, (ex, iv) => history.has(seriesKey(ex, iv)));
+  lap('input');
+  const plans = planSeries(input, history, from);
+  const output = computeSymbol(input, plans);
+  lap('compute');
+  await appendSymbol(ctx, into, symbol, codes, output);
+  lap('append');
+  return output.total;
+}
+
+/** Silver's rows of one symbol for a build, in series, window and revision order, as typed arrays. */
+interface SymbolInput {
+  readonly rows: number;
+  /** Exchange and interval codes (Codes, GOLD_INTERVALS). */
+  readonly ex: Uint8Array;
+  readonly iv: Uint8Array;
+  /** Window starts (µs), closes, highs, lows, volumes, quote volumes and trade counts as doubles. */
+  readonly ws: Float64Array;
+  readonly close: Float64Array;
+  readonly high: Float64Array;
+  readonly low: Float64Array;
+  readonly volume: Float64Array;
+  readonly quote: Float64Array;
+  readonly tradeCount: Float64Array;
+  /** The same columns as DuckDB stores them, copied to gold bit for bit. */
+  readonly wsRaw: RawColumn;
+  readonly closeRaw: RawColumn;
+  readonly volumeRaw: RawColumn;
+  readonly quoteRaw: RawColumn;
+}
+
+/**
+ * Silver's rows of `symbol` from `from` on (every revision, in window and revision order, so that
+ * the last row of a window is its latest revision: one sort rather than a dedupe and then a
+ * sort), read as raw columns; every row of a series that is not `warm` (it starts over).
+ */
+async function readSymbolInput(ctx: BuildContext, symbol: string, from: string | undefined, codes: Codes, warm: (ex: number, iv: number) => boolean): Promise<SymbolInput> {
+  const { conn } = ctx;
+  const sym = sqlLiteral(symbol);
   // Rows before `from` are read only for series without a warm state (rare: a new series, or
   // one still warming up), and only then does the read span every date: a 1h row feeds the 1h,
   // 4h and 1d series, so it is read from the start when any of them is cold.
@@ -308,7 +343,6 @@ async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from
     }
     if (cold.size > 0) read = await readRawColumns(conn, readSql(`"date" >= DATE ${sqlLiteral(from)} OR exchange || '|' || "interval" IN (${[...cold].map(sqlLiteral).join(', ')})`, 'silver_candles_all_revisions'));
   }
-  lap('input');
   const rows = read.rows;
   const ex = rawColumn(read, 'ex').bytes;
   const iv = rawColumn(read, 'iv').bytes;
@@ -324,10 +358,19 @@ async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from
   const quoteRaw = rawColumn(read, 'quote_volume');
   const quote = toDoubles(quoteRaw);
   const tradeCount = toDoubles(rawColumn(read, 'trade_count'));
+  return { rows, ex, iv, ws, close, high, low, volume, quote, tradeCount, wsRaw, closeRaw, volumeRaw, quoteRaw };
+}
+
+/**
+ * The series to compute, in (exchange, interval) order: each from the latest revision of every
+ * window (the last row of equal windows), from `from` on for a series continuing from its
+ * history, from its first candle otherwise; 4h and 1d rolled up from the 1h rows.
+ */
+function planSeries(input: SymbolInput, history: ReadonlyMap<number, SeriesHistory>, from: string | undefined): SeriesPlan[] {
+  const { rows, ex, iv, ws, close, high, low, tradeCount, volumeRaw, quoteRaw } = input;
+  const warm = (e: number, k: number) => history.has(seriesKey(e, k));
   const fromDay = from ? Date.parse(`${from}T00:00:00Z`) / 86_400_000 : -Infinity;
   const day = (us: number) => Math.floor(us / DAY_US);
-
-  // The series, each from the latest revision of every window (the last row of equal windows).
   const plans: SeriesPlan[] = [];
   for (const { from: a, to: b } of seriesRuns(ex, iv, rows)) {
     const inSeries = (k: number) => {
@@ -350,9 +393,29 @@ async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from
     }
   }
   plans.sort((x, y) => x.ex - y.ex || x.iv - y.iv);
-  const total = plans.reduce((n, p) => n + (p.rows?.length ?? p.rolled!.length), 0);
+  return plans;
+}
 
-  // The output columns, in gold/indicators' order; the decimals and window starts as raw integers.
+/** A symbol's output rows, in gold/indicators' order; the decimals and window starts as raw integers. */
+interface SymbolOutput {
+  readonly total: number;
+  readonly out: Readonly<Record<OutputColumn, Float64Array>>;
+  readonly vwap: Float64Array;
+  readonly isWarm: Uint8Array;
+  readonly outDay: Int32Array;
+  /** Output row → its `history_closes` (the rows keeping the windows' history). */
+  readonly histories: ReadonlyMap<number, string>;
+  readonly outEx: Uint8Array;
+  readonly outIv: Uint8Array;
+  readonly outWs: BigInt64Array;
+  readonly outClose: Int32Array;
+  readonly outVolume: Int32Array;
+}
+
+/** Computes every planned series (indicators/ta.ts), its session VWAP and the state gold keeps. */
+function computeSymbol(input: SymbolInput, plans: readonly SeriesPlan[]): SymbolOutput {
+  const { ws, close, high, low, volume, quote, wsRaw, closeRaw, volumeRaw, quoteRaw } = input;
+  const total = plans.reduce((n, p) => n + (p.rows?.length ?? p.rolled!.length), 0);
   const out = Object.fromEntries(OUTPUT_COLUMNS.map((c) => [c, new Float64Array(total).fill(NaN)])) as Record<OutputColumn, Float64Array>;
   const innerState = INNER_STATE_COLUMNS.map((c) => out[c]);
   const vwap = new Float64Array(total).fill(NaN);
@@ -445,7 +508,12 @@ async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from
     }
     at += m;
   }
-  lap('compute');
+  return { total, out, vwap, isWarm, outDay, histories, outEx, outIv, outWs, outClose, outVolume };
+}
+
+/** Appends a symbol's output rows to `into` (its columns are gold/indicators', `month` aside). */
+async function appendSymbol(ctx: BuildContext, into: string, symbol: string, codes: Codes, output: SymbolOutput): Promise<void> {
+  const { total, out, vwap, isWarm, outDay, histories, outEx, outIv, outWs, outClose, outVolume } = output;
   const symbolCode = codes.symbols.indexOf(symbol);
   const symbolCodes = new Uint8Array(total * enumWidth(codes.symbols.length));
   if (enumWidth(codes.symbols.length) === 1) symbolCodes.fill(symbolCode);
@@ -467,9 +535,7 @@ async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from
     [HISTORY_CLOSES]: { kind: 'sparseVarchar', values: histories },
     ...Object.fromEntries(OUTPUT_COLUMNS.map((c) => [c, double(out[c])])),
   };
-  await appendColumns(conn, into, BUILT_COLUMNS.map((c) => byName[c.name]), total);
-  lap('append');
-  return total;
+  await appendColumns(ctx.conn, into, BUILT_COLUMNS.map((c) => byName[c.name]), total);
 }
 
 /**
@@ -519,6 +585,7 @@ export const indicatorsModel: Model = {
   output: GOLD_INDICATORS,
   materialization: 'partitions',
   lookbackDays: HISTORY_DAYS,
+  newestMonthByDay: true,
   async affected(changed: PartitionSet, { partitionsOf }) {
     if (changed === 'all') return 'all';
     // A recursion: a change on date D changes every later date of the symbol (silver's

@@ -1,81 +1,53 @@
 /**
  * gold/alerts' volume surges: the windows whose volume is at least `ratio` times the median of
  * the series' previous `window` volumes (a full frame), each event once (a surge right after a
- * surge is the same event). Computed in one pass over each series with a sorted frame, as DuckDB's
+ * surge is the same event). One pass over each series with a sorted frame, the median as DuckDB's
  * `median(CAST(volume AS DOUBLE)) OVER (... ROWS BETWEEN window PRECEDING AND 1 PRECEDING)`
- * computes it (the mean of the two middle values of an even frame, `lo + (hi - lo) * 0.5`), so
- * the ratio and median are the same doubles.
+ * computes it (an even frame's two middle values interpolated, `lo + (hi - lo) * 0.5`), so the
+ * ratio and median are the doubles the SQL computed.
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
 import type { GoldConfig } from '../config.ts';
-import { readIndicatorSeries, type SeriesKey } from './indicator-series.ts';
+import type { IndicatorSeries } from './indicator-series.ts';
 
-export interface VolumeSurges {
-  readonly keys: readonly SeriesKey[];
-  /** One entry a surge event: its series (index into keys), window_start (raw int64), ratio, median and volume (raw decimal). */
-  readonly series: Int32Array;
-  readonly windowStart: Uint8Array;
-  readonly ratio: Float64Array;
-  readonly median: Float64Array;
-  readonly volume: Uint8Array;
-  /** DuckDB's types of the raw columns. */
-  readonly windowStartType: string;
-  readonly volumeType: string;
+export interface SurgeEvents {
+  /** The rows (of the series read) raising a surge, with their ratio and median. */
+  readonly rows: number[];
+  readonly ratio: number[];
+  readonly median: number[];
 }
 
-export async function volumeSurges(conn: DuckDBConnection, relation: string, where: string, config: GoldConfig['volumeSurge']): Promise<VolumeSurges> {
-  const read = await readIndicatorSeries(conn, { relation, where, doubles: { volume: 'volume' }, raw: { volume_raw: 'volume' } });
-  const volumes = read.doubles.volume;
+/** The surge events of the series `chosen` picks; `volume` is the series' volume column (as DOUBLE). */
+export function volumeSurges(read: IndicatorSeries, volume: Float64Array, config: GoldConfig['volumeSurge'], chosen: (series: number) => boolean): SurgeEvents {
   const w = config.window;
   const frame = new Float64Array(w);
-  const events: number[] = [];
-  const ratios: number[] = [];
-  const medians: number[] = [];
-  const seriesOf: number[] = [];
+  const out: SurgeEvents = { rows: [], ratio: [], median: [] };
   // DuckDB's continuous quantile 0.5 of w values: the value at (w - 1) / 2, interpolated.
   const position = (w - 1) * 0.5;
   const lo = Math.floor(position);
   const hi = Math.ceil(position);
   for (let k = 0; k < read.keys.length; k++) {
+    if (!chosen(k)) continue;
     let n = 0;
     let previousSurged = false;
     for (let i = read.bounds[k]; i < read.bounds[k + 1]; i++) {
       let surged = false;
       if (n === w) {
         const median = lo === hi ? frame[lo] : frame[lo] + (frame[hi] - frame[lo]) * (position - lo);
-        const ratio = volumes[i] / median;
+        const ratio = volume[i] / median;
         surged = median !== 0 && ratio >= config.ratio;
         if (surged && !previousSurged) {
-          events.push(i);
-          ratios.push(ratio);
-          medians.push(median);
-          seriesOf.push(k);
+          out.rows.push(i);
+          out.ratio.push(ratio);
+          out.median.push(median);
         }
       }
       previousSurged = surged;
-      // Slide the frame: drop the window leaving it, insert this one (kept sorted).
-      if (n === w) remove(frame, n--, volumes[i - w]);
-      insert(frame, n++, volumes[i]);
+      // Slide the frame: the window leaving it out, this one in (kept sorted).
+      if (n === w) remove(frame, n--, volume[i - w]);
+      insert(frame, n++, volume[i]);
     }
   }
-  const wsWidth = read.windowStart.width;
-  const volumeWidth = read.raw.volume_raw.width;
-  const windowStart = new Uint8Array(events.length * wsWidth);
-  const volume = new Uint8Array(events.length * volumeWidth);
-  events.forEach((i, e) => {
-    windowStart.set(read.windowStart.bytes.subarray(i * wsWidth, (i + 1) * wsWidth), e * wsWidth);
-    volume.set(read.raw.volume_raw.bytes.subarray(i * volumeWidth, (i + 1) * volumeWidth), e * volumeWidth);
-  });
-  return {
-    keys: read.keys,
-    series: Int32Array.from(seriesOf),
-    windowStart,
-    ratio: Float64Array.from(ratios),
-    median: Float64Array.from(medians),
-    volume,
-    windowStartType: read.windowStart.type,
-    volumeType: read.raw.volume_raw.type,
-  };
+  return out;
 }
 
 /** The first index of sorted[0..n) whose value is not below x. */
