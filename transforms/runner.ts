@@ -163,6 +163,8 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
    * again for them). Their tables are dropped when the run ends.
    */
   const handedOn = new Map<string, { handOff: HandOff; run: Promise<ModelRun> }>();
+  let summary: TransformRunSummary;
+  let recorded: Promise<void>;
   try {
     // The gold tables a model reads exist (empty) even when their models never ran (created
     // here, before any lane runs, so that two lanes never create the same table).
@@ -248,19 +250,26 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
       }
       if (running.size > 0) await Promise.race(running);
     }
+    const ordered = selected.map((m) => runs.get(m.name)).filter((r): r is ModelRun => r !== undefined);
+    summary = { runId, startedAt, fullRefresh: options.fullRefresh ?? false, models: ordered, ok: failed.size === 0, durationMs: Date.now() - startedAt.getTime() };
+    runLap('models run');
+    // The ledger is written while the run lets its in-memory tables and connections go.
+    recorded = recordRuns(lake, summary);
+    recorded.catch(() => {}); // (awaited below, once the run has let them go)
   } finally {
     await Promise.allSettled(running);
-    for (const lane of lanes) for (const t of lane.rewritten.values()) await lane.conn.run(`DROP TABLE IF EXISTS ${t}`).catch(() => {});
-    for (const { handOff } of handedOn.values()) await lanes[0]?.conn.run(`DROP TABLE IF EXISTS ${handOff.table}`).catch(() => {});
+    await Promise.all(
+      lanes.map(async (lane, i) => {
+        for (const t of lane.rewritten.values()) await lane.conn.run(`DROP TABLE IF EXISTS ${t}`).catch(() => {});
+        if (i === 0) for (const { handOff } of handedOn.values()) await lane.conn.run(`DROP TABLE IF EXISTS ${handOff.table}`).catch(() => {});
+      }),
+    );
     for (const lane of lanes) if (lane.engine === options.engine) lane.engine.closeConnection(lane.conn);
     for (const engine of new Set(lanes.map((l) => l.engine))) if (engine !== options.engine) engine.close();
     await restoreThreads?.();
   }
-  const ordered = selected.map((m) => runs.get(m.name)).filter((r): r is ModelRun => r !== undefined);
-  const summary: TransformRunSummary = { runId, startedAt, fullRefresh: options.fullRefresh ?? false, models: ordered, ok: failed.size === 0, durationMs: Date.now() - startedAt.getTime() };
-  runLap('models run, engines closed');
-  await recordRuns(lake, summary);
-  runLap('runs recorded');
+  await recorded;
+  runLap('engines closed, runs recorded');
   return summary;
 }
 
