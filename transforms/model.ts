@@ -74,6 +74,10 @@ export interface AffectedContext {
    * a view).
    */
   partitionsOf(table: string): readonly Readonly<Record<string, string | null>>[];
+  /** A lake table's files at the version the run reads, with their statistics (BuildContext.filesOf). */
+  filesOf(table: string): readonly AddAction[];
+  /** A lake table's rows in exactly these of its files (BuildContext.filesRelation). */
+  filesRelation(table: string, files: readonly AddAction[]): string;
 }
 
 export interface Model {

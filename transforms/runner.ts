@@ -453,12 +453,15 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
     let source = OUT;
     let writer = conn;
     if (overlap || handOn) {
-      await conn.run(`DROP TABLE IF EXISTS ${kept}`);
-      await conn.run(`ALTER TABLE ${OUT} RENAME TO ${kept}`);
-      if (overlap) rewritten.set(outputTableOf(model), kept);
+      // (Rows handed on stay in the build's own table, named for this model and run: dropped when the run ends.)
+      if (overlap) {
+        await conn.run(`DROP TABLE IF EXISTS ${kept}`);
+        await conn.run(`ALTER TABLE ${OUT} RENAME TO ${kept}`);
+        rewritten.set(outputTableOf(model), kept);
+      }
       published = true;
-      source = kept;
-      hooks.onRowsReady(handOn ? { table: kept, partitions: partitions as readonly Partition[], snapshot: out.snapshot(), dir: out.dir } : undefined);
+      source = overlap ? kept : OUT;
+      hooks.onRowsReady(handOn ? { table: OUT, partitions: partitions as readonly Partition[], snapshot: out.snapshot(), dir: out.dir } : undefined);
       writer = commitConnection = await lane.engine.openConnection();
       await writer.run(`SET partitioned_write_max_open_files = ${MAX_OPEN_PARTITION_FILES}`);
     }
@@ -649,7 +652,11 @@ async function plan(
         if (handOff) return [...[...handOff.snapshot.files.values()].map((f) => f.partitionValues), ...handOff.partitions];
         return [...(engine.tableSnapshot(table)?.files.values() ?? [])].map((f) => f.partitionValues);
       };
-      set = await model.affected(changed, { conn, config: options.config, partitionsOf });
+      const filesOf = (table: string) => {
+        if (handOffs.has(table)) throw new Error(`${model.name}: the files of ${table} are not known yet (its commit is under way)`);
+        return [...(engine.tableSnapshot(table)?.files.values() ?? [])];
+      };
+      set = await model.affected(changed, { conn, config: options.config, partitionsOf, filesOf, filesRelation: (table, files) => engine.filesRelation(table, files) });
     }
   }
   if (model.materialization === 'full' || snapshot.partitionColumns.length === 0 || (!options.from && !options.to)) return set;
