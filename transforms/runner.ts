@@ -180,7 +180,9 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
       if (d === undefined) chainBelow.set(m.name, (d = Math.max(0, ...graph.children(m).filter((c) => selectedNames.has(c.name)).map((c) => depth(c) + 1))));
       return d;
     };
-    const pending = [...selected].sort((a, b) => depth(b) - depth(a));
+    // (In a full refresh an exclusive reader goes before the models it would otherwise wait for.)
+    const exclusiveFirst = (m: Model) => (options.fullRefresh && m.exclusiveRead ? 1 : 0);
+    const pending = [...selected].sort((a, b) => depth(b) - depth(a) || exclusiveFirst(b) - exclusiveFirst(a));
     const finished = (m: Model) => !selectedNames.has(m.name) || runs.has(m.name);
     const record = (model: Model, run: ModelRun) => {
       if (run.status === 'failed') failed.add(model.name);
@@ -199,8 +201,11 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
     // Models whose rows are built and tested but still being committed (a full refresh): their
     // downstream models may build from those rows, on the same lane, and commit after them.
     const committing = new Map<string, { model: string; lane: Lane; run: Promise<ModelRun> }>();
+    /** A model's exclusive read under way (Model.exclusiveRead): no other model starts meanwhile. */
+    let exclusive: Promise<void> | undefined;
     while (pending.length > 0 || running.size > 0) {
       for (const model of [...pending]) {
+        if (exclusive) break;
         const parents = graph.parents(model);
         if (!parents.every((p) => finished(p) || committing.has(p.name))) continue;
         const upstreamFailed = parents.find((p) => failed.has(p.name));
@@ -227,11 +232,22 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
           released = true;
           rowsReady();
         };
+        let inputRead = () => {};
+        if (model.exclusiveRead && options.fullRefresh) {
+          const read = new Promise<void>((resolve) => (inputRead = resolve));
+          exclusive = read;
+          running.add(read);
+          void read.finally(() => {
+            running.delete(read);
+            if (exclusive === read) exclusive = undefined;
+          });
+        }
         const handed = parents.filter((p) => handedOn.has(p.name)).map((p) => ({ table: outputTableOf(p), ...handedOn.get(p.name)! }));
         const run: Promise<ModelRun> = runModel(lake, lane, model, { ...options, config, nowUs, log, tag: runId.slice(0, 8) }, {
           upstream: new Map([...unfinished.map((u): [string, Promise<ModelRun>] => [u.table, u.run]), ...handed.map((h): [string, Promise<ModelRun>] => [h.table, h.run])]),
           handOffs: new Map(handed.map((h) => [h.table, h.handOff])),
           handsOff: graph.children(model).some((c) => selectedNames.has(c.name)),
+          onInputRead: () => inputRead(),
           onRowsReady: (handOff) => {
             if (handOff) handedOn.set(model.name, { handOff, run });
             committing.set(model.name, { model: model.name, lane, run });
@@ -239,6 +255,7 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
           },
         });
         const job = run.then((r) => {
+          inputRead();
           release();
           committing.delete(model.name);
           record(model, r);
@@ -349,6 +366,8 @@ interface RunHooks {
   readonly handOffs: ReadonlyMap<string, HandOff>;
   /** Models downstream of this one run after it: its rows are worth handing on before its commit. */
   readonly handsOff: boolean;
+  /** Called when the model's build has read its inputs (BuildContext.inputRead). */
+  readonly onInputRead: () => void;
   /** Called once this model's rows are built and readable by the models downstream. */
   readonly onRowsReady: (handOff?: HandOff) => void;
 }
@@ -421,6 +440,7 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
         if (hooks.handOffs.has(table)) throw new Error(`${model.name}: the files of ${table} are not known yet (its commit is under way): read it through relation()`);
         return engine.filesRelation(table, files);
       },
+      inputRead: hooks.onInputRead,
       outputHasRows: out.snapshot().files.size > 0,
       log: (m) => options.log(`${model.name}: ${m}`),
     };
