@@ -549,7 +549,14 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
  * ALTER and an UPDATE per column and a DELETE; a DELETE alone when no column is missing.
  */
 async function completeRows(conn: LakeQueryEngine['connection'], table: string, def: TableDefinition, keep: string): Promise<void> {
-  const present = new Set((await queryJson(conn, `DESCRIBE ${table}`)).map((r) => String(r.column_name)));
+  // (Its columns from binding a SELECT: half the time of a DESCRIBE, which runs as a query.)
+  const bound = await conn.prepare(`SELECT * FROM ${table}`);
+  let present: Set<string>;
+  try {
+    present = new Set(Array.from({ length: bound.columnCount }, (_, i) => bound.columnName(i)));
+  } finally {
+    bound.destroySync();
+  }
   // (Not `month`: only the files are partitioned by it, and the writer derives it.)
   const derived = def.columns.filter((c) => c.derivedFrom && c.name !== MONTH_COLUMN && !present.has(c.name)).map((c) => `CAST((${c.derivedFrom}) AS ${duckdbTypeOf(c.type)}) AS ${sqlIdentifier(c.name)}`);
   if (derived.length === 0) {
