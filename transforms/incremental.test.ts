@@ -113,11 +113,11 @@ describe('incremental builds', () => {
     expect(actions.flatMap((a) => ('add' in a ? [fileDayRange(a.add)] : []))).toEqual([day]);
     expect(actions.flatMap((a) => ('remove' in a ? [fileDayRange(before.files.get(a.remove.path)!)] : []))).toEqual([day]);
     expect(new Set([...before.files.values()].map((f) => f.partitionValues.month))).toEqual(new Set(['2024-01']));
-    // gold/coverage too: the day's rows were computed, and the commit replaced that day's file
-    // (the full build below compares the rows of every day).
+    // gold/coverage is a file a month (a day is a row): the day's row was computed, and the commit
+    // rewrote January's one file with the days before kept (the full build below compares them).
     const coverageCommit = (await (await incremental.table('gold/coverage')).history(1))[0].version;
     const coverageActions = (await (await incremental.table('gold/coverage')).store.readCommit(coverageCommit))!;
-    expect(coverageActions.flatMap((a) => ('add' in a ? [a.add.partitionValues] : []))).toEqual([{ symbol: 'BTCUSDT', month: '2024-01' }]);
+    expect(coverageActions.flatMap((a) => ('add' in a ? [[a.add.partitionValues, fileDayRange(a.add)]] : []))).toEqual([[{ symbol: 'BTCUSDT', month: '2024-01' }, { min: '2024-01-01', max: '2024-01-03' }]]);
 
     const full = new Lake(tmpLakeDir('full-'));
     await otherInputs(full);

@@ -57,6 +57,8 @@ export interface BuildContext {
   partitionsRelation(table: string, partitions: readonly Readonly<Record<string, string>>[]): string;
   /** A lake table's rows in exactly these of its files (of `filesOf`). */
   filesRelation(table: string, files: readonly AddAction[]): string;
+  /** Tells the runner the build has read its inputs (see Model.exclusiveRead); later calls do nothing. */
+  inputRead(): void;
   /** True when the output table already held rows before this run (incremental models may read them). */
   readonly outputHasRows: boolean;
   /** Progress for long builds. */
@@ -72,6 +74,10 @@ export interface AffectedContext {
    * a view).
    */
   partitionsOf(table: string): readonly Readonly<Record<string, string | null>>[];
+  /** A lake table's files at the version the run reads, with their statistics (BuildContext.filesOf). */
+  filesOf(table: string): readonly AddAction[];
+  /** A lake table's rows in exactly these of its files (BuildContext.filesRelation). */
+  filesRelation(table: string, files: readonly AddAction[]): string;
 }
 
 export interface Model {
@@ -88,6 +94,20 @@ export interface Model {
    * a changed day's neighbours are known to be inputs; documentation for `full` models.
    */
   readonly lookbackDays: number;
+  /**
+   * An output stored a month a partition (month-partitions.ts) keeps its newest month a file a
+   * day, so that an hourly build replaces the day's file rather than rewriting the month's: worth
+   * it where the hourly build waits on this commit and a month is many rows (indicators,
+   * signals). Each day's file costs a full build a file's set-up, more than a small table's rows.
+   */
+  readonly newestMonthByDay?: boolean;
+  /**
+   * The build reads its inputs in one big query (DuckDB, every core) and then computes in
+   * TypeScript (one core): in a full refresh the runner starts no other model until the read is
+   * done (`BuildContext.inputRead`, or the model's end), so that the read has the cores, and the
+   * other models fill the core the computation leaves idle.
+   */
+  readonly exclusiveRead?: boolean;
   /**
    * Which output partitions a change to input partitions affects (default: the same
    * `symbol`/`date` values, widened by nothing). Indicators, being recursive, also affect every

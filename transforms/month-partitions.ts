@@ -5,10 +5,10 @@
  * of the commit's CPU went to that; for the small tables, more than their rows). Such a table is
  * partitioned by (symbol, `month`) instead, `month` being `YYYY-MM` derived from `date`.
  *
- * Inside a month partition, files are cut two ways (`fileSplitSql`):
- * - a settled month (older than the table's newest) is one file;
- * - the newest month is a file a day, because the hourly builds recompute its latest day: they
- *   replace that day's file and leave the month's other files alone.
+ * Inside a month partition, a month is one file; a model with `newestMonthByDay` (indicators,
+ * signals: their hourly commits are on the hourly build's critical path, and a month of them is
+ * many rows) keeps the table's newest month a file a day (`fileSplitSql`), because the hourly
+ * builds recompute its latest day: they replace that day's file and leave the month's others.
  * Models and the runner's planning keep working in (symbol, date) partitions: a model computes
  * the days that changed, and the commit removes the files that hold those days (known from the
  * files' `date` statistics) and writes the days' new rows; a file that also holds other days

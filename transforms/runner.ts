@@ -163,6 +163,8 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
    * again for them). Their tables are dropped when the run ends.
    */
   const handedOn = new Map<string, { handOff: HandOff; run: Promise<ModelRun> }>();
+  let summary: TransformRunSummary;
+  let recorded: Promise<void>;
   try {
     // The gold tables a model reads exist (empty) even when their models never ran (created
     // here, before any lane runs, so that two lanes never create the same table).
@@ -178,7 +180,9 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
       if (d === undefined) chainBelow.set(m.name, (d = Math.max(0, ...graph.children(m).filter((c) => selectedNames.has(c.name)).map((c) => depth(c) + 1))));
       return d;
     };
-    const pending = [...selected].sort((a, b) => depth(b) - depth(a));
+    // (In a full refresh an exclusive reader goes before the models it would otherwise wait for.)
+    const exclusiveFirst = (m: Model) => (options.fullRefresh && m.exclusiveRead ? 1 : 0);
+    const pending = [...selected].sort((a, b) => depth(b) - depth(a) || exclusiveFirst(b) - exclusiveFirst(a));
     const finished = (m: Model) => !selectedNames.has(m.name) || runs.has(m.name);
     const record = (model: Model, run: ModelRun) => {
       if (run.status === 'failed') failed.add(model.name);
@@ -197,8 +201,11 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
     // Models whose rows are built and tested but still being committed (a full refresh): their
     // downstream models may build from those rows, on the same lane, and commit after them.
     const committing = new Map<string, { model: string; lane: Lane; run: Promise<ModelRun> }>();
+    /** A model's exclusive read under way (Model.exclusiveRead): no other model starts meanwhile. */
+    let exclusive: Promise<void> | undefined;
     while (pending.length > 0 || running.size > 0) {
       for (const model of [...pending]) {
+        if (exclusive) break;
         const parents = graph.parents(model);
         if (!parents.every((p) => finished(p) || committing.has(p.name))) continue;
         const upstreamFailed = parents.find((p) => failed.has(p.name));
@@ -225,11 +232,22 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
           released = true;
           rowsReady();
         };
+        let inputRead = () => {};
+        if (model.exclusiveRead && options.fullRefresh) {
+          const read = new Promise<void>((resolve) => (inputRead = resolve));
+          exclusive = read;
+          running.add(read);
+          void read.finally(() => {
+            running.delete(read);
+            if (exclusive === read) exclusive = undefined;
+          });
+        }
         const handed = parents.filter((p) => handedOn.has(p.name)).map((p) => ({ table: outputTableOf(p), ...handedOn.get(p.name)! }));
         const run: Promise<ModelRun> = runModel(lake, lane, model, { ...options, config, nowUs, log, tag: runId.slice(0, 8) }, {
           upstream: new Map([...unfinished.map((u): [string, Promise<ModelRun>] => [u.table, u.run]), ...handed.map((h): [string, Promise<ModelRun>] => [h.table, h.run])]),
           handOffs: new Map(handed.map((h) => [h.table, h.handOff])),
           handsOff: graph.children(model).some((c) => selectedNames.has(c.name)),
+          onInputRead: () => inputRead(),
           onRowsReady: (handOff) => {
             if (handOff) handedOn.set(model.name, { handOff, run });
             committing.set(model.name, { model: model.name, lane, run });
@@ -237,6 +255,7 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
           },
         });
         const job = run.then((r) => {
+          inputRead();
           release();
           committing.delete(model.name);
           record(model, r);
@@ -248,19 +267,26 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
       }
       if (running.size > 0) await Promise.race(running);
     }
+    const ordered = selected.map((m) => runs.get(m.name)).filter((r): r is ModelRun => r !== undefined);
+    summary = { runId, startedAt, fullRefresh: options.fullRefresh ?? false, models: ordered, ok: failed.size === 0, durationMs: Date.now() - startedAt.getTime() };
+    runLap('models run');
+    // The ledger is written while the run lets its in-memory tables and connections go.
+    recorded = recordRuns(lake, summary);
+    recorded.catch(() => {}); // (awaited below, once the run has let them go)
   } finally {
     await Promise.allSettled(running);
-    for (const lane of lanes) for (const t of lane.rewritten.values()) await lane.conn.run(`DROP TABLE IF EXISTS ${t}`).catch(() => {});
-    for (const { handOff } of handedOn.values()) await lanes[0]?.conn.run(`DROP TABLE IF EXISTS ${handOff.table}`).catch(() => {});
+    await Promise.all(
+      lanes.map(async (lane, i) => {
+        for (const t of lane.rewritten.values()) await lane.conn.run(`DROP TABLE IF EXISTS ${t}`).catch(() => {});
+        if (i === 0) for (const { handOff } of handedOn.values()) await lane.conn.run(`DROP TABLE IF EXISTS ${handOff.table}`).catch(() => {});
+      }),
+    );
     for (const lane of lanes) if (lane.engine === options.engine) lane.engine.closeConnection(lane.conn);
     for (const engine of new Set(lanes.map((l) => l.engine))) if (engine !== options.engine) engine.close();
     await restoreThreads?.();
   }
-  const ordered = selected.map((m) => runs.get(m.name)).filter((r): r is ModelRun => r !== undefined);
-  const summary: TransformRunSummary = { runId, startedAt, fullRefresh: options.fullRefresh ?? false, models: ordered, ok: failed.size === 0, durationMs: Date.now() - startedAt.getTime() };
-  runLap('models run, engines closed');
-  await recordRuns(lake, summary);
-  runLap('runs recorded');
+  await recorded;
+  runLap('engines closed, runs recorded');
   return summary;
 }
 
@@ -340,6 +366,8 @@ interface RunHooks {
   readonly handOffs: ReadonlyMap<string, HandOff>;
   /** Models downstream of this one run after it: its rows are worth handing on before its commit. */
   readonly handsOff: boolean;
+  /** Called when the model's build has read its inputs (BuildContext.inputRead). */
+  readonly onInputRead: () => void;
   /** Called once this model's rows are built and readable by the models downstream. */
   readonly onRowsReady: (handOff?: HandOff) => void;
 }
@@ -412,6 +440,7 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
         if (hooks.handOffs.has(table)) throw new Error(`${model.name}: the files of ${table} are not known yet (its commit is under way): read it through relation()`);
         return engine.filesRelation(table, files);
       },
+      inputRead: hooks.onInputRead,
       outputHasRows: out.snapshot().files.size > 0,
       log: (m) => options.log(`${model.name}: ${m}`),
     };
@@ -433,12 +462,15 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
     let source = OUT;
     let writer = conn;
     if (overlap || handOn) {
-      await conn.run(`DROP TABLE IF EXISTS ${kept}`);
-      await conn.run(`ALTER TABLE ${OUT} RENAME TO ${kept}`);
-      if (overlap) rewritten.set(outputTableOf(model), kept);
+      // (Rows handed on stay in the build's own table, named for this model and run: dropped when the run ends.)
+      if (overlap) {
+        await conn.run(`DROP TABLE IF EXISTS ${kept}`);
+        await conn.run(`ALTER TABLE ${OUT} RENAME TO ${kept}`);
+        rewritten.set(outputTableOf(model), kept);
+      }
       published = true;
-      source = kept;
-      hooks.onRowsReady(handOn ? { table: kept, partitions: partitions as readonly Partition[], snapshot: out.snapshot(), dir: out.dir } : undefined);
+      source = overlap ? kept : OUT;
+      hooks.onRowsReady(handOn ? { table: OUT, partitions: partitions as readonly Partition[], snapshot: out.snapshot(), dir: out.dir } : undefined);
       writer = commitConnection = await lane.engine.openConnection();
       await writer.run(`SET partitioned_write_max_open_files = ${MAX_OPEN_PARTITION_FILES}`);
     }
@@ -468,7 +500,7 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
     } else if (!computed) {
       // A table stored a month a partition, rewritten whole: its newest month a file a day.
       const newest = (await queryJson(writer, `SELECT strftime(max("date"), '%Y-%m') AS m FROM ${source}`))[0]?.m;
-      const fileSplit = typeof newest === 'string' ? fileSplitSql(newest) : undefined;
+      const fileSplit = typeof newest === 'string' && model.newestMonthByDay ? fileSplitSql(newest) : undefined;
       result = await out.replacePartitionsFromSql(writer, `SELECT * FROM ${source}`, { partitions: [{}], fileSplit, txn, parameters: { transform: model.name }, compression: GOLD_COMPRESSION });
     } else {
       // Some days of a table stored a month a partition: the files holding them are replaced, and
@@ -484,7 +516,7 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
         remove: [...only, ...others],
         partitions: monthPartitions(computed, stored),
         readSnapshot: read,
-        fileSplit: newest === undefined ? undefined : fileSplitSql(newest),
+        fileSplit: newest === undefined || !model.newestMonthByDay ? undefined : fileSplitSql(newest),
         txn,
         parameters: { transform: model.name, [COMPUTED_PARTITIONS_PARAMETER]: JSON.stringify(computed) },
         compression: GOLD_COMPRESSION,
@@ -629,7 +661,11 @@ async function plan(
         if (handOff) return [...[...handOff.snapshot.files.values()].map((f) => f.partitionValues), ...handOff.partitions];
         return [...(engine.tableSnapshot(table)?.files.values() ?? [])].map((f) => f.partitionValues);
       };
-      set = await model.affected(changed, { conn, config: options.config, partitionsOf });
+      const filesOf = (table: string) => {
+        if (handOffs.has(table)) throw new Error(`${model.name}: the files of ${table} are not known yet (its commit is under way)`);
+        return [...(engine.tableSnapshot(table)?.files.values() ?? [])];
+      };
+      set = await model.affected(changed, { conn, config: options.config, partitionsOf, filesOf, filesRelation: (table, files) => engine.filesRelation(table, files) });
     }
   }
   if (model.materialization === 'full' || snapshot.partitionColumns.length === 0 || (!options.from && !options.to)) return set;

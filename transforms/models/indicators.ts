@@ -286,6 +286,8 @@ async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from
   lap('history');
   const input = await readSymbolInput(ctx, symbol, from, codes, (ex, iv) => history.has(seriesKey(ex, iv)));
   lap('input');
+  // (The other symbols' reads come later: the runner's other models may start now.)
+  ctx.inputRead();
   const plans = planSeries(input, history, from);
   const output = computeSymbol(input, plans);
   lap('compute');
@@ -585,6 +587,8 @@ export const indicatorsModel: Model = {
   output: GOLD_INDICATORS,
   materialization: 'partitions',
   lookbackDays: HISTORY_DAYS,
+  newestMonthByDay: true,
+  exclusiveRead: true,
   async affected(changed: PartitionSet, { partitionsOf }) {
     if (changed === 'all') return 'all';
     // A recursion: a change on date D changes every later date of the symbol (silver's

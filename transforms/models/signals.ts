@@ -37,6 +37,7 @@ export const signalsModel: Model = {
   output: GOLD_SIGNALS,
   materialization: 'partitions',
   lookbackDays: 1,
+  newestMonthByDay: true,
   sql: (ctx) => {
     const lagged = `SELECT exchange, symbol, "interval", window_start, CAST(close AS DOUBLE) AS close, sma_20, sma_50, macd, macd_signal, macd_hist, rsi_14, bb_upper, bb_middle, bb_lower,
         lag(sma_20) OVER w AS p_sma_20, lag(sma_50) OVER w AS p_sma_50, lag(macd) OVER w AS p_macd, lag(macd_signal) OVER w AS p_macd_signal,
