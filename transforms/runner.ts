@@ -163,6 +163,8 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
    * again for them). Their tables are dropped when the run ends.
    */
   const handedOn = new Map<string, { handOff: HandOff; run: Promise<ModelRun> }>();
+  let summary: TransformRunSummary;
+  let recorded: Promise<void>;
   try {
     // The gold tables a model reads exist (empty) even when their models never ran (created
     // here, before any lane runs, so that two lanes never create the same table).
@@ -265,19 +267,26 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
       }
       if (running.size > 0) await Promise.race(running);
     }
+    const ordered = selected.map((m) => runs.get(m.name)).filter((r): r is ModelRun => r !== undefined);
+    summary = { runId, startedAt, fullRefresh: options.fullRefresh ?? false, models: ordered, ok: failed.size === 0, durationMs: Date.now() - startedAt.getTime() };
+    runLap('models run');
+    // The ledger is written while the run lets its in-memory tables and connections go.
+    recorded = recordRuns(lake, summary);
+    recorded.catch(() => {}); // (awaited below, once the run has let them go)
   } finally {
     await Promise.allSettled(running);
-    for (const lane of lanes) for (const t of lane.rewritten.values()) await lane.conn.run(`DROP TABLE IF EXISTS ${t}`).catch(() => {});
-    for (const { handOff } of handedOn.values()) await lanes[0]?.conn.run(`DROP TABLE IF EXISTS ${handOff.table}`).catch(() => {});
+    await Promise.all(
+      lanes.map(async (lane, i) => {
+        for (const t of lane.rewritten.values()) await lane.conn.run(`DROP TABLE IF EXISTS ${t}`).catch(() => {});
+        if (i === 0) for (const { handOff } of handedOn.values()) await lane.conn.run(`DROP TABLE IF EXISTS ${handOff.table}`).catch(() => {});
+      }),
+    );
     for (const lane of lanes) if (lane.engine === options.engine) lane.engine.closeConnection(lane.conn);
     for (const engine of new Set(lanes.map((l) => l.engine))) if (engine !== options.engine) engine.close();
     await restoreThreads?.();
   }
-  const ordered = selected.map((m) => runs.get(m.name)).filter((r): r is ModelRun => r !== undefined);
-  const summary: TransformRunSummary = { runId, startedAt, fullRefresh: options.fullRefresh ?? false, models: ordered, ok: failed.size === 0, durationMs: Date.now() - startedAt.getTime() };
-  runLap('models run, engines closed');
-  await recordRuns(lake, summary);
-  runLap('runs recorded');
+  await recorded;
+  runLap('engines closed, runs recorded');
   return summary;
 }
 
@@ -548,7 +557,14 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
  * ALTER and an UPDATE per column and a DELETE; a DELETE alone when no column is missing.
  */
 async function completeRows(conn: LakeQueryEngine['connection'], table: string, def: TableDefinition, keep: string): Promise<void> {
-  const present = new Set((await queryJson(conn, `DESCRIBE ${table}`)).map((r) => String(r.column_name)));
+  // (Its columns from binding a SELECT: half the time of a DESCRIBE, which runs as a query.)
+  const bound = await conn.prepare(`SELECT * FROM ${table}`);
+  let present: Set<string>;
+  try {
+    present = new Set(Array.from({ length: bound.columnCount }, (_, i) => bound.columnName(i)));
+  } finally {
+    bound.destroySync();
+  }
   // (Not `month`: only the files are partitioned by it, and the writer derives it.)
   const derived = def.columns.filter((c) => c.derivedFrom && c.name !== MONTH_COLUMN && !present.has(c.name)).map((c) => `CAST((${c.derivedFrom}) AS ${duckdbTypeOf(c.type)}) AS ${sqlIdentifier(c.name)}`);
   if (derived.length === 0) {

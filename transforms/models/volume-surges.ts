@@ -3,8 +3,8 @@
  * the series' previous `window` volumes (a full frame), each event once (a surge right after a
  * surge is the same event). One pass over each series with a sorted frame, the median as DuckDB's
  * `median(CAST(volume AS DOUBLE)) OVER (... ROWS BETWEEN window PRECEDING AND 1 PRECEDING)`
- * computes it (an even frame's two middle values interpolated, `lo + (hi - lo) * 0.5`), so the
- * ratio and median are the doubles the SQL computed.
+ * computes it (an even frame's two middle values averaged, `(lo + hi) / 2`), so the ratio and
+ * median are the doubles the SQL computed.
  */
 import type { GoldConfig } from '../config.ts';
 import type { IndicatorSeries } from './indicator-series.ts';
@@ -21,10 +21,9 @@ export function volumeSurges(read: IndicatorSeries, volume: Float64Array, config
   const w = config.window;
   const frame = new Float64Array(w);
   const out: SurgeEvents = { rows: [], ratio: [], median: [] };
-  // DuckDB's continuous quantile 0.5 of w values: the value at (w - 1) / 2, interpolated.
-  const position = (w - 1) * 0.5;
-  const lo = Math.floor(position);
-  const hi = Math.ceil(position);
+  // The middle value of w, or the two middle ones.
+  const lo = Math.floor((w - 1) / 2);
+  const hi = Math.ceil((w - 1) / 2);
   for (let k = 0; k < read.keys.length; k++) {
     if (!chosen(k)) continue;
     let n = 0;
@@ -32,7 +31,7 @@ export function volumeSurges(read: IndicatorSeries, volume: Float64Array, config
     for (let i = read.bounds[k]; i < read.bounds[k + 1]; i++) {
       let surged = false;
       if (n === w) {
-        const median = lo === hi ? frame[lo] : frame[lo] + (frame[hi] - frame[lo]) * (position - lo);
+        const median = lo === hi ? frame[lo] : (frame[lo] + frame[hi]) / 2;
         const ratio = volume[i] / median;
         surged = median !== 0 && ratio >= config.ratio;
         if (surged && !previousSurged) {
