@@ -267,8 +267,35 @@ export class DeltaTable {
    * selects them among the new rows), leaving the month's other files alone.
    */
   async replaceFilesFromSql(conn: DuckDBConnection, selectSql: string, options: ReplaceFilesOptions): Promise<CommitResult> {
+    return this.replaceFilesWith(await this.stageFromSql(conn, selectSql, options), options);
+  }
+
+  /**
+   * Writes the rows of a SELECT as files of this table without committing them: a writer that
+   * must wait before it commits (a gold model whose input's commit is under way) writes first,
+   * then commits them with `replacePartitionsWith` / `replaceFilesWith`, or deletes them with
+   * `discardStaged`. Until then no reader sees them (and vacuum would delete them). Rows must
+   * have their partition values (the commit refuses files outside its partitions).
+   */
+  async stageFromSql(conn: DuckDBConnection, selectSql: string, options: Pick<ReplaceOptions, 'compression' | 'fileSplit' | 'readSnapshot'> = {}): Promise<AddAction[]> {
+    return writeSelect(conn, this.fileSpec(options.readSnapshot ?? this.current, options), selectSql, { checkNullPartitions: false });
+  }
+
+  /** Deletes files `stageFromSql` wrote that will not be committed. */
+  async discardStaged(staged: readonly AddAction[]): Promise<void> {
+    await removeWrittenFiles(this.dir, staged);
+  }
+
+  /** replacePartitionsFromSql with files `stageFromSql` wrote (deleted when the commit fails). */
+  async replacePartitionsWith(staged: readonly AddAction[], options: ReplaceOptions = {}): Promise<CommitResult> {
+    const read = options.readSnapshot ?? (await this.refresh());
+    return this.replaceWith(read, [...staged], options);
+  }
+
+  /** replaceFilesFromSql with files `stageFromSql` wrote (deleted when the commit fails). */
+  async replaceFilesWith(staged: readonly AddAction[], options: ReplaceFilesOptions): Promise<CommitResult> {
     const read = options.readSnapshot;
-    const added = await writeSelect(conn, this.fileSpec(read, options), selectSql, { checkNullPartitions: false });
+    const added = [...staged];
     const partitions = options.partitions;
     const matches = (pv: Record<string, string | null>) => partitions.some((p) => Object.entries(p).every(([k, v]) => (pv[k] ?? null) === v));
     const stray = [...added, ...options.remove].find((a) => !matches(a.partitionValues));

@@ -8,6 +8,7 @@
  * leaves its previous output in place and skips its dependants.
  * Every model's own tests pass on the result (must show 6).
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lake, LakeQueryEngine, optimize, type LakeRow } from '../lake/index.ts';
@@ -277,6 +278,14 @@ describe('incremental builds', () => {
     expect(byModel.signals).toMatchObject({ status: 'skipped', error: 'upstream model indicators failed' });
     expect(byModel.alerts).toMatchObject({ status: 'skipped', error: expect.stringMatching(/^upstream model (indicators|signals) failed$/) });
     expect(await versions()).toEqual(before);
+    // No file is left behind by a model that did not commit (signals and alerts write their files
+    // before their parent's commit lands, and delete them when it fails).
+    for (const t of tables) {
+      const table = await lake.table(t);
+      const live = new Set([...table.snapshot().files.keys()].map((p) => decodeURIComponent(p)));
+      const onDisk = (fs.readdirSync(table.dir, { recursive: true }) as string[]).filter((f) => f.endsWith('.parquet')).map((f) => f.split(path.sep).join('/'));
+      expect(onDisk.filter((f) => !live.has(f)), t).toEqual([]);
+    }
     return { run, byModel };
   }
 

@@ -22,7 +22,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { Lake, LakeQueryEngine, TableNotFoundError, filesSelectSql, queryJson, sqlIdentifier, viewName, type AddAction, type CommitResult, type DeltaTable, type ParquetCompression, type Snapshot, type TableDefinition } from '../lake/index.ts';
+import { Lake, LakeQueryEngine, TableNotFoundError, filesSelectSql, queryJson, sqlIdentifier, viewName, type AddAction, type CommitResult, type DeltaTable, type ParquetCompression, type Snapshot, type TableDefinition, type TxnMark } from '../lake/index.ts';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { TransformMetrics } from '../common/metrics-catalog.ts';
 import { changedPartitions, type CommitChanges } from './changes.ts';
@@ -480,50 +480,58 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
     lap('tests');
     const failures = tests.filter((t) => !t.passed);
     if (failures.length > 0) throw new ModelTestFailure(failures);
-    // Inputs still being committed by their models: this commit records their versions, and
-    // never lands when theirs did not.
-    for (const [input, pending] of hooks.upstream) {
-      const upstream = await pending;
-      if (upstream.status !== 'success' || upstream.outputVersion === undefined) {
-        // (Rows handed downstream stay until the run ends: the models that read them are skipped too.)
-        return { model: model.name, status: 'skipped', partitions, rows: 0, durationMs: Math.round(performance.now() - t0), error: `upstream model ${upstream.model} failed`, inputVersions, tests };
-      }
-      // A handed-on input's commit must directly follow the version its rows were read with: with
-      // another commit between, the run records that version and the next run reads both.
-      const handOff = hooks.handOffs.get(input);
-      inputVersions[input] = !handOff || upstream.outputVersion === handOff.snapshot.version + 1 ? upstream.outputVersion : handOff.snapshot.version;
-    }
-    const txn = model.inputs.map((i) => ({ appId: txnAppId(model.name, i), version: inputVersions[i] }));
+    // What the commit writes, and how it replaces what the table held.
     const stored = out.snapshot().partitionColumns;
     const computed = partitions === 'all' ? undefined : partitions;
-    let result: CommitResult;
+    let rows = `SELECT * FROM ${source}`;
+    let fileSplit: string | undefined;
+    let readSnapshot: Snapshot | undefined;
+    let replace: (files: readonly AddAction[], txn: readonly TxnMark[]) => Promise<CommitResult>;
     if (!storedByMonth(stored)) {
-      result = await out.replacePartitionsFromSql(writer, `SELECT * FROM ${source}`, { partitions: computed ?? [{}], txn, parameters: { transform: model.name }, compression: GOLD_COMPRESSION });
+      replace = (files, txn) => out.replacePartitionsWith(files, { partitions: computed ?? [{}], txn, parameters: { transform: model.name } });
     } else if (!computed) {
       // A table stored a month a partition, rewritten whole: its newest month a file a day.
       const newest = (await queryJson(writer, `SELECT strftime(max("date"), '%Y-%m') AS m FROM ${source}`))[0]?.m;
-      const fileSplit = typeof newest === 'string' && model.newestMonthByDay ? fileSplitSql(newest) : undefined;
-      result = await out.replacePartitionsFromSql(writer, `SELECT * FROM ${source}`, { partitions: [{}], fileSplit, txn, parameters: { transform: model.name }, compression: GOLD_COMPRESSION });
+      fileSplit = typeof newest === 'string' && model.newestMonthByDay ? fileSplitSql(newest) : undefined;
+      replace = (files, txn) => out.replacePartitionsWith(files, { partitions: [{}], txn, parameters: { transform: model.name } });
     } else {
       // Some days of a table stored a month a partition: the files holding them are replaced, and
       // a file holding other days too is written again with them (month-partitions.ts), as the
       // view's version held them (a commit since to those months conflicts).
-      const read = await out.snapshotAt(versions[viewName(outputTableOf(model))]);
+      const read = (readSnapshot = await out.snapshotAt(versions[viewName(outputTableOf(model))]));
       const { only, others } = filesHoldingDays(read.files.values(), computed);
       // (`month` as the writer derives it for every row: the model's rows need not have it.)
-      const otherDays = others.length === 0 ? '' : ` UNION ALL BY NAME SELECT * EXCLUDE (${MONTH_COLUMN}) FROM ${engine.filesRelation(outputTableOf(model), others)} WHERE NOT (${partitionFilterSql(computed)})`;
+      if (others.length > 0) rows += ` UNION ALL BY NAME SELECT * EXCLUDE (${MONTH_COLUMN}) FROM ${engine.filesRelation(outputTableOf(model), others)} WHERE NOT (${partitionFilterSql(computed)})`;
       // (Days of a month newer than the table's newest are a file each too: `>=` in fileSplitSql.)
       const newest = newestMonthOf(read.files.values()) ?? computed.map((p) => p.date?.slice(0, 7)).filter((m) => m !== undefined).sort()[0];
-      result = await out.replaceFilesFromSql(writer, `SELECT * FROM ${source}${otherDays}`, {
-        remove: [...only, ...others],
-        partitions: monthPartitions(computed, stored),
-        readSnapshot: read,
-        fileSplit: newest === undefined || !model.newestMonthByDay ? undefined : fileSplitSql(newest),
-        txn,
-        parameters: { transform: model.name, [COMPUTED_PARTITIONS_PARAMETER]: JSON.stringify(computed) },
-        compression: GOLD_COMPRESSION,
-      });
+      fileSplit = newest === undefined || !model.newestMonthByDay ? undefined : fileSplitSql(newest);
+      const parameters = { transform: model.name, [COMPUTED_PARTITIONS_PARAMETER]: JSON.stringify(computed) };
+      replace = (files, txn) => out.replaceFilesWith(files, { remove: [...only, ...others], partitions: monthPartitions(computed, stored), readSnapshot: read, txn, parameters });
     }
+    // The files are written now, also while the models this one reads are still committing (its
+    // rows came from theirs, in memory): only the commit waits for theirs, records the versions
+    // they produced, and never lands when theirs did not (the files are deleted then).
+    const staged = await out.stageFromSql(writer, rows, { compression: GOLD_COMPRESSION, fileSplit, readSnapshot });
+    lap('files written');
+    try {
+      for (const [input, pending] of hooks.upstream) {
+        const upstream = await pending;
+        if (upstream.status !== 'success' || upstream.outputVersion === undefined) {
+          await out.discardStaged(staged);
+          // (Rows handed downstream stay until the run ends: the models that read them are skipped too.)
+          return { model: model.name, status: 'skipped', partitions, rows: 0, durationMs: Math.round(performance.now() - t0), error: `upstream model ${upstream.model} failed`, inputVersions, tests };
+        }
+        // A handed-on input's commit must directly follow the version its rows were read with: with
+        // another commit between, the run records that version and the next run reads both.
+        const handOff = hooks.handOffs.get(input);
+        inputVersions[input] = !handOff || upstream.outputVersion === handOff.snapshot.version + 1 ? upstream.outputVersion : handOff.snapshot.version;
+      }
+    } catch (err) {
+      await out.discardStaged(staged);
+      throw err;
+    }
+    // (A failed commit deletes the files it was given.)
+    const result = await replace(staged, model.inputs.map((i) => ({ appId: txnAppId(model.name, i), version: inputVersions[i] })));
     lap('commit');
     if (partitions === 'all' && !published) {
       // The table now holds exactly these rows: the models downstream read them from memory.
