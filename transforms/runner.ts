@@ -25,7 +25,7 @@ import { availableParallelism } from 'node:os';
 import { Lake, LakeQueryEngine, TableNotFoundError, filesSelectSql, queryJson, sqlIdentifier, viewName, type AddAction, type CommitResult, type DeltaTable, type ParquetCompression, type Snapshot, type TableDefinition, type TxnMark } from '../lake/index.ts';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { TransformMetrics } from '../common/metrics-catalog.ts';
-import { changedPartitions } from './changes.ts';
+import { changedPartitions, type CommitChanges } from './changes.ts';
 import { DEFAULT_GOLD_CONFIG, type GoldConfig } from './config.ts';
 import { ModelGraph } from './graph.ts';
 import { outputTableOf, type BuildContext, type Model } from './model.ts';
@@ -163,6 +163,8 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
    * again for them). Their tables are dropped when the run ends.
    */
   const handedOn = new Map<string, { handOff: HandOff; run: Promise<ModelRun> }>();
+  /** What the commits its models read changed, worked out once for them all (changes.ts). */
+  const commitChanges: CommitChanges = new Map();
   let summary: TransformRunSummary;
   let recorded: Promise<void>;
   try {
@@ -243,7 +245,7 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
           });
         }
         const handed = parents.filter((p) => handedOn.has(p.name)).map((p) => ({ table: outputTableOf(p), ...handedOn.get(p.name)! }));
-        const run: Promise<ModelRun> = runModel(lake, lane, model, { ...options, config, nowUs, log, tag: runId.slice(0, 8) }, {
+        const run: Promise<ModelRun> = runModel(lake, lane, model, { ...options, config, nowUs, log, tag: runId.slice(0, 8), commitChanges }, {
           upstream: new Map([...unfinished.map((u): [string, Promise<ModelRun>] => [u.table, u.run]), ...handed.map((h): [string, Promise<ModelRun>] => [h.table, h.run])]),
           handOffs: new Map(handed.map((h) => [h.table, h.handOff])),
           handsOff: graph.children(model).some((c) => selectedNames.has(c.name)),
@@ -390,7 +392,7 @@ interface HandOff {
   readonly dir: string;
 }
 
-async function runModel(lake: Lake, lane: Lane, model: Model, options: TransformRunOptions & { config: GoldConfig; nowUs: number; log: (m: string) => void; tag: string }, hooks: RunHooks): Promise<ModelRun> {
+async function runModel(lake: Lake, lane: Lane, model: Model, options: TransformRunOptions & { config: GoldConfig; nowUs: number; log: (m: string) => void; tag: string; commitChanges: CommitChanges }, hooks: RunHooks): Promise<ModelRun> {
   const t0 = performance.now();
   const lap = profiler((m) => options.log(`${model.name}: ${m}`));
   const { engine, conn, rewritten } = lane;
@@ -672,7 +674,7 @@ async function plan(
   out: DeltaTable,
   inputVersions: Record<string, number>,
   handOffs: ReadonlyMap<string, HandOff>,
-  options: TransformRunOptions & { config: GoldConfig },
+  options: TransformRunOptions & { config: GoldConfig; commitChanges?: CommitChanges },
 ): Promise<PartitionSet> {
   const snapshot = out.snapshot();
   const last = Object.fromEntries(model.inputs.map((i) => [i, snapshot.txnVersion(txnAppId(model.name, i))]));
@@ -687,7 +689,7 @@ async function plan(
       const handOff = handOffs.get(input);
       if (handOff) changed = unionPartitions(changed, handOff.partitions);
       if (inputVersions[input] <= since) continue;
-      changed = unionPartitions(changed, await changedPartitions(await lake.table(input), since, inputVersions[input]));
+      changed = unionPartitions(changed, await changedPartitions(await lake.table(input), since, inputVersions[input], options.commitChanges));
     }
     if (changed !== 'all' && changed.length === 0) return [];
     if (model.materialization === 'full' || changed === 'all') set = 'all';
