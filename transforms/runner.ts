@@ -403,6 +403,8 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
   let published = false;
   /** The connection a full refresh commits this model on while its rows feed the models downstream. */
   let commitConnection: DuckDBConnection | undefined;
+  /** The connection its files are written on beside its tests (when it has a commit connection). */
+  let stageConnection: DuckDBConnection | undefined;
   try {
     const out = await openGoldTable(lake, model.output);
     await out.refresh();
@@ -481,10 +483,8 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
       writer = commitConnection = await lane.engine.openConnection();
       await writer.run(`SET partitioned_write_max_open_files = ${MAX_OPEN_PARTITION_FILES}`);
     }
-    const tests = await runModelTests(engine.definingViews(writer), model, source);
-    lap('tests');
-    const failures = tests.filter((t) => !t.passed);
-    if (failures.length > 0) throw new ModelTestFailure(failures);
+    // An SQL test may name a lake view (its connection defines none on demand): defined before.
+    await engine.defineDeferredNamedIn(model.tests.map((t) => (t.kind === 'sql' ? t.sql : '')).join('\n'), conn);
     // What the commit writes, and how it replaces what the table held.
     const stored = out.snapshot().partitionColumns;
     const computed = partitions === 'all' ? undefined : partitions;
@@ -515,9 +515,32 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
     }
     // The files are written now, also while the models this one reads are still committing (its
     // rows came from theirs, in memory): only the commit waits for theirs, records the versions
-    // they produced, and never lands when theirs did not (the files are deleted then).
-    const staged = await out.stageFromSql(writer, rows, { compression: GOLD_COMPRESSION, fileSplit, readSnapshot });
-    lap('files written');
+    // they produced, and never lands when theirs did not (the files are deleted then). Beside the
+    // model's tests when the lane's connection went downstream (on a connection of their own);
+    // files of rows that fail a test are deleted.
+    const stage = (c: DuckDBConnection) => out.stageFromSql(c, rows, { compression: GOLD_COMPRESSION, fileSplit, readSnapshot });
+    let tests: TestResult[];
+    let staged: AddAction[];
+    if (commitConnection) {
+      stageConnection = await lane.engine.openConnection();
+      await stageConnection.run(`SET partitioned_write_max_open_files = ${MAX_OPEN_PARTITION_FILES}`);
+      const [tested, written] = await Promise.allSettled([runModelTests(writer, model, source), stage(stageConnection)]);
+      if (written.status === 'rejected') throw written.reason;
+      staged = written.value;
+      if (tested.status === 'rejected' || tested.value.some((t) => !t.passed)) await out.discardStaged(staged);
+      if (tested.status === 'rejected') throw tested.reason;
+      tests = tested.value;
+      lap('tests, files written');
+      const failures = tests.filter((t) => !t.passed);
+      if (failures.length > 0) throw new ModelTestFailure(failures);
+    } else {
+      tests = await runModelTests(writer, model, source);
+      lap('tests');
+      const failures = tests.filter((t) => !t.passed);
+      if (failures.length > 0) throw new ModelTestFailure(failures);
+      staged = await stage(writer);
+      lap('files written');
+    }
     try {
       for (const [input, pending] of hooks.upstream) {
         const upstream = await pending;
@@ -554,6 +577,7 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
   } finally {
     // Closed once used: a run's own engine would close it with itself, an engine kept between runs never.
     if (commitConnection) lane.engine.closeConnection(commitConnection);
+    if (stageConnection) lane.engine.closeConnection(stageConnection);
   }
 }
 
