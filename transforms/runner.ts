@@ -25,7 +25,7 @@ import { availableParallelism } from 'node:os';
 import { Lake, LakeQueryEngine, TableNotFoundError, filesSelectSql, queryJson, sqlIdentifier, viewName, type AddAction, type CommitResult, type DeltaTable, type ParquetCompression, type Snapshot, type TableDefinition, type TxnMark } from '../lake/index.ts';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { TransformMetrics } from '../common/metrics-catalog.ts';
-import { changedPartitions } from './changes.ts';
+import { changedPartitions, type CommitChanges } from './changes.ts';
 import { DEFAULT_GOLD_CONFIG, type GoldConfig } from './config.ts';
 import { ModelGraph } from './graph.ts';
 import { outputTableOf, type BuildContext, type Model } from './model.ts';
@@ -163,6 +163,8 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
    * again for them). Their tables are dropped when the run ends.
    */
   const handedOn = new Map<string, { handOff: HandOff; run: Promise<ModelRun> }>();
+  /** What the commits its models read changed, worked out once for them all (changes.ts). */
+  const commitChanges: CommitChanges = new Map();
   let summary: TransformRunSummary;
   let recorded: Promise<void>;
   try {
@@ -243,7 +245,7 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
           });
         }
         const handed = parents.filter((p) => handedOn.has(p.name)).map((p) => ({ table: outputTableOf(p), ...handedOn.get(p.name)! }));
-        const run: Promise<ModelRun> = runModel(lake, lane, model, { ...options, config, nowUs, log, tag: runId.slice(0, 8) }, {
+        const run: Promise<ModelRun> = runModel(lake, lane, model, { ...options, config, nowUs, log, tag: runId.slice(0, 8), commitChanges }, {
           upstream: new Map([...unfinished.map((u): [string, Promise<ModelRun>] => [u.table, u.run]), ...handed.map((h): [string, Promise<ModelRun>] => [h.table, h.run])]),
           handOffs: new Map(handed.map((h) => [h.table, h.handOff])),
           handsOff: graph.children(model).some((c) => selectedNames.has(c.name)),
@@ -390,7 +392,7 @@ interface HandOff {
   readonly dir: string;
 }
 
-async function runModel(lake: Lake, lane: Lane, model: Model, options: TransformRunOptions & { config: GoldConfig; nowUs: number; log: (m: string) => void; tag: string }, hooks: RunHooks): Promise<ModelRun> {
+async function runModel(lake: Lake, lane: Lane, model: Model, options: TransformRunOptions & { config: GoldConfig; nowUs: number; log: (m: string) => void; tag: string; commitChanges: CommitChanges }, hooks: RunHooks): Promise<ModelRun> {
   const t0 = performance.now();
   const lap = profiler((m) => options.log(`${model.name}: ${m}`));
   const { engine, conn, rewritten } = lane;
@@ -401,6 +403,8 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
   let published = false;
   /** The connection a full refresh commits this model on while its rows feed the models downstream. */
   let commitConnection: DuckDBConnection | undefined;
+  /** The connection its files are written on beside its tests (when it has a commit connection). */
+  let stageConnection: DuckDBConnection | undefined;
   try {
     const out = await openGoldTable(lake, model.output);
     await out.refresh();
@@ -474,10 +478,6 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
       writer = commitConnection = await lane.engine.openConnection();
       await writer.run(`SET partitioned_write_max_open_files = ${MAX_OPEN_PARTITION_FILES}`);
     }
-    const tests = await runModelTests(writer, model, source);
-    lap('tests');
-    const failures = tests.filter((t) => !t.passed);
-    if (failures.length > 0) throw new ModelTestFailure(failures);
     // What the commit writes, and how it replaces what the table held.
     const stored = out.snapshot().partitionColumns;
     const computed = partitions === 'all' ? undefined : partitions;
@@ -508,9 +508,32 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
     }
     // The files are written now, also while the models this one reads are still committing (its
     // rows came from theirs, in memory): only the commit waits for theirs, records the versions
-    // they produced, and never lands when theirs did not (the files are deleted then).
-    const staged = await out.stageFromSql(writer, rows, { compression: GOLD_COMPRESSION, fileSplit, readSnapshot });
-    lap('files written');
+    // they produced, and never lands when theirs did not (the files are deleted then). Beside the
+    // model's tests when the lane's connection went downstream (on a connection of their own);
+    // files of rows that fail a test are deleted.
+    const stage = (c: DuckDBConnection) => out.stageFromSql(c, rows, { compression: GOLD_COMPRESSION, fileSplit, readSnapshot });
+    let tests: TestResult[];
+    let staged: AddAction[];
+    if (commitConnection) {
+      stageConnection = await lane.engine.openConnection();
+      await stageConnection.run(`SET partitioned_write_max_open_files = ${MAX_OPEN_PARTITION_FILES}`);
+      const [tested, written] = await Promise.allSettled([runModelTests(writer, model, source), stage(stageConnection)]);
+      if (written.status === 'rejected') throw written.reason;
+      staged = written.value;
+      if (tested.status === 'rejected' || tested.value.some((t) => !t.passed)) await out.discardStaged(staged);
+      if (tested.status === 'rejected') throw tested.reason;
+      tests = tested.value;
+      lap('tests, files written');
+      const failures = tests.filter((t) => !t.passed);
+      if (failures.length > 0) throw new ModelTestFailure(failures);
+    } else {
+      tests = await runModelTests(writer, model, source);
+      lap('tests');
+      const failures = tests.filter((t) => !t.passed);
+      if (failures.length > 0) throw new ModelTestFailure(failures);
+      staged = await stage(writer);
+      lap('files written');
+    }
     try {
       for (const [input, pending] of hooks.upstream) {
         const upstream = await pending;
@@ -547,6 +570,7 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
   } finally {
     // Closed once used: a run's own engine would close it with itself, an engine kept between runs never.
     if (commitConnection) lane.engine.closeConnection(commitConnection);
+    if (stageConnection) lane.engine.closeConnection(stageConnection);
   }
 }
 
@@ -650,7 +674,7 @@ async function plan(
   out: DeltaTable,
   inputVersions: Record<string, number>,
   handOffs: ReadonlyMap<string, HandOff>,
-  options: TransformRunOptions & { config: GoldConfig },
+  options: TransformRunOptions & { config: GoldConfig; commitChanges?: CommitChanges },
 ): Promise<PartitionSet> {
   const snapshot = out.snapshot();
   const last = Object.fromEntries(model.inputs.map((i) => [i, snapshot.txnVersion(txnAppId(model.name, i))]));
@@ -665,7 +689,7 @@ async function plan(
       const handOff = handOffs.get(input);
       if (handOff) changed = unionPartitions(changed, handOff.partitions);
       if (inputVersions[input] <= since) continue;
-      changed = unionPartitions(changed, await changedPartitions(await lake.table(input), since, inputVersions[input]));
+      changed = unionPartitions(changed, await changedPartitions(await lake.table(input), since, inputVersions[input], options.commitChanges));
     }
     if (changed !== 'all' && changed.length === 0) return [];
     if (model.materialization === 'full' || changed === 'all') set = 'all';
