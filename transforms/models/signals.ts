@@ -3,7 +3,13 @@
  * happens (the previous window of the same series is on the other side): SMA 20 over / under
  * SMA 50, MACD over / under its signal, RSI entering above 70 / below 30, the close breaking out
  * of the Bollinger bands. Warm-up windows (NULL indicators) raise nothing.
+ *
+ * A full build pairs each window with the previous one in the indicators' rows as a scan gives
+ * them (in series order, checked) instead of by a window sort of every indicator row (about half
+ * of the build's CPU on one thread).
  */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { queryJson } from '../../lake/index.ts';
 import type { Model } from '../model.ts';
 import { inputRangeSql } from '../partitions.ts';
 import { ALERT_TESTS, alertIdSql, alertTableDefinition, withDerivedColumns, withRaisedAt } from './alert-columns.ts';
@@ -38,21 +44,68 @@ export const signalsModel: Model = {
   materialization: 'partitions',
   lookbackDays: 1,
   newestMonthByDay: true,
-  sql: (ctx) => {
-    const lagged = `SELECT exchange, symbol, "interval", window_start, CAST(close AS DOUBLE) AS close, sma_20, sma_50, macd, macd_signal, macd_hist, rsi_14, bb_upper, bb_middle, bb_lower,
-        lag(sma_20) OVER w AS p_sma_20, lag(sma_50) OVER w AS p_sma_50, lag(macd) OVER w AS p_macd, lag(macd_signal) OVER w AS p_macd_signal,
-        lag(rsi_14) OVER w AS p_rsi_14, lag(CAST(close AS DOUBLE)) OVER w AS p_close, lag(bb_upper) OVER w AS p_bb_upper, lag(bb_lower) OVER w AS p_bb_lower
-      FROM ${ctx.relation('gold/indicators')} WHERE ${inputRangeSql(ctx.partitions, 1)}
-      WINDOW w AS (PARTITION BY exchange, symbol, "interval" ORDER BY window_start)`;
-    // One pass over the lagged rows: each row that crosses anything yields one row per rule it
-    // meets (unnest), instead of materialising every lagged row for a scan per rule.
+  async build(ctx, into) {
+    const relation = ctx.relation('gold/indicators');
+    // A full build's rows (the indicators append them series by series) pair each window with the
+    // one before it in scan order, without a sort; otherwise, or when the rows are not in that
+    // order, a window sort pairs them.
+    const previous = ctx.partitions === 'all' && (await inSeriesOrder(ctx.conn, relation)) ? byScanOrder(relation) : bySort(relation, inputRangeSql(ctx.partitions, 1));
+    // One pass over the paired rows: each row that crosses anything yields one row per rule it
+    // meets (unnest), instead of materialising every paired row for a scan per rule.
     const byKind = (f: (r: SignalRule) => string) => `CASE kind ${RULES.map((r) => `WHEN '${r.kind}' THEN ${f(r)}`).join(' ')} END`;
     const crossed = `SELECT *, unnest(list_filter([${RULES.map((r) => `CASE WHEN ${r.when} THEN '${r.kind}' END`).join(', ')}], k -> k IS NOT NULL)) AS kind
-      FROM (${lagged}) WHERE ${RULES.map((r) => `(${r.when})`).join(' OR ')}`;
+      FROM (${previous}) WHERE ${RULES.map((r) => `(${r.when})`).join(' OR ')}`;
     const select = `SELECT ${alertIdSql('kind')} AS alert_id, exchange, symbol, "interval", window_start, kind, ${byKind((r) => `'${r.severity}'`)} AS severity,
         CAST(${byKind((r) => r.value)} AS DOUBLE) AS value, CAST(${byKind((r) => r.threshold)} AS DOUBLE) AS threshold, ${byKind((r) => `CAST(${r.details} AS VARCHAR)`)} AS details
       FROM (${crossed})`;
-    return withDerivedColumns(withRaisedAt(select, 'gold_signals', ctx.outputHasRows, ctx.nowUs, inputRangeSql(ctx.partitions, 0)), GOLD_SIGNALS);
+    await ctx.conn.run(`CREATE OR REPLACE TABLE ${into} AS ${withDerivedColumns(withRaisedAt(select, 'gold_signals', ctx.outputHasRows, ctx.nowUs, inputRangeSql(ctx.partitions, 0)), GOLD_SIGNALS)}`);
   },
   tests: [...ALERT_TESTS],
 };
+
+/** The indicator columns the rules read (of the rows named `alias`, or unqualified). */
+function current(alias = ''): string {
+  const a = alias ? `${alias}.` : '';
+  return `${a}exchange, ${a}symbol, ${a}"interval", ${a}window_start, CAST(${a}close AS DOUBLE) AS close, ${['sma_20', 'sma_50', 'macd', 'macd_signal', 'macd_hist', 'rsi_14', 'bb_upper', 'bb_middle', 'bb_lower'].map((c) => `${a}${c}`).join(', ')}`;
+}
+
+/** The previous window's columns the rules read, as `p_<column>`. */
+const PREVIOUS = ['sma_20', 'sma_50', 'macd', 'macd_signal', 'rsi_14', 'close', 'bb_upper', 'bb_lower'] as const;
+const previousColumn = (c: (typeof PREVIOUS)[number], alias = '') => (c === 'close' ? `CAST(${alias}close AS DOUBLE)` : `${alias}${c}`);
+
+/** Each window with the previous window of its series (p_ columns; NULL for a series' first). */
+function bySort(relation: string, where: string): string {
+  return `SELECT ${current()}, ${PREVIOUS.map((c) => `lag(${previousColumn(c)}) OVER w AS p_${c}`).join(', ')} FROM ${relation} WHERE ${where}
+    WINDOW w AS (PARTITION BY exchange, symbol, "interval" ORDER BY window_start)`;
+}
+
+/**
+ * The same from rows in series order: lag over the rows as they come (`OVER ()`: DuckDB streams
+ * it, no sort), kept when the previous row is of the same series (a series' first window has no
+ * previous one, as lag gives none).
+ */
+function byScanOrder(relation: string): string {
+  const key = ['exchange', 'symbol', '"interval"', 'window_start'];
+  return `SELECT * EXCLUDE (p_exchange, p_symbol, p_interval, p_window_start) FROM (
+      SELECT ${current()}, ${PREVIOUS.map((c) => `lag(${previousColumn(c)}) OVER () AS p_${c}`).join(', ')}, ${key.map((c) => `lag(${c}) OVER () AS p_${c.replaceAll('"', '')}`).join(', ')}
+      FROM ${relation})
+    WHERE p_exchange = exchange AND p_symbol = symbol AND p_interval = "interval" AND p_window_start < window_start`;
+}
+
+/**
+ * Whether the rows, in the order a scan gives them, are in series order: each series' windows
+ * together (the key changes between neighbours once fewer times than there are series) and by
+ * window_start (no window after a later one of its series).
+ */
+async function inSeriesOrder(conn: DuckDBConnection, relation: string): Promise<boolean> {
+  const [check] = await queryJson(
+    conn,
+    `SELECT count(*) FILTER (same AND window_start <= p_window_start) AS unordered, count(*) FILTER (NOT same) AS changes,
+        (SELECT count(*) FROM (SELECT DISTINCT exchange, symbol, "interval" FROM ${relation})) AS series
+      FROM (SELECT window_start, p_window_start, exchange = p_exchange AND symbol = p_symbol AND "interval" = p_interval AS same FROM (
+        SELECT exchange, symbol, "interval", window_start, lag(exchange) OVER () AS p_exchange, lag(symbol) OVER () AS p_symbol,
+          lag("interval") OVER () AS p_interval, lag(window_start) OVER () AS p_window_start
+        FROM ${relation}) WHERE p_window_start IS NOT NULL)`,
+  );
+  return Number(check.unordered) === 0 && Number(check.series) > 0 && Number(check.changes) === Number(check.series) - 1;
+}
