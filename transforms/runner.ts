@@ -414,8 +414,8 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
     // views are defined in DuckDB only once SQL of this model names them (`viewing`): most are
     // read through the files of the days at hand (BuildContext.relation), and the view of a
     // table of thousands of files (silver/candles) cost milliseconds to define on every run.
-    await engine.refresh(model.inputs.filter((i) => !hooks.handOffs.has(i)), conn, { deferDefinition: true });
-    await engine.refresh([outputTableOf(model)], conn);
+    // (So is its output's: the commit reads the output's files, not its view.)
+    await engine.refresh([...model.inputs.filter((i) => !hooks.handOffs.has(i)), outputTableOf(model)], conn, { deferDefinition: true });
     const viewing = engine.definingViews(conn);
     const versions = engine.viewVersions();
     inputVersions = Object.fromEntries(model.inputs.map((i) => [i, hooks.handOffs.get(i)?.snapshot.version ?? versions[viewName(i)] ?? -1]));

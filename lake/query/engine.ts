@@ -275,8 +275,10 @@ export class LakeQueryEngine {
         if (!defer && deferredTable) await this.defineTableView(view, deferredTable, state.snapshot, false, conn);
         return [];
       }
-      // (Only a view already defined with the same columns: its DuckDB definition stays typed alike.)
-      if (defer && state && JSON.stringify(state.snapshot.columns) === JSON.stringify(snapshot.columns)) {
+      // (A view defined before only when its columns stay the same: its DuckDB definition stays
+      // typed alike until then. silver_candles' latest-revision view follows its columns.)
+      const sameColumns = state ? JSON.stringify(state.snapshot.columns) === JSON.stringify(snapshot.columns) : view !== 'silver_candles';
+      if (defer && sameColumns) {
         this.views.set(view, { table: table.dir, snapshot, version: snapshot.version, pinned: false });
         this.deferred.set(view, table);
         return [view];
