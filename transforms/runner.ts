@@ -410,17 +410,22 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
     await out.refresh();
     // The views this model reads (its inputs, its output for the month merge), on its lane's
     // connection: two lanes refresh side by side, and views no model reads are left alone.
-    // (Inputs handed on by their models are read from those, not from the views.)
-    await engine.refresh([...model.inputs.filter((i) => !hooks.handOffs.has(i)), outputTableOf(model)], conn);
+    // (Inputs handed on by their models are read from those, not from the views.) The inputs'
+    // views are defined in DuckDB only once SQL of this model names them (`viewing`): most are
+    // read through the files of the days at hand (BuildContext.relation), and the view of a
+    // table of thousands of files (silver/candles) cost milliseconds to define on every run.
+    await engine.refresh(model.inputs.filter((i) => !hooks.handOffs.has(i)), conn, { deferDefinition: true });
+    await engine.refresh([outputTableOf(model)], conn);
+    const viewing = engine.definingViews(conn);
     const versions = engine.viewVersions();
     inputVersions = Object.fromEntries(model.inputs.map((i) => [i, hooks.handOffs.get(i)?.snapshot.version ?? versions[viewName(i)] ?? -1]));
-    partitions = await plan(lake, engine, conn, model, out, inputVersions, hooks.handOffs, options);
+    partitions = await plan(lake, engine, viewing, model, out, inputVersions, hooks.handOffs, options);
     lap('plan');
     if (partitions !== 'all' && partitions.length === 0) {
       return { model: model.name, status: 'skipped', partitions, rows: 0, durationMs: Math.round(performance.now() - t0), inputVersions, tests: [] };
     }
     const ctx: BuildContext = {
-      conn,
+      conn: viewing,
       lake,
       config: options.config,
       partitions,
@@ -450,7 +455,7 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
     };
     const keep = out.snapshot().partitionColumns.length > 0 ? partitionFilterSql(partitions) : 'TRUE';
     // A lane's earlier model dropped its table (runModel's catch too): no DROP needed first.
-    if (model.sql) await conn.run(`CREATE OR REPLACE TABLE ${OUT} AS ${model.sql(ctx)}`);
+    if (model.sql) await viewing.run(`CREATE OR REPLACE TABLE ${OUT} AS ${model.sql(ctx)}`);
     else if (model.build) await model.build(ctx, OUT);
     else throw new Error(`model ${model.name} has neither sql nor build`);
     lap('build');
@@ -478,6 +483,8 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
       writer = commitConnection = await lane.engine.openConnection();
       await writer.run(`SET partitioned_write_max_open_files = ${MAX_OPEN_PARTITION_FILES}`);
     }
+    // An SQL test may name a lake view (its connection defines none on demand): defined before.
+    await engine.defineDeferredNamedIn(model.tests.map((t) => (t.kind === 'sql' ? t.sql : '')).join('\n'), conn);
     // What the commit writes, and how it replaces what the table held.
     const stored = out.snapshot().partitionColumns;
     const computed = partitions === 'all' ? undefined : partitions;

@@ -259,6 +259,39 @@ describe('LakeQueryEngine', () => {
     }
   });
 
+  it("refresh's deferDefinition: the view moves to the new snapshot (files, version) at once and is defined in DuckDB once SQL names it", async () => {
+    const { lake } = await twoSymbolCandleLake();
+    const engine = await LakeQueryEngine.open({ lake, readOnly: false });
+    try {
+      const other = await engine.openConnection();
+      const count = async (conn = other) => Number((await conn.runAndReadAll(`SELECT count(*) FROM silver_candles_all_revisions`)).getRows()[0][0]);
+      const before = await count();
+      const version = engine.viewVersions().silver_candles;
+      await (await lake.table('silver/candles')).append([candle({ window_start: 1709251260000000, window_end: 1709251320000000 })]);
+      expect(await engine.refresh(['silver/candles'], other, { deferDefinition: true })).toEqual(['silver_candles']);
+      expect(engine.viewVersions().silver_candles).toBe(version + 1);
+      expect(engine.deferredViews()).toEqual(['silver_candles']);
+      // Its files are the new snapshot's; the DuckDB view is still the one before.
+      const files = Number((await other.runAndReadAll(`SELECT count(*) FROM ${engine.partitionsRelation('silver/candles', [{ symbol: 'BTCUSDT', date: '2024-03-01' }])}`)).getRows()[0][0]);
+      expect(files).toBe(1);
+      expect(await count()).toBe(before);
+      // A connection defining views on demand: the statement naming it reads the new snapshot.
+      expect(await count(engine.definingViews(other))).toBe(before + 1);
+      expect(engine.deferredViews()).toEqual([]);
+      // Deferred again; a query through the engine, or a refresh without deferring, defines it.
+      await (await lake.table('silver/candles')).append([candle({ window_start: 1709251320000000, window_end: 1709251380000000 })]);
+      await engine.refresh(['silver/candles'], other, { deferDefinition: true });
+      expect(Number((await engine.query(`SELECT count(*) AS n FROM silver_candles_all_revisions`)).rows[0].n)).toBe(before + 2);
+      await (await lake.table('silver/candles')).append([candle({ window_start: 1709251380000000, window_end: 1709251440000000 })]);
+      await engine.refresh(['silver/candles'], other, { deferDefinition: true });
+      expect(await engine.refresh(['silver/candles'], other)).toEqual([]);
+      expect(engine.deferredViews()).toEqual([]);
+      expect(await count()).toBe(before + 3);
+    } finally {
+      engine.close();
+    }
+  });
+
   it('formats results as table, csv and json', () => {
     const r = { columns: ['a', 'b'], columnTypes: ['VARCHAR', 'DECIMAL(18,8)'], rows: [{ a: 'x,"y"', b: '1.50000000' }, { a: null, b: '2.00000000' }] };
     expect(formatResult(r, 'csv')).toBe('a,b\n"x,""y""",1.50000000\n,2.00000000');

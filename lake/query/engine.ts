@@ -117,6 +117,12 @@ export class LakeQueryEngine {
   private threadsBefore: Promise<number> | undefined;
   /** The refresh of every table under way: such refreshes run one at a time. */
   private refreshing: Promise<unknown> = Promise.resolve();
+  /**
+   * Views brought up to their table's snapshot (what `tableSnapshot`, `partitionsRelation` and
+   * `viewVersions` give) whose DuckDB definition was left for later (refresh's `deferDefinition`)
+   * → their table: defined once SQL names them.
+   */
+  private readonly deferred = new Map<string, DeltaTable>();
   /** Per view, the last (re)definition queued: a view is replaced by one connection at a time. */
   private readonly viewLocks = new Map<string, Promise<unknown>>();
 
@@ -208,13 +214,17 @@ export class LakeQueryEngine {
    * read them: other views are left for later), defined on `connection` (one of
    * `openConnection`'s: the catalog is shared) so that work on other connections refreshes side
    * by side. Returns the names of the views that changed. Each view is replaced by one
-   * refresh at a time.
+   * refresh at a time. `deferDefinition` (with `tables`): a view that exists moves to its table's
+   * new snapshot (its files, its version) but is defined again in DuckDB only once SQL names it
+   * (through `query`, `createTempTable`, a connection of `definingViews`) or a later refresh
+   * without it: defining a view of thousands of files costs milliseconds a hundred files, and
+   * work that reads the table's files through `partitionsRelation` never needs it.
    */
-  async refresh(tables?: readonly string[], connection: DuckDBConnection = this.connection): Promise<string[]> {
+  async refresh(tables?: readonly string[], connection: DuckDBConnection = this.connection, options: { deferDefinition?: boolean } = {}): Promise<string[]> {
     if (tables) {
       const changed: string[] = [];
       // One at a time on the connection (a connection runs one statement at a time anyway).
-      for (const t of new Set(tables)) changed.push(...(await this.refreshTable(t, connection)));
+      for (const t of new Set(tables)) changed.push(...(await this.refreshTable(t, connection, options.deferDefinition ?? false)));
       return changed;
     }
     const run = this.refreshing.then(() => this.refreshViews());
@@ -230,10 +240,10 @@ export class LakeQueryEngine {
   }
 
   /** One table's view brought up to date (a table not on disk yet keeps its placeholder). */
-  private async refreshTable(name: string, conn: DuckDBConnection): Promise<string[]> {
+  private async refreshTable(name: string, conn: DuckDBConnection, defer = false): Promise<string[]> {
     const view = viewName(name);
     if (!this.views.has(view) && !this.damaged.has(view) && !(await DeltaTable.exists(this.lake.tableDir(name)))) return [];
-    return this.refreshTableView(name, conn);
+    return this.refreshTableView(name, conn, defer);
   }
 
   /**
@@ -241,7 +251,7 @@ export class LakeQueryEngine {
    * view at a time; a damaged log gets the failing view (one damaged table must not take the
    * others down). Returns the view's name when it changed.
    */
-  private async refreshTableView(name: string, conn: DuckDBConnection): Promise<string[]> {
+  private async refreshTableView(name: string, conn: DuckDBConnection, defer = false): Promise<string[]> {
     const view = viewName(name);
     let table: DeltaTable;
     let snapshot: Snapshot;
@@ -258,9 +268,64 @@ export class LakeQueryEngine {
     }
     return this.lockView(view, async () => {
       const state = this.views.get(view);
-      if (state && (state.pinned || state.version >= snapshot.version)) return [];
+      if (state?.pinned) return [];
+      if (state && state.version >= snapshot.version) {
+        // Up to date but its definition deferred: defined now, unless deferred again.
+        const deferredTable = this.deferred.get(view);
+        if (!defer && deferredTable) await this.defineTableView(view, deferredTable, state.snapshot, false, conn);
+        return [];
+      }
+      // (Only a view already defined with the same columns: its DuckDB definition stays typed alike.)
+      if (defer && state && JSON.stringify(state.snapshot.columns) === JSON.stringify(snapshot.columns)) {
+        this.views.set(view, { table: table.dir, snapshot, version: snapshot.version, pinned: false });
+        this.deferred.set(view, table);
+        return [view];
+      }
       await this.defineTableView(view, table, snapshot, false, conn);
       return [view];
+    });
+  }
+
+  /** The views whose definition is deferred (refresh's `deferDefinition`). */
+  deferredViews(): string[] {
+    return [...this.deferred.keys()];
+  }
+
+  /** Defines the deferred views among `views` (default all) on `conn`, at the snapshots they were brought to. */
+  async defineDeferred(views: Iterable<string> = this.deferredViews(), conn: DuckDBConnection = this.connection): Promise<void> {
+    for (const view of views) {
+      if (!this.deferred.has(view)) continue;
+      await this.lockView(view, async () => {
+        const table = this.deferred.get(view);
+        const state = this.views.get(view);
+        if (table && state) await this.defineTableView(view, table, state.snapshot, false, conn);
+      });
+    }
+  }
+
+  /** Defines the deferred views whose names `sql` contains (silver_candles also in silver_candles_all_revisions). */
+  async defineDeferredNamedIn(sql: string, conn: DuckDBConnection = this.connection): Promise<void> {
+    if (this.deferred.size === 0) return;
+    const text = sql.toLowerCase();
+    const named = this.deferredViews().filter((v) => text.includes(v));
+    if (named.length > 0) await this.defineDeferred(named, conn);
+  }
+
+  /**
+   * `conn` (of this engine) defining the deferred views a statement names before running it: for
+   * code that may name any view (a transform's build) while its run deferred their definitions.
+   */
+  definingViews(conn: DuckDBConnection): DuckDBConnection {
+    return new Proxy(conn, {
+      get: (target, prop) => {
+        const value: unknown = Reflect.get(target, prop, target);
+        if (typeof value !== 'function') return value;
+        if (typeof prop !== 'string' || !SQL_METHODS.has(prop)) return value.bind(target);
+        return async (sql: unknown, ...rest: unknown[]) => {
+          if (typeof sql === 'string') await this.defineDeferredNamedIn(sql, target);
+          return value.call(target, sql, ...rest);
+        };
+      },
     });
   }
 
@@ -322,6 +387,7 @@ export class LakeQueryEngine {
    * disappeared (vacuum), the views are refreshed and the query runs once more.
    */
   async query(sql: string, options: QueryOptions = {}): Promise<QueryResult> {
+    await this.defineDeferred();
     const timeoutMs = options.timeoutMs;
     if (timeoutMs === undefined || timeoutMs <= 0) return this.explained(() => this.queryOnce(sql));
     let timedOut = false;
@@ -440,6 +506,7 @@ export class LakeQueryEngine {
    * `refresh` does not change it. Drop it with `dropTempTable`.
    */
   async createTempTable(name: string, selectSql: string): Promise<void> {
+    await this.defineDeferred();
     await this.explained(async () => {
       const attempt = async () => {
         const ast = await parseSingleSelect(this.connection, selectSql);
@@ -572,6 +639,7 @@ export class LakeQueryEngine {
     }
     await conn.run(`CREATE OR REPLACE VIEW ${sqlIdentifier(view)} AS ${failing}`);
     this.views.delete(view);
+    this.deferred.delete(view);
     this.placeholderViews.delete(view);
     this.damaged.set(view, err);
   }
@@ -590,10 +658,18 @@ export class LakeQueryEngine {
       await conn.run(`CREATE OR REPLACE VIEW ${sqlIdentifier(view)} AS ${select}`);
     }
     this.views.set(view, { table: table.dir, snapshot, version: snapshot.version, pinned });
+    this.deferred.delete(view);
     this.placeholderViews.delete(view);
     this.damaged.delete(view);
   }
 }
+
+/** The methods of a DuckDBConnection that take a statement's SQL first. */
+const SQL_METHODS = new Set([
+  'run', 'runAndRead', 'runAndReadAll', 'runAndReadUntil', 'stream', 'streamAndRead', 'streamAndReadAll', 'streamAndReadUntil',
+  'start', 'startThenRead', 'startThenReadAll', 'startThenReadUntil', 'startStream', 'startStreamThenRead', 'startStreamThenReadAll', 'startStreamThenReadUntil',
+  'prepare', 'extractStatements',
+]);
 
 function resultOf(reader: DuckDBResultReader): QueryResult {
   return {
