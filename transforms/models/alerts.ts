@@ -42,22 +42,23 @@ export const alertsModel: Model = {
     const table = `${into}_events`;
     // A full build finds the spikes and surges in TypeScript (eventsTable); a run of some days (a
     // few thousand windows, where a sort costs little and each query's round trip counts) in SQL.
-    const events = ctx.partitions === 'all' ? await eventsTable(ctx, table) : `(${eventsSql(ctx)})`;
+    const events = ctx.partitions === 'all' ? `SELECT * FROM ${await eventsTable(ctx, table)}` : eventsSql(ctx);
     try {
       const whales = `
         SELECT exchange, symbol, '1m' AS "interval", make_timestamptz((epoch_us(trade_time) // 60000000) * 60000000) AS window_start,
           max(CAST(quote_qty AS DOUBLE)) AS largest, count(*) AS trades, sum(quote_qty) AS total_quote, arg_max(trade_id, quote_qty) AS largest_trade_id
         FROM ${ctx.relation('gold/whale_trades')} WHERE ${inputRangeSql(ctx.partitions, 0)} AND quote_qty >= ${Number(whaleMinQuote)}
         GROUP BY ALL`;
-      const select = `
+      // (Materialized: both kinds read it, and in SQL it is a window pass.)
+      const select = `WITH events AS MATERIALIZED (${events})
         SELECT ${alertIdSql(`'price_spike'`)} AS alert_id, exchange, symbol, "interval", window_start, 'price_spike' AS kind,
           CASE WHEN abs(value) >= ${2 * priceSpike.zScore} THEN 'critical' ELSE 'warning' END AS severity, value, ${priceSpike.zScore}::DOUBLE AS threshold,
           CAST(json_object('log_return', a, 'mean', b, 'sd', c, 'window', ${priceSpike.window}) AS VARCHAR) AS details
-        FROM ${events} WHERE kind = ${SPIKE}
+        FROM events WHERE kind = ${SPIKE}
         UNION ALL
         SELECT ${alertIdSql(`'volume_surge'`)}, exchange, symbol, "interval", window_start, 'volume_surge', 'warning', value, ${volumeSurge.ratio}::DOUBLE,
           CAST(json_object('volume', CAST(volume AS VARCHAR), 'median', a, 'window', ${volumeSurge.window}) AS VARCHAR)
-        FROM ${events} WHERE kind = ${SURGE}
+        FROM events WHERE kind = ${SURGE}
         UNION ALL
         SELECT ${alertIdSql(`'whale_trade'`)}, exchange, symbol, "interval", window_start, 'whale_trade', 'warning', largest, ${Number(whaleMinQuote)}::DOUBLE,
           CAST(json_object('trades', trades, 'total_quote', CAST(total_quote AS VARCHAR), 'largest_trade_id', largest_trade_id) AS VARCHAR)
