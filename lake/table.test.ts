@@ -141,6 +141,52 @@ describe('DeltaTable', () => {
     expect(parquet).toEqual([]);
   });
 
+  it('stages files a month a partition, a day a file where fileSplit says: invisible until committed, replacing exactly the files named, deleted when discarded', async () => {
+    const lake = new Lake(tmpLakeDir());
+    const table = await lake.createTable({
+      name: 'gold/staged',
+      columns: [
+        { name: 'date', type: 'date', nullable: false },
+        { name: 'n', type: 'long', nullable: false },
+        { name: 'month', type: 'string', nullable: false, derivedFrom: `strftime("date", '%Y-%m')` },
+      ],
+      partitionColumns: ['month'],
+    });
+    const parquet = () => (fs.readdirSync(table.dir, { recursive: true }) as string[]).filter((f) => f.endsWith('.parquet')).map((f) => f.split(path.sep).join('/')).sort();
+    const rows = (days: string[], n: number) => `SELECT CAST(d AS DATE) AS "date", ${n}::BIGINT AS n FROM (VALUES ${days.map((d) => `('${d}')`).join(', ')}) AS t(d)`;
+    // February a file a day (the split), January one file.
+    const split = `CASE WHEN strftime("date", '%Y-%m') >= '2024-02' THEN CAST("date" AS VARCHAR) ELSE 'month' END`;
+    await withLakeConnection(async (conn) => {
+      const staged = await table.stageFromSql(conn, rows(['2024-01-30', '2024-01-31', '2024-02-01', '2024-02-02'], 1), { fileSplit: split });
+      expect(staged.map((a) => a.partitionValues.month).sort()).toEqual(['2024-01', '2024-02', '2024-02']);
+      expect(staged.every((a) => /^month=2024-0[12]\/part-[0-9a-f-]+\.parquet$/.test(a.path))).toBe(true);
+      expect((await table.refresh()).files.size).toBe(0);
+      const first = await table.replacePartitionsWith(staged, { partitions: [{}] });
+      expect(first.rows).toBe(4);
+      // Replace 2024-02-02's file alone; a staged replacement that is discarded leaves nothing behind.
+      const day = [...(await table.refresh()).files.values()].filter((f) => f.stats?.includes('"2024-02-02"'));
+      expect(day).toHaveLength(1);
+      const discarded = await table.stageFromSql(conn, rows(['2024-02-02'], 9), { fileSplit: split });
+      await table.discardStaged(discarded);
+      expect(parquet()).toEqual(staged.map((a) => a.path).sort());
+      const again = await table.stageFromSql(conn, rows(['2024-02-02'], 2), { fileSplit: split });
+      const second = await table.replaceFilesWith(again, { remove: day, partitions: [{ month: '2024-02' }], readSnapshot: table.snapshot() });
+      expect(second.removed.map((r) => r.path)).toEqual(day.map((f) => f.path));
+      const engine = await LakeQueryEngine.open({ lake });
+      try {
+        const { rows: read } = await engine.query(`SELECT CAST("date" AS VARCHAR) AS d, n, month FROM gold_staged ORDER BY 1`);
+        expect(read.map((r) => [r.d, Number(r.n), r.month])).toEqual([
+          ['2024-01-30', 1, '2024-01'],
+          ['2024-01-31', 1, '2024-01'],
+          ['2024-02-01', 1, '2024-02'],
+          ['2024-02-02', 2, '2024-02'],
+        ]);
+      } finally {
+        engine.close();
+      }
+    });
+  });
+
   it('fails a replace that overlaps a concurrent append into the same partition, but lets blind appends through', async () => {
     const { table } = await openTrades();
     await table.append(syntheticTrades({ count: 10 }));
