@@ -91,8 +91,8 @@ const dayRanges = new WeakMap<AddAction, DayRange | undefined>();
 /**
  * The files of a month-stored table that hold computed days (symbol, date; a partition without
  * a symbol is that date of every symbol): `only` those holding nothing else (removed), `others`
- * those holding other days too (removed, and their other days written again). A file whose
- * statistics do not say which days it holds counts as holding others.
+ * those holding other days too (removed, and their other days written again). A file that says
+ * nothing of its days (no `date` partition, statistics or month) counts as holding them all.
  */
 export function filesHoldingDays(files: Iterable<AddAction>, computed: readonly Partition[]): { only: AddAction[]; others: AddAction[] } {
   const bySymbol = new Set(computed.filter((p) => p.symbol !== undefined && p.date !== undefined).map((p) => `${p.symbol}|${p.date}`));
@@ -104,7 +104,12 @@ export function filesHoldingDays(files: Iterable<AddAction>, computed: readonly 
     const symbol = f.partitionValues.symbol;
     const month = f.partitionValues[MONTH_COLUMN];
     const range = fileDayRange(f);
-    const days = range ? datesBetween(range.min, range.max) : month ? asDays({ [MONTH_COLUMN]: month }).map((p) => p.date!) : [];
+    if (!range && !month) {
+      // Nothing says which days it holds: it may hold any (of its symbol's).
+      if (symbol == null || computed.some((p) => p.symbol === undefined || p.symbol === symbol)) others.push(f);
+      continue;
+    }
+    const days = range ? datesBetween(range.min, range.max) : asDays({ [MONTH_COLUMN]: month! }).map((p) => p.date!);
     const held = days.filter((d) => isComputed(symbol, d));
     if (held.length === 0) continue;
     (range && held.length === days.length ? only : others).push(f);

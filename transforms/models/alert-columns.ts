@@ -4,8 +4,10 @@
  * computes the same id, so nothing is raised twice) and `raised_at`, kept from the first build
  * that raised the alert.
  */
-import type { TableDefinition } from '../../lake/index.ts';
-import { MONTH_COLUMN, monthColumn } from '../month-partitions.ts';
+import { viewName, type TableDefinition } from '../../lake/index.ts';
+import type { BuildContext } from '../model.ts';
+import { MONTH_COLUMN, filesHoldingDays, monthColumn } from '../month-partitions.ts';
+import { inputRangeSql } from '../partitions.ts';
 
 export const ALERT_KINDS = [
   'price_spike',
@@ -69,16 +71,21 @@ export function withDerivedColumns(select: string, def: TableDefinition): string
 }
 
 /**
- * Wraps a SELECT of alert rows (without raised_at) so that alerts already in `view` keep their
+ * Wraps a SELECT of alert rows (without raised_at) so that alerts already in `table` keep their
  * raised_at. The id names the alert's symbol and window, so an alert already raised lies in the
- * same (symbol, date) partition: only the partitions being built (`partitions`, a filter that
- * prunes files) are read, not the whole table.
+ * same (symbol, date): only the days being built are read, from the files holding them (in a run
+ * of some days; not the view, which would bind every file of the table).
  */
-export function withRaisedAt(select: string, view: string, outputHasRows: boolean, nowUs: number, partitions: string): string {
-  const now = `make_timestamptz(${Math.round(nowUs)}::BIGINT)`;
-  if (!outputHasRows) return `SELECT *, ${now} AS raised_at FROM (${select})`;
+export function withRaisedAt(select: string, ctx: BuildContext, table: string): string {
+  const now = `make_timestamptz(${Math.round(ctx.nowUs)}::BIGINT)`;
+  if (!ctx.outputHasRows) return `SELECT *, ${now} AS raised_at FROM (${select})`;
+  let source = viewName(table);
+  if (ctx.partitions !== 'all') {
+    const holding = filesHoldingDays(ctx.filesOf(table), ctx.partitions);
+    source = ctx.filesRelation(table, [...holding.only, ...holding.others]);
+  }
   return `SELECT n.*, coalesce(o.raised_at, ${now}) AS raised_at FROM (${select}) n
-    LEFT JOIN (SELECT alert_id, min(raised_at) AS raised_at FROM ${view} WHERE ${partitions} GROUP BY 1) o USING (alert_id)`;
+    LEFT JOIN (SELECT alert_id, min(raised_at) AS raised_at FROM ${source} WHERE ${inputRangeSql(ctx.partitions, 0)} GROUP BY 1) o USING (alert_id)`;
 }
 
 export const ALERT_TESTS = [

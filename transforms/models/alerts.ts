@@ -66,7 +66,7 @@ export const alertsModel: Model = {
         UNION ALL
         SELECT alert_id, exchange, symbol, "interval", window_start, kind, severity, value, threshold, details
         FROM ${ctx.relation('gold/signals')} WHERE ${inputRangeSql(ctx.partitions, 0)} AND kind IN (${list(alertSignals.kinds.length ? alertSignals.kinds : ['-'])}) AND "interval" IN (${list(alertSignals.intervals)})`;
-      await ctx.conn.run(`CREATE OR REPLACE TABLE ${into} AS ${withDerivedColumns(withRaisedAt(select, 'gold_alerts', ctx.outputHasRows, ctx.nowUs, inputRangeSql(ctx.partitions, 0)), GOLD_ALERTS)}`);
+      await ctx.conn.run(`CREATE OR REPLACE TABLE ${into} AS ${withDerivedColumns(withRaisedAt(select, ctx, GOLD_ALERTS.name), GOLD_ALERTS)}`);
     } finally {
       await ctx.conn.run(`DROP TABLE IF EXISTS ${table}`);
     }

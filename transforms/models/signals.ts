@@ -58,7 +58,7 @@ export const signalsModel: Model = {
     const select = `SELECT ${alertIdSql('kind')} AS alert_id, exchange, symbol, "interval", window_start, kind, ${byKind((r) => `'${r.severity}'`)} AS severity,
         CAST(${byKind((r) => r.value)} AS DOUBLE) AS value, CAST(${byKind((r) => r.threshold)} AS DOUBLE) AS threshold, ${byKind((r) => `CAST(${r.details} AS VARCHAR)`)} AS details
       FROM (${crossed})`;
-    await ctx.conn.run(`CREATE OR REPLACE TABLE ${into} AS ${withDerivedColumns(withRaisedAt(select, 'gold_signals', ctx.outputHasRows, ctx.nowUs, inputRangeSql(ctx.partitions, 0)), GOLD_SIGNALS)}`);
+    await ctx.conn.run(`CREATE OR REPLACE TABLE ${into} AS ${withDerivedColumns(withRaisedAt(select, ctx, GOLD_SIGNALS.name), GOLD_SIGNALS)}`);
   },
   tests: [...ALERT_TESTS],
 };
