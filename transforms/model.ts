@@ -109,6 +109,11 @@ export interface Model {
    */
   readonly exclusiveRead?: boolean;
   /**
+   * The build leaves rows of `ctx.partitions` only (and every derived column): the runner does
+   * not filter them again (a statement on the hourly build's critical path).
+   */
+  readonly rowsWithinPartitions?: boolean;
+  /**
    * Which output partitions a change to input partitions affects (default: the same
    * `symbol`/`date` values, widened by nothing). Indicators, being recursive, also affect every
    * later date of the same symbol.

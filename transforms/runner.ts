@@ -453,7 +453,7 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
       outputHasRows: out.snapshot().files.size > 0,
       log: (m) => options.log(`${model.name}: ${m}`),
     };
-    const keep = out.snapshot().partitionColumns.length > 0 ? partitionFilterSql(partitions) : 'TRUE';
+    const keep = out.snapshot().partitionColumns.length > 0 && !model.rowsWithinPartitions ? partitionFilterSql(partitions) : 'TRUE';
     // A lane's earlier model dropped its table (runModel's catch too): no DROP needed first.
     if (model.sql) await viewing.run(`CREATE OR REPLACE TABLE ${OUT} AS ${model.sql(ctx)}`);
     else if (model.build) await model.build(ctx, OUT);

@@ -187,8 +187,11 @@ export type AppendColumn =
 
 const BATCH = 2048;
 
-/** Appends equally long columns to `table` (the default schema), in the table's column order. */
-export async function appendColumns(conn: DuckDBConnection, table: string, columns: readonly AppendColumn[], rows: number): Promise<void> {
+/**
+ * Appends equally long columns to `table` (the default schema), in the table's column order:
+ * rows 0..rows-1, or only the row ranges [from, to) of `ranges`, in their order.
+ */
+export async function appendColumns(conn: DuckDBConnection, table: string, columns: readonly AppendColumn[], rows: number, ranges: readonly (readonly [number, number])[] = [[0, rows]]): Promise<void> {
   const appender = await conn.createAppender(table);
   try {
     if (appender.columnCount !== columns.length) throw new Error(`appendColumns: ${table} has ${appender.columnCount} columns, got ${columns.length}`);
@@ -196,8 +199,8 @@ export async function appendColumns(conn: DuckDBConnection, table: string, colum
     const widths = columns.map((c) => (c.kind === 'double' ? 8 : c.kind === 'raw' ? c.bytes.byteLength / Math.max(rows, 1) : 0));
     const sparseRows = columns.map((c) => (c.kind === 'sparseVarchar' ? [...c.values.keys()].sort((a, b) => a - b) : []));
     let chunk: DuckDBDataChunk | undefined;
-    for (let start = 0; start < rows; start += BATCH) {
-      const n = Math.min(BATCH, rows - start);
+    for (const [from, to] of ranges) for (let start = from; start < to; start += BATCH) {
+      const n = Math.min(BATCH, to - start);
       if (!chunk || chunk.rowCount !== n) chunk = DuckDBDataChunk.create(types, n);
       for (let ci = 0; ci < columns.length; ci++) {
         const column = columns[ci];

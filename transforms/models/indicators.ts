@@ -537,7 +537,7 @@ async function appendSymbol(ctx: BuildContext, into: string, symbol: string, cod
     [HISTORY_CLOSES]: { kind: 'sparseVarchar', values: histories },
     ...Object.fromEntries(OUTPUT_COLUMNS.map((c) => [c, double(out[c])])),
   };
-  await appendColumns(ctx.conn, into, BUILT_COLUMNS.map((c) => byName[c.name]), total);
+  await appendColumns(ctx.conn, into, BUILT_COLUMNS.map((c) => byName[c.name]), total, rowsWithin(ctx.partitions, symbol, outDay));
 }
 
 /**
@@ -557,6 +557,27 @@ function exchangesFromStats(files: readonly AddAction[], symbols: readonly strin
     found.add(lo);
   }
   return [...found].sort();
+}
+
+/**
+ * The output rows of the computed partitions, as ranges: a series computed over again from its
+ * first candle (it had no warm state) has rows of earlier days too, and a run restricted to
+ * --from/--to computes the recursions past `to`.
+ */
+function rowsWithin(partitions: PartitionSet, symbol: string, outDay: Int32Array): [number, number][] {
+  if (partitions === 'all') return [[0, outDay.length]];
+  const days = new Set(partitions.filter((p) => p.date !== undefined && (p.symbol === undefined || p.symbol === symbol)).map((p) => Date.parse(`${p.date}T00:00:00Z`) / 86_400_000));
+  const ranges: [number, number][] = [];
+  for (let a = 0; a < outDay.length; ) {
+    let b = a + 1;
+    while (b < outDay.length && outDay[b] === outDay[a]) b++;
+    if (days.has(outDay[a])) {
+      if (ranges.length > 0 && ranges[ranges.length - 1][1] === a) ranges[ranges.length - 1][1] = b;
+      else ranges.push([a, b]);
+    }
+    a = b;
+  }
+  return ranges;
 }
 
 /** Bytes a value of an ENUM of `n` values takes (DuckDB picks the smallest unsigned integer). */
@@ -589,6 +610,7 @@ export const indicatorsModel: Model = {
   lookbackDays: HISTORY_DAYS,
   newestMonthByDay: true,
   exclusiveRead: true,
+  rowsWithinPartitions: true,
   async affected(changed: PartitionSet, { partitionsOf }) {
     if (changed === 'all') return 'all';
     // A recursion: a change on date D changes every later date of the symbol (silver's
