@@ -18,7 +18,8 @@ export { GOLD_INTERVALS, INTERVAL_MINUTES, goldCandlesSql, type GoldInterval } f
 export { ModelGraph, UnknownModelError } from './graph.ts';
 export { outputTableOf, type Model, type ModelTest, type BuildContext, type Materialization } from './model.ts';
 export { ModelTestFailure, type TestResult } from './model-tests.ts';
-export { runTransforms, testModels, formatRunSummary, describePartitions, openGoldTable, txnAppId, type TransformRunOptions, type TransformRunSummary, type ModelRun, type ModelRunStatus } from './runner.ts';
+export { txnAppId } from './plan.ts';
+export { runTransforms, testModels, formatRunSummary, describePartitions, openGoldTable, type TransformRunOptions, type TransformRunSummary, type ModelRun, type ModelRunStatus } from './runner.ts';
 export { TRANSFORM_RUNS } from './runs-table.ts';
 export { changedInputDates, type ChangedDates } from './pending-changes.ts';
 export { goldConfigFromEnv, goldEnvSchema, DEFAULT_GOLD_CONFIG, type GoldConfig } from './config.ts';

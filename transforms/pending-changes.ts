@@ -9,7 +9,7 @@ import { TableNotFoundError, type Lake } from '../lake/index.ts';
 import { changedPartitions } from './changes.ts';
 import { ModelGraph } from './graph.ts';
 import { outputTableOf, type Model } from './model.ts';
-import { txnAppId } from './runner.ts';
+import { txnAppId } from './plan.ts';
 
 /** `none`: nothing changed; `all`: the whole of some input (a first build, an unpartitioned input, a log cleaned up). */
 export type ChangedDates = 'none' | 'all' | { readonly from: string; readonly to: string };

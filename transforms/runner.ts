@@ -22,18 +22,20 @@
  */
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { Lake, LakeQueryEngine, TableNotFoundError, filesSelectSql, queryJson, sqlIdentifier, viewName, type AddAction, type CommitResult, type DeltaTable, type ParquetCompression, type Snapshot, type TableDefinition, type TxnMark } from '../lake/index.ts';
+import { Lake, LakeQueryEngine, TableNotFoundError, queryJson, sqlIdentifier, viewName, type AddAction, type CommitResult, type DeltaTable, type ParquetCompression, type Snapshot, type TableDefinition, type TxnMark } from '../lake/index.ts';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { TransformMetrics } from '../common/metrics-catalog.ts';
-import { changedPartitions, type CommitChanges } from './changes.ts';
+import type { CommitChanges } from './changes.ts';
 import { DEFAULT_GOLD_CONFIG, type GoldConfig } from './config.ts';
 import { ModelGraph } from './graph.ts';
 import { outputTableOf, type BuildContext, type Model } from './model.ts';
 import { ModelTestFailure, runModelTests, type TestResult } from './model-tests.ts';
-import { addDays, dedupePartitions, partitionFilterSql, unionPartitions, type Partition, type PartitionSet } from './partitions.ts';
+import { partitionFilterSql, type Partition, type PartitionSet } from './partitions.ts';
 import { TRANSFORM_RUNS } from './runs-table.ts';
-import { COMPUTED_PARTITIONS_PARAMETER, MONTH_COLUMN, computedPartitionColumns, fileDayRange, fileSplitSql, filesHoldingDays, monthPartitions, newestMonthOf, storedByMonth } from './month-partitions.ts';
+import { COMPUTED_PARTITIONS_PARAMETER, MONTH_COLUMN, fileSplitSql, filesHoldingDays, monthPartitions, newestMonthOf, storedByMonth } from './month-partitions.ts';
 import { profiler } from './profile.ts';
+import { handOffRelation, inputRelation, partitionValuesKey, reachOf, type HandOff } from './input-relations.ts';
+import { plan, txnAppId } from './plan.ts';
 
 export interface TransformRunOptions {
   /** dbt-style selectors (`indicators`, `indicators+`, `+alerts`); default every model. */
@@ -101,10 +103,6 @@ export interface TransformRunSummary {
 const outTable = (model: Model, tag: string) => `__gold_out_${model.name}_${tag}`;
 /** The table holding the rows a run committed for a model it rewrote whole. */
 const keptTable = (model: Model, tag: string) => `__gold_run_${model.name}_${tag}`;
-
-export function txnAppId(model: string, input: string): string {
-  return `transform:${model}:${input}`;
-}
 
 /**
  * Opens a gold table, creating it from its definition the first time; a table created before a
@@ -374,23 +372,6 @@ interface RunHooks {
   readonly onRowsReady: (handOff?: HandOff) => void;
 }
 
-/**
- * A model's rows handed downstream before its commit, in a run of some partitions: what its
- * table will hold once the commit lands is `table` (the rows of the days it recomputed, in the
- * engine's in-memory database) and, for every other day, the rows of `snapshot` (its output as
- * committed before the run). The models downstream read it as such (handOffRelation), plan from
- * `partitions` rather than from its commit (which has not landed), and commit after it. The
- * engine's view of the table is not brought up to date for them (a view of a file a day cost
- * ~10 ms to define again).
- */
-interface HandOff {
-  readonly table: string;
-  /** The partitions (symbol, date) the model recomputed. */
-  readonly partitions: readonly Partition[];
-  /** The output table as committed before this run, and its directory. */
-  readonly snapshot: Snapshot;
-  readonly dir: string;
-}
 
 async function runModel(lake: Lake, lane: Lane, model: Model, options: TransformRunOptions & { config: GoldConfig; nowUs: number; log: (m: string) => void; tag: string; commitChanges: CommitChanges }, hooks: RunHooks): Promise<ModelRun> {
   const t0 = performance.now();
@@ -612,141 +593,7 @@ function duckdbTypeOf(type: string): string {
   throw new Error(`derived column of type ${type} is not supported by the transforms`);
 }
 
-/**
- * For a run of some partitions, an input's rows in the partitions the model may read (the
- * computed dates and `lookbackDays` before them, for their symbols), as a relation over exactly
- * their files: binding a view's whole file list (a file a day) cost DuckDB ~4 ms a query.
- * Undefined (read the view) for a full build or an input not partitioned by date or month.
- */
-function inputRelation(engine: LakeQueryEngine, table: string, partitions: PartitionSet, lookbackDays: number): string | undefined {
-  const snapshot = engine.tableSnapshot(table);
-  if (!snapshot || partitions === 'all') return undefined;
-  const reach = reachOf(snapshot, partitions, lookbackDays);
-  if (reach === undefined) return undefined;
-  return engine.filesRelation(table, [...snapshot.files.values()].filter(reach));
-}
 
-type PartitionValues = Readonly<Record<string, string | null | undefined>>;
-
-function partitionValuesKey(columns: readonly string[], values: PartitionValues): string {
-  return columns.map((c) => values[c] ?? '').join('\u0000');
-}
-
-/**
- * Which of a table's partitions (by their values) a run of `partitions` may read: the computed
- * dates and `lookbackDays` before them, for their symbols. Undefined (every partition) for a
- * full build or a table not partitioned by date or month (and symbol).
- */
-function reachOf(snapshot: Snapshot, partitions: PartitionSet, lookbackDays: number): ((file: AddAction) => boolean) | undefined {
-  if (partitions === 'all' || partitions.length === 0) return undefined;
-  const columns = snapshot.partitionColumns;
-  if (!columns.some((c) => c === 'date' || c === MONTH_COLUMN) || columns.some((c) => c !== 'date' && c !== MONTH_COLUMN && c !== 'symbol')) return undefined;
-  const dates = partitions.map((p) => p.date);
-  if (dates.some((d) => d === undefined)) return undefined;
-  const lo = addDays((dates as string[]).reduce((a, b) => (a < b ? a : b)), -lookbackDays);
-  const hi = (dates as string[]).reduce((a, b) => (a > b ? a : b));
-  const symbols = columns.includes('symbol') && partitions.every((p) => p.symbol !== undefined) ? new Set(partitions.map((p) => p.symbol!)) : undefined;
-  return (f) => {
-    const v = f.partitionValues;
-    if (symbols && !(v.symbol && symbols.has(v.symbol))) return false;
-    if (columns.includes('date') && !(v.date && v.date >= lo && v.date <= hi)) return false;
-    const month = v[MONTH_COLUMN];
-    if (columns.includes(MONTH_COLUMN) && !(month && month >= lo.slice(0, 7) && month <= hi.slice(0, 7))) return false;
-    // A month's files holding only days out of reach (its newest month is a file a day) are left out too.
-    const days = fileDayRange(f);
-    return !days || (days.max >= lo && days.min <= hi);
-  };
-}
-
-/**
- * A handed-on table as it will be once its commit lands: its rows of the recomputed partitions
- * from memory, the others from the files committed before (those of the partitions `reach`
- * selects; every one when undefined), less their rows of the recomputed days (a month's file
- * holds them too). `where` restricts both.
- */
-function handOffRelation(handOff: HandOff, reach: ((file: AddAction) => boolean) | undefined, where = 'TRUE'): string {
-  const files: AddAction[] = [];
-  for (const f of handOff.snapshot.files.values()) if (!reach || reach(f)) files.push(f);
-  return `(SELECT * FROM ${handOff.table} WHERE ${where}
-    UNION ALL BY NAME
-    SELECT * FROM (${filesSelectSql(handOff.dir, handOff.snapshot, files)}) WHERE ${where} AND NOT (${partitionFilterSql(handOff.partitions)}))`;
-}
-
-/** The output partitions this run must compute. */
-async function plan(
-  lake: Lake,
-  engine: LakeQueryEngine,
-  conn: LakeQueryEngine['connection'],
-  model: Model,
-  out: DeltaTable,
-  inputVersions: Record<string, number>,
-  handOffs: ReadonlyMap<string, HandOff>,
-  options: TransformRunOptions & { config: GoldConfig; commitChanges?: CommitChanges },
-): Promise<PartitionSet> {
-  const snapshot = out.snapshot();
-  const last = Object.fromEntries(model.inputs.map((i) => [i, snapshot.txnVersion(txnAppId(model.name, i))]));
-  let set: PartitionSet;
-  if (options.fullRefresh || model.inputs.some((i) => last[i] === undefined)) {
-    set = 'all';
-  } else {
-    let changed: PartitionSet = [];
-    for (const input of model.inputs) {
-      const since = last[input]!;
-      // A handed-on input: the partitions its model is committing, and any committed before.
-      const handOff = handOffs.get(input);
-      if (handOff) changed = unionPartitions(changed, handOff.partitions);
-      if (inputVersions[input] <= since) continue;
-      changed = unionPartitions(changed, await changedPartitions(await lake.table(input), since, inputVersions[input], options.commitChanges));
-    }
-    if (changed !== 'all' && changed.length === 0) return [];
-    if (model.materialization === 'full' || changed === 'all') set = 'all';
-    else if (!model.affected) set = defaultAffected(model, changed);
-    else {
-      const partitionsOf = (table: string) => {
-        const handOff = handOffs.get(table);
-        if (handOff) return [...[...handOff.snapshot.files.values()].map((f) => f.partitionValues), ...handOff.partitions];
-        return [...(engine.tableSnapshot(table)?.files.values() ?? [])].map((f) => f.partitionValues);
-      };
-      const filesOf = (table: string) => {
-        if (handOffs.has(table)) throw new Error(`${model.name}: the files of ${table} are not known yet (its commit is under way)`);
-        return [...(engine.tableSnapshot(table)?.files.values() ?? [])];
-      };
-      set = await model.affected(changed, { conn, config: options.config, partitionsOf, filesOf, filesRelation: (table, files) => engine.filesRelation(table, files) });
-    }
-  }
-  if (model.materialization === 'full' || snapshot.partitionColumns.length === 0 || (!options.from && !options.to)) return set;
-  return restrictToDates(set, options.from, options.to, await knownDates(lake, model, out));
-}
-
-/**
- * By default a changed input partition changes the output partition with the same values (on
- * the output's partition columns), and, through the lookback, the `lookbackDays` dates after it.
- */
-export function defaultAffected(model: Model, changed: readonly Partition[]): PartitionSet {
-  const columns = computedPartitionColumns(model.output.partitionColumns ?? []);
-  const out: Partition[] = [];
-  for (const p of changed) {
-    const q: Record<string, string> = {};
-    for (const c of columns) if (p[c] !== undefined) q[c] = p[c];
-    if (Object.keys(q).length === 0) return 'all';
-    out.push(q);
-    if (q.date) for (let d = 1; d <= model.lookbackDays; d++) out.push({ ...q, date: addDays(q.date, d) });
-  }
-  return dedupePartitions(out);
-}
-
-async function knownDates(lake: Lake, model: Model, out: DeltaTable): Promise<string[]> {
-  const dates = new Set<string>();
-  const tables = [out, ...(await Promise.all(model.inputs.map((i) => lake.table(i).catch(() => undefined))))];
-  for (const t of tables) for (const f of t?.snapshot().files.values() ?? []) if (f.partitionValues.date) dates.add(f.partitionValues.date);
-  return [...dates].sort();
-}
-
-function restrictToDates(set: PartitionSet, from: string | undefined, to: string | undefined, known: readonly string[]): PartitionSet {
-  const inRange = (d: string) => (!from || d >= from) && (!to || d <= to);
-  if (set === 'all') return known.filter(inRange).map((date) => ({ date }));
-  return set.filter((p) => p.date === undefined || inRange(p.date));
-}
 
 export function describePartitions(set: PartitionSet): string {
   if (set === 'all') return 'all partitions';
