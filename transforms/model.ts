@@ -103,9 +103,9 @@ export interface Model {
   readonly newestMonthByDay?: boolean;
   /**
    * The build reads its inputs in one big query (DuckDB, every core) and then computes in
-   * TypeScript (one core): in a full refresh the runner starts no other model until the read is
-   * done (`BuildContext.inputRead`, or the model's end), so that the read has the cores, and the
-   * other models fill the core the computation leaves idle.
+   * TypeScript: in a full refresh the runner starts no other model until the read is done
+   * (`BuildContext.inputRead`, or the model's end), so that the read has the cores. (The other
+   * models then issue their statements whenever the build's JavaScript yields Node's thread.)
    */
   readonly exclusiveRead?: boolean;
   /**
