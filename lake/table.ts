@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { ENGINE_INFO, type Action, type AddAction, type CommitInfoAction, type RemoveAction } from './delta/actions.ts';
+import { ENGINE_INFO, inPartition, type Action, type AddAction, type CommitInfoAction, type RemoveAction } from './delta/actions.ts';
 import { writeCheckpoint } from './delta/checkpoint.ts';
 import { checksumOf } from './delta/checksum.ts';
 import { findConflict, MaxCommitAttemptsExceededError, type ConflictScope } from './delta/conflicts.ts';
@@ -294,16 +294,18 @@ export class DeltaTable {
 
   /** replaceFilesFromSql with files `stageFromSql` wrote (deleted when the commit fails). */
   async replaceFilesWith(staged: readonly AddAction[], options: ReplaceFilesOptions): Promise<CommitResult> {
-    const read = options.readSnapshot;
     const added = [...staged];
     const partitions = options.partitions;
-    const matches = (pv: Record<string, string | null>) => partitions.some((p) => Object.entries(p).every(([k, v]) => (pv[k] ?? null) === v));
-    const stray = [...added, ...options.remove].find((a) => !matches(a.partitionValues));
-    if (stray) {
-      await removeWrittenFiles(this.dir, added);
-      throw new RowsOutsidePartitionsError(this.dir, stray.partitionValues);
-    }
-    return this.commitData(read, added, [...options.remove], 'WRITE', { mode: 'Overwrite', partitions: JSON.stringify(partitions), replacedFiles: options.remove.length }, options, partitions);
+    await this.refuseStrays(added, [...added, ...options.remove], partitions);
+    return this.commitData(options.readSnapshot, added, [...options.remove], 'WRITE', { mode: 'Overwrite', partitions: JSON.stringify(partitions), replacedFiles: options.remove.length }, options, partitions);
+  }
+
+  /** Refuses a replace when one of `files` lies outside its `partitions`, deleting the files it wrote (`added`). */
+  private async refuseStrays(added: readonly AddAction[], files: readonly Pick<AddAction, 'partitionValues'>[], partitions: readonly Readonly<Record<string, string>>[]): Promise<void> {
+    const stray = files.find((f) => !inAnyPartition(f.partitionValues, partitions));
+    if (!stray) return;
+    await removeWrittenFiles(this.dir, added);
+    throw new RowsOutsidePartitionsError(this.dir, stray.partitionValues);
   }
 
   private async replaceWith(read: Snapshot, added: AddAction[], options: ReplaceOptions): Promise<CommitResult> {
@@ -312,13 +314,8 @@ export class DeltaTable {
       return this.commitData(read, added, read.addFiles(), 'WRITE', { mode: 'Overwrite' }, options, [{}]);
     }
     const partitions = options.partitions ?? dedupePartitions(added.map((a) => a.partitionValues as Record<string, string>));
-    const matches = (pv: Record<string, string | null>) => partitions.some((p) => Object.entries(p).every(([k, v]) => (pv[k] ?? null) === v));
-    const stray = added.find((a) => !matches(a.partitionValues));
-    if (stray) {
-      await removeWrittenFiles(this.dir, added);
-      throw new RowsOutsidePartitionsError(this.dir, stray.partitionValues);
-    }
-    const removed = read.addFiles().filter((f) => matches(f.partitionValues));
+    await this.refuseStrays(added, added, partitions);
+    const removed = read.addFiles().filter((f) => inAnyPartition(f.partitionValues, partitions));
     return this.commitData(read, added, removed, 'WRITE', { mode: 'Overwrite', partitions: JSON.stringify(partitions) }, options, partitions);
   }
 
@@ -537,6 +534,10 @@ export class RowsOutsidePartitionsError extends Error {
     super(`replacePartitions on ${table}: new rows fall outside the partitions being replaced (${JSON.stringify(partitionValues)})`);
     this.name = 'RowsOutsidePartitionsError';
   }
+}
+
+function inAnyPartition(values: Readonly<Record<string, string | null>>, partitions: readonly Readonly<Record<string, string>>[]): boolean {
+  return partitions.some((p) => inPartition(values, p));
 }
 
 function dedupePartitions(values: Record<string, string>[]): Record<string, string>[] {

@@ -117,6 +117,11 @@ export function encodeDeltaPath(p: string): string {
     .join('/');
 }
 
+/** Whether a file's partition values fall in `partition` (the columns it leaves out match any value). */
+export function inPartition(values: Readonly<Record<string, string | null | undefined>>, partition: Readonly<Record<string, string | null>>): boolean {
+  return Object.entries(partition).every(([k, v]) => (values[k] ?? null) === v);
+}
+
 export function parseStats(add: Pick<AddAction, 'stats'>): FileStats | undefined {
   if (!add.stats) return undefined;
   try {

@@ -6,7 +6,7 @@
  * ConcurrentModificationError (one subclass per kind, as in Delta and delta-rs) instead of
  * silently losing a change.
  */
-import type { Action } from './actions.ts';
+import { inPartition, type Action } from './actions.ts';
 
 export interface ConflictScope {
   /** Paths this commit removes. */
@@ -100,7 +100,7 @@ export function findConflict(table: string, scope: ConflictScope, winningVersion
     if ('remove' in a && scope.removes.has(a.remove.path)) return new ConcurrentDeleteDeleteError(table, winningVersion, a.remove.path);
     if ('add' in a && a.add.dataChange && scope.replacedPartitions?.length) {
       const pv = a.add.partitionValues;
-      if (scope.replacedPartitions.some((p) => Object.entries(p).every(([k, v]) => (pv[k] ?? null) === v))) {
+      if (scope.replacedPartitions.some((p) => inPartition(pv, p))) {
         return new ConcurrentAppendError(table, winningVersion, a.add.path);
       }
     }

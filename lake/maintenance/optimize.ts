@@ -3,7 +3,7 @@
  * hold exactly the same rows (dataChange = false), so streaming readers that follow only data
  * changes can skip the commit, and concurrent appends do not conflict with it.
  */
-import { parseStats, type Action, type AddAction } from '../delta/actions.ts';
+import { inPartition, parseStats, type Action, type AddAction } from '../delta/actions.ts';
 import { duckdbType } from '../delta/schema.ts';
 import { sqlIdentifier, sqlLiteral } from '../sql.ts';
 import type { Snapshot } from '../delta/snapshot.ts';
@@ -38,9 +38,8 @@ export async function optimize(table: DeltaTable, options: OptimizeOptions = {})
   const groups = new Map<string, AddAction[]>();
   for (const f of read.files.values()) {
     if (f.size >= target) continue;
-    const matches = (p: Readonly<Record<string, string>>) => Object.entries(p).every(([k, v]) => (f.partitionValues[k] ?? null) === v);
-    if (options.partitions && !options.partitions.some(matches)) continue;
-    if (options.except?.some(matches)) continue;
+    if (options.partitions && !options.partitions.some((p) => inPartition(f.partitionValues, p))) continue;
+    if (options.except?.some((p) => inPartition(f.partitionValues, p))) continue;
     const key = JSON.stringify(read.partitionColumns.map((c) => f.partitionValues[c] ?? null));
     const g = groups.get(key);
     if (g) g.push(f);
