@@ -17,7 +17,7 @@
  * metadata (a table created before keeps its daily partitions).
  */
 import { parseStats, sqlLiteral, type AddAction, type LakeColumn } from '../lake/index.ts';
-import { datesBetween, dedupePartitions, partitionFilterSql, type Partition } from './partitions.ts';
+import { datesBetween, dedupePartitions, type Partition } from './partitions.ts';
 
 export const MONTH_COLUMN = 'month';
 /**
@@ -115,6 +115,21 @@ export function filesHoldingDays(files: Iterable<AddAction>, computed: readonly 
     (range && held.length === days.length ? only : others).push(f);
   }
   return { only, others };
+}
+
+/** The files of a month-stored table that hold any of the days (`filesHoldingDays`, in one list). */
+export function filesHolding(files: Iterable<AddAction>, days: readonly Partition[]): AddAction[] {
+  const { only, others } = filesHoldingDays(files, days);
+  return [...only, ...others];
+}
+
+/**
+ * The partitions compaction (optimize) leaves alone: a month-stored table's newest month, whose
+ * days the hourly builds keep a file each (`fileSplitSql`); once settled, a month is compacted.
+ */
+export function partitionsKeptByDay(partitionColumns: readonly string[], files: Iterable<AddAction>): Partition[] {
+  const newest = storedByMonth(partitionColumns) ? newestMonthOf(files) : undefined;
+  return newest === undefined ? [] : [{ [MONTH_COLUMN]: newest }];
 }
 
 /**

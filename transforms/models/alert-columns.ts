@@ -6,7 +6,7 @@
  */
 import { viewName, type TableDefinition } from '../../lake/index.ts';
 import type { BuildContext } from '../model.ts';
-import { MONTH_COLUMN, filesHoldingDays, monthColumn } from '../month-partitions.ts';
+import { MONTH_COLUMN, filesHolding, monthColumn } from '../month-partitions.ts';
 import { inputRangeSql } from '../partitions.ts';
 
 export const ALERT_KINDS = [
@@ -80,10 +80,7 @@ export function withRaisedAt(select: string, ctx: BuildContext, table: string): 
   const now = `make_timestamptz(${Math.round(ctx.nowUs)}::BIGINT)`;
   if (!ctx.outputHasRows) return `SELECT *, ${now} AS raised_at FROM (${select})`;
   let source = viewName(table);
-  if (ctx.partitions !== 'all') {
-    const holding = filesHoldingDays(ctx.filesOf(table), ctx.partitions);
-    source = ctx.filesRelation(table, [...holding.only, ...holding.others]);
-  }
+  if (ctx.partitions !== 'all') source = ctx.filesRelation(table, filesHolding(ctx.filesOf(table), ctx.partitions));
   return `SELECT n.*, coalesce(o.raised_at, ${now}) AS raised_at FROM (${select}) n
     LEFT JOIN (SELECT alert_id, min(raised_at) AS raised_at FROM ${source} WHERE ${inputRangeSql(ctx.partitions, 0)} GROUP BY 1) o USING (alert_id)`;
 }

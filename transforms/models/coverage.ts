@@ -16,7 +16,7 @@
  */
 import { queryJson, sqlLiteral, type TableDefinition } from '../../lake/index.ts';
 import type { BuildContext, Model } from '../model.ts';
-import { MONTH_COLUMN, fileDayRange, monthColumn } from '../month-partitions.ts';
+import { MONTH_COLUMN, filesHolding, monthColumn } from '../month-partitions.ts';
 import { addDays, datesBetween, dedupePartitions, inputRangeSql, type Partition, type PartitionSet } from '../partitions.ts';
 import { minutesExpectedSql, silverMinuteCoverageSql } from '../silver-coverage.ts';
 
@@ -60,10 +60,7 @@ export const coverageModel: Model = {
       // cost ~5 ms to open.)
       const sym = sqlLiteral(symbol);
       const before = addDays(date, -1);
-      const files = filesOf(GOLD_COVERAGE.name).filter((f) => {
-        const days = fileDayRange(f);
-        return f.partitionValues.symbol === symbol && (!days || (days.min <= before && days.max >= before));
-      });
+      const files = filesHolding(filesOf(GOLD_COVERAGE.name), [{ symbol, date: before }]);
       const dayBefore = files.length ? await queryJson(conn, `SELECT 1 FROM ${filesRelation(GOLD_COVERAGE.name, files)} WHERE symbol = ${sym} AND "date" = DATE ${sqlLiteral(before)} LIMIT 1`) : [];
       if (dayBefore.length > 0) continue;
       const [prev] = await queryJson(conn, `SELECT CAST(max("date") AS VARCHAR) AS d FROM gold_coverage WHERE symbol = ${sym} AND layer = 'silver' AND "date" < DATE ${sqlLiteral(date)}`);

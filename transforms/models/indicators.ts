@@ -21,7 +21,7 @@ import type { BuildContext, Model } from '../model.ts';
 import { profiler } from '../profile.ts';
 import { addDays, dedupePartitions, type Partition, type PartitionSet } from '../partitions.ts';
 import { GOLD_INTERVALS, INTERVAL_MINUTES, type GoldInterval } from './candles-sql.ts';
-import { MONTH_COLUMN, filesHoldingDays, monthColumn } from '../month-partitions.ts';
+import { MONTH_COLUMN, filesHolding, monthColumn } from '../month-partitions.ts';
 
 /** The state column holding each series' window history (see readHistory). */
 const HISTORY_CLOSES = 'history_closes';
@@ -165,8 +165,7 @@ async function readHistory(ctx: BuildContext, symbol: string, from: string, code
   const sym = sqlLiteral(symbol);
   // The day before `from` alone: a relation over the files holding it, not the view over every file.
   const day = addDays(from, -1);
-  const holding = filesHoldingDays(ctx.filesOf('gold/indicators'), [{ symbol, date: day }]);
-  const dayBefore = ctx.filesRelation('gold/indicators', [...holding.only, ...holding.others]);
+  const dayBefore = ctx.filesRelation('gold/indicators', filesHolding(ctx.filesOf('gold/indicators'), [{ symbol, date: day }]));
   const ofSymbol = `symbol = ${sym} AND exchange IN (${codes.exchanges.map(sqlLiteral).join(', ')})`;
   const keys = `${codeSql('exchange', codes.exchanges)} AS ex, ${codeSql('"interval"', GOLD_INTERVALS)} AS iv`;
   const reader = await conn.runAndReadAll(

@@ -10,6 +10,7 @@ import { optimize, tableStats, vacuum } from '../../lake/index.ts';
 import { lakeTableMetrics, recordLakeTable } from '../../common/metrics-catalog.ts';
 import type { ActivityDeps } from '../activity-deps.ts';
 import { parseDataRetention } from '../config.ts';
+import { partitionsKeptByDay } from '../../transforms/index.ts';
 
 export type MaintenanceScope = 'daily' | 'hourly';
 
@@ -56,10 +57,8 @@ export function createMaintenanceActivities(deps: ActivityDeps) {
         }
         partitions = [...seen.values()];
       }
-      // A gold table stored a month a partition keeps its newest month a file a day (the hourly
-      // build replaces a day's file; transforms/month-partitions.ts): compacted once settled.
-      const newestMonth = before.partitionColumns.includes('month') ? before.addFiles().reduce<string | undefined>((m, f) => (f.partitionValues.month && (!m || f.partitionValues.month > m) ? f.partitionValues.month : m), undefined) : undefined;
-      const except = newestMonth ? [{ month: newestMonth }] : undefined;
+      // (A month-stored gold table's newest month stays a file a day: its hourly builds replace them.)
+      const except = partitionsKeptByDay(before.partitionColumns, before.addFiles());
       const compacted = partitions && partitions.length === 0 ? { partitionsCompacted: 0, filesRemoved: 0, filesAdded: 0, rows: 0 } : await optimize(table, { ...(partitions ? { partitions } : {}), except });
       const result: { -readonly [K in keyof TableMaintenanceResult]: TableMaintenanceResult[K] } = {
         table: req.table,
