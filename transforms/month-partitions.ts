@@ -70,23 +70,16 @@ export function asDays(p: Partition): Partition[] {
 export function fileDayRange(file: AddAction): DayRange | undefined {
   const day = file.partitionValues.date;
   if (day) return { min: day, max: day };
-  // Parsed once per file (a file's statistics never change; a snapshot keeps its add actions):
-  // an hourly build asks for a gold file's days several times, and its statistics JSON covers ~30 columns.
-  if (dayRanges.has(file)) return dayRanges.get(file);
   const stats = parseStats(file);
   const min = stats?.minValues?.date;
   const max = stats?.maxValues?.date;
-  const range = typeof min === 'string' && typeof max === 'string' ? { min: min.slice(0, 10), max: max.slice(0, 10) } : undefined;
-  dayRanges.set(file, range);
-  return range;
+  return typeof min === 'string' && typeof max === 'string' ? { min: min.slice(0, 10), max: max.slice(0, 10) } : undefined;
 }
 
 export interface DayRange {
   readonly min: string;
   readonly max: string;
 }
-
-const dayRanges = new WeakMap<AddAction, DayRange | undefined>();
 
 /**
  * The files of a month-stored table that hold computed days (symbol, date; a partition without

@@ -122,11 +122,22 @@ export function inPartition(values: Readonly<Record<string, string | null | unde
   return Object.entries(partition).every(([k, v]) => (values[k] ?? null) === v);
 }
 
+/**
+ * A file's statistics, parsed once per add action (its statistics never change, and a snapshot
+ * keeps its add actions: views, partition pruning and the gold runner ask for them again and
+ * again, and the JSON lists every column's minimum and maximum). Read-only.
+ */
 export function parseStats(add: Pick<AddAction, 'stats'>): FileStats | undefined {
   if (!add.stats) return undefined;
+  if (parsedStats.has(add)) return parsedStats.get(add);
+  let stats: FileStats | undefined;
   try {
-    return JSON.parse(add.stats) as FileStats;
+    stats = JSON.parse(add.stats) as FileStats;
   } catch {
-    return undefined;
+    stats = undefined;
   }
+  parsedStats.set(add, stats);
+  return stats;
 }
+
+const parsedStats = new WeakMap<object, FileStats | undefined>();

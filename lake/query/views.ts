@@ -27,8 +27,9 @@ export function filesSelectSql(tableDir: string, snapshot: Pick<Snapshot, 'colum
   // Group files by the data columns they contain; `undefined` = unknown (no stats).
   const groups = new Map<string, { present: Set<string> | undefined; paths: string[] }>();
   for (const f of fileList) {
-    const listed = statsColumnsOf(f);
-    const present = listed ? dataColumns.filter((c) => listed.has(c.name)).map((c) => c.name) : undefined;
+    // (Statistics parsed once per file: parseStats.)
+    const nullCount = parseStats(f)?.nullCount;
+    const present = nullCount ? dataColumns.filter((c) => c.name in nullCount).map((c) => c.name) : undefined;
     const key = present ? present.join(',') : '\u0000unknown';
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { present: present ? new Set(present) : undefined, paths: [] }));
@@ -48,23 +49,6 @@ export function filesSelectSql(tableDir: string, snapshot: Pick<Snapshot, 'colum
     return `SELECT ${projection.join(', ')} FROM read_parquet([${g.paths.join(', ')}], ${options})`;
   });
   return selects.length === 1 ? selects[0] : selects.map((s) => `(${s})`).join(' UNION ALL ');
-}
-
-/**
- * The columns a file's statistics list (undefined without statistics), parsed once per file: a
- * table's view is defined again on every commit, and parsing the statistics of its hundreds of
- * files (every one's minimum and maximum of every column) took milliseconds each time.
- */
-const statsColumns = new WeakMap<AddAction, ReadonlySet<string> | null>();
-
-function statsColumnsOf(f: AddAction): ReadonlySet<string> | undefined {
-  let listed = statsColumns.get(f);
-  if (listed === undefined) {
-    const nullCount = parseStats(f)?.nullCount;
-    listed = nullCount ? new Set(Object.keys(nullCount)) : null;
-    statsColumns.set(f, listed);
-  }
-  return listed ?? undefined;
 }
 
 /** A file's path as an SQL literal, built once per file (a view lists every file of its table). */
