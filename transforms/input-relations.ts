@@ -7,6 +7,7 @@
  */
 import { filesSelectSql, type AddAction, type LakeQueryEngine, type Snapshot } from '../lake/index.ts';
 import { MONTH_COLUMN, fileDayRange } from './month-partitions.ts';
+import type { Model } from './model.ts';
 import { addDays, partitionFilterSql, type Partition, type PartitionSet } from './partitions.ts';
 
 /**
@@ -25,6 +26,31 @@ export interface HandOff {
   /** The output table as committed before this run, and its directory. */
   readonly snapshot: Snapshot;
   readonly dir: string;
+}
+
+/**
+ * A handed-on input's files are not known until its model's commit lands: a model reads it
+ * through `relation()` (handOffRelation), never by its files.
+ */
+export class HandedOnFilesError extends Error {
+  constructor(
+    readonly model: string,
+    readonly table: string,
+  ) {
+    super(`${model}: the files of ${table} are not known yet (its commit is under way): read it through relation()`);
+    this.name = 'HandedOnFilesError';
+  }
+}
+
+/** Throws HandedOnFilesError when `table` is an input `model` reads from a hand-off. */
+export function refuseHandedOn(handOffs: ReadonlyMap<string, HandOff>, model: Pick<Model, 'name'>, table: string): void {
+  if (handOffs.has(table)) throw new HandedOnFilesError(model.name, table);
+}
+
+/** An input's files at the version the run reads (its view's); a handed-on input's are refused. */
+export function inputFiles(engine: LakeQueryEngine, handOffs: ReadonlyMap<string, HandOff>, model: Pick<Model, 'name'>, table: string): AddAction[] {
+  refuseHandedOn(handOffs, model, table);
+  return [...(engine.tableSnapshot(table)?.files.values() ?? [])];
 }
 
 /**
@@ -48,9 +74,10 @@ export function partitionValuesKey(columns: readonly string[], values: Partition
 }
 
 /**
- * Which of a table's partitions (by their values) a run of `partitions` may read: the computed
- * dates and `lookbackDays` before them, for their symbols. Undefined (every partition) for a
- * full build or a table not partitioned by date or month (and symbol).
+ * Which of a table's files a run of `partitions` may read: those of the computed dates and
+ * `lookbackDays` before them, for their symbols (by partition values, and by a month's files'
+ * days). Undefined (every file) for a full build or a table not partitioned by date or month
+ * (and symbol).
  */
 export function reachOf(snapshot: Snapshot, partitions: PartitionSet, lookbackDays: number): ((file: AddAction) => boolean) | undefined {
   if (partitions === 'all' || partitions.length === 0) return undefined;
@@ -80,8 +107,7 @@ export function reachOf(snapshot: Snapshot, partitions: PartitionSet, lookbackDa
  * holds them too). `where` restricts both.
  */
 export function handOffRelation(handOff: HandOff, reach: ((file: AddAction) => boolean) | undefined, where = 'TRUE'): string {
-  const files: AddAction[] = [];
-  for (const f of handOff.snapshot.files.values()) if (!reach || reach(f)) files.push(f);
+  const files = reach ? [...handOff.snapshot.files.values()].filter(reach) : [...handOff.snapshot.files.values()];
   return `(SELECT * FROM ${handOff.table} WHERE ${where}
     UNION ALL BY NAME
     SELECT * FROM (${filesSelectSql(handOff.dir, handOff.snapshot, files)}) WHERE ${where} AND NOT (${partitionFilterSql(handOff.partitions)}))`;

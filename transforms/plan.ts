@@ -6,7 +6,7 @@
 import type { DeltaTable, Lake, LakeQueryEngine } from '../lake/index.ts';
 import { changedPartitions, type CommitChanges } from './changes.ts';
 import type { GoldConfig } from './config.ts';
-import type { HandOff } from './input-relations.ts';
+import { inputFiles, type HandOff } from './input-relations.ts';
 import type { Model } from './model.ts';
 import { computedPartitionColumns } from './month-partitions.ts';
 import { addDays, dedupePartitions, unionPartitions, type Partition, type PartitionSet } from './partitions.ts';
@@ -64,10 +64,7 @@ export async function plan(
         if (handOff) return [...[...handOff.snapshot.files.values()].map((f) => f.partitionValues), ...handOff.partitions];
         return [...(engine.tableSnapshot(table)?.files.values() ?? [])].map((f) => f.partitionValues);
       };
-      const filesOf = (table: string) => {
-        if (handOffs.has(table)) throw new Error(`${model.name}: the files of ${table} are not known yet (its commit is under way)`);
-        return [...(engine.tableSnapshot(table)?.files.values() ?? [])];
-      };
+      const filesOf = (table: string) => inputFiles(engine, handOffs, model, table);
       set = await model.affected(changed, { conn, config: options.config, partitionsOf, filesOf, filesRelation: (table, files) => engine.filesRelation(table, files) });
     }
   }

@@ -34,7 +34,7 @@ import { partitionFilterSql, type Partition, type PartitionSet } from './partiti
 import { TRANSFORM_RUNS } from './runs-table.ts';
 import { COMPUTED_PARTITIONS_PARAMETER, MONTH_COLUMN, fileSplitSql, filesHoldingDays, monthPartitions, newestMonthOf, storedByMonth } from './month-partitions.ts';
 import { profiler } from './profile.ts';
-import { handOffRelation, inputRelation, partitionValuesKey, reachOf, type HandOff } from './input-relations.ts';
+import { handOffRelation, inputFiles, inputRelation, partitionValuesKey, reachOf, refuseHandedOn, type HandOff } from './input-relations.ts';
 import { plan, txnAppId } from './plan.ts';
 
 export interface TransformRunOptions {
@@ -345,18 +345,25 @@ async function laneFor(
   const engine = shared ?? (await LakeQueryEngine.open({ lake, readOnly: false, threads: opts.threads }));
   const conn = shared ? await shared.openConnection() : engine.connection;
   lap(shared ? 'connection opened' : 'engine opened');
-  // A model's rows reach the Parquet writer in series order (interval, then time), so every
-  // (symbol, date) partition receives rows in several bursts; with DuckDB's default of 100 open
-  // files it closes a partition's file between bursts and opens another (a full build wrote
-  // 471-556 files for 366 indicator partitions). One file per partition for up to this many.
-  // (A setting of the connection.)
-  await conn.run(`SET partitioned_write_max_open_files = ${MAX_OPEN_PARTITION_FILES}`);
+  await setUpWriter(conn);
   const lane: Lane = { engine, conn, rewritten: new Map(), busy: false };
   lanes.push(lane);
   return lane;
 }
 
+/**
+ * A model's rows reach the Parquet writer in series order (interval, then time), so every
+ * (symbol, date) partition receives rows in several bursts; with DuckDB's default of 100 open
+ * files it closes a partition's file between bursts and opens another (a full build wrote
+ * 471-556 files for 366 indicator partitions). One file per partition for up to this many.
+ */
 const MAX_OPEN_PARTITION_FILES = 2048;
+
+/** Sets up a connection that writes gold's files (the setting is the connection's). */
+async function setUpWriter(conn: DuckDBConnection): Promise<DuckDBConnection> {
+  await conn.run(`SET partitioned_write_max_open_files = ${MAX_OPEN_PARTITION_FILES}`);
+  return conn;
+}
 
 /** How a model's run meets the runs around it (its commit overlaps its children's builds). */
 interface RunHooks {
@@ -371,7 +378,6 @@ interface RunHooks {
   /** Called once this model's rows are built and readable by the models downstream. */
   readonly onRowsReady: (handOff?: HandOff) => void;
 }
-
 
 async function runModel(lake: Lake, lane: Lane, model: Model, options: TransformRunOptions & { config: GoldConfig; nowUs: number; log: (m: string) => void; tag: string; commitChanges: CommitChanges }, hooks: RunHooks): Promise<ModelRun> {
   const t0 = performance.now();
@@ -416,10 +422,7 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
         if (handOff) return handOffRelation(handOff, reachOf(handOff.snapshot, partitions, model.lookbackDays));
         return rewritten.get(table) ?? inputRelation(engine, table, partitions, model.lookbackDays) ?? viewName(table);
       },
-      filesOf: (table) => {
-        if (hooks.handOffs.has(table)) throw new Error(`${model.name}: the files of ${table} are not known yet (its commit is under way): read it through relation()`);
-        return [...(engine.tableSnapshot(table)?.files.values() ?? [])];
-      },
+      filesOf: (table) => inputFiles(engine, hooks.handOffs, model, table),
       partitionsRelation: (table, list) => {
         const handOff = hooks.handOffs.get(table);
         if (!handOff) return engine.partitionsRelation(table, list);
@@ -427,7 +430,7 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
         return handOffRelation(handOff, (f) => keys.has(partitionValuesKey(handOff.snapshot.partitionColumns, f.partitionValues)), partitionFilterSql(list));
       },
       filesRelation: (table, files) => {
-        if (hooks.handOffs.has(table)) throw new Error(`${model.name}: the files of ${table} are not known yet (its commit is under way): read it through relation()`);
+        refuseHandedOn(hooks.handOffs, model, table);
         return engine.filesRelation(table, files);
       },
       inputRead: hooks.onInputRead,
@@ -461,8 +464,7 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
       published = true;
       source = overlap ? kept : OUT;
       hooks.onRowsReady(handOn ? { table: OUT, partitions: partitions as readonly Partition[], snapshot: out.snapshot(), dir: out.dir } : undefined);
-      writer = commitConnection = await lane.engine.openConnection();
-      await writer.run(`SET partitioned_write_max_open_files = ${MAX_OPEN_PARTITION_FILES}`);
+      writer = commitConnection = await setUpWriter(await lane.engine.openConnection());
     }
     // An SQL test may name a lake view (its connection defines none on demand): defined before.
     await engine.defineDeferredNamedIn(model.tests.map((t) => (t.kind === 'sql' ? t.sql : '')).join('\n'), conn);
@@ -503,8 +505,7 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
     let tests: TestResult[];
     let staged: AddAction[];
     if (commitConnection) {
-      stageConnection = await lane.engine.openConnection();
-      await stageConnection.run(`SET partitioned_write_max_open_files = ${MAX_OPEN_PARTITION_FILES}`);
+      stageConnection = await setUpWriter(await lane.engine.openConnection());
       const [tested, written] = await Promise.allSettled([runModelTests(writer, model, source), stage(stageConnection)]);
       if (written.status === 'rejected') throw written.reason;
       staged = written.value;
@@ -592,8 +593,6 @@ function duckdbTypeOf(type: string): string {
   if (type === 'string') return 'VARCHAR';
   throw new Error(`derived column of type ${type} is not supported by the transforms`);
 }
-
-
 
 export function describePartitions(set: PartitionSet): string {
   if (set === 'all') return 'all partitions';
