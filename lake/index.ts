@@ -84,6 +84,7 @@ export { TableNotFoundError } from './delta/loader.ts';
 export { CorruptLogError } from './delta/corrupt-log.ts';
 export type { VersionChecksum } from './delta/checksum.ts';
 export type { LakeColumn, LakeType } from './delta/schema.ts';
+export { duckdbType } from './delta/schema.ts';
 export type { Action, AddAction, RemoveAction, TxnAction, MetadataAction, ProtocolAction, CommitInfoAction, FileStats } from './delta/actions.ts';
 export { RowValidationError, decimalFromVarchar, type LakeRow, type ParquetCompression, type DataFileSpec } from './writer.ts';
 export { JsonEventsBuilder, materializeRows, type JsonEventKind, type JsonEvents, type RowBatch } from './json-events.ts';

@@ -22,7 +22,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { Lake, LakeQueryEngine, TableNotFoundError, queryJson, sqlIdentifier, viewName, type AddAction, type CommitResult, type DeltaTable, type ParquetCompression, type Snapshot, type TableDefinition, type TxnMark } from '../lake/index.ts';
+import { Lake, LakeQueryEngine, TableNotFoundError, queryJson, viewName, type AddAction, type CommitResult, type DeltaTable, type ParquetCompression, type Snapshot, type TableDefinition, type TxnMark } from '../lake/index.ts';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { TransformMetrics } from '../common/metrics-catalog.ts';
 import type { CommitChanges } from './changes.ts';
@@ -34,6 +34,7 @@ import { partitionFilterSql, type Partition, type PartitionSet } from './partiti
 import { TRANSFORM_RUNS } from './runs-table.ts';
 import { COMPUTED_PARTITIONS_PARAMETER, MONTH_COLUMN, fileSplitSql, filesHoldingDays, monthPartitions, newestMonthOf, storedByMonth } from './month-partitions.ts';
 import { profiler } from './profile.ts';
+import { derivedColumnsSql } from './derived-columns.ts';
 import { handOffRelation, inputFiles, inputRelation, partitionValuesKey, reachOf, refuseHandedOn, type HandOff } from './input-relations.ts';
 import { plan, txnAppId } from './plan.ts';
 
@@ -578,8 +579,7 @@ async function completeRows(conn: LakeQueryEngine['connection'], table: string, 
   } finally {
     bound.destroySync();
   }
-  // (Not `month`: only the files are partitioned by it, and the writer derives it.)
-  const derived = def.columns.filter((c) => c.derivedFrom && c.name !== MONTH_COLUMN && !present.has(c.name)).map((c) => `CAST((${c.derivedFrom}) AS ${duckdbTypeOf(c.type)}) AS ${sqlIdentifier(c.name)}`);
+  const derived = derivedColumnsSql(def, present);
   if (derived.length === 0) {
     if (keep !== 'TRUE') await conn.run(`DELETE FROM ${table} WHERE NOT (${keep})`);
     return;
@@ -587,12 +587,6 @@ async function completeRows(conn: LakeQueryEngine['connection'], table: string, 
   await conn.run(`CREATE OR REPLACE TABLE ${table} AS SELECT *${derived.map((d) => `, ${d}`).join('')} FROM ${table} WHERE ${keep}`);
 }
 
-function duckdbTypeOf(type: string): string {
-  if (type === 'date') return 'DATE';
-  if (type === 'timestamp') return 'TIMESTAMPTZ';
-  if (type === 'string') return 'VARCHAR';
-  throw new Error(`derived column of type ${type} is not supported by the transforms`);
-}
 
 export function describePartitions(set: PartitionSet): string {
   if (set === 'all') return 'all partitions';

@@ -8,6 +8,7 @@ import { viewName, type TableDefinition } from '../../lake/index.ts';
 import type { BuildContext } from '../model.ts';
 import { MONTH_COLUMN, filesHolding, monthColumn } from '../month-partitions.ts';
 import { inputRangeSql } from '../partitions.ts';
+import { derivedColumnsSql } from '../derived-columns.ts';
 
 export const ALERT_KINDS = [
   'price_spike',
@@ -61,13 +62,7 @@ export function alertIdSql(kind: string, alias = ''): string {
  * a year, ~0.1 s CPU). (Not `month`: the writer derives it for the files.)
  */
 export function withDerivedColumns(select: string, def: TableDefinition): string {
-  const typeOf = (type: string) => {
-    if (type === 'date') return 'DATE';
-    if (type === 'string') return 'VARCHAR';
-    throw new Error(`alert tables: no derived column of type ${type}`);
-  };
-  const derived = def.columns.filter((c) => c.derivedFrom && c.name !== MONTH_COLUMN).map((c) => `CAST((${c.derivedFrom}) AS ${typeOf(c.type)}) AS "${c.name}"`);
-  return `SELECT *, ${derived.join(', ')} FROM (${select})`;
+  return `SELECT *, ${derivedColumnsSql(def).join(', ')} FROM (${select})`;
 }
 
 /**
