@@ -130,16 +130,17 @@ export async function openGoldTable(lake: Lake, def: TableDefinition): Promise<D
  * leaves a core idle while a TypeScript model computes or the lake commits, and most models do
  * not read each other). The lanes share one engine (its views opened once, its threads shared:
  * a second engine cost 0.1-0.2 s of CPU for the views of every table and, on two cores, twice the
- * threads), each lane on a connection of its own. `rewritten` holds the in-memory tables of the
- * gold tables this lane's models rewrote whole.
+ * threads), each lane on a connection of its own: a table one lane's model wrote in memory is
+ * read by the others' (Rewritten).
  */
 interface Lane {
   readonly engine: LakeQueryEngine;
   readonly conn: DuckDBConnection;
-  /** Tables this run rewrote whole on this lane → the in-memory table holding the rows it committed. */
-  readonly rewritten: Map<string, string>;
   busy: boolean;
 }
+
+/** Gold tables this run rewrote whole → the in-memory table holding the rows committed (or being committed). */
+type Rewritten = Map<string, string>;
 
 export async function runTransforms(lake: Lake, models: readonly Model[], options: TransformRunOptions = {}): Promise<TransformRunSummary> {
   const graph = new ModelGraph(models);
@@ -164,6 +165,7 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
    * again for them). Their tables are dropped when the run ends.
    */
   const handedOn = new Map<string, { handOff: HandOff; run: Promise<ModelRun> }>();
+  const rewritten: Rewritten = new Map();
   /** What the commits its models read changed, worked out once for them all (changes.ts). */
   const commitChanges: CommitChanges = new Map();
   let summary: TransformRunSummary;
@@ -218,13 +220,10 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
           record(model, { model: model.name, status: 'skipped', partitions: [], rows: 0, durationMs: 0, error: `upstream model ${upstreamFailed.name} failed`, inputVersions: {}, tests: [] });
           continue;
         }
-        // Uncommitted parents' whole tables are known to their lane only (Lane.rewritten): all on
-        // one lane, and run there. (Rows of some partitions handed on are read on any lane.)
+        // (Uncommitted parents' rows are in memory, whole tables (Rewritten) or the partitions
+        // handed on: every lane's connection reads them.)
         const unfinished = parents.filter((p) => !finished(p)).map((p) => ({ table: outputTableOf(p), ...committing.get(p.name)! }));
-        const onLane = unfinished.filter((u) => !handedOn.has(u.model));
-        const home = onLane[0]?.lane;
-        if (onLane.some((u) => u.lane !== home)) continue;
-        const lane = home ? (home.busy ? undefined : home) : await laneFor(parents, lanes, laneCount, lake, { threads, keptEngine: options.fullRefresh ? undefined : options.engine }, log);
+        const lane = await laneFor(lanes, laneCount, lake, { threads, keptEngine: options.fullRefresh ? undefined : options.engine }, log);
         if (!lane) continue;
         pending.splice(pending.indexOf(model), 1);
         lane.busy = true;
@@ -261,6 +260,7 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
         }
         const handed = parents.filter((p) => handedOn.has(p.name)).map((p) => ({ table: outputTableOf(p), ...handedOn.get(p.name)! }));
         const run: Promise<ModelRun> = runModel(lake, lane, model, { ...options, config, nowUs, log, tag: runId.slice(0, 8), commitChanges }, {
+          rewritten,
           upstream: new Map([...unfinished.map((u): [string, Promise<ModelRun>] => [u.table, u.run]), ...handed.map((h): [string, Promise<ModelRun>] => [h.table, h.run])]),
           handOffs: new Map(handed.map((h) => [h.table, h.handOff])),
           handsOff: graph.children(model).some((c) => selectedNames.has(c.name)),
@@ -296,12 +296,8 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
     recorded.catch(() => {}); // (awaited below, once the run has let them go)
   } finally {
     await Promise.allSettled(running);
-    await Promise.all(
-      lanes.map(async (lane, i) => {
-        for (const t of lane.rewritten.values()) await lane.conn.run(`DROP TABLE IF EXISTS ${t}`).catch(() => {});
-        if (i === 0) for (const { handOff } of handedOn.values()) await lane.conn.run(`DROP TABLE IF EXISTS ${handOff.table}`).catch(() => {});
-      }),
-    );
+    const first = lanes[0];
+    if (first) for (const t of [...rewritten.values(), ...[...handedOn.values()].map((h) => h.handOff.table)]) await first.conn.run(`DROP TABLE IF EXISTS ${t}`).catch(() => {});
     await restoreAfterRead?.();
     for (const lane of lanes) if (lane.engine === options.engine) lane.engine.closeConnection(lane.conn);
     for (const engine of new Set(lanes.map((l) => l.engine))) if (engine !== options.engine) engine.close();
@@ -346,26 +342,14 @@ export function laneThreads(lanes: number, cores = availableParallelism()): numb
  */
 const GOLD_COMPRESSION: ParquetCompression = 'snappy';
 
-/**
- * The lane a ready model runs on, or undefined to wait: the lane holding most of its parents'
- * rows in memory (so it reads them from there rather than from Parquet), waiting for it when it
- * is busy; otherwise any free lane, opening one while fewer than `max` are open.
- */
+/** The lane a ready model runs on, or undefined to wait: a free lane, opening one while fewer than `max` are open. */
 async function laneFor(
-  parents: readonly Model[],
   lanes: Lane[],
   max: number,
   lake: Lake,
   opts: { threads?: number; keptEngine?: LakeQueryEngine },
   log: (m: string) => void,
 ): Promise<Lane | undefined> {
-  let preferred: Lane | undefined;
-  let most = 0;
-  for (const lane of lanes) {
-    const held = parents.filter((p) => lane.rewritten.has(outputTableOf(p))).length;
-    if (held > most) [preferred, most] = [lane, held];
-  }
-  if (preferred) return preferred.busy ? undefined : preferred;
   const free = lanes.find((l) => !l.busy);
   if (free) return free;
   if (lanes.length >= max) return undefined;
@@ -377,7 +361,7 @@ async function laneFor(
   const conn = shared ? await shared.openConnection() : engine.connection;
   lap(shared ? 'connection opened' : 'engine opened');
   await setUpWriter(conn);
-  const lane: Lane = { engine, conn, rewritten: new Map(), busy: false };
+  const lane: Lane = { engine, conn, busy: false };
   lanes.push(lane);
   return lane;
 }
@@ -398,8 +382,10 @@ async function setUpWriter(conn: DuckDBConnection): Promise<DuckDBConnection> {
 
 /** How a model's run meets the runs around it (its commit overlaps its children's builds). */
 interface RunHooks {
-  /** Input tables whose models' commits are under way (their rows are on this lane), or that were handed on → those runs. */
+  /** Input tables whose models' commits are under way (their rows in memory), or that were handed on → those runs. */
   readonly upstream: ReadonlyMap<string, Promise<ModelRun>>;
+  /** The run's whole tables in memory: this model's inputs are read from there, its output is added. */
+  readonly rewritten: Rewritten;
   /** Input tables whose models handed on the rows of some partitions (not the whole table) → those rows. */
   readonly handOffs: ReadonlyMap<string, HandOff>;
   /** Models downstream of this one run after it: its rows are worth handing on before its commit. */
@@ -415,7 +401,8 @@ interface RunHooks {
 async function runModel(lake: Lake, lane: Lane, model: Model, options: TransformRunOptions & { config: GoldConfig; nowUs: number; log: (m: string) => void; tag: string; commitChanges: CommitChanges }, hooks: RunHooks): Promise<ModelRun> {
   const t0 = performance.now();
   const lap = profiler((m) => options.log(`${model.name}: ${m}`));
-  const { engine, conn, rewritten } = lane;
+  const { engine, conn } = lane;
+  const { rewritten } = hooks;
   const OUT = outTable(model, options.tag);
   const kept = keptTable(model, options.tag);
   let inputVersions: Record<string, number> = {};
