@@ -33,6 +33,8 @@ export interface WriteOptions {
   /** Recorded atomically with the data (Delta `txn` actions). */
   readonly txn?: readonly TxnMark[];
   readonly compression?: ParquetCompression;
+  /** Dictionary encoding of the files' columns (DataFileSpec.dictionary; default on). */
+  readonly dictionary?: boolean;
   /** Extra `commitInfo.operationParameters`. */
   readonly parameters?: Record<string, unknown>;
 }
@@ -277,7 +279,7 @@ export class DeltaTable {
    * `discardStaged`. Until then no reader sees them (and vacuum would delete them). Rows must
    * have their partition values (the commit refuses files outside its partitions).
    */
-  async stageFromSql(conn: DuckDBConnection, selectSql: string, options: Pick<ReplaceOptions, 'compression' | 'fileSplit' | 'readSnapshot'> = {}): Promise<AddAction[]> {
+  async stageFromSql(conn: DuckDBConnection, selectSql: string, options: Pick<ReplaceOptions, 'compression' | 'dictionary' | 'fileSplit' | 'readSnapshot'> = {}): Promise<AddAction[]> {
     return writeSelect(conn, this.fileSpec(options.readSnapshot ?? this.current, options), selectSql, { checkNullPartitions: false });
   }
 
@@ -521,6 +523,7 @@ export class DeltaTable {
       columns: read.columns,
       partitionColumns: read.partitionColumns,
       compression: options.compression ?? ((read.configuration('marketlake.parquet.compression') as ParquetCompression | undefined) ?? 'zstd'),
+      dictionary: options.dictionary,
     };
   }
 }

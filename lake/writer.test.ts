@@ -77,3 +77,40 @@ describe('decimalFromVarchar', () => {
     });
   });
 });
+
+describe('dictionary encoding', () => {
+  it('is Parquet’s default, and a write asking for none encodes every column plain, reading back the same rows', async () => {
+    const lake = new Lake(tmpLakeDir());
+    const engine = await LakeQueryEngine.open({ lake, readOnly: false });
+    try {
+      const table = await lake.createTable({
+        name: 'gold/dictionary_test',
+        description: 'test',
+        columns: [
+          { name: 'kind', type: 'string', nullable: false },
+          { name: 'x', type: 'double', nullable: false },
+        ],
+        partitionColumns: [],
+      });
+      const rows = `SELECT CASE WHEN i % 2 = 0 THEN 'up' ELSE 'down' END AS kind, i / 7.0 AS x FROM range(5000) r(i)`;
+      const encodings = async (files: readonly { path: string }[]) => {
+        const paths = files.map((f) => `${table.dir}/${decodeURIComponent(f.path)}`);
+        const read = await engine.connection.runAndReadAll(`SELECT DISTINCT path_in_schema AS c, encodings AS e FROM parquet_metadata(${JSON.stringify(paths).replaceAll('"', "'")}) ORDER BY 1`);
+        return Object.fromEntries(read.getRowObjectsJson().map((r) => [String(r.c), String(r.e)]));
+      };
+      const plain = await table.stageFromSql(engine.connection, rows, { dictionary: false });
+      const byDefault = await table.stageFromSql(engine.connection, rows);
+      expect(await encodings(byDefault)).toMatchObject({ kind: expect.stringMatching(/DICTIONARY/) });
+      const plainEncodings = await encodings(plain);
+      expect(Object.keys(plainEncodings)).toEqual(['kind', 'x']);
+      for (const e of Object.values(plainEncodings)) expect(e).not.toMatch(/DICTIONARY/);
+      await table.discardStaged(byDefault);
+      await table.replacePartitionsWith(plain, { partitions: [{}] });
+      const back = (await engine.connection.runAndReadAll(`SELECT count(*)::INTEGER AS n, sum(x) AS s, count(*) FILTER (WHERE kind = 'up')::INTEGER AS up FROM read_parquet('${table.dir}/*.parquet')`)).getRowObjectsJson()[0];
+      const expected = (await engine.connection.runAndReadAll(`SELECT count(*)::INTEGER AS n, sum(x) AS s, count(*) FILTER (WHERE kind = 'up')::INTEGER AS up FROM (${rows})`)).getRowObjectsJson()[0];
+      expect(back).toEqual(expected);
+    } finally {
+      engine.close();
+    }
+  });
+});

@@ -335,12 +335,14 @@ export function laneThreads(lanes: number, cores = availableParallelism()): numb
 }
 
 /**
- * Gold's files are written with Snappy rather than the lake's default Zstandard: a build
- * rewrites them often (every full build, and the days an hourly build touches), and zstd's
- * per-page setup and its work on DOUBLE columns made up a fifth to a third of the writes'
- * CPU (bench gold-build); `marketlake lake optimize` recompacts them with the table's codec.
+ * Gold's files are written for speed: a build rewrites them often (every full build, and the
+ * days an hourly build touches). Snappy rather than the lake's default Zstandard (zstd's
+ * per-page setup and its work on DOUBLE columns made up a fifth to a third of the writes' CPU),
+ * and no dictionaries (their try on every column of distinct doubles cost another fifth, for
+ * files of the same size; bench gold-build). `marketlake lake optimize` recompacts them with the
+ * table's codec and dictionaries.
  */
-const GOLD_COMPRESSION: ParquetCompression = 'snappy';
+const GOLD_FILES: { readonly compression: ParquetCompression; readonly dictionary: boolean } = { compression: 'snappy', dictionary: false };
 
 /** The lane a ready model runs on, or undefined to wait: a free lane, opening one while fewer than `max` are open. */
 async function laneFor(
@@ -527,7 +529,7 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
     // files of rows that fail a test are deleted.
     const stage = (c: DuckDBConnection, halves = false) =>
       stageRows(out, c, rows, {
-        compression: GOLD_COMPRESSION,
+        ...GOLD_FILES,
         fileSplit,
         readSnapshot,
         // (A table rewritten whole, in a full refresh: its rows may be many.)

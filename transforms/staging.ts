@@ -18,6 +18,7 @@ const SPLIT_ROWS = 100_000;
 
 export interface StageOptions {
   readonly compression: ParquetCompression;
+  readonly dictionary?: boolean;
   readonly fileSplit?: string;
   readonly readSnapshot?: Snapshot;
 }
@@ -34,7 +35,7 @@ export async function stageRows(
   rowsSql: string,
   opts: StageOptions & { readonly source?: string; readonly openConnection?: () => Promise<{ conn: DuckDBConnection; close: () => void }> },
 ): Promise<AddAction[]> {
-  const stage = (c: DuckDBConnection, sql: string) => out.stageFromSql(c, sql, { compression: opts.compression, fileSplit: opts.fileSplit, readSnapshot: opts.readSnapshot });
+  const stage = (c: DuckDBConnection, sql: string) => out.stageFromSql(c, sql, { compression: opts.compression, dictionary: opts.dictionary, fileSplit: opts.fileSplit, readSnapshot: opts.readSnapshot });
   const partitionedByDay = out.snapshot().partitionColumns.some((c) => c === 'date' || c === MONTH_COLUMN);
   const cut = partitionedByDay && opts.source && opts.openConnection ? await halfwayMonth(conn, opts.source) : undefined;
   if (!cut) return stage(conn, rowsSql);
