@@ -1,17 +1,21 @@
 /**
  * Gold builds at real size: every BTCUSDT 1m kline of 2024 (527,040, from
  * MARKETLAKE_REFERENCE_DATA) in silver with the 5m/15m/1h candles streaming would build, all but
- * the year's last hour. Measured in the same run:
+ * the year's last HOURLY_BUILDS hours. Measured in the same run:
  * - (reference) ONE DuckDB query computing the window-function indicators (SMA 20/50/200,
  *   Bollinger 20/2, log return, realised volatility) over the same silver view for every interval,
  *   its result written as Parquet partitioned like gold (symbol, date): the work a single SQL
  *   statement can do, with its output landed;
  * - the full gold build (`transform run --full-refresh`: all eight models, TA-Lib recursions,
  *   4h/1d roll-ups, signals, alerts, coverage, model tests, one commit per model);
- * - the hourly incremental build after the last hour is appended (1m + 5m/15m/1h candles).
+ * - the hourly incremental builds as the worker runs them, one after each of the last hours is
+ *   appended (1m + 5m/15m/1h candles): the figure is their median. The first build after the
+ *   full one is reported on its own (`incremental_first_hour_ms`): it also pays for the code
+ *   paths no hourly build ran before in this process (V8 compiles them on first use), ~40-50 ms
+ *   that the worker's next hourly builds do not pay.
  * Both builds run as the worker runs them (workflows/gold-build/activities.ts): on the gold engine
  * the worker opens when it starts and keeps (ActivityDeps.goldEngine), opened here before them.
- * Targets: full build ≤ 2× the reference; incremental hour ≤ 5% of the full build.
+ * Targets: full build ≤ 2× the reference; incremental hour (the median) ≤ 5% of the full build.
  * GOLD_BENCH_MONTHS (default 12) loads fewer months for a quicker look; GOLD_PROFILE=1 prints each
  * model's phases (plan, build and the indicators' own, tests, commit) with wall and CPU time;
  * GOLD_BENCH_SILVER_DIR keeps the loaded silver lake there between runs (each run works on a copy).
@@ -24,6 +28,8 @@ import { MODELS, runTransforms } from '../transforms/index.ts';
 import { extractZipCsv, loadKlinesIntoSilver } from '../test/support/lake-loaders.ts';
 
 const ROLL_UP = ['5m', '15m', '1h'] as const;
+/** Hourly builds measured, one per hour appended after the full build (the year's last hours). */
+const HOURLY_BUILDS = 3;
 
 function cpuMsSince(start: NodeJS.CpuUsage): number {
   const used = process.cpuUsage(start);
@@ -53,20 +59,20 @@ const bench: Benchmark = {
     const scratch = path.join(ctx.workDir, 'csv');
     fs.mkdirSync(scratch);
     const lastMonthStart = Date.UTC(2024, months - 1, 1);
-    const lastHour = Date.UTC(2024, months, 1) - 3_600_000;
+    const firstHourly = Date.UTC(2024, months, 1) - HOURLY_BUILDS * 3_600_000;
     let t = performance.now();
     const monthCsv = (m: number) => extractZipCsv(path.join(ref.path, `BTCUSDT-1m-2024-${String(m).padStart(2, '0')}.zip`), scratch);
-    const kept = process.env.GOLD_BENCH_SILVER_DIR ? path.join(process.env.GOLD_BENCH_SILVER_DIR, `months-${months}`) : undefined;
+    const kept = process.env.GOLD_BENCH_SILVER_DIR ? path.join(process.env.GOLD_BENCH_SILVER_DIR, `months-${months}-but-${HOURLY_BUILDS}h`) : undefined;
     if (kept && fs.existsSync(path.join(kept, 'complete'))) {
       fs.cpSync(path.join(kept, 'lake'), lake.root, { recursive: true });
       ctx.log(`silver copied from ${kept} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     } else {
       for (let m = 1; m <= months; m++) {
         const csv = await monthCsv(m);
-        await loadKlinesIntoSilver(lake, csv, { rollUp: ROLL_UP, where: `open_time < ${lastHour}` });
+        await loadKlinesIntoSilver(lake, csv, { rollUp: ROLL_UP, where: `open_time < ${firstHourly}` });
         fs.rmSync(csv);
       }
-      ctx.log(`silver loaded (${months} months but the last hour) in ${((performance.now() - t) / 1000).toFixed(1)} s; last month from ${new Date(lastMonthStart).toISOString()}`);
+      ctx.log(`silver loaded (${months} months but the last ${HOURLY_BUILDS} hours) in ${((performance.now() - t) / 1000).toFixed(1)} s; last month from ${new Date(lastMonthStart).toISOString()}`);
       if (kept) {
         fs.rmSync(kept, { recursive: true, force: true });
         fs.cpSync(lake.root, path.join(kept, 'lake'), { recursive: true });
@@ -104,15 +110,19 @@ const bench: Benchmark = {
     if (!full.ok) throw new Error(`full build failed: ${full.models.filter((m) => m.status === 'failed').map((m) => `${m.model}: ${m.error}`).join('; ')}`);
     ctx.log(`full build ${fullMs.toFixed(0)} ms: ${full.models.map((m) => `${m.model} ${m.durationMs} ms (${m.rows} rows)`).join(', ')}`);
 
-    await loadKlinesIntoSilver(lake, lastCsv, { rollUp: ROLL_UP, where: `open_time >= ${lastHour}` });
-    t = performance.now();
-    cpu = process.cpuUsage();
-    const incremental = await runTransforms(lake, MODELS, { log, engine: goldEngine });
-    const incrementalMs = performance.now() - t;
-    const incrementalCpuMs = cpuMsSince(cpu);
-    if (!incremental.ok) throw new Error(`incremental build failed: ${incremental.models.filter((m) => m.status === 'failed').map((m) => `${m.model}: ${m.error}`).join('; ')}`);
+    const hourly: { ms: number; cpuMs: number; models: readonly { model: string; durationMs: number }[] }[] = [];
+    for (let h = 0; h < HOURLY_BUILDS; h++) {
+      const hour = firstHourly + h * 3_600_000;
+      await loadKlinesIntoSilver(lake, lastCsv, { rollUp: ROLL_UP, where: `open_time >= ${hour} AND open_time < ${hour + 3_600_000}` });
+      t = performance.now();
+      cpu = process.cpuUsage();
+      const incremental = await runTransforms(lake, MODELS, { log, engine: goldEngine });
+      hourly.push({ ms: performance.now() - t, cpuMs: cpuMsSince(cpu), models: incremental.models });
+      if (!incremental.ok) throw new Error(`incremental build failed: ${incremental.models.filter((m) => m.status === 'failed').map((m) => `${m.model}: ${m.error}`).join('; ')}`);
+      ctx.log(`incremental build ${h + 1} (${new Date(hour).toISOString().slice(11, 16)}) ${hourly[h].ms.toFixed(0)} ms: ${incremental.models.map((m) => `${m.model} ${m.status} ${m.durationMs} ms`).join(', ')}`);
+    }
     goldEngine.close();
-    ctx.log(`incremental build ${incrementalMs.toFixed(0)} ms: ${incremental.models.map((m) => `${m.model} ${m.status} ${m.durationMs} ms`).join(', ')}`);
+    const median = [...hourly].sort((a, b) => a.ms - b.ms)[Math.floor(HOURLY_BUILDS / 2)];
 
     const reference = Math.min(...referenceMs);
     return {
@@ -122,16 +132,18 @@ const bench: Benchmark = {
         // CPU time (this process, DuckDB's threads included): on a busy machine it says more than wall time.
         reference_window_query_cpu_ms: Math.min(...referenceCpuMs),
         full_build_cpu_ms: fullCpuMs,
-        incremental_hour_build_cpu_ms: incrementalCpuMs,
+        incremental_hour_build_cpu_ms: median.cpuMs,
         full_build_vs_window_query_cpu: fullCpuMs / Math.min(...referenceCpuMs),
-        incremental_hour_vs_full_build_cpu: incrementalCpuMs / fullCpuMs,
+        incremental_hour_vs_full_build_cpu: median.cpuMs / fullCpuMs,
         full_build_ms: fullMs,
         full_build_indicator_rows: full.models.find((m) => m.model === 'indicators')!.rows,
-        incremental_hour_build_ms: incrementalMs,
+        incremental_hour_build_ms: median.ms,
+        incremental_first_hour_ms: hourly[0].ms,
+        ...Object.fromEntries(hourly.map((x, h) => [`incremental_hour_${h + 1}_ms`, x.ms])),
         ...Object.fromEntries(full.models.map((m) => [`full_${m.model}_ms`, m.durationMs])),
-        ...Object.fromEntries(incremental.models.map((m) => [`incremental_${m.model}_ms`, m.durationMs])),
+        ...Object.fromEntries(median.models.map((m) => [`incremental_${m.model}_ms`, m.durationMs])),
       },
-      ratios: { full_build_vs_window_query: fullMs / reference, incremental_hour_vs_full_build: incrementalMs / fullMs },
+      ratios: { full_build_vs_window_query: fullMs / reference, incremental_hour_vs_full_build: median.ms / fullMs },
     };
   },
 };
