@@ -144,7 +144,6 @@ export class LakeQueryEngine {
     for (const sql of session) await conn.run(sql);
     if (options.threads) await conn.run(`SET threads = ${Math.max(1, Math.floor(options.threads))}`);
     if (options.memoryLimit) await conn.run(`SET memory_limit = ${sqlLiteral(options.memoryLimit)}`);
-    if (process.env.PMC) await conn.run(`SET parquet_metadata_cache = true`);
     const engine = new LakeQueryEngine(lake, instance, conn, options.readOnly ?? true);
     engine.sessionSettings = session;
     engine.maxConnections = Math.max(1, Math.floor(options.connections ?? 1));
