@@ -57,8 +57,12 @@ export interface BuildContext {
   partitionsRelation(table: string, partitions: readonly Readonly<Record<string, string>>[]): string;
   /** A lake table's rows in exactly these of its files (of `filesOf`). */
   filesRelation(table: string, files: readonly AddAction[]): string;
-  /** Tells the runner the build has read its inputs (see Model.exclusiveRead); later calls do nothing. */
-  inputRead(): void;
+  /**
+   * Tells the runner the build has read its inputs (see Model.exclusiveRead); later calls do
+   * nothing. Resolves once the models that waited for the read have issued their builds: await
+   * it before a long computation that holds Node's thread, so that DuckDB runs them meanwhile.
+   */
+  inputRead(): Promise<void>;
   /** True when the output table already held rows before this run (incremental models may read them). */
   readonly outputHasRows: boolean;
   /** Progress for long builds. */
@@ -103,9 +107,10 @@ export interface Model {
   readonly newestMonthByDay?: boolean;
   /**
    * The build reads its inputs in one big query (DuckDB, every core) and then computes in
-   * TypeScript: in a full refresh the runner starts no other model until the read is done
-   * (`BuildContext.inputRead`, or the model's end), so that the read has the cores. (The other
-   * models then issue their statements whenever the build's JavaScript yields Node's thread.)
+   * TypeScript: in a full refresh the other models plan meanwhile but build only once the read is
+   * done (`BuildContext.inputRead`, or the model's end), so that the read has the cores; their
+   * builds then run in DuckDB beside the computation, which holds Node's thread. From then on the
+   * run's statements get a DuckDB thread each (runner.ts, `laneThreads`).
    */
   readonly exclusiveRead?: boolean;
   /**

@@ -186,6 +186,7 @@ export type AppendColumn =
   | { readonly kind: 'sparseVarchar'; readonly values: ReadonlyMap<number, string> };
 
 const BATCH = 2048;
+const YIELD_EVERY_MS = 10;
 
 /**
  * Appends equally long columns to `table` (the default schema), in the table's column order:
@@ -199,6 +200,7 @@ export async function appendColumns(conn: DuckDBConnection, table: string, colum
     const widths = columns.map((c) => (c.kind === 'double' ? 8 : c.kind === 'raw' ? c.bytes.byteLength / Math.max(rows, 1) : 0));
     const sparseRows = columns.map((c) => (c.kind === 'sparseVarchar' ? [...c.values.keys()].sort((a, b) => a - b) : []));
     let chunk: DuckDBDataChunk | undefined;
+    let yielded = performance.now();
     for (const [from, to] of ranges) for (let start = from; start < to; start += BATCH) {
       const n = Math.min(BATCH, to - start);
       if (!chunk || chunk.rowCount !== n) chunk = DuckDBDataChunk.create(types, n);
@@ -224,6 +226,12 @@ export async function appendColumns(conn: DuckDBConnection, table: string, colum
         internals(vector).flush();
       }
       appender.appendDataChunk(chunk);
+      // A long append (a full build's indicators: ~0.4 s) holds Node's thread; the runner's other
+      // lanes issue their next statements where it yields.
+      if (performance.now() - yielded > YIELD_EVERY_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        yielded = performance.now();
+      }
     }
     appender.flushSync();
   } finally {

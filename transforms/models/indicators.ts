@@ -285,8 +285,8 @@ async function buildSymbol(ctx: BuildContext, into: string, symbol: string, from
   lap('history');
   const input = await readSymbolInput(ctx, symbol, from, codes, (ex, iv) => history.has(seriesKey(ex, iv)));
   lap('input');
-  // (The other symbols' reads come later: the runner's other models may start now.)
-  ctx.inputRead();
+  // (The other symbols' reads come later: the runner's other models may build now.)
+  await ctx.inputRead();
   const plans = planSeries(input, history, from);
   const output = computeSymbol(input, plans);
   lap('compute');
