@@ -78,12 +78,13 @@ describe('createSilverMinuteCoverage', () => {
     // Per minute (of 3 days, 2 exchanges, 2 symbols): none to 4 revisions, some final, trades
     // that only grow (days counted in one pass) except on one exchange-symbol where a revision
     // may have none after one with some (grouped by minute), about one minute in 20 quiet.
-    await conn.run(`INSERT INTO revisions
-      SELECT exchange, symbol, '1m', ws, CAST(make_timestamp(epoch_us(ws)) AS DATE),
-        CASE WHEN hash(m, 'quiet') % 20 = 0 THEN 0 WHEN exchange = 'other' AND symbol = 'ETHUSDT' AND hash(m, rev, 'z') % 3 = 0 THEN 0 ELSE 1 + rev * 2 + hash(m) % 5 END,
-        rev, hash(m, rev, 'f') % 3 <> 0, CASE WHEN hash(m, rev, 'f') % 3 <> 0 THEN ws + INTERVAL 1 MINUTE + rev * INTERVAL 1 SECOND END
+    await conn.run(`CREATE OR REPLACE TABLE random_revisions AS
+      SELECT exchange, symbol, '1m' AS "interval", ws AS window_start, CAST(make_timestamp(epoch_us(ws)) AS DATE) AS "date",
+        CASE WHEN hash(m, 'quiet') % 20 = 0 THEN 0 WHEN exchange = 'other' AND symbol = 'ETHUSDT' AND hash(m, rev, 'z') % 3 = 0 THEN 0 ELSE 1 + rev * 2 + hash(m) % 5 END AS trade_count,
+        rev AS revision, hash(m, rev, 'f') % 3 <> 0 AS is_final, CASE WHEN hash(m, rev, 'f') % 3 <> 0 THEN ws + INTERVAL 1 MINUTE + rev * INTERVAL 1 SECOND END AS finalized_at
       FROM (SELECT exchange, symbol, m, make_timestamptz(${Date.parse('2024-03-01T00:00:00Z') * 1000}::BIGINT + m * 60000000) AS ws, CAST(hash(exchange, symbol, m) % 5 AS BIGINT) AS revisions
         FROM (VALUES ('binance'), ('other')) e(exchange), (VALUES ('BTCUSDT'), ('ETHUSDT')) s(symbol), range(3 * 1440) r(m)), range(revisions) v(rev)`);
+    await conn.run(`INSERT INTO revisions SELECT * FROM random_revisions`);
     const { definition, computed } = await both();
     expect(computed.length).toBe(12);
     expect(computed).toEqual(definition);
@@ -95,7 +96,22 @@ describe('createSilverMinuteCoverage', () => {
     expect(computed.filter((r) => !(r.exchange === 'other' && r.symbol === 'ETHUSDT')).every((r) => Number(r.late_revisions) > 0 && Number(r.quiet_minutes) > 0)).toBe(true);
   });
 
+  it('a day of candles all off the minute grid, and no rows at all', async () => {
+    await conn.run(`DELETE FROM revisions`);
+    await insert([
+      ['2024-03-01T00:00:30Z', 1, 0, true],
+      ['2024-03-01T00:00:30Z', 0, 1, true],
+      ['2024-03-01T00:01:30Z', 0, 0, false],
+    ]);
+    const { definition, computed } = await both();
+    expect(computed).toEqual(definition);
+    expect(computed.map((r) => [r.candles_present, r.quiet_minutes, r.late_revisions])).toEqual([['2', '2', '1']]);
+    expect(await both('FALSE')).toEqual({ definition: [], computed: [] });
+  });
+
   it('reads only the rows `where` selects', async () => {
+    await conn.run(`DELETE FROM revisions`);
+    await conn.run(`INSERT INTO revisions SELECT * FROM random_revisions`);
     const { definition, computed } = await both(`symbol = 'BTCUSDT' AND "date" = DATE '2024-03-02'`);
     expect(computed).toEqual(definition);
     expect(computed.map((r) => [r.exchange, r.date])).toEqual([
