@@ -10,6 +10,8 @@
  * A day is incomplete when `missing_minutes > 0`; a day silver has no candle of is missing all
  * its expected minutes (`minutesExpectedSql`).
  */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { queryJson } from '../lake/index.ts';
 
 /** Minutes a UTC day (`dateSql`, a DATE expression) can have candles for at `nowUs` (epoch µs). */
 export function minutesExpectedSql(dateSql: string, nowUs: number): string {
@@ -39,4 +41,45 @@ export function silverMinuteCoverageSql(where: string, nowUs: number, allRevisio
       FROM ${allRevisions} WHERE (${where}) AND "interval" = '1m' GROUP BY ALL
     ) GROUP BY ALL
   )`;
+}
+
+/**
+ * Creates table `into` with silverMinuteCoverageSql's rows, computed without grouping every
+ * revision by minute where that changes nothing: a day whose 1m candles all start on a minute of
+ * the day and have no minute with both a revision with trades and one without (a late trade into
+ * a quiet minute) is counted in one pass, a bitmap of its 1,440 minutes a property. There
+ *   candles_present = the minutes set (each candle is one minute);
+ *   quiet_minutes = the minutes set by a revision without trades (so are its minute's others,
+ *     whichever is the latest);
+ *   late_revisions = final revisions - the minutes with a final revision (the sum of each
+ *     minute's finals - 1 where it has any);
+ *   last_updated = the latest finalized_at of its rows.
+ * The other days (none in a backfilled history) are grouped by minute as the definition does.
+ * For the 527k candles of a year, on one thread: ~0.2 s CPU instead of ~0.3 s (a plain scan of
+ * the same columns: ~0.18 s).
+ */
+export async function createSilverMinuteCoverage(conn: DuckDBConnection, into: string, where: string, nowUs: number, allRevisions = 'silver_candles_all_revisions'): Promise<void> {
+  const days = `${into}_days`;
+  const offset = `(epoch_us(window_start) - epoch_us(CAST("date" AS TIMESTAMP)))`;
+  // NULL for a candle that does not start on a minute of its day (the day is then grouped by minute).
+  const minute = `CASE WHEN ${offset} >= 0 AND ${offset} < 86400000000 AND ${offset} % 60000000 = 0 THEN CAST(${offset} // 60000000 AS INTEGER) END`;
+  const minutes = (filter: string) => `bitstring_agg(minute, 0, 1439)${filter ? ` FILTER (WHERE ${filter})` : ''}`;
+  const setIn = (bitmap: string) => `coalesce(bit_count(${bitmap}), 0)`;
+  await conn.run(`CREATE OR REPLACE TEMP TABLE ${days} AS
+    SELECT *, off_minute = 0 AND ${setIn('quiet & traded')} = 0 AS counted FROM (
+      SELECT exchange, symbol, "date", ${minutes('')} AS minutes, ${minutes('trade_count = 0')} AS quiet, ${minutes('trade_count <> 0')} AS traded,
+        ${minutes('is_final')} AS final_minutes, count(*) FILTER (WHERE is_final) AS finals, count(*) FILTER (WHERE minute IS NULL) AS off_minute, max(finalized_at) AS last_updated
+      FROM (SELECT exchange, symbol, "date", ${minute} AS minute, trade_count, is_final, finalized_at FROM ${allRevisions} WHERE (${where}) AND "interval" = '1m')
+      GROUP BY ALL)`);
+  try {
+    const expected = minutesExpectedSql('"date"', nowUs);
+    const counted = `SELECT exchange, symbol, "date", ${expected} AS minutes_expected, ${setIn('minutes')} AS candles_present, ${setIn('quiet')} AS quiet_minutes,
+        greatest(${expected} - ${setIn('minutes')}, 0) AS missing_minutes, finals - ${setIn('final_minutes')} AS late_revisions, last_updated
+      FROM ${days} WHERE counted`;
+    const [{ grouped }] = await queryJson(conn, `SELECT count(*) FILTER (WHERE NOT counted) AS grouped FROM ${days}`);
+    const byMinute = Number(grouped) === 0 ? '' : `UNION ALL ${silverMinuteCoverageSql(`(${where}) AND (exchange, symbol, "date") IN (SELECT exchange, symbol, "date" FROM ${days} WHERE NOT counted)`, nowUs, allRevisions)}`;
+    await conn.run(`CREATE OR REPLACE TABLE ${into} AS ${counted} ${byMinute}`);
+  } finally {
+    await conn.run(`DROP TABLE IF EXISTS ${days}`);
+  }
 }

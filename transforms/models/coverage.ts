@@ -18,7 +18,7 @@ import { queryJson, sqlLiteral, type TableDefinition } from '../../lake/index.ts
 import type { BuildContext, Model } from '../model.ts';
 import { MONTH_COLUMN, filesHolding, monthColumn } from '../month-partitions.ts';
 import { addDays, datesBetween, dedupePartitions, inputRangeSql, type Partition, type PartitionSet } from '../partitions.ts';
-import { minutesExpectedSql, silverMinuteCoverageSql } from '../silver-coverage.ts';
+import { createSilverMinuteCoverage, minutesExpectedSql, silverMinuteCoverageSql } from '../silver-coverage.ts';
 
 export const GOLD_COVERAGE: TableDefinition = {
   name: 'gold/coverage',
@@ -68,25 +68,22 @@ export const coverageModel: Model = {
     }
     return dedupePartitions(out);
   },
-  sql: (ctx) => {
-    const range = inputRangeSql(ctx.partitions, 0);
-    return `
-WITH silver AS MATERIALIZED (${silverMinuteCoverageSql(range, ctx.nowUs, daysRelation(ctx, 'silver/candles', 'silver_candles_all_revisions'))}
-), gap_days AS (
-  -- Days of a symbol's history without any 1m candle: every expected minute missing.
-  ${gapDaysSql(ctx.partitions)}
-  EXCEPT SELECT exchange, symbol, "date" FROM silver
-), bronze AS (
-  SELECT exchange, symbol, "date", count(DISTINCT epoch_us(trade_time) // 60000000) AS minutes, string_agg(DISTINCT source, ',' ORDER BY source) AS sources, max(received_at) AS last_updated
-  FROM ${daysRelation(ctx, 'bronze/trades', 'bronze_trades')} WHERE ${range} GROUP BY ALL
-)
-SELECT s.exchange, s.symbol, s."date", 'silver' AS layer, s.minutes_expected, s.candles_present, s.quiet_minutes, s.missing_minutes, s.late_revisions,
-  b.sources, s.last_updated
-FROM silver s LEFT JOIN bronze b USING (exchange, symbol, "date")
-UNION ALL
-SELECT exchange, symbol, "date", 'silver', ${minutesExpectedSql('"date"', ctx.nowUs)}, 0, 0, ${minutesExpectedSql('"date"', ctx.nowUs)}, 0, NULL, NULL FROM gap_days
-UNION ALL
-SELECT exchange, symbol, "date", 'bronze', ${minutesExpectedSql('"date"', ctx.nowUs)}, minutes, NULL, NULL, NULL, sources, last_updated FROM bronze`;
+  async build(ctx, into) {
+    const revisions = daysRelation(ctx, 'silver/candles', 'silver_candles_all_revisions');
+    if (ctx.partitions !== 'all') {
+      // A run of some days groups their revisions by minute in the ledger's own statement: the
+      // statements createSilverMinuteCoverage adds would cost it more than they save.
+      const silver = silverMinuteCoverageSql(inputRangeSql(ctx.partitions, 0), ctx.nowUs, revisions);
+      await ctx.conn.run(`CREATE OR REPLACE TABLE ${into} AS WITH silver AS MATERIALIZED (${silver}), ${ledgerCtes(ctx, 'silver')}`);
+      return;
+    }
+    const silver = `${into}_silver`;
+    await createSilverMinuteCoverage(ctx.conn, silver, inputRangeSql(ctx.partitions, 0), ctx.nowUs, revisions);
+    try {
+      await ctx.conn.run(`CREATE OR REPLACE TABLE ${into} AS WITH ${ledgerCtes(ctx, silver)}`);
+    } finally {
+      await ctx.conn.run(`DROP TABLE IF EXISTS ${silver}`);
+    }
   },
   tests: [
     { kind: 'unique', columns: ['exchange', 'symbol', 'date', 'layer'] },
@@ -96,6 +93,27 @@ SELECT exchange, symbol, "date", 'bronze', ${minutesExpectedSql('"date"', ctx.no
     { kind: 'sql', name: 'quiet_within_present', sql: `SELECT * FROM {{ this }} WHERE quiet_minutes > candles_present` },
   ],
 };
+
+/** The ledger's rows from `silver` (silverMinuteCoverageSql's rows), after the WITH of its own CTEs. */
+function ledgerCtes(ctx: BuildContext, silver: string): string {
+  const range = inputRangeSql(ctx.partitions, 0);
+  const expected = minutesExpectedSql('"date"', ctx.nowUs);
+  return `gap_days AS (
+  -- Days of a symbol's history without any 1m candle: every expected minute missing.
+  ${gapDaysSql(ctx.partitions, silver)}
+  EXCEPT SELECT exchange, symbol, "date" FROM ${silver}
+), bronze AS (
+  SELECT exchange, symbol, "date", count(DISTINCT epoch_us(trade_time) // 60000000) AS minutes, string_agg(DISTINCT source, ',' ORDER BY source) AS sources, max(received_at) AS last_updated
+  FROM ${daysRelation(ctx, 'bronze/trades', 'bronze_trades')} WHERE ${range} GROUP BY ALL
+)
+SELECT s.exchange, s.symbol, s."date", 'silver' AS layer, s.minutes_expected, s.candles_present, s.quiet_minutes, s.missing_minutes, s.late_revisions,
+  b.sources, s.last_updated
+FROM ${silver} s LEFT JOIN bronze b USING (exchange, symbol, "date")
+UNION ALL
+SELECT exchange, symbol, "date", 'silver', ${expected}, 0, 0, ${expected}, 0, NULL, NULL FROM gap_days
+UNION ALL
+SELECT exchange, symbol, "date", 'bronze', ${expected}, minutes, NULL, NULL, NULL, sources, last_updated FROM bronze`;
+}
 
 /**
  * An input partitioned by (symbol, date), every row of it (silver: every revision): for a run of
@@ -113,15 +131,15 @@ function daysRelation(ctx: BuildContext, table: string, all: string): string {
  * symbol's first and latest silver day; for an incremental one the partitions asked for (those
  * `affected` added), with the exchanges (and symbols) silver has in the range.
  */
-function gapDaysSql(partitions: PartitionSet): string {
+function gapDaysSql(partitions: PartitionSet, silver: string): string {
   if (partitions === 'all') {
     return `SELECT s.exchange, s.symbol, CAST(g.d AS DATE) AS "date"
-    FROM (SELECT exchange, symbol, min("date") AS lo, max("date") AS hi FROM silver GROUP BY ALL) s,
+    FROM (SELECT exchange, symbol, min("date") AS lo, max("date") AS hi FROM ${silver} GROUP BY ALL) s,
       generate_series(CAST(s.lo AS TIMESTAMP), CAST(s.hi AS TIMESTAMP), INTERVAL 1 DAY) g(d)`;
   }
   if (partitions.length === 0) return `SELECT NULL::VARCHAR AS exchange, NULL::VARCHAR AS symbol, NULL::DATE AS "date" WHERE false`;
   // A partition without a symbol (a full build restricted to --from/--to) stands for every symbol.
   const values = partitions.map((p) => `(${p.symbol ? sqlLiteral(p.symbol) : 'NULL'}, DATE ${sqlLiteral(p.date)})`).join(', ');
   return `SELECT e.exchange, e.symbol, p."date" FROM (VALUES ${values}) p(symbol, "date")
-    JOIN (SELECT DISTINCT exchange, symbol FROM silver) e ON p.symbol IS NULL OR p.symbol = e.symbol`;
+    JOIN (SELECT DISTINCT exchange, symbol FROM ${silver}) e ON p.symbol IS NULL OR p.symbol = e.symbol`;
 }
