@@ -302,3 +302,32 @@ describe('LakeQueryEngine', () => {
     expect(t.endsWith('2 rows')).toBe(true);
   });
 });
+
+describe('limitThreads', () => {
+  it('lowers the thread count until released, without disturbing an append under way on the main connection', async () => {
+    const engine = await LakeQueryEngine.open({ lake: new Lake(tmpLakeDir()), readOnly: false, threads: 2 });
+    try {
+      const threads = async () => Number((await engine.connection.runAndReadAll(`SELECT current_setting('threads')::INTEGER`)).getRows()[0][0]);
+      // An append under way on the main connection (a transform lane's), the limit set meanwhile.
+      await engine.connection.run(`CREATE TABLE appended (x INTEGER)`);
+      const appender = await engine.connection.createAppender('appended');
+      for (let i = 0; i < 1000; i++) {
+        appender.appendInteger(i);
+        appender.endRow();
+      }
+      appender.flushSync();
+      const release = await engine.limitThreads(1);
+      for (let i = 1000; i < 2000; i++) {
+        appender.appendInteger(i);
+        appender.endRow();
+      }
+      appender.closeSync();
+      expect((await engine.connection.runAndReadAll(`SELECT count(*)::INTEGER, sum(x)::INTEGER FROM appended`)).getRows()[0]).toEqual([2000, 1999000]);
+      expect(await threads()).toBe(1);
+      await release();
+      expect(await threads()).toBe(2);
+    } finally {
+      engine.close();
+    }
+  });
+});

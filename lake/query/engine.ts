@@ -115,6 +115,8 @@ export class LakeQueryEngine {
   /** Holders of a lower thread count (limitThreads), and the count to go back to after the last. */
   private threadLimits = 0;
   private threadsBefore: Promise<number> | undefined;
+  private settings: Promise<DuckDBConnection> | undefined;
+  private settingsConn: DuckDBConnection | undefined;
   /** The refresh of every table under way: such refreshes run one at a time. */
   private refreshing: Promise<unknown> = Promise.resolve();
   /**
@@ -181,8 +183,9 @@ export class LakeQueryEngine {
   async limitThreads(threads: number): Promise<() => Promise<void>> {
     if (this.threadLimits++ === 0) {
       this.threadsBefore = (async () => {
-        const before = Number((await this.connection.runAndReadAll(`SELECT current_setting('threads')::INTEGER`)).getRows()[0][0]);
-        await this.connection.run(`SET threads = ${Math.max(1, Math.floor(threads))}`);
+        const conn = await this.settingsConnection();
+        const before = Number((await conn.runAndReadAll(`SELECT current_setting('threads')::INTEGER`)).getRows()[0][0]);
+        await conn.run(`SET threads = ${Math.max(1, Math.floor(threads))}`);
         return before;
       })();
     }
@@ -191,8 +194,18 @@ export class LakeQueryEngine {
     return async () => {
       if (released) return;
       released = true;
-      if (--this.threadLimits === 0) await this.connection.run(`SET threads = ${before}`);
+      if (--this.threadLimits === 0) await (await this.settingsConnection()).run(`SET threads = ${before}`);
     };
+  }
+
+  /**
+   * A connection of its own for instance-wide settings (limitThreads): the main connection may be
+   * running another statement (a transform lane's, a query's), and DuckDB refuses a connection's
+   * second statement while its first is under way.
+   */
+  private settingsConnection(): Promise<DuckDBConnection> {
+    this.settings ??= this.instance.connect().then((conn) => (this.settingsConn = conn));
+    return this.settings;
   }
 
   /** How many connections `openConnection` handed out are still open. */
@@ -615,6 +628,7 @@ export class LakeQueryEngine {
   }
 
   close(): void {
+    this.settingsConn?.closeSync();
     for (const c of this.idleConnections.splice(0)) c.closeSync();
     for (const c of this.ownedConnections.splice(0)) c.closeSync();
     this.connection.closeSync();
