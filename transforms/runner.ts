@@ -153,7 +153,7 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
   const runs = new Map<string, ModelRun>();
   const failed = new Set<string>();
   const lanes: Lane[] = [];
-  const laneCount = Math.max(1, Math.floor(options.concurrency ?? (options.fullRefresh ? FULL_REFRESH_CONCURRENCY : DEFAULT_CONCURRENCY)));
+  const laneCount = Math.max(1, Math.floor(options.concurrency ?? (options.fullRefresh ? FULL_REFRESH_CONCURRENCY : Number(process.env.HOURLY_LANES ?? 4))));
   const running = new Set<Promise<void>>();
   const runLap = profiler((m) => log(`run: ${m}`));
   const threads = options.threads ?? (options.fullRefresh ? undefined : laneThreads(laneCount));
@@ -187,9 +187,18 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
       if (d === undefined) chainBelow.set(m.name, (d = Math.max(0, ...graph.children(m).filter((c) => selectedNames.has(c.name)).map((c) => depth(c) + 1))));
       return d;
     };
+    // Among equals, the models further down a chain of selected models first: a lane freed once
+    // a parent handed its rows on goes to its children (signals, alerts), not to a model that
+    // could have run at any time (market_overview), which waits for the next.
+    const chainAbove = new Map<string, number>();
+    const height = (m: Model): number => {
+      let h = chainAbove.get(m.name);
+      if (h === undefined) chainAbove.set(m.name, (h = Math.max(0, ...graph.parents(m).filter((p) => selectedNames.has(p.name)).map((p) => height(p) + 1))));
+      return h;
+    };
     // (In a full refresh an exclusive reader goes before the models it would otherwise wait for.)
     const exclusiveFirst = (m: Model) => (options.fullRefresh && m.exclusiveRead ? 1 : 0);
-    const pending = [...selected].sort((a, b) => depth(b) - depth(a) || exclusiveFirst(b) - exclusiveFirst(a));
+    const pending = [...selected].sort((a, b) => depth(b) - depth(a) || exclusiveFirst(b) - exclusiveFirst(a) || height(b) - height(a));
     const finished = (m: Model) => !selectedNames.has(m.name) || runs.has(m.name);
     const record = (model: Model, run: ModelRun) => {
       if (run.status === 'failed') failed.add(model.name);
@@ -299,7 +308,7 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
     const first = lanes[0];
     if (first) for (const t of [...rewritten.values(), ...[...handedOn.values()].map((h) => h.handOff.table)]) await first.conn.run(`DROP TABLE IF EXISTS ${t}`).catch(() => {});
     await restoreAfterRead?.();
-    for (const lane of lanes) if (lane.engine === options.engine) lane.engine.closeConnection(lane.conn);
+    for (const lane of lanes) if (lane.conn !== lane.engine.connection) lane.engine.returnConnection(lane.conn);
     for (const engine of new Set(lanes.map((l) => l.engine))) if (engine !== options.engine) engine.close();
     await restoreThreads?.();
   }
@@ -360,9 +369,9 @@ async function laneFor(
   // of its own (the engine's main connection is never a lane of a kept engine: runs share it).
   const shared = opts.keptEngine ?? lanes[0]?.engine;
   const engine = shared ?? (await LakeQueryEngine.open({ lake, readOnly: false, threads: opts.threads }));
-  const conn = shared ? await shared.openConnection() : engine.connection;
+  // (A model drops the tables it makes on its lane's connection, temp ones too: lent again after the run.)
+  const conn = await setUpWriter(shared ? await shared.borrowConnection() : engine.connection);
   lap(shared ? 'connection opened' : 'engine opened');
-  await setUpWriter(conn);
   const lane: Lane = { engine, conn, busy: false };
   lanes.push(lane);
   return lane;
@@ -376,10 +385,24 @@ async function laneFor(
  */
 const MAX_OPEN_PARTITION_FILES = 2048;
 
-/** Sets up a connection that writes gold's files (the setting is the connection's). */
+/** Connections set up to write gold's files (the setting is the connection's, and stays with it). */
+const writers = new WeakSet<DuckDBConnection>();
+
+/** Sets up a connection that writes gold's files. */
 async function setUpWriter(conn: DuckDBConnection): Promise<DuckDBConnection> {
+  if (writers.has(conn)) return conn;
   await conn.run(`SET partitioned_write_max_open_files = ${MAX_OPEN_PARTITION_FILES}`);
+  writers.add(conn);
   return conn;
+}
+
+/**
+ * A connection for a model's tests, file writes or commit queries (nothing stays on it): one the
+ * engine lends, set up to write (an hourly build's models each take two, and on the worker's kept
+ * engine they are the same few every hour).
+ */
+async function borrowWriter(engine: LakeQueryEngine): Promise<DuckDBConnection> {
+  return setUpWriter(await engine.borrowConnection());
 }
 
 /** How a model's run meets the runs around it (its commit overlaps its children's builds). */
@@ -490,7 +513,7 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
       published = true;
       source = overlap ? kept : OUT;
       hooks.onRowsReady(handOn ? { table: OUT, partitions: partitions as readonly Partition[], snapshot: out.snapshot(), dir: out.dir } : undefined);
-      writer = commitConnection = await setUpWriter(await lane.engine.openConnection());
+      writer = commitConnection = await borrowWriter(lane.engine);
     }
     // An SQL test may name a lake view (its connection defines none on demand): defined before.
     await engine.defineDeferredNamedIn(model.tests.map((t) => (t.kind === 'sql' ? t.sql : '')).join('\n'), conn);
@@ -534,14 +557,14 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
         readSnapshot,
         // (A table rewritten whole, in a full refresh: its rows may be many.)
         ...(halves && partitions === 'all' ? { source, openConnection: async () => {
-          const other = await setUpWriter(await lane.engine.openConnection());
-          return { conn: other, close: () => lane.engine.closeConnection(other) };
+          const other = await borrowWriter(lane.engine);
+          return { conn: other, close: () => lane.engine.returnConnection(other) };
         } } : {}),
       });
     let tests: TestResult[];
     let staged: AddAction[];
     if (commitConnection) {
-      stageConnection = await setUpWriter(await lane.engine.openConnection());
+      stageConnection = await borrowWriter(lane.engine);
       const [tested, written] = await Promise.allSettled([runModelTests(writer, model, source), stage(stageConnection, true)]);
       if (written.status === 'rejected') throw written.reason;
       staged = written.value;
@@ -594,8 +617,8 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
     return { model: model.name, status: 'failed', partitions, rows: 0, durationMs: Math.round(performance.now() - t0), error: (err as Error).message, inputVersions, tests };
   } finally {
     // Closed once used: a run's own engine would close it with itself, an engine kept between runs never.
-    if (commitConnection) lane.engine.closeConnection(commitConnection);
-    if (stageConnection) lane.engine.closeConnection(stageConnection);
+    if (commitConnection) lane.engine.returnConnection(commitConnection);
+    if (stageConnection) lane.engine.returnConnection(stageConnection);
   }
 }
 

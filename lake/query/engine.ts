@@ -116,6 +116,8 @@ export class LakeQueryEngine {
   private threadLimits = 0;
   private threadsBefore: Promise<number> | undefined;
   private settings: Promise<DuckDBConnection> | undefined;
+  /** Idle connections given back (borrowConnection). */
+  private readonly lent: DuckDBConnection[] = [];
   private settingsConn: DuckDBConnection | undefined;
   /** The refresh of every table under way: such refreshes run one at a time. */
   private refreshing: Promise<unknown> = Promise.resolve();
@@ -208,13 +210,31 @@ export class LakeQueryEngine {
     return this.settings;
   }
 
+  /**
+   * A connection for work that leaves nothing behind on it (no temp table, no setting of its own
+   * but those every borrower applies): an idle one given back earlier when there is one, else a
+   * new one with the session's settings. Opening one is three statements through Node's thread
+   * pool, which a busy moment (an hourly build: two connections a model) queues behind running
+   * queries. Give it back with `returnConnection`; idle ones close with the engine.
+   */
+  async borrowConnection(): Promise<DuckDBConnection> {
+    return this.lent.pop() ?? (await this.openConnection());
+  }
+
+  /** Takes back a connection of `borrowConnection` (kept idle for the next borrower). */
+  returnConnection(conn: DuckDBConnection): void {
+    if (this.ownedConnections.includes(conn) && !this.lent.includes(conn)) this.lent.push(conn);
+  }
+
   /** How many connections `openConnection` handed out are still open. */
   get openedConnections(): number {
-    return this.ownedConnections.length;
+    return this.ownedConnections.length - this.lent.length;
   }
 
   /** Closes a connection `openConnection` handed out (its temp tables go with it). */
   closeConnection(conn: DuckDBConnection): void {
+    const idle = this.lent.indexOf(conn);
+    if (idle >= 0) this.lent.splice(idle, 1);
     const i = this.ownedConnections.indexOf(conn);
     if (i < 0) return;
     this.ownedConnections.splice(i, 1);
@@ -630,6 +650,7 @@ export class LakeQueryEngine {
   close(): void {
     this.settingsConn?.closeSync();
     for (const c of this.idleConnections.splice(0)) c.closeSync();
+    this.lent.splice(0);
     for (const c of this.ownedConnections.splice(0)) c.closeSync();
     this.connection.closeSync();
     this.instance.closeSync();
