@@ -98,9 +98,9 @@ describe('incremental builds', () => {
     expect(byModel.indicators.partitions).toEqual([{ symbol: 'BTCUSDT', date: '2024-01-03' }]);
     expect(byModel.coverage.partitions).toEqual([{ symbol: 'BTCUSDT', date: '2024-01-03' }]);
     expect(byModel.signals.partitions).toEqual([{ symbol: 'BTCUSDT', date: '2024-01-03' }, { symbol: 'BTCUSDT', date: '2024-01-04' }]);
-    // gold/indicators is stored a file a month; its commit names the days it computed, so alerts
-    // recompute those days and their look-ahead (3 days), not every day of January.
-    expect(byModel.alerts.partitions).toEqual(['2024-01-03', '2024-01-04', '2024-01-05', '2024-01-06'].map((date) => ({ symbol: 'BTCUSDT', date })));
+    // gold/signals is stored a file a month; its commit names the days it computed, so alerts
+    // recompute those days and their look-ahead, not every day of January.
+    expect(byModel.alerts.partitions).toEqual(['2024-01-03', '2024-01-04', '2024-01-05', '2024-01-06', '2024-01-07'].map((date) => ({ symbol: 'BTCUSDT', date })));
     expect(byModel.whale_trades.status).toBe('skipped');
     expect(byModel.sentiment.status).toBe('skipped');
     // Exactly one commit to gold/indicators, replacing only the file of 2024-01-03: the table is

@@ -57,9 +57,8 @@ export interface TransformRunOptions {
    */
   readonly threads?: number;
   /**
-   * How many models build at once (default 2; a full refresh 4), each on its own connection of
-   * one engine: a model starts once the models it reads have finished (or, in a full refresh,
-   * handed their rows on).
+   * How many models build at once (default 4), each on its own connection of one engine: a model
+   * starts once the models it reads have finished or handed their rows on.
    */
   readonly concurrency?: number;
   /** Prometheus series to update per model (common/metrics-catalog.ts). */
@@ -101,7 +100,7 @@ export interface TransformRunSummary {
  * The table a model builds into: in the engine's in-memory database, not a temp table, so that
  * every connection of the engine sees it (a full refresh commits a model's rows on one connection
  * while its downstream models read them on another); named after the model and the run (`tag`),
- * as two lanes, and two runs on a kept engine, build at once.
+ * as several lanes, and two runs on a kept engine, build at once.
  */
 const outTable = (model: Model, tag: string) => `__gold_out_${model.name}_${tag}`;
 /** The table holding the rows a run committed for a model it rewrote whole. */
@@ -126,7 +125,7 @@ export async function openGoldTable(lake: Lake, def: TableDefinition): Promise<D
 }
 
 /**
- * Where the runner builds a model: a DuckDB connection. Models run on two lanes at once (DuckDB
+ * Where the runner builds a model: a DuckDB connection. Models run on several lanes at once (DuckDB
  * leaves a core idle while a TypeScript model computes or the lake commits, and most models do
  * not read each other). The lanes share one engine (its views opened once, its threads shared:
  * a second engine cost 0.1-0.2 s of CPU for the views of every table and, on two cores, twice the
@@ -153,7 +152,7 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
   const runs = new Map<string, ModelRun>();
   const failed = new Set<string>();
   const lanes: Lane[] = [];
-  const laneCount = Math.max(1, Math.floor(options.concurrency ?? (options.fullRefresh ? FULL_REFRESH_CONCURRENCY : Number(process.env.HOURLY_LANES ?? 4))));
+  const laneCount = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY));
   const running = new Set<Promise<void>>();
   const runLap = profiler((m) => log(`run: ${m}`));
   const threads = options.threads ?? (options.fullRefresh ? undefined : laneThreads(laneCount));
@@ -318,26 +317,25 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
 }
 
 /**
- * Two models build at once, on two connections of one engine (opening a second engine costs
- * 0.1-0.2 s of CPU for the views of every table, more than an hourly build's models take).
+ * Up to four models build at once, on connections of one engine (opening a second engine costs
+ * 0.1-0.2 s of CPU for the views of every table, more than an hourly build's models take), each
+ * statement on a DuckDB thread of its own (laneThreads). In a full refresh the models independent
+ * of an exclusive reader (Model.exclusiveRead) each need a lane to be waiting with their builds
+ * when its read ends (coverage, the sentiment and trade models: ~0.6 s of CPU beside the
+ * indicators' computation); in an hourly build a lane freed once the indicators hand their rows on
+ * goes to signals while coverage and the market models still run (with two lanes they queued
+ * behind those: the hour's median 150-176 ms -> 137-160 ms, bench gold-build). More would
+ * outnumber Node's four libuv threads, which every running query and file operation holds.
  */
-const DEFAULT_CONCURRENCY = 2;
+const DEFAULT_CONCURRENCY = 4;
 
 /**
- * A full refresh builds up to four models at once: the models independent of an exclusive
- * reader (Model.exclusiveRead) each need a lane of their own to be waiting with their builds when
- * its read ends (coverage, the sentiment and trade models: ~0.6 s of CPU beside the indicators'
- * computation, bench gold-build). More would outnumber Node's four libuv threads, which every
- * running query and file operation holds.
- */
-const FULL_REFRESH_CONCURRENCY = 4;
-
-/**
- * DuckDB threads for a run other than a full refresh: the cores shared among the lanes. Its
- * queries are small (a few partitions), and two lanes with a thread per core each kept twice as
- * many threads as cores busy: the workers' waking and task hand-overs cost an hourly build ~10-15%
+ * DuckDB threads for a run's lanes: the cores shared among them (at least one each). An hourly
+ * build's queries are small (a few partitions), and lanes with a thread per core each kept more
+ * threads than cores busy: the workers' waking and task hand-overs cost an hourly build ~10-15%
  * more CPU than one thread per lane (bench gold-build, on 2 cores), for no shorter wall time. A
- * full refresh's large scans keep a thread per core (its lanes rarely both run DuckDB at once).
+ * full refresh's exclusive read (Model.exclusiveRead) keeps a thread per core; its lanes get
+ * these once it is done.
  */
 export function laneThreads(lanes: number, cores = availableParallelism()): number {
   return Math.max(1, Math.floor(cores / Math.max(1, lanes)));

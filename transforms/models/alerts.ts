@@ -7,10 +7,7 @@
  * - `volume_surge`: a window's volume is at least GOLD_VOLUME_SURGE_RATIO times the median of the
  *   previous GOLD_VOLUME_SURGE_WINDOW volumes (again once per event);
  * - `whale_trade`: a minute with trades worth ≥ GOLD_WHALE_MIN_QUOTE (gold/whale_trades);
- * - the signals of GOLD_ALERT_SIGNAL_KINDS at GOLD_ALERT_SIGNAL_INTERVALS: gold/signals' rows
- *   of those kinds, found by the same SQL (signals.ts) in the indicators' windows of those
- *   intervals, so that alerts build beside signals rather than after them (an hourly build's
- *   critical path: indicators, then both at once).
+ * - the signals of GOLD_ALERT_SIGNAL_KINDS at GOLD_ALERT_SIGNAL_INTERVALS (gold/signals).
  * The rolling windows must fit in the lookback (3 days: e.g. 60 windows of 1h).
  *
  * In a full build the spikes' and surges' rolling frames are linear passes over each series in
@@ -25,7 +22,6 @@ import { inputRangeSql } from '../partitions.ts';
 import { ALERT_TESTS, alertIdSql, alertTableDefinition, withDerivedColumns, withRaisedAt } from './alert-columns.ts';
 import { readIndicatorSeries, seriesKeysSql } from './indicator-series.ts';
 import { priceSpikes } from './price-spikes.ts';
-import { bySort, signalRowsSql } from './signals.ts';
 import { volumeSurges } from './volume-surges.ts';
 
 export const GOLD_ALERTS = alertTableDefinition('gold/alerts', 'Alerts: price spikes, volume surges, whale trades and the signals worth alerting; each raised once.');
@@ -37,7 +33,7 @@ const double = (values: readonly number[]): AppendColumn => ({ kind: 'double', v
 export const alertsModel: Model = {
   name: 'alerts',
   description: 'price spikes (return z-score), volume surges (vs rolling median), whale trades, chosen signals',
-  inputs: ['gold/indicators', 'gold/whale_trades'],
+  inputs: ['gold/indicators', 'gold/signals', 'gold/whale_trades'],
   output: GOLD_ALERTS,
   materialization: 'partitions',
   lookbackDays: 3,
@@ -53,9 +49,6 @@ export const alertsModel: Model = {
           max(CAST(quote_qty AS DOUBLE)) AS largest, count(*) AS trades, sum(quote_qty) AS total_quote, arg_max(trade_id, quote_qty) AS largest_trade_id
         FROM ${ctx.relation('gold/whale_trades')} WHERE ${inputRangeSql(ctx.partitions, 0)} AND quote_qty >= ${Number(whaleMinQuote)}
         GROUP BY ALL`;
-      // The signals of the alerting intervals, each window paired with the one before (a day's
-      // lookback: a 1d window's previous one is the day before).
-      const signals = withDerivedColumns(signalRowsSql(bySort(ctx.relation('gold/indicators'), `${inputRangeSql(ctx.partitions, 1)} AND "interval" IN (${list(alertSignals.intervals.length ? alertSignals.intervals : ['-'])})`)), GOLD_ALERTS);
       // (Materialized: both kinds read it, and in SQL it is a window pass.)
       const select = `WITH events AS MATERIALIZED (${events})
         SELECT ${alertIdSql(`'price_spike'`)} AS alert_id, exchange, symbol, "interval", window_start, 'price_spike' AS kind,
@@ -72,7 +65,7 @@ export const alertsModel: Model = {
         FROM (${whales})
         UNION ALL
         SELECT alert_id, exchange, symbol, "interval", window_start, kind, severity, value, threshold, details
-        FROM (${signals}) WHERE ${inputRangeSql(ctx.partitions, 0)} AND kind IN (${list(alertSignals.kinds.length ? alertSignals.kinds : ['-'])})`;
+        FROM ${ctx.relation('gold/signals')} WHERE ${inputRangeSql(ctx.partitions, 0)} AND kind IN (${list(alertSignals.kinds.length ? alertSignals.kinds : ['-'])}) AND "interval" IN (${list(alertSignals.intervals)})`;
       await ctx.conn.run(`CREATE OR REPLACE TABLE ${into} AS ${withDerivedColumns(withRaisedAt(select, ctx, GOLD_ALERTS.name), GOLD_ALERTS)}`);
     } finally {
       await ctx.conn.run(`DROP TABLE IF EXISTS ${table}`);

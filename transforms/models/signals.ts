@@ -50,26 +50,18 @@ export const signalsModel: Model = {
     // one before it in scan order, without a sort; otherwise, or when the rows are not in that
     // order, a window sort pairs them.
     const previous = ctx.partitions === 'all' && (await inSeriesOrder(ctx.conn, relation)) ? byScanOrder(relation) : bySort(relation, inputRangeSql(ctx.partitions, 1));
-    await ctx.conn.run(`CREATE OR REPLACE TABLE ${into} AS ${withDerivedColumns(withRaisedAt(signalRowsSql(previous), ctx, GOLD_SIGNALS.name), GOLD_SIGNALS)}`);
+    // One pass over the paired rows: each row that crosses anything yields one row per rule it
+    // meets (unnest), instead of materialising every paired row for a scan per rule.
+    const byKind = (f: (r: SignalRule) => string) => `CASE kind ${RULES.map((r) => `WHEN '${r.kind}' THEN ${f(r)}`).join(' ')} END`;
+    const crossed = `SELECT *, unnest(list_filter([${RULES.map((r) => `CASE WHEN ${r.when} THEN '${r.kind}' END`).join(', ')}], k -> k IS NOT NULL)) AS kind
+      FROM (${previous}) WHERE ${RULES.map((r) => `(${r.when})`).join(' OR ')}`;
+    const select = `SELECT ${alertIdSql('kind')} AS alert_id, exchange, symbol, "interval", window_start, kind, ${byKind((r) => `'${r.severity}'`)} AS severity,
+        CAST(${byKind((r) => r.value)} AS DOUBLE) AS value, CAST(${byKind((r) => r.threshold)} AS DOUBLE) AS threshold, ${byKind((r) => `CAST(${r.details} AS VARCHAR)`)} AS details
+      FROM (${crossed})`;
+    await ctx.conn.run(`CREATE OR REPLACE TABLE ${into} AS ${withDerivedColumns(withRaisedAt(select, ctx, GOLD_SIGNALS.name), GOLD_SIGNALS)}`);
   },
   tests: [...ALERT_TESTS],
 };
-
-/**
- * The signal rows (gold/signals' columns but raised_at and date) of windows paired with the
- * previous window of their series (`paired`: bySort or byScanOrder). One pass over the paired
- * rows: each row that crosses anything yields one row per rule it meets (unnest), instead of
- * materialising every paired row for a scan per rule. (gold/alerts raises some kinds from the
- * same rows: alerts.ts.)
- */
-export function signalRowsSql(paired: string): string {
-  const byKind = (f: (r: SignalRule) => string) => `CASE kind ${RULES.map((r) => `WHEN '${r.kind}' THEN ${f(r)}`).join(' ')} END`;
-  const crossed = `SELECT *, unnest(list_filter([${RULES.map((r) => `CASE WHEN ${r.when} THEN '${r.kind}' END`).join(', ')}], k -> k IS NOT NULL)) AS kind
-    FROM (${paired}) WHERE ${RULES.map((r) => `(${r.when})`).join(' OR ')}`;
-  return `SELECT ${alertIdSql('kind')} AS alert_id, exchange, symbol, "interval", window_start, kind, ${byKind((r) => `'${r.severity}'`)} AS severity,
-      CAST(${byKind((r) => r.value)} AS DOUBLE) AS value, CAST(${byKind((r) => r.threshold)} AS DOUBLE) AS threshold, ${byKind((r) => `CAST(${r.details} AS VARCHAR)`)} AS details
-    FROM (${crossed})`;
-}
 
 /** The indicator columns the rules read (of the rows named `alias`, or unqualified). */
 function current(alias = ''): string {
@@ -82,7 +74,7 @@ const PREVIOUS = ['sma_20', 'sma_50', 'macd', 'macd_signal', 'rsi_14', 'close', 
 const previousColumn = (c: (typeof PREVIOUS)[number], alias = '') => (c === 'close' ? `CAST(${alias}close AS DOUBLE)` : `${alias}${c}`);
 
 /** Each window with the previous window of its series (p_ columns; NULL for a series' first). */
-export function bySort(relation: string, where: string): string {
+function bySort(relation: string, where: string): string {
   return `SELECT ${current()}, ${PREVIOUS.map((c) => `lag(${previousColumn(c)}) OVER w AS p_${c}`).join(', ')} FROM ${relation} WHERE ${where}
     WINDOW w AS (PARTITION BY exchange, symbol, "interval" ORDER BY window_start)`;
 }
