@@ -16,9 +16,10 @@
  * the days it recomputed from memory and its other days as committed before the run.
  * Every run appends one row per model to `gold/transform_runs`.
  *
- * Two models build at once (`concurrency`): a model starts when every model it reads has
- * finished (in a full refresh: has handed its rows downstream), each on a connection of one
- * DuckDB engine (a model runs on the lane that already holds its parents' rows when one does).
+ * Up to four models build at once (`concurrency`): a model starts when every model it reads has
+ * finished or handed its rows downstream, each on a connection of one DuckDB engine (every
+ * connection reads the rows in memory); among the models ready, those with the longest chains
+ * below them first, then those furthest down a chain.
  */
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
