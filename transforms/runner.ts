@@ -16,10 +16,10 @@
  * the days it recomputed from memory and its other days as committed before the run.
  * Every run appends one row per model to `gold/transform_runs`.
  *
- * Up to four models build at once (`concurrency`): a model starts when every model it reads has
- * finished or handed its rows downstream, each on a connection of one DuckDB engine (every
- * connection reads the rows in memory); among the models ready, those with the longest chains
- * below them first, then those furthest down a chain.
+ * Two models build at once (a full refresh: four; `concurrency`): a model starts when every
+ * model it reads has finished or handed its rows downstream, each on a connection of one DuckDB
+ * engine (every connection reads the rows in memory); among the models ready, those with the
+ * longest chains below them first, then those furthest down a chain.
  */
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
@@ -58,8 +58,8 @@ export interface TransformRunOptions {
    */
   readonly threads?: number;
   /**
-   * How many models build at once (default 4), each on its own connection of one engine: a model
-   * starts once the models it reads have finished or handed their rows on.
+   * How many models build at once (default 2; a full refresh 4), each on its own connection of
+   * one engine: a model starts once the models it reads have finished or handed their rows on.
    */
   readonly concurrency?: number;
   /** Prometheus series to update per model (common/metrics-catalog.ts). */
@@ -153,7 +153,7 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
   const runs = new Map<string, ModelRun>();
   const failed = new Set<string>();
   const lanes: Lane[] = [];
-  const laneCount = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY));
+  const laneCount = Math.max(1, Math.floor(options.concurrency ?? (options.fullRefresh ? FULL_REFRESH_CONCURRENCY : DEFAULT_CONCURRENCY)));
   const running = new Set<Promise<void>>();
   const runLap = profiler((m) => log(`run: ${m}`));
   const threads = options.threads ?? (options.fullRefresh ? undefined : laneThreads(laneCount));
@@ -318,17 +318,23 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
 }
 
 /**
- * Up to four models build at once, on connections of one engine (opening a second engine costs
- * 0.1-0.2 s of CPU for the views of every table, more than an hourly build's models take), each
- * statement on a DuckDB thread of its own (laneThreads). In a full refresh the models independent
- * of an exclusive reader (Model.exclusiveRead) each need a lane to be waiting with their builds
- * when its read ends (coverage, the sentiment and trade models: ~0.6 s of CPU beside the
- * indicators' computation); in an hourly build a lane freed once the indicators hand their rows on
- * goes to signals while coverage and the market models still run (with two lanes they queued
- * behind those: the hour's median 150-176 ms -> 137-160 ms, bench gold-build). More would
- * outnumber Node's four libuv threads, which every running query and file operation holds.
+ * Two models build at once, on connections of one engine (opening a second engine costs 0.1-0.2 s
+ * of CPU for the views of every table, more than an hourly build's models take), each statement
+ * on a DuckDB thread of its own (laneThreads): an hourly build's chain (indicators, signals,
+ * alerts: the longest chains first) keeps a lane, the other models take turns on the other. With
+ * four lanes they all started at once and slowed the indicators' read (the first hour after a
+ * full build 159-173 ms -> 150-158 ms with two, bench gold-build).
  */
-const DEFAULT_CONCURRENCY = 4;
+const DEFAULT_CONCURRENCY = 2;
+
+/**
+ * A full refresh builds up to four models at once: the models independent of an exclusive reader
+ * (Model.exclusiveRead) each need a lane to be waiting with their builds when its read ends
+ * (coverage, the sentiment and trade models: ~0.6 s of CPU beside the indicators' computation,
+ * bench gold-build). More would outnumber Node's four libuv threads, which every running query
+ * and file operation holds.
+ */
+const FULL_REFRESH_CONCURRENCY = 4;
 
 /**
  * DuckDB threads for a run's lanes: the cores shared among them (at least one each). An hourly
