@@ -214,9 +214,9 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
       }
       log(`${model.name}: ${run.status}${run.error ? ` (${run.error})` : ''}, ${describePartitions(run.partitions)}, ${run.rows} rows, ${run.durationMs} ms`);
     };
-    // Models whose rows are built and tested but still being committed (a full refresh): their
-    // downstream models may build from those rows, on the same lane, and commit after them.
-    const committing = new Map<string, { model: string; lane: Lane; run: Promise<ModelRun> }>();
+    // Models whose rows are built but still being tested and committed: their downstream models
+    // may build from those rows, on any lane, and commit after them.
+    const committing = new Map<string, { model: string; run: Promise<ModelRun> }>();
     /** A model's exclusive read under way (Model.exclusiveRead): the models started meanwhile build after it. */
     let exclusive: Promise<void> | undefined;
     while (pending.length > 0 || running.size > 0) {
@@ -280,7 +280,7 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
           buildGate,
           onRowsReady: (handOff) => {
             if (handOff) handedOn.set(model.name, { handOff, run });
-            committing.set(model.name, { model: model.name, lane, run });
+            committing.set(model.name, { model: model.name, run });
             release();
           },
         });
