@@ -64,6 +64,7 @@ export {
   type TxnMark,
   type WriteOptions,
   type ReplaceOptions,
+  type StageOptions,
   type CommitResult,
   type HistoryEntry,
   type CommitRequest,

@@ -39,6 +39,9 @@ export interface WriteOptions {
   readonly parameters?: Record<string, unknown>;
 }
 
+/** How `stageFromSql` writes files: the codec, dictionaries, the file split, the snapshot read. */
+export type StageOptions = Pick<ReplaceOptions, 'compression' | 'dictionary' | 'fileSplit' | 'readSnapshot'>;
+
 export interface ReplaceOptions extends WriteOptions {
   /**
    * The partitions to replace (partition column → value, e.g. `{ symbol: 'BTCUSDT', date: '2024-03-01' }`;
@@ -279,7 +282,7 @@ export class DeltaTable {
    * `discardStaged`. Until then no reader sees them (and vacuum would delete them). Rows must
    * have their partition values (the commit refuses files outside its partitions).
    */
-  async stageFromSql(conn: DuckDBConnection, selectSql: string, options: Pick<ReplaceOptions, 'compression' | 'dictionary' | 'fileSplit' | 'readSnapshot'> = {}): Promise<AddAction[]> {
+  async stageFromSql(conn: DuckDBConnection, selectSql: string, options: StageOptions = {}): Promise<AddAction[]> {
     return writeSelect(conn, this.fileSpec(options.readSnapshot ?? this.current, options), selectSql, { checkNullPartitions: false });
   }
 

@@ -216,7 +216,7 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
     };
     // Models whose rows are built but still being tested and committed: their downstream models
     // may build from those rows, on any lane, and commit after them.
-    const committing = new Map<string, { model: string; run: Promise<ModelRun> }>();
+    const committing = new Map<string, Promise<ModelRun>>();
     /** A model's exclusive read under way (Model.exclusiveRead): the models started meanwhile build after it. */
     let exclusive: Promise<void> | undefined;
     while (pending.length > 0 || running.size > 0) {
@@ -231,7 +231,7 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
         }
         // (Uncommitted parents' rows are in memory, whole tables (Rewritten) or the partitions
         // handed on: every lane's connection reads them.)
-        const unfinished = parents.filter((p) => !finished(p)).map((p) => ({ table: outputTableOf(p), ...committing.get(p.name)! }));
+        const unfinished = parents.filter((p) => !finished(p)).map((p): [string, Promise<ModelRun>] => [outputTableOf(p), committing.get(p.name)!]);
         const lane = await laneFor(lanes, laneCount, lake, { threads, keptEngine: options.fullRefresh ? undefined : options.engine }, log);
         if (!lane) continue;
         pending.splice(pending.indexOf(model), 1);
@@ -270,7 +270,7 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
         const handed = parents.filter((p) => handedOn.has(p.name)).map((p) => ({ table: outputTableOf(p), ...handedOn.get(p.name)! }));
         const run: Promise<ModelRun> = runModel(lake, lane, model, { ...options, config, nowUs, log, tag: runId.slice(0, 8), commitChanges }, {
           rewritten,
-          upstream: new Map([...unfinished.map((u): [string, Promise<ModelRun>] => [u.table, u.run]), ...handed.map((h): [string, Promise<ModelRun>] => [h.table, h.run])]),
+          upstream: new Map([...unfinished, ...handed.map((h): [string, Promise<ModelRun>] => [h.table, h.run])]),
           handOffs: new Map(handed.map((h) => [h.table, h.handOff])),
           handsOff: graph.children(model).some((c) => selectedNames.has(c.name)),
           onInputRead: async () => {
@@ -280,7 +280,7 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
           buildGate,
           onRowsReady: (handOff) => {
             if (handOff) handedOn.set(model.name, { handOff, run });
-            committing.set(model.name, { model: model.name, run });
+            committing.set(model.name, run);
             release();
           },
         });
@@ -621,7 +621,7 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
     const tests = err instanceof ModelTestFailure ? err.results : [];
     return { model: model.name, status: 'failed', partitions, rows: 0, durationMs: Math.round(performance.now() - t0), error: (err as Error).message, inputVersions, tests };
   } finally {
-    // Closed once used: a run's own engine would close it with itself, an engine kept between runs never.
+    // Given back to the engine once used (lent again to the next model, closed with the engine).
     if (commitConnection) lane.engine.returnConnection(commitConnection);
     if (stageConnection) lane.engine.returnConnection(stageConnection);
   }

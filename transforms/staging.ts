@@ -10,18 +10,11 @@
  * still gets one file.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { queryJson, sqlLiteral, type AddAction, type DeltaTable, type ParquetCompression, type Snapshot } from '../lake/index.ts';
+import { queryJson, sqlLiteral, type AddAction, type DeltaTable, type StageOptions } from '../lake/index.ts';
 import { MONTH_COLUMN } from './month-partitions.ts';
 
 /** Rows below which one COPY writes them (two connections cost more than they save). */
 const SPLIT_ROWS = 100_000;
-
-export interface StageOptions {
-  readonly compression: ParquetCompression;
-  readonly dictionary?: boolean;
-  readonly fileSplit?: string;
-  readonly readSnapshot?: Snapshot;
-}
 
 /**
  * Stages `rowsSql` (SELECT of the table's rows, `date` among them when partitioned by date or
@@ -35,7 +28,7 @@ export async function stageRows(
   rowsSql: string,
   opts: StageOptions & { readonly source?: string; readonly openConnection?: () => Promise<{ conn: DuckDBConnection; close: () => void }> },
 ): Promise<AddAction[]> {
-  const stage = (c: DuckDBConnection, sql: string) => out.stageFromSql(c, sql, { compression: opts.compression, dictionary: opts.dictionary, fileSplit: opts.fileSplit, readSnapshot: opts.readSnapshot });
+  const stage = (c: DuckDBConnection, sql: string) => out.stageFromSql(c, sql, opts);
   const partitionedByDay = out.snapshot().partitionColumns.some((c) => c === 'date' || c === MONTH_COLUMN);
   const cut = partitionedByDay && opts.source && opts.openConnection ? await halfwayMonth(conn, opts.source) : undefined;
   if (!cut) return stage(conn, rowsSql);

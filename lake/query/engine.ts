@@ -115,10 +115,11 @@ export class LakeQueryEngine {
   /** Holders of a lower thread count (limitThreads), and the count to go back to after the last. */
   private threadLimits = 0;
   private threadsBefore: Promise<number> | undefined;
+  /** The connection for instance-wide settings (settingsConnection), once asked for; and once open. */
   private settings: Promise<DuckDBConnection> | undefined;
+  private settingsConn: DuckDBConnection | undefined;
   /** Idle connections given back (borrowConnection). */
   private readonly lent: DuckDBConnection[] = [];
-  private settingsConn: DuckDBConnection | undefined;
   /** The refresh of every table under way: such refreshes run one at a time. */
   private refreshing: Promise<unknown> = Promise.resolve();
   /**
