@@ -3,7 +3,8 @@
  * topological order; `--select` takes dbt's syntax: `name` (that model), `name+` (it and
  * everything downstream), `+name` (everything upstream and it).
  */
-import { outputTableOf, type Model } from './model.ts';
+import { DEFAULT_GOLD_CONFIG, type GoldConfig } from './config.ts';
+import { lookbackDaysOf, outputTableOf, type Model } from './model.ts';
 
 export class UnknownModelError extends Error {
   constructor(readonly selector: string, known: readonly string[]) {
@@ -87,10 +88,13 @@ export class ModelGraph {
     }
   }
 
-  /** The graph as text: each model with its inputs and materialisation. */
-  describe(): string {
+  /** The graph as text: each model with its inputs, materialisation and lookback (under `config`). */
+  describe(config: GoldConfig = DEFAULT_GOLD_CONFIG): string {
     return this.ordered()
-      .map((m) => `${m.name.padEnd(18)} ${m.materialization.padEnd(10)} <- ${m.inputs.join(', ')}${m.lookbackDays ? `  (lookback ${m.lookbackDays} d)` : ''}`)
+      .map((m) => {
+        const lookback = lookbackDaysOf(m, config);
+        return `${m.name.padEnd(18)} ${m.materialization.padEnd(10)} <- ${m.inputs.join(', ')}${lookback ? `  (lookback ${lookback} d)` : ''}`;
+      })
       .join('\n');
   }
 }

@@ -18,8 +18,12 @@ import { extractZipCsv, loadKlinesIntoSilver, loadTradesIntoBronze } from '../te
 import { DEFAULT_GOLD_CONFIG, MODELS, runTransforms, testModels, type Model } from './index.ts';
 import { fileDayRange } from './month-partitions.ts';
 
-/** The 2017 day has no $100k trade: a lower whale threshold gives whale_trades rows to compare. */
-const config = { ...DEFAULT_GOLD_CONFIG, whaleMinQuote: 10_000 };
+/**
+ * The 2017 day has no $100k trade: a lower whale threshold gives whale_trades rows to compare.
+ * Price spikes on 1h at a low z-score give alerts to compare, some in the first hours of a day,
+ * whose frames (30 windows of 1h and one more) reach two days back: the alerts' lookback.
+ */
+const config = { ...DEFAULT_GOLD_CONFIG, whaleMinQuote: 10_000, priceSpike: { zScore: 2, window: 30, intervals: ['1h'] } };
 
 const START = Date.parse('2024-01-01T00:00:00Z');
 const LAST_HOUR = Date.parse('2024-01-03T23:00:00Z');
@@ -99,8 +103,8 @@ describe('incremental builds', () => {
     expect(byModel.coverage.partitions).toEqual([{ symbol: 'BTCUSDT', date: '2024-01-03' }]);
     expect(byModel.signals.partitions).toEqual([{ symbol: 'BTCUSDT', date: '2024-01-03' }, { symbol: 'BTCUSDT', date: '2024-01-04' }]);
     // gold/signals is stored a file a month; its commit names the days it computed, so alerts
-    // recompute those days and their look-ahead, not every day of January.
-    expect(byModel.alerts.partitions).toEqual(['2024-01-03', '2024-01-04', '2024-01-05', '2024-01-06', '2024-01-07'].map((date) => ({ symbol: 'BTCUSDT', date })));
+    // recompute those days and their look-ahead (the two days the 1h frames reach), not every day of January.
+    expect(byModel.alerts.partitions).toEqual(['2024-01-03', '2024-01-04', '2024-01-05', '2024-01-06'].map((date) => ({ symbol: 'BTCUSDT', date })));
     expect(byModel.whale_trades.status).toBe('skipped');
     expect(byModel.sentiment.status).toBe('skipped');
     // Exactly one commit to gold/indicators, replacing only the file of 2024-01-03: the table is

@@ -95,9 +95,10 @@ export interface Model {
   readonly materialization: Materialization;
   /**
    * How many whole days before a computed partition the model reads (rolling windows), so that
-   * a changed day's neighbours are known to be inputs; documentation for `full` models.
+   * a changed day's neighbours are known to be inputs; documentation for `full` models. A function
+   * where the run's configuration sizes the windows (alerts): read it with `lookbackDaysOf`.
    */
-  readonly lookbackDays: number;
+  readonly lookbackDays: number | ((config: GoldConfig) => number);
   /**
    * An output stored a month a partition (month-partitions.ts) keeps its newest month a file a
    * day, so that an hourly build replaces the day's file rather than rewriting the month's: worth
@@ -132,6 +133,11 @@ export interface Model {
    * model, columns named like the output table's).
    */
   build?(ctx: BuildContext, into: string): Promise<void>;
+}
+
+/** A model's lookback (Model.lookbackDays) under a run's configuration. */
+export function lookbackDaysOf(model: Pick<Model, 'lookbackDays'>, config: GoldConfig): number {
+  return typeof model.lookbackDays === 'function' ? model.lookbackDays(config) : model.lookbackDays;
 }
 
 export function outputTableOf(model: Pick<Model, 'name'>): string {

@@ -7,7 +7,7 @@ import type { DeltaTable, Lake, LakeQueryEngine } from '../lake/index.ts';
 import { changedPartitions, type CommitChanges } from './changes.ts';
 import type { GoldConfig } from './config.ts';
 import { inputFiles, type HandOff } from './input-relations.ts';
-import type { Model } from './model.ts';
+import { lookbackDaysOf, type Model } from './model.ts';
 import { computedPartitionColumns } from './month-partitions.ts';
 import { addDays, dedupePartitions, unionPartitions, type Partition, type PartitionSet } from './partitions.ts';
 
@@ -57,7 +57,7 @@ export async function plan(
     }
     if (changed !== 'all' && changed.length === 0) return [];
     if (model.materialization === 'full' || changed === 'all') set = 'all';
-    else if (!model.affected) set = defaultAffected(model, changed);
+    else if (!model.affected) set = defaultAffected(model, changed, lookbackDaysOf(model, options.config));
     else {
       const partitionsOf = (table: string) => {
         const handOff = handOffs.get(table);
@@ -76,7 +76,7 @@ export async function plan(
  * By default a changed input partition changes the output partition with the same values (on
  * the output's partition columns), and, through the lookback, the `lookbackDays` dates after it.
  */
-export function defaultAffected(model: Model, changed: readonly Partition[]): PartitionSet {
+export function defaultAffected(model: Model, changed: readonly Partition[], lookbackDays: number): PartitionSet {
   const columns = computedPartitionColumns(model.output.partitionColumns ?? []);
   const out: Partition[] = [];
   for (const p of changed) {
@@ -84,7 +84,7 @@ export function defaultAffected(model: Model, changed: readonly Partition[]): Pa
     for (const c of columns) if (p[c] !== undefined) q[c] = p[c];
     if (Object.keys(q).length === 0) return 'all';
     out.push(q);
-    if (q.date) for (let d = 1; d <= model.lookbackDays; d++) out.push({ ...q, date: addDays(q.date, d) });
+    if (q.date) for (let d = 1; d <= lookbackDays; d++) out.push({ ...q, date: addDays(q.date, d) });
   }
   return dedupePartitions(out);
 }

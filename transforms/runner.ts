@@ -29,7 +29,7 @@ import type { TransformMetrics } from '../common/metrics-catalog.ts';
 import type { CommitChanges } from './changes.ts';
 import { DEFAULT_GOLD_CONFIG, type GoldConfig } from './config.ts';
 import { ModelGraph } from './graph.ts';
-import { outputTableOf, type BuildContext, type Model } from './model.ts';
+import { lookbackDaysOf, outputTableOf, type BuildContext, type Model } from './model.ts';
 import { ModelTestFailure, runModelTests, type TestResult } from './model-tests.ts';
 import { partitionFilterSql, type Partition, type PartitionSet } from './partitions.ts';
 import { TRANSFORM_RUNS } from './runs-table.ts';
@@ -465,6 +465,7 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
       await hooks.buildGate;
       lap('waited for an exclusive read');
     }
+    const lookbackDays = lookbackDaysOf(model, options.config);
     const ctx: BuildContext = {
       conn: viewing,
       lake,
@@ -473,8 +474,8 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
       nowUs: options.nowUs,
       relation: (table) => {
         const handOff = hooks.handOffs.get(table);
-        if (handOff) return handOffRelation(handOff, reachOf(handOff.snapshot, partitions, model.lookbackDays));
-        return rewritten.get(table) ?? inputRelation(engine, table, partitions, model.lookbackDays) ?? viewName(table);
+        if (handOff) return handOffRelation(handOff, reachOf(handOff.snapshot, partitions, lookbackDays));
+        return rewritten.get(table) ?? inputRelation(engine, table, partitions, lookbackDays) ?? viewName(table);
       },
       filesOf: (table) => inputFiles(engine, hooks.handOffs, model, table),
       partitionsRelation: (table, list) => {

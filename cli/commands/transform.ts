@@ -42,8 +42,8 @@ export function registerTransformCommand(program: Command): void {
     .command('list')
     .description('the model graph: each model with its materialisation and inputs, in run order')
     .action(async () => {
-      const { MODELS, ModelGraph } = await import('../../transforms/index.ts');
-      process.stdout.write(`${new ModelGraph(MODELS).describe()}\n`);
+      const { MODELS, ModelGraph, goldConfigFromEnv } = await import('../../transforms/index.ts');
+      process.stdout.write(`${new ModelGraph(MODELS).describe(goldConfigFromEnv())}\n`);
     });
 
   transform

@@ -8,7 +8,8 @@
  *   previous GOLD_VOLUME_SURGE_WINDOW volumes (again once per event);
  * - `whale_trade`: a minute with trades worth ≥ GOLD_WHALE_MIN_QUOTE (gold/whale_trades);
  * - the signals of GOLD_ALERT_SIGNAL_KINDS at GOLD_ALERT_SIGNAL_INTERVALS (gold/signals).
- * The rolling windows must fit in the lookback (3 days: e.g. 60 windows of 1h).
+ * The lookback is as many days as the rolling windows span (`alertsLookbackDays`): one for the
+ * default 60 windows of 1m, three for 60 of 1h, 61 for 60 of 1d.
  *
  * In a full build the spikes' and surges' rolling frames are linear passes over each series in
  * TypeScript (price-spikes.ts, volume-surges.ts, reproducing DuckDB's numbers to the bit) rather
@@ -17,8 +18,10 @@
  */
 import { sqlLiteral } from '../../lake/index.ts';
 import { appendColumns, type AppendColumn } from '../indicators/columnar.ts';
+import type { GoldConfig } from '../config.ts';
 import type { BuildContext, Model } from '../model.ts';
 import { inputRangeSql } from '../partitions.ts';
+import { INTERVAL_MINUTES, type GoldInterval } from './candles-sql.ts';
 import { ALERT_TESTS, alertIdSql, alertTableDefinition, withDerivedColumns, withRaisedAt } from './alert-columns.ts';
 import { readIndicatorSeries, seriesKeysSql } from './indicator-series.ts';
 import { priceSpikes } from './price-spikes.ts';
@@ -36,7 +39,7 @@ export const alertsModel: Model = {
   inputs: ['gold/indicators', 'gold/signals', 'gold/whale_trades'],
   output: GOLD_ALERTS,
   materialization: 'partitions',
-  lookbackDays: 3,
+  lookbackDays: (config) => alertsLookbackDays(config),
   async build(ctx, into) {
     const { priceSpike, volumeSurge, whaleMinQuote, alertSignals } = ctx.config;
     const table = `${into}_events`;
@@ -75,6 +78,18 @@ export const alertsModel: Model = {
 };
 
 /**
+ * The whole days before a computed day that the spikes' and surges' rolling frames reach: the
+ * day's first window needs the `window` windows before it for its own frame, and one more, whose
+ * frame decides whether the first is the start of an event or the rest of one (its previous
+ * window a spike too). A change to a day's windows likewise reaches this many days after it.
+ */
+export function alertsLookbackDays(config: GoldConfig): number {
+  const reach = (rule: { window: number; intervals: readonly string[] }) =>
+    Math.max(0, ...rule.intervals.map((i) => Math.ceil(((rule.window + 1) * INTERVAL_MINUTES[i as GoldInterval]) / INTERVAL_MINUTES['1d'])));
+  return Math.max(reach(config.priceSpike), reach(config.volumeSurge));
+}
+
+/**
  * The spike and surge events, a row each: (exchange, symbol, interval, window_start, kind, value,
  * a, b, c, volume), kind SPIKE (value z, a the log return, b the frame's mean, c its sd) or SURGE
  * (value the ratio, a the frame's median).
@@ -90,7 +105,7 @@ async function eventsTable(ctx: BuildContext, table: string): Promise<string> {
   const intervals = [...new Set([...priceSpike.intervals, ...volumeSurge.intervals])];
   const read = await readIndicatorSeries(ctx.conn, {
     relation: ctx.relation('gold/indicators'),
-    where: `${inputRangeSql(ctx.partitions, 3)} AND "interval" IN (${list(intervals)})`,
+    where: `${inputRangeSql(ctx.partitions, alertsLookbackDays(ctx.config))} AND "interval" IN (${list(intervals)})`,
     doubles: { log_return: 'log_return', volume: 'volume' },
     raw: { volume_raw: 'volume' },
   });
@@ -150,7 +165,7 @@ function eventsSql(ctx: BuildContext): string {
         SELECT exchange, symbol, "interval", window_start, log_return, volume, lag(window_start) OVER s AS previous_start,
           avg(log_return) OVER ws AS mu, stddev_samp(log_return) OVER ws AS sd, count(log_return) OVER ws AS n_spike,
           median(CASE WHEN ${surgeIn} THEN CAST(volume AS DOUBLE) END) OVER wv AS med, count(*) OVER wv AS n_surge
-        FROM ${ctx.relation('gold/indicators')} WHERE ${inputRangeSql(ctx.partitions, 3)} AND (${spikeIn} OR ${surgeIn})
+        FROM ${ctx.relation('gold/indicators')} WHERE ${inputRangeSql(ctx.partitions, alertsLookbackDays(ctx.config))} AND (${spikeIn} OR ${surgeIn})
         WINDOW s AS (PARTITION BY exchange, symbol, "interval" ORDER BY window_start),
           ws AS (s ROWS BETWEEN ${priceSpike.window} PRECEDING AND 1 PRECEDING), wv AS (s ROWS BETWEEN ${volumeSurge.window} PRECEDING AND 1 PRECEDING)
       )
