@@ -8,7 +8,7 @@
 import { filesSelectSql, type AddAction, type LakeQueryEngine, type Snapshot } from '../lake/index.ts';
 import { MONTH_COLUMN, fileDayRange } from './month-partitions.ts';
 import type { Model } from './model.ts';
-import { addDays, partitionFilterSql, type Partition, type PartitionSet } from './partitions.ts';
+import { addDays, datesBetween, partitionFilterSql, type Partition, type PartitionSet } from './partitions.ts';
 
 /**
  * A model's rows handed downstream before its commit, in a run of some partitions: what its
@@ -103,11 +103,19 @@ export function reachOf(snapshot: Snapshot, partitions: PartitionSet, lookbackDa
 /**
  * A handed-on table as it will be once its commit lands: its rows of the recomputed partitions
  * from memory, the others from the files committed before (those of the partitions `reach`
- * selects; every one when undefined), less their rows of the recomputed days (a month's file
- * holds them too). `where` restricts both.
+ * selects; every one when undefined) but those holding recomputed days only, less their rows of
+ * the recomputed days (a month's file holds them too). `where` restricts both.
  */
 export function handOffRelation(handOff: HandOff, reach: ((file: AddAction) => boolean) | undefined, where = 'TRUE'): string {
-  const files = reach ? [...handOff.snapshot.files.values()].filter(reach) : [...handOff.snapshot.files.values()];
+  // (A file holding recomputed days only, such as the day's own file of a month stored a file a
+  // day, has none of the rows to read: binding it cost a query a file's set-up.)
+  const recomputed = new Set(handOff.partitions.map((p) => `${p.symbol ?? ''}\u0000${p.date}`));
+  const wholly = (f: AddAction) => {
+    const days = fileDayRange(f);
+    const symbol = f.partitionValues.symbol ?? '';
+    return days !== undefined && datesBetween(days.min, days.max).every((d) => recomputed.has(`${symbol}\u0000${d}`) || recomputed.has(`\u0000${d}`));
+  };
+  const files = [...handOff.snapshot.files.values()].filter((f) => (!reach || reach(f)) && !wholly(f));
   return `(SELECT * FROM ${handOff.table} WHERE ${where}
     UNION ALL BY NAME
     SELECT * FROM (${filesSelectSql(handOff.dir, handOff.snapshot, files)}) WHERE ${where} AND NOT (${partitionFilterSql(handOff.partitions)}))`;

@@ -157,8 +157,9 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
   const running = new Set<Promise<void>>();
   const runLap = profiler((m) => log(`run: ${m}`));
   const threads = options.threads ?? (options.fullRefresh ? undefined : laneThreads(laneCount));
-  // (A kept engine is the caller's: its thread count is lowered for this run only.)
-  const restoreThreads = threads !== undefined && !options.fullRefresh && options.engine ? await options.engine.limitThreads(threads) : undefined;
+  // (A kept engine is the caller's: its thread count is lowered for this run only. The run's
+  // first statements do not wait for the setting: an hourly build's first millisecond count.)
+  const threadsLimited = threads !== undefined && !options.fullRefresh && options.engine ? options.engine.limitThreads(threads).catch(() => undefined) : undefined;
   /**
    * Models that handed their rows of some partitions downstream (HandOff): the models reading
    * them read those rows for the whole run, also once the commit landed (its view is not defined
@@ -310,7 +311,7 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
     await restoreAfterRead?.();
     for (const lane of lanes) if (lane.conn !== lane.engine.connection) lane.engine.returnConnection(lane.conn);
     for (const engine of new Set(lanes.map((l) => l.engine))) if (engine !== options.engine) engine.close();
-    await restoreThreads?.();
+    await (await threadsLimited)?.();
   }
   await recorded;
   runLap('engines closed, runs recorded');
@@ -554,40 +555,29 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
     // The files are written now, also while the models this one reads are still committing (its
     // rows came from theirs, in memory): only the commit waits for theirs, records the versions
     // they produced, and never lands when theirs did not (the files are deleted then). Beside the
-    // model's tests when the lane's connection went downstream (on a connection of their own);
-    // files of rows that fail a test are deleted.
-    const stage = (c: DuckDBConnection, halves = false) =>
+    // model's tests, on a connection of their own (the last model of an hourly build's chain
+    // waits for both); files of rows that fail a test are deleted.
+    const stage = (c: DuckDBConnection) =>
       stageRows(out, c, rows, {
         ...GOLD_FILES,
         fileSplit,
         readSnapshot,
         // (A table rewritten whole, in a full refresh: its rows may be many.)
-        ...(halves && partitions === 'all' ? { source, openConnection: async () => {
+        ...(partitions === 'all' ? { source, openConnection: async () => {
           const other = await borrowWriter(lane.engine);
           return { conn: other, close: () => lane.engine.returnConnection(other) };
         } } : {}),
       });
-    let tests: TestResult[];
-    let staged: AddAction[];
-    if (commitConnection) {
-      stageConnection = await borrowWriter(lane.engine);
-      const [tested, written] = await Promise.allSettled([runModelTests(writer, model, source), stage(stageConnection, true)]);
-      if (written.status === 'rejected') throw written.reason;
-      staged = written.value;
-      if (tested.status === 'rejected' || tested.value.some((t) => !t.passed)) await out.discardStaged(staged);
-      if (tested.status === 'rejected') throw tested.reason;
-      tests = tested.value;
-      lap('tests, files written');
-      const failures = tests.filter((t) => !t.passed);
-      if (failures.length > 0) throw new ModelTestFailure(failures);
-    } else {
-      tests = await runModelTests(writer, model, source);
-      lap('tests');
-      const failures = tests.filter((t) => !t.passed);
-      if (failures.length > 0) throw new ModelTestFailure(failures);
-      staged = await stage(writer);
-      lap('files written');
-    }
+    stageConnection = await borrowWriter(lane.engine);
+    const [tested, written] = await Promise.allSettled([runModelTests(writer, model, source), stage(stageConnection)]);
+    if (written.status === 'rejected') throw written.reason;
+    const staged = written.value;
+    if (tested.status === 'rejected' || tested.value.some((t) => !t.passed)) await out.discardStaged(staged);
+    if (tested.status === 'rejected') throw tested.reason;
+    const tests = tested.value;
+    lap('tests, files written');
+    const failures = tests.filter((t) => !t.passed);
+    if (failures.length > 0) throw new ModelTestFailure(failures);
     try {
       for (const [input, pending] of hooks.upstream) {
         const upstream = await pending;
