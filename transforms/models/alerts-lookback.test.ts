@@ -6,7 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_GOLD_CONFIG, type GoldConfig } from '../config.ts';
+import { ModelGraph } from '../graph.ts';
 import { lookbackDaysOf } from '../model.ts';
+import { MODELS } from './index.ts';
 import { alertsLookbackDays, alertsModel } from './alerts.ts';
 
 const withRules = (spike: Partial<GoldConfig['priceSpike']>, surge: Partial<GoldConfig['volumeSurge']> = {}): GoldConfig => ({
@@ -29,5 +31,11 @@ describe('alerts lookback', () => {
     expect(alertsLookbackDays(withRules({ window: 24, intervals: ['1h'] }))).toBe(2);
     expect(alertsLookbackDays(withRules({ intervals: ['4h'] }))).toBe(11);
     expect(alertsLookbackDays(withRules({ intervals: ['1m'] }, { window: 20, intervals: ['1d'] }))).toBe(21);
+  });
+
+  it('is what `transform list` prints for the configuration in force', () => {
+    const line = (config: GoldConfig) => new ModelGraph(MODELS).describe(config).split('\n').find((l) => l.startsWith('alerts '));
+    expect(line(DEFAULT_GOLD_CONFIG)).toMatch(/\(lookback 1 d\)$/);
+    expect(line(withRules({ intervals: ['1h'] }))).toMatch(/\(lookback 3 d\)$/);
   });
 });
