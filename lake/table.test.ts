@@ -121,7 +121,7 @@ describe('DeltaTable', () => {
     }
   });
 
-  it('replacePartitionsFromSql refuses a row with a null partition value: before writing, or (listed partitions) at commit, leaving no file', async () => {
+  it('replacePartitionsFromSql refuses a row with a null partition value: once written (the files deleted), or (listed partitions) at commit, leaving no file', async () => {
     const lake = new Lake(tmpLakeDir());
     const table = await lake.createTable({
       name: 'gold/null_partitions',
@@ -139,6 +139,27 @@ describe('DeltaTable', () => {
     expect((await table.refresh()).version).toBe(0);
     const parquet = fs.readdirSync(table.dir, { recursive: true }).filter((f) => String(f).endsWith('.parquet'));
     expect(parquet).toEqual([]);
+  });
+
+  it('append refuses rows whose derived partition value is null, leaving no file and no commit', async () => {
+    const lake = new Lake(tmpLakeDir());
+    const table = await lake.createTable({
+      name: 'gold/null_derived_partitions',
+      columns: [
+        { name: 'seen_at', type: 'timestamp' },
+        { name: 'n', type: 'long', nullable: false },
+        { name: 'date', type: 'date', nullable: false, derivedFrom: 'CAST(make_timestamp(epoch_us(seen_at)) AS DATE)' },
+      ],
+      partitionColumns: ['date'],
+    });
+    const at = Date.UTC(2024, 2, 1) * 1000;
+    await expect(table.append([{ seen_at: at, n: 1 }, { seen_at: null, n: 2 }, { seen_at: null, n: 3 }])).rejects.toThrow(/2 row\(s\) have a null partition column/);
+    expect((await table.refresh()).version).toBe(0);
+    const parquet = fs.readdirSync(table.dir, { recursive: true }).filter((f) => String(f).endsWith('.parquet'));
+    expect(parquet).toEqual([]);
+    expect(fs.readdirSync(table.dir).filter((d) => d.startsWith('date='))).toEqual(['date=2024-03-01']);
+    await table.append([{ seen_at: at, n: 1 }]);
+    expect((await table.refresh()).numRecords()).toBe(1);
   });
 
   it('stages files a month a partition, a day a file where fileSplit says: invisible until committed, replacing exactly the files named, deleted when discarded', async () => {

@@ -139,9 +139,9 @@ function constantSql(c: LakeColumn, value: unknown): string {
  * Writes the result of a SELECT run on `conn` (for instance a gold transform over the lake's
  * views). Its columns are matched by name and cast to the table's types; derived columns are
  * computed when the query does not return them. A row with a null partition column is refused
- * before anything is written, which runs the query twice; `checkNullPartitions: false` skips
- * that when the caller rejects the written files of partitions it did not ask for anyway (a
- * replace of listed partitions: a null value is never one of them).
+ * (the files written are deleted, nothing is committed); `checkNullPartitions: false` leaves that
+ * to a caller that rejects the written files of partitions it did not ask for anyway (a replace
+ * of listed partitions: a null value is never one of them).
  */
 export async function writeSelect(conn: DuckDBConnection, spec: DataFileSpec, selectSql: string, opts: { checkNullPartitions?: boolean } = {}): Promise<AddAction[]> {
   // (Its columns from binding the query: a DESCRIBE runs it as a query, twice the time.)
@@ -166,10 +166,6 @@ async function copyToTable(conn: DuckDBConnection, spec: DataFileSpec, typedSele
   const select = `SELECT ${projection} FROM (${typedSelect})`;
   const compression = spec.compression ?? 'zstd';
   const partitioned = spec.partitionColumns.length > 0;
-  if (partitioned && checkNullPartitions) {
-    const nulls = (await conn.runAndReadAll(`SELECT count(*) FROM (${select}) WHERE ${spec.partitionColumns.map((p) => `${sqlIdentifier(p)} IS NULL`).join(' OR ')}`)).getRowsJson()[0][0];
-    if (Number(nulls) > 0) throw new RowValidationError(`${nulls} row(s) have a null partition column (${spec.partitionColumns.join(', ')})`);
-  }
   const target = partitioned ? spec.tableDir : path.join(spec.tableDir, `part-${randomUUID()}.parquet`);
   const split = partitioned && spec.fileSplit !== undefined;
   const keys = [...spec.partitionColumns.map(sqlIdentifier), ...(split ? [FILE_SPLIT_KEY] : [])];
@@ -181,8 +177,28 @@ async function copyToTable(conn: DuckDBConnection, spec: DataFileSpec, typedSele
   const reader = await conn.runAndReadAll(`COPY (${source}) TO ${sqlLiteral(target)} (${options.join(', ')})`);
   const now = Date.now();
   const stats = reader.getRowObjectsJson() as unknown as ReturnedFileStats[];
+  if (partitioned && checkNullPartitions) await refuseNullPartitions(spec, stats);
   if (split) await Promise.all(stats.map(async (s) => (s.filename = await moveOutOfSplitDirectory(s.filename))));
   return stats.map((s) => toAddAction(spec, s, now));
+}
+
+/**
+ * Rows with a null partition value (DuckDB writes them under `__HIVE_DEFAULT_PARTITION__`) are
+ * refused: every file the write made is deleted, nothing having been committed. (Checked on the
+ * files written rather than by a count first: that ran the whole query a second time, on every
+ * write of a table whose partition column is derived, the stream's among them.)
+ */
+async function refuseNullPartitions(spec: DataFileSpec, stats: readonly ReturnedFileStats[]): Promise<void> {
+  const isNull = (s: ReturnedFileStats) => (s.partition_keys ?? []).some((kv) => spec.partitionColumns.includes(kv.key) && kv.value === null);
+  const refused = stats.filter(isNull);
+  if (refused.length === 0) return;
+  await Promise.all(stats.map((s) => fs.rm(s.filename, { force: true })));
+  // (The directories of the null value, and of a file split under them, are left empty.)
+  for (const dir of new Set(refused.map((s) => path.dirname(s.filename)))) {
+    for (let d = dir; d.startsWith(spec.tableDir) && d !== spec.tableDir; d = path.dirname(d)) await fs.rmdir(d).catch(() => {});
+  }
+  const rows = refused.reduce((n, s) => n + Number(s.count), 0);
+  throw new RowValidationError(`${rows} row(s) have a null partition column (${spec.partitionColumns.join(', ')})`);
 }
 
 /** `<partition>/__file=<key>/part-x.parquet` → `<partition>/part-x.parquet` (the key's directory removed once empty). */

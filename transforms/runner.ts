@@ -598,7 +598,7 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
     // (A failed commit deletes the files it was given.)
     const result = await replace(staged, model.inputs.map((i) => ({ appId: txnAppId(model.name, i), version: inputVersions[i] })));
     lap('commit');
-    if (partitions === 'all' && !published) {
+    if (partitions === 'all' && !published && hooks.handsOff) {
       // The table now holds exactly these rows: the models downstream read them from memory.
       await conn.run(`DROP TABLE IF EXISTS ${kept}`);
       await conn.run(`ALTER TABLE ${OUT} RENAME TO ${kept}`);

@@ -71,7 +71,7 @@ export const alertsModel: Model = {
         FROM ${ctx.relation('gold/signals')} WHERE ${inputRangeSql(ctx.partitions, 0)} AND kind IN (${list(alertSignals.kinds.length ? alertSignals.kinds : ['-'])}) AND "interval" IN (${list(alertSignals.intervals)})`;
       await ctx.conn.run(`CREATE OR REPLACE TABLE ${into} AS ${withDerivedColumns(withRaisedAt(select, ctx, GOLD_ALERTS.name), GOLD_ALERTS)}`);
     } finally {
-      await ctx.conn.run(`DROP TABLE IF EXISTS ${table}`);
+      if (ctx.partitions === 'all') await ctx.conn.run(`DROP TABLE IF EXISTS ${table}`);
     }
   },
   tests: [...ALERT_TESTS],
