@@ -562,7 +562,7 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
         ...GOLD_FILES,
         fileSplit,
         readSnapshot,
-        // (A table rewritten whole, in a full refresh: its rows may be many.)
+        // (A table rewritten whole: its rows may be many.)
         ...(partitions === 'all' ? { source, openConnection: async () => {
           const other = await borrowWriter(lane.engine);
           return { conn: other, close: () => lane.engine.returnConnection(other) };
