@@ -259,6 +259,23 @@ describe('incremental builds', () => {
     }
   }, 240_000);
 
+  it("a model nothing reads whose tests fail leaves its output as it was and no file behind (its files are written beside its tests)", async () => {
+    const lake = new Lake(tmpLakeDir('failing-leaf-'));
+    await seed(lake, `open_time >= ${START} AND open_time < ${START + 86_400_000}`);
+    expect((await runTransforms(lake, MODELS)).ok).toBe(true);
+    const coverage = await lake.table('gold/coverage');
+    const before = (await coverage.refresh()).version;
+    await seed(lake, `open_time >= ${START + 86_400_000} AND open_time < ${START + 2 * 86_400_000}`);
+    const broken: Model[] = MODELS.map((m) => (m.name === 'coverage' ? { ...m, tests: [...m.tests, { kind: 'sql', name: 'always_fails', sql: 'SELECT * FROM {{ this }}' }] } : m));
+    const byModel = Object.fromEntries((await runTransforms(lake, broken)).models.map((m) => [m.model, m]));
+    expect(byModel.coverage).toMatchObject({ status: 'failed', error: expect.stringMatching(/always_fails/) });
+    expect(byModel.indicators.status).toBe('success');
+    expect((await coverage.refresh()).version).toBe(before);
+    const live = new Set([...coverage.snapshot().files.keys()].map((p) => decodeURIComponent(p)));
+    const onDisk = (fs.readdirSync(coverage.dir, { recursive: true }) as string[]).filter((f) => f.endsWith('.parquet')).map((f) => f.split(path.sep).join('/'));
+    expect(onDisk.filter((f) => !live.has(f))).toEqual([]);
+  }, 240_000);
+
   /**
    * Over one day built by a full refresh, a second full refresh with `models` (whose indicators
    * fail with `error`): indicators fail, signals and alerts are skipped, and none of the three
