@@ -130,7 +130,10 @@ export function partitionsKeptByDay(partitionColumns: readonly string[], files: 
  * `newestMonth` and later a file each, older months a file a month.
  */
 export function fileSplitSql(newestMonth: string): string {
-  return `CASE WHEN strftime("date", '%Y-%m') >= ${sqlLiteral(newestMonth)} THEN CAST("date" AS VARCHAR) ELSE 'month' END`;
+  // (A date compared with the month's first day: formatting every row's month cost a full
+  // build's indicators ~30 ms of the writer's CPU.)
+  if (!/^\d{4}-\d{2}$/.test(newestMonth)) throw new Error(`fileSplitSql: ${newestMonth} is not a YYYY-MM month`);
+  return `CASE WHEN "date" >= DATE ${sqlLiteral(`${newestMonth}-01`)} THEN CAST("date" AS VARCHAR) ELSE 'month' END`;
 }
 
 /** The newest month (`YYYY-MM`) a month-stored table's files hold; undefined when it has none. */
