@@ -39,7 +39,7 @@ export const alertsModel: Model = {
   inputs: ['gold/indicators', 'gold/signals', 'gold/whale_trades'],
   output: GOLD_ALERTS,
   materialization: 'partitions',
-  lookbackDays: (config) => alertsLookbackDays(config),
+  lookbackDays: alertsLookbackDays,
   async build(ctx, into) {
     const { priceSpike, volumeSurge, whaleMinQuote, alertSignals } = ctx.config;
     const table = `${into}_events`;
