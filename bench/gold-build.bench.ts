@@ -24,7 +24,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { referenceData, type Benchmark } from './harness.ts';
 import { Lake, LakeQueryEngine, sqlLiteral } from '../lake/index.ts';
-import { MODELS, runTransforms } from '../transforms/index.ts';
+import { MODELS, keptEngineThreads, runTransforms } from '../transforms/index.ts';
 import { extractZipCsv, loadKlinesIntoSilver } from '../test/support/lake-loaders.ts';
 
 const ROLL_UP = ['5m', '15m', '1h'] as const;
@@ -100,7 +100,7 @@ const bench: Benchmark = {
     ctx.log(`reference window query: ${referenceMs.map((x) => x.toFixed(0)).join(', ')} ms (CPU ${referenceCpuMs.map((x) => x.toFixed(0)).join(', ')} ms), ${referenceRows} rows`);
 
     // The worker's gold engine, open since the worker started (workflows/main.ts).
-    const goldEngine = await LakeQueryEngine.open({ lake, readOnly: false });
+    const goldEngine = await LakeQueryEngine.open({ lake, readOnly: false, threads: keptEngineThreads() });
     t = performance.now();
     const log = process.env.GOLD_PROFILE ? (m: string) => ctx.log(m) : undefined;
     let cpu = process.cpuUsage();

@@ -20,7 +20,7 @@ export { outputTableOf, type Model, type ModelTest, type BuildContext, type Mate
 export { ModelTestFailure, type TestResult } from './model-tests.ts';
 export { txnAppId } from './plan.ts';
 export { partitionsKeptByDay } from './month-partitions.ts';
-export { runTransforms, testModels, formatRunSummary, describePartitions, openGoldTable, type TransformRunOptions, type TransformRunSummary, type ModelRun, type ModelRunStatus } from './runner.ts';
+export { runTransforms, keptEngineThreads, testModels, formatRunSummary, describePartitions, openGoldTable, type TransformRunOptions, type TransformRunSummary, type ModelRun, type ModelRunStatus } from './runner.ts';
 export { TRANSFORM_RUNS } from './runs-table.ts';
 export { changedInputDates, type ChangedDates } from './pending-changes.ts';
 export { goldConfigFromEnv, goldEnvSchema, DEFAULT_GOLD_CONFIG, type GoldConfig } from './config.ts';

@@ -157,8 +157,9 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
   const running = new Set<Promise<void>>();
   const runLap = profiler((m) => log(`run: ${m}`));
   const threads = options.threads ?? (options.fullRefresh ? undefined : laneThreads(laneCount));
-  // (A kept engine is the caller's: its thread count is lowered for this run only. The run's
-  // first statements do not wait for the setting: an hourly build's first millisecond count.)
+  // (A kept engine is the caller's: its thread count is lowered for this run only, unless it was
+  // opened with no more (keptEngineThreads: the worker's). The run's first statements do not wait
+  // for the setting: an hourly build's first millisecond count.)
   const threadsLimited = threads !== undefined && !options.fullRefresh && options.engine ? options.engine.limitThreads(threads).catch(() => undefined) : undefined;
   /**
    * Models that handed their rows of some partitions downstream (HandOff): the models reading
@@ -327,6 +328,16 @@ export async function runTransforms(lake: Lake, models: readonly Model[], option
  * full build 159-173 ms -> 150-158 ms with two, bench gold-build).
  */
 const DEFAULT_CONCURRENCY = 2;
+
+/**
+ * The DuckDB threads for an engine kept open for hourly builds (the worker's gold engine): the
+ * count those builds run with (laneThreads), so that no build sets the count and sets it back
+ * (engine.limitThreads leaves such an engine alone). A full refresh opens an engine of its own
+ * with a thread per core.
+ */
+export function keptEngineThreads(cores = availableParallelism()): number {
+  return laneThreads(DEFAULT_CONCURRENCY, cores);
+}
 
 /**
  * A full refresh builds up to four models at once: the models independent of an exclusive reader

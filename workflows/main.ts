@@ -13,6 +13,7 @@ import { createMetricsRegistry } from '../common/metrics.ts';
 import { startObservabilityServer } from '../common/observability-server.ts';
 import { Shutdown } from '../common/shutdown.ts';
 import { Lake, LakeQueryEngine, countCommitConflicts } from '../lake/index.ts';
+import { keptEngineThreads } from '../transforms/index.ts';
 import { loadWorkerConfig } from './config.ts';
 import { startGapRepairConsumer } from './gap-repair/consumer.ts';
 import { ensureSchedules } from './schedules.ts';
@@ -87,7 +88,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     if (producer) await (await producer).disconnect();
   });
   // The gold builds' engine, open while the worker runs (see ActivityDeps.goldEngine).
-  const goldEngine = await LakeQueryEngine.open({ lake, readOnly: false, memoryLimit: config.WORKER_GOLD_MEMORY_LIMIT });
+  const goldEngine = await LakeQueryEngine.open({ lake, readOnly: false, memoryLimit: config.WORKER_GOLD_MEMORY_LIMIT, threads: keptEngineThreads() });
   shutdown.add('gold engine', () => goldEngine.close());
   const workers = await startWorkers(nativeConnection, { lake, config, fetch: globalThis.fetch, logger, registry, kafkaProducer, goldEngine });
   shutdown.add('temporal workers', () => workers.shutdown());

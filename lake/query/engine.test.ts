@@ -330,4 +330,19 @@ describe('limitThreads', () => {
       engine.close();
     }
   });
+
+  it('leaves an engine opened with no more threads than the limit as it is, and a later change of the count too', async () => {
+    const engine = await LakeQueryEngine.open({ lake: new Lake(tmpLakeDir()), readOnly: false, threads: 1 });
+    try {
+      const threads = async () => Number((await engine.connection.runAndReadAll(`SELECT current_setting('threads')::INTEGER`)).getRows()[0][0]);
+      const release = await engine.limitThreads(2);
+      expect(await threads()).toBe(1);
+      // A count set by hand meanwhile is not undone by the release (nothing was set to go back from).
+      await engine.connection.run(`SET threads = 3`);
+      await release();
+      expect(await threads()).toBe(3);
+    } finally {
+      engine.close();
+    }
+  });
 });

@@ -115,6 +115,8 @@ export class LakeQueryEngine {
   /** Holders of a lower thread count (limitThreads), and the count to go back to after the last. */
   private threadLimits = 0;
   private threadsBefore: Promise<number> | undefined;
+  /** The thread count the engine was opened with (LakeQueryEngineOptions.threads), if one was given. */
+  private openedThreads: number | undefined;
   /** The connection for instance-wide settings (settingsConnection), once asked for; and once open. */
   private settings: Promise<DuckDBConnection> | undefined;
   private settingsConn: DuckDBConnection | undefined;
@@ -151,6 +153,7 @@ export class LakeQueryEngine {
     if (options.memoryLimit) await conn.run(`SET memory_limit = ${sqlLiteral(options.memoryLimit)}`);
     const engine = new LakeQueryEngine(lake, instance, conn, options.readOnly ?? true);
     engine.sessionSettings = session;
+    if (options.threads) engine.openedThreads = Math.max(1, Math.floor(options.threads));
     engine.maxConnections = Math.max(1, Math.floor(options.connections ?? 1));
     await engine.refresh();
     if (engine.readOnly) {
@@ -182,8 +185,12 @@ export class LakeQueryEngine {
    * transform run of a few partitions on two lanes), fills the cores with one thread per
    * connection, where every query's own workers cost CPU in waking and handing tasks over. Holders
    * at once share one limit (the first one's); the last release restores the count from before.
+   * An engine opened with no more threads than that is left alone: no statement at all (setting
+   * the count and setting it back cost an hourly gold build ~5-10 ms, the pool's threads stopped
+   * and started again).
    */
   async limitThreads(threads: number): Promise<() => Promise<void>> {
+    if (this.openedThreads !== undefined && this.openedThreads <= Math.max(1, Math.floor(threads))) return async () => {};
     if (this.threadLimits++ === 0) {
       this.threadsBefore = (async () => {
         const conn = await this.settingsConnection();
