@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { Model } from './model.ts';
-import { runModelTests } from './model-tests.ts';
+import { runModelTests, screenSql } from './model-tests.ts';
 
 let db: DuckDBInstance;
 let conn: DuckDBConnection;
@@ -61,5 +61,18 @@ describe('runModelTests', () => {
     await conn.run(`CREATE OR REPLACE TABLE nulls AS SELECT * FROM (VALUES (NULL, 1, 1.0, 'a'), (1, 1, 1.0, 'a')) t(k, j, v, kind)`);
     const [unique] = await runModelTests(conn, model([{ kind: 'unique', columns: ['k'] }]), 'nulls');
     expect([unique.passed, unique.failures]).toEqual([true, 0]);
+  });
+
+  it("screens keys of strings by the strings, not by DuckDB's string hash, which collides on near-identical ids", async () => {
+    // Two signal ids of the 2024 BTCUSDT build whose hashes are equal.
+    const ids = ['macd_cross_up:binance:BTCUSDT:1m:2024-02-01T08:20:00Z', 'macd_cross_up:binance:BTCUSDT:1m:2024-09-01T08:50:00Z'];
+    await conn.run(`CREATE OR REPLACE TABLE ids AS SELECT * FROM (VALUES ('${ids[0]}', 1), ('${ids[1]}', 2)) t(id, n)`);
+    expect((await conn.runAndReadAll(`SELECT hash('${ids[0]}') = hash('${ids[1]}')`)).getRows()[0][0]).toBe(true);
+    const unique = { kind: 'unique', columns: ['id'] } as const;
+    const screen = async (strings: Set<string>) => Number((await conn.runAndReadAll(`SELECT (${screenSql(unique, 'ids', strings)})::INTEGER FROM ids`)).getRows()[0][0]);
+    expect(await screen(new Set(['id']))).toBe(0);
+    expect(await screen(new Set())).toBe(1); // hashed: a false alarm, settled by the test's own query
+    await conn.run(`INSERT INTO ids VALUES ('${ids[0]}', 3)`);
+    expect(await screen(new Set(['id']))).toBe(1);
   });
 });
