@@ -115,8 +115,9 @@ export interface Model {
    */
   readonly exclusiveRead?: boolean;
   /**
-   * The build leaves rows of `ctx.partitions` only (and every derived column): the runner does
-   * not filter them again (a statement on the hourly build's critical path).
+   * The build leaves rows of `ctx.partitions` only, with every column of the output but `month`
+   * (the derived ones too): the runner neither filters nor completes them (statements on the
+   * hourly build's critical path).
    */
   readonly rowsWithinPartitions?: boolean;
   /**

@@ -20,7 +20,7 @@ import { sqlLiteral } from '../../lake/index.ts';
 import { appendColumns, type AppendColumn } from '../indicators/columnar.ts';
 import type { GoldConfig } from '../config.ts';
 import type { BuildContext, Model } from '../model.ts';
-import { inputRangeSql } from '../partitions.ts';
+import { inputRangeSql, partitionFilterSql } from '../partitions.ts';
 import { INTERVAL_MINUTES, type GoldInterval } from './candles-sql.ts';
 import { ALERT_TESTS, alertIdSql, alertTableDefinition, withDerivedColumns, withRaisedAt } from './alert-columns.ts';
 import { readIndicatorSeries, seriesKeysSql } from './indicator-series.ts';
@@ -40,6 +40,7 @@ export const alertsModel: Model = {
   output: GOLD_ALERTS,
   materialization: 'partitions',
   lookbackDays: alertsLookbackDays,
+  rowsWithinPartitions: true,
   async build(ctx, into) {
     const { priceSpike, volumeSurge, whaleMinQuote, alertSignals } = ctx.config;
     const table = `${into}_events`;
@@ -69,7 +70,8 @@ export const alertsModel: Model = {
         UNION ALL
         SELECT alert_id, exchange, symbol, "interval", window_start, kind, severity, value, threshold, details
         FROM ${ctx.relation('gold/signals')} WHERE ${inputRangeSql(ctx.partitions, 0)} AND kind IN (${list(alertSignals.kinds.length ? alertSignals.kinds : ['-'])}) AND "interval" IN (${list(alertSignals.intervals)})`;
-      await ctx.conn.run(`CREATE OR REPLACE TABLE ${into} AS ${withDerivedColumns(withRaisedAt(select, ctx, GOLD_ALERTS.name), GOLD_ALERTS)}`);
+      // (Only the computed partitions' rows: the runner then filters none, a statement less on the hourly build's chain.)
+      await ctx.conn.run(`CREATE OR REPLACE TABLE ${into} AS SELECT * FROM (${withDerivedColumns(withRaisedAt(select, ctx, GOLD_ALERTS.name), GOLD_ALERTS)}) WHERE ${partitionFilterSql(ctx.partitions)}`);
     } finally {
       if (ctx.partitions === 'all') await ctx.conn.run(`DROP TABLE IF EXISTS ${table}`);
     }

@@ -370,17 +370,10 @@ async function readSymbolInput(ctx: BuildContext, symbol: string, from: string |
 function planSeries(input: SymbolInput, history: ReadonlyMap<number, SeriesHistory>, from: string | undefined): SeriesPlan[] {
   const { rows, ex, iv, ws, close, high, low, tradeCount, volumeRaw, quoteRaw } = input;
   const warm = (e: number, k: number) => history.has(seriesKey(e, k));
-  const fromDay = from ? Date.parse(`${from}T00:00:00Z`) / 86_400_000 : -Infinity;
-  const day = (us: number) => Math.floor(us / DAY_US);
+  const fromUs = from ? Date.parse(`${from}T00:00:00Z`) * 1000 : -Infinity;
   const plans: SeriesPlan[] = [];
   for (const { from: a, to: b } of seriesRuns(ex, iv, rows)) {
-    const inSeries = (k: number) => {
-      const keepFrom = warm(ex[a], k) ? fromDay : -Infinity;
-      const out = new Int32Array(b - a);
-      let n = 0;
-      for (let i = a; i < b; i++) if ((i + 1 === b || ws[i + 1] !== ws[i]) && day(ws[i]) >= keepFrom) out[n++] = i;
-      return out.subarray(0, n);
-    };
+    const inSeries = (k: number) => latestRevisions(ws, a, b, warm(ex[a], k) ? fromUs : -Infinity);
     const direct = inSeries(iv[a]);
     if (direct.length > 0) plans.push({ ex: ex[a], iv: iv[a], history: history.get(seriesKey(ex[a], iv[a])), rows: direct });
     if (iv[a] === HOUR) {
@@ -395,6 +388,17 @@ function planSeries(input: SymbolInput, history: ReadonlyMap<number, SeriesHisto
   }
   plans.sort((x, y) => x.ex - y.ex || x.iv - y.iv);
   return plans;
+}
+
+/**
+ * The rows a..b-1 of one series (sorted by window, then revision) that are the last of their
+ * window (its latest revision) and start at or after `fromUs`.
+ */
+function latestRevisions(ws: Float64Array, a: number, b: number, fromUs: number): Int32Array {
+  const out = new Int32Array(b - a);
+  let n = 0;
+  for (let i = a; i < b; i++) if ((i + 1 === b || ws[i + 1] !== ws[i]) && ws[i] >= fromUs) out[n++] = i;
+  return out.subarray(0, n);
 }
 
 /** A symbol's output rows, in gold/indicators' order; the decimals and window starts as raw integers. */
