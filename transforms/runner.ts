@@ -504,7 +504,6 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
       outputHasRows: out.snapshot().files.size > 0,
       log: (m) => options.log(`${model.name}: ${m}`),
     };
-    const keep = out.snapshot().partitionColumns.length > 0 && !model.rowsWithinPartitions ? partitionFilterSql(partitions) : 'TRUE';
     // A lane's earlier model dropped its table (runModel's catch too): no DROP needed first.
     if (model.sql) await viewing.run(`CREATE OR REPLACE TABLE ${OUT} AS ${model.sql(ctx)}`);
     else if (model.build) await model.build(ctx, OUT);
@@ -512,7 +511,7 @@ async function runModel(lake: Lake, lane: Lane, model: Model, options: Transform
     lap('build');
     // (A model whose rows are complete as built is not looked at: learning its columns alone
     // cost the hourly build's chain a millisecond a model.)
-    if (!model.rowsWithinPartitions) await completeRows(conn, OUT, model.output, keep);
+    if (!model.rowsWithinPartitions) await completeRows(conn, OUT, model.output, out.snapshot().partitionColumns.length > 0 ? partitionFilterSql(partitions) : 'TRUE');
     lap('derived columns, partition filter');
     // The rows go to the models downstream now: they build from them (on this lane's connection)
     // while this model's tests and commit run (on a connection of its own), and commit after it,

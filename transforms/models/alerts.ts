@@ -20,9 +20,9 @@ import { sqlLiteral } from '../../lake/index.ts';
 import { appendColumns, type AppendColumn } from '../indicators/columnar.ts';
 import type { GoldConfig } from '../config.ts';
 import type { BuildContext, Model } from '../model.ts';
-import { inputRangeSql, partitionFilterSql } from '../partitions.ts';
+import { inputRangeSql } from '../partitions.ts';
 import { INTERVAL_MINUTES, type GoldInterval } from './candles-sql.ts';
-import { ALERT_TESTS, alertIdSql, alertTableDefinition, withDerivedColumns, withRaisedAt } from './alert-columns.ts';
+import { ALERT_TESTS, alertIdSql, alertTableDefinition, alertRowsSql } from './alert-columns.ts';
 import { readIndicatorSeries, seriesKeysSql } from './indicator-series.ts';
 import { priceSpikes } from './price-spikes.ts';
 import { volumeSurges } from './volume-surges.ts';
@@ -70,8 +70,7 @@ export const alertsModel: Model = {
         UNION ALL
         SELECT alert_id, exchange, symbol, "interval", window_start, kind, severity, value, threshold, details
         FROM ${ctx.relation('gold/signals')} WHERE ${inputRangeSql(ctx.partitions, 0)} AND kind IN (${list(alertSignals.kinds.length ? alertSignals.kinds : ['-'])}) AND "interval" IN (${list(alertSignals.intervals)})`;
-      // (Only the computed partitions' rows: the runner then filters none, a statement less on the hourly build's chain.)
-      await ctx.conn.run(`CREATE OR REPLACE TABLE ${into} AS SELECT * FROM (${withDerivedColumns(withRaisedAt(select, ctx, GOLD_ALERTS.name), GOLD_ALERTS)}) WHERE ${partitionFilterSql(ctx.partitions)}`);
+      await ctx.conn.run(`CREATE OR REPLACE TABLE ${into} AS ${alertRowsSql(select, ctx, GOLD_ALERTS)}`);
     } finally {
       if (ctx.partitions === 'all') await ctx.conn.run(`DROP TABLE IF EXISTS ${table}`);
     }

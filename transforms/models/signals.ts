@@ -11,8 +11,8 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { queryJson } from '../../lake/index.ts';
 import type { Model } from '../model.ts';
-import { inputRangeSql, partitionFilterSql } from '../partitions.ts';
-import { ALERT_TESTS, alertIdSql, alertTableDefinition, withDerivedColumns, withRaisedAt } from './alert-columns.ts';
+import { inputRangeSql } from '../partitions.ts';
+import { ALERT_TESTS, alertIdSql, alertTableDefinition, alertRowsSql } from './alert-columns.ts';
 
 export const GOLD_SIGNALS = alertTableDefinition('gold/signals', 'Indicator crossings: SMA 20/50, MACD/signal, RSI 70/30, Bollinger breakouts.');
 
@@ -59,8 +59,7 @@ export const signalsModel: Model = {
     const select = `SELECT ${alertIdSql('kind')} AS alert_id, exchange, symbol, "interval", window_start, kind, ${byKind((r) => `'${r.severity}'`)} AS severity,
         CAST(${byKind((r) => r.value)} AS DOUBLE) AS value, CAST(${byKind((r) => r.threshold)} AS DOUBLE) AS threshold, ${byKind((r) => `CAST(${r.details} AS VARCHAR)`)} AS details
       FROM (${crossed})`;
-    // (Only the computed partitions' rows: the runner then filters none, a statement less on the hourly build's chain.)
-    await ctx.conn.run(`CREATE OR REPLACE TABLE ${into} AS SELECT * FROM (${withDerivedColumns(withRaisedAt(select, ctx, GOLD_SIGNALS.name), GOLD_SIGNALS)}) WHERE ${partitionFilterSql(ctx.partitions)}`);
+    await ctx.conn.run(`CREATE OR REPLACE TABLE ${into} AS ${alertRowsSql(select, ctx, GOLD_SIGNALS)}`);
   },
   tests: [...ALERT_TESTS],
 };
