@@ -3,7 +3,7 @@
  * MARKETLAKE_REFERENCE_DATA) in silver with the 5m/15m/1h candles streaming would build, all but
  * the year's last HOURLY_BUILDS hours. Measured in the same run:
  * - (reference) ONE DuckDB query computing the window-function indicators (SMA 20/50/200,
- *   Bollinger 20/2, log return, realised volatility) over the same silver view for every interval,
+ *   Bollinger 20/2, log return) over the same silver view for every interval,
  *   its result written as Parquet partitioned like gold (symbol, date): the work a single SQL
  *   statement can do, with its output landed;
  * - the full gold build (`transform run --full-refresh`: all eight models, TA-Lib recursions,
