@@ -7,7 +7,9 @@
  *   n-1, then `prev = (x - prev) * k + prev` with k = 2 / (n + 1).
  * - MACD(12, 26, 9): TA-Lib seeds the fast EMA at bar 25 (so that both EMAs start together) with
  *   the mean of bars 14..25, not at bar 11; the signal is an EMA(9) of the MACD line seeded with
- *   the mean of bars 25..33; line, signal and histogram are NaN before bar 33.
+ *   the mean of bars 25..33; line and signal are NaN before bar 33. (TA-Lib's histogram, line
+ *   minus signal, and its Bollinger middle band, the SMA 20, are not computed here: the
+ *   indicators model derives both where it stores the rows.)
  * - RSI(14) and ATR(14): Wilder's smoothing, seeded with plain means of the first 14 changes /
  *   true ranges, first value at bar 14; `avg = (avg * (n - 1) + x) / n` in that order.
  * - SMA and Bollinger (population standard deviation): each window is summed afresh, in order
@@ -38,10 +40,8 @@ export const OUTPUT_COLUMNS = [
   'ema_26',
   'macd',
   'macd_signal',
-  'macd_hist',
   'rsi_14',
   'bb_upper',
-  'bb_middle',
   'bb_lower',
   'atr_14',
   'log_return',
@@ -104,8 +104,8 @@ export function computeSeries(close: Float64Array, high: Float64Array, low: Floa
   if (state && start < WARM_BARS) throw new Error(`computeSeries: continuing needs ${WARM_BARS} bars of history, got ${start}`);
   if (!state && start !== 0) throw new Error('computeSeries: without a state the computation starts at bar 0');
   // The target's arrays as locals: the loop below indexes them per bar.
-  const { sma_20: sma20, sma_50: sma50, sma_200: sma200, ema_12: outEma12, ema_26: outEma26, macd: outMacd, macd_signal: outSignal, macd_hist: outHist } = target.columns;
-  const { rsi_14: outRsi, bb_upper: bbUpper, bb_middle: bbMiddle, bb_lower: bbLower, atr_14: outAtr, log_return: outLogReturn, realized_vol: outVol } = target.columns;
+  const { sma_20: sma20, sma_50: sma50, sma_200: sma200, ema_12: outEma12, ema_26: outEma26, macd: outMacd, macd_signal: outSignal } = target.columns;
+  const { rsi_14: outRsi, bb_upper: bbUpper, bb_lower: bbLower, atr_14: outAtr, log_return: outLogReturn, realized_vol: outVol } = target.columns;
   const { macd_ema_fast: outFast, rsi_avg_gain: outGain, rsi_avg_loss: outLoss } = target.columns;
   const isWarm = target.isWarm;
   const shift = target.at - start;
@@ -155,7 +155,6 @@ export function computeSeries(close: Float64Array, high: Float64Array, low: Floa
         ss += d * d;
       }
       const dev = 2 * Math.sqrt(ss / 20);
-      bbMiddle[o] = mid;
       bbUpper[o] = mid + dev;
       bbLower[o] = mid - dev;
     }
@@ -191,7 +190,6 @@ export function computeSeries(close: Float64Array, high: Float64Array, low: Floa
       if (state || i >= MACD_OUT_START) {
         outMacd[o] = line;
         outSignal[o] = signal;
-        outHist[o] = line - signal;
       }
     }
 

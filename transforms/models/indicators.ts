@@ -76,21 +76,21 @@ export const GOLD_INDICATORS: TableDefinition = {
 const BUILT_COLUMNS = GOLD_INDICATORS.columns.filter((c) => c.name !== MONTH_COLUMN);
 
 /**
- * The build's columns DuckDB computes from the appended ones whenever the rows are read (VIRTUAL
- * generated columns of the build's table), so they are not appended: the append holds Node's
- * thread ~20 ns a value (a year: ~0.4 s for 679k rows), and these are a seventh of them. Each is
- * the same arithmetic as the TypeScript's, bit for bit: TA-Lib's Bollinger middle band is the
- * SMA 20 and its MACD histogram the line minus the signal (ta.ts); the date is the window's UTC
- * day; computed_at is the run's.
+ * The build's columns DuckDB computes from the others whenever the rows are read (VIRTUAL
+ * generated columns of the build's table, their expressions given the run's time), so they are
+ * neither computed in TypeScript nor appended: the append holds Node's thread ~20 ns a value (a
+ * year: ~0.4 s for 679k rows), and these are a seventh of them. TA-Lib's Bollinger middle band is
+ * its SMA 20 and its MACD histogram the line minus the signal (the TA-Lib fixtures check both as
+ * gold stores them); the date is the window's UTC day; computed_at is the run's.
  */
-function generatedColumns(nowUs: number): Readonly<Record<string, string>> {
-  return {
-    bb_middle: 'sma_20',
-    macd_hist: 'macd - macd_signal',
-    date: GOLD_INDICATORS.columns.find((c) => c.name === 'date')!.derivedFrom!,
-    computed_at: `make_timestamptz(${Math.round(nowUs)}::BIGINT)`,
-  };
-}
+const GENERATED_COLUMNS: Readonly<Record<string, (nowUs: number) => string>> = {
+  bb_middle: () => 'sma_20',
+  macd_hist: () => 'macd - macd_signal',
+  date: () => GOLD_INDICATORS.columns.find((c) => c.name === 'date')!.derivedFrom!,
+  computed_at: (nowUs) => `make_timestamptz(${Math.round(nowUs)}::BIGINT)`,
+};
+/** The build's columns the computation appends: all but the generated ones. */
+const APPENDED_COLUMNS = BUILT_COLUMNS.filter((c) => !(c.name in GENERATED_COLUMNS));
 
 const STATE_COLUMNS = ['ema_12', 'ema_26', 'macd_ema_fast', 'macd_signal', 'rsi_avg_gain', 'rsi_avg_loss', 'atr_14'] as const;
 type StateColumn = (typeof STATE_COLUMNS)[number];
@@ -555,9 +555,7 @@ async function appendSymbol(ctx: BuildContext, into: string, symbol: string, cod
     [HISTORY_CLOSES]: { kind: 'sparseVarchar', values: histories },
     ...Object.fromEntries(OUTPUT_COLUMNS.map((c) => [c, double(out[c])])),
   };
-  const generated = generatedColumns(ctx.nowUs);
-  const appended = BUILT_COLUMNS.filter((c) => !(c.name in generated));
-  await appendColumns(ctx.conn, into, appended.map((c) => byName[c.name]), total, rowsWithin(ctx.partitions, symbol, outDay));
+  await appendColumns(ctx.conn, into, APPENDED_COLUMNS.map((c) => byName[c.name]), total, rowsWithin(ctx.partitions, symbol, outDay));
 }
 
 /**
@@ -605,9 +603,8 @@ function enumWidth(n: number): number {
   return n <= 0xff ? 1 : n <= 0xffff ? 2 : 4;
 }
 
-/** The table the build appends to: gold/indicators' columns, the key strings as ENUMs, some generated (generatedColumns). */
+/** The table the build appends to: gold/indicators' columns, the key strings as ENUMs, some generated (GENERATED_COLUMNS). */
 function outputTableSql(into: string, codes: Codes, nowUs: number): string {
-  const generated = generatedColumns(nowUs);
   const enumOf = (values: readonly string[]) => `ENUM(${values.map(sqlLiteral).join(', ')})`;
   const typeOf = (name: string, type: string): string => {
     if (name === 'exchange') return enumOf(codes.exchanges);
@@ -619,7 +616,10 @@ function outputTableSql(into: string, codes: Codes, nowUs: number): string {
     if (type.startsWith('decimal')) return type.toUpperCase().replace(' ', '');
     throw new Error(`indicators: no column type for ${name} (${type})`);
   };
-  const column = (c: LakeColumn) => `"${c.name}" ${typeOf(c.name, c.type)}${c.name in generated ? ` GENERATED ALWAYS AS (${generated[c.name]}) VIRTUAL` : ''}`;
+  const column = (c: LakeColumn) => {
+    const generated = GENERATED_COLUMNS[c.name]?.(nowUs);
+    return `"${c.name}" ${typeOf(c.name, c.type)}${generated ? ` GENERATED ALWAYS AS (${generated}) VIRTUAL` : ''}`;
+  };
   return `CREATE OR REPLACE TABLE ${into} (${BUILT_COLUMNS.map(column).join(', ')})`;
 }
 
