@@ -7,7 +7,9 @@
  *   its result written as Parquet partitioned like gold (symbol, date): the work a single SQL
  *   statement can do, with its output landed;
  * - the full gold build (`transform run --full-refresh`: all eight models, TA-Lib recursions,
- *   4h/1d roll-ups, signals, alerts, coverage, model tests, one commit per model);
+ *   4h/1d roll-ups, signals, alerts, coverage, model tests, one commit per model), twice: like
+ *   the reference, the better of the two is the figure (the first, which also pays V8's first
+ *   compilation of the build's code, is reported as `full_build_first_ms`);
  * - the hourly incremental builds as the worker runs them, one after each of the last hours is
  *   appended (1m + 5m/15m/1h candles): the figure is their median. The first build after the
  *   full one is reported on its own (`incremental_first_hour_ms`): it also pays for the code
@@ -101,21 +103,28 @@ const bench: Benchmark = {
 
     // The worker's gold engine, open since the worker started (workflows/main.ts).
     const goldEngine = await LakeQueryEngine.open({ lake, readOnly: false, threads: keptEngineThreads() });
-    t = performance.now();
     const log = process.env.GOLD_PROFILE ? (m: string) => ctx.log(m) : undefined;
-    let cpu = process.cpuUsage();
-    const full = await runTransforms(lake, MODELS, { fullRefresh: true, log, engine: goldEngine });
-    const fullMs = performance.now() - t;
-    const fullCpuMs = cpuMsSince(cpu);
-    if (!full.ok) throw new Error(`full build failed: ${full.models.filter((m) => m.status === 'failed').map((m) => `${m.model}: ${m.error}`).join('; ')}`);
-    ctx.log(`full build ${fullMs.toFixed(0)} ms: ${full.models.map((m) => `${m.model} ${m.durationMs} ms (${m.rows} rows)`).join(', ')}`);
+    // Measured as the reference is: the better of two runs (the second rewrites every table the
+    // first wrote). The first is reported too: it also pays V8's first compilation of the
+    // indicators' code (~0.1 s).
+    const fullRuns: { ms: number; cpuMs: number; summary: Awaited<ReturnType<typeof runTransforms>> }[] = [];
+    for (let i = 0; i < 2; i++) {
+      t = performance.now();
+      const cpu = process.cpuUsage();
+      const summary = await runTransforms(lake, MODELS, { fullRefresh: true, log, engine: goldEngine });
+      fullRuns.push({ ms: performance.now() - t, cpuMs: cpuMsSince(cpu), summary });
+      if (!summary.ok) throw new Error(`full build failed: ${summary.models.filter((m) => m.status === 'failed').map((m) => `${m.model}: ${m.error}`).join('; ')}`);
+      ctx.log(`full build ${i + 1}: ${fullRuns[i].ms.toFixed(0)} ms (CPU ${fullRuns[i].cpuMs.toFixed(0)} ms): ${summary.models.map((m) => `${m.model} ${m.durationMs} ms (${m.rows} rows)`).join(', ')}`);
+    }
+    const best = fullRuns.reduce((a, b) => (b.ms < a.ms ? b : a));
+    const { ms: fullMs, cpuMs: fullCpuMs, summary: full } = best;
 
     const hourly: { ms: number; cpuMs: number; models: readonly { model: string; durationMs: number }[] }[] = [];
     for (let h = 0; h < HOURLY_BUILDS; h++) {
       const hour = firstHourly + h * 3_600_000;
       await loadKlinesIntoSilver(lake, lastCsv, { rollUp: ROLL_UP, where: `open_time >= ${hour} AND open_time < ${hour + 3_600_000}` });
       t = performance.now();
-      cpu = process.cpuUsage();
+      const cpu = process.cpuUsage();
       const incremental = await runTransforms(lake, MODELS, { log, engine: goldEngine });
       hourly.push({ ms: performance.now() - t, cpuMs: cpuMsSince(cpu), models: incremental.models });
       if (!incremental.ok) throw new Error(`incremental build failed: ${incremental.models.filter((m) => m.status === 'failed').map((m) => `${m.model}: ${m.error}`).join('; ')}`);
@@ -136,6 +145,8 @@ const bench: Benchmark = {
         full_build_vs_window_query_cpu: fullCpuMs / Math.min(...referenceCpuMs),
         incremental_hour_vs_full_build_cpu: median.cpuMs / fullCpuMs,
         full_build_ms: fullMs,
+        full_build_first_ms: fullRuns[0].ms,
+        full_build_first_vs_window_query: fullRuns[0].ms / reference,
         full_build_indicator_rows: full.models.find((m) => m.model === 'indicators')!.rows,
         incremental_hour_build_ms: median.ms,
         incremental_first_hour_ms: hourly[0].ms,

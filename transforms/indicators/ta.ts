@@ -12,10 +12,14 @@
  *   indicators model derives both where it stores the rows.)
  * - RSI(14) and ATR(14): Wilder's smoothing, seeded with plain means of the first 14 changes /
  *   true ranges, first value at bar 14; `avg = (avg * (n - 1) + x) / n` in that order.
- * - SMA and Bollinger (population standard deviation): each window is summed afresh, in order
- *   (TA-Lib keeps running sums; the difference is a few units in the last place), so that a
- *   window's value never depends on where a computation started: an incremental build equals a
- *   full one bit for bit.
+ * - SMA: the exact mean of the window's closes, correctly rounded. Closes are DECIMAL(18,8), so
+ *   in units of 1e-8 they are integers, which a running sum adds exactly (exactWindowSums);
+ *   TA-Lib's running sum of doubles drifts a few units in the last place. A window holding a
+ *   close that is no exact integer of units (a price above ~450,000) is summed in order instead.
+ * - Bollinger (population standard deviation) and the realised volatility: each window is summed
+ *   afresh, in order (TA-Lib keeps running sums of squares).
+ * Either way a window's value never depends on where a computation started: an incremental
+ * build equals a full one bit for bit.
  *
  * A computation either starts at the series' first bar, or continues after a warm bar from its
  * recorded state (`SeriesState`) with the bars before `start` as history for the windows.
@@ -129,25 +133,29 @@ export function computeSeries(close: Float64Array, high: Float64Array, low: Floa
   const logReturns = new Float64Array(n).fill(NaN);
   for (let i = 1; i < n; i++) logReturns[i] = Math.log(close[i] / close[i - 1]);
   const volFactor = Math.sqrt(periodsPerYear);
-  // Window sums are summed within the window only (never a running total carried along the
-  // series), so a value depends on its window's closes alone and an incremental build that
-  // starts from a later bar computes the same bits as a full one. SMA 200 adds four SMA 50
-  // window sums (3 additions, not 200).
-  const sum50 = new Float64Array(n).fill(NaN);
-  for (let i = Math.max(49, start - 150); i < n; i++) {
-    let s = 0;
-    for (let j = i - 49; j <= i; j++) s += close[j];
-    sum50[i] = s;
-  }
+  // The SMAs' window sums, exact (exactWindowSums): a value depends on its window's closes
+  // alone, so an incremental build that starts from a later bar computes the same bits as a full
+  // one. SMA 200 adds four SMA 50 window sums (3 additions, not 200).
+  const units = closeUnits(close);
+  const sum20 = exactWindowSums(units, 20, start);
+  const from50 = Math.max(49, start - 150);
+  const sum50 = exactWindowSums(units, 50, from50);
 
   for (let i = start; i < n; i++) {
     const o = i + shift;
     const x = close[i];
-    // Windows.
-    const mid = sma(close, i, 20);
+    // Windows (a window holding a close that is no exact integer of units: summed in order).
+    const s20 = sum20[i];
+    const mid = s20 === s20 ? s20 / (20 * UNITS) : sma(close, i, 20);
     sma20[o] = mid;
-    sma50[o] = i >= 49 ? sum50[i] / 50 : NaN;
-    sma200[o] = i >= 199 ? (sum50[i] + sum50[i - 50] + sum50[i - 100] + sum50[i - 150]) / 200 : NaN;
+    if (i >= 49) {
+      const s50 = sum50[i];
+      sma50[o] = s50 === s50 ? s50 / (50 * UNITS) : sma(close, i, 50);
+    } else sma50[o] = NaN;
+    if (i >= 199) {
+      const s200 = sum50[i] + sum50[i - 50] + sum50[i - 100] + sum50[i - 150];
+      sma200[o] = s200 === s200 ? s200 / (200 * UNITS) : sma(close, i, 200);
+    } else sma200[o] = NaN;
     if (!Number.isNaN(mid)) {
       let ss = 0;
       for (let j = i - 19; j <= i; j++) {
@@ -232,6 +240,46 @@ export function computeSeries(close: Float64Array, high: Float64Array, low: Floa
     }
     isWarm[o] = state || i >= WARM_BARS - 1 ? 1 : 0;
   }
+}
+
+/** Units of a close: DECIMAL(18,8), so a close times 1e8 is an integer. */
+const UNITS = 1e8;
+/** Integers of units below this sum exactly over a window of up to WARM_BARS (2^53 / 200: a price below ~450,000). */
+const EXACT_UNITS = 2 ** 53 / WARM_BARS;
+
+/**
+ * Each close in units (an integer), or NaN where that integer is not exact: a close that is not
+ * a whole number of units as a double, or too large for a window's sum of them to be exact.
+ */
+function closeUnits(close: Float64Array): Float64Array {
+  const units = new Float64Array(close.length);
+  for (let j = 0; j < close.length; j++) {
+    const u = Math.round(close[j] * UNITS);
+    units[j] = u / UNITS === close[j] && Math.abs(u) < EXACT_UNITS ? u : NaN;
+  }
+  return units;
+}
+
+/**
+ * The sums of the windows of `width` units ending at bars `from`..n-1 (NaN before a window is
+ * full or where it holds a NaN unit). Exact: sums of integers below EXACT_UNITS are integers
+ * below 2^53, which a double holds exactly, so a running sum (one addition and one subtraction
+ * a bar, not `width` additions) is the window's own sum whatever bar it started from; it starts
+ * afresh after a window that held a NaN.
+ */
+function exactWindowSums(units: Float64Array, width: number, from: number): Float64Array {
+  const n = units.length;
+  const sums = new Float64Array(n).fill(NaN);
+  let running = NaN;
+  for (let i = Math.max(from, width - 1); i < n; i++) {
+    if (running === running) running += units[i] - units[i - width];
+    else {
+      running = 0;
+      for (let j = i - width + 1; j <= i; j++) running += units[j];
+    }
+    sums[i] = running;
+  }
+  return sums;
 }
 
 /** Mean of x[from..to] (inclusive), summed in order like TA-Lib's seeds. */
