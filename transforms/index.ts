@@ -19,7 +19,7 @@ export { ModelGraph, UnknownModelError } from './graph.ts';
 export { outputTableOf, type Model, type ModelTest, type BuildContext, type Materialization } from './model.ts';
 export { ModelTestFailure, type TestResult } from './model-tests.ts';
 export { txnAppId } from './plan.ts';
-export { partitionsKeptByDay } from './month-partitions.ts';
+export { fileSplitSql, partitionsKeptByDay } from './month-partitions.ts';
 export { runTransforms, keptEngineThreads, testModels, formatRunSummary, describePartitions, openGoldTable, type TransformRunOptions, type TransformRunSummary, type ModelRun, type ModelRunStatus } from './runner.ts';
 export { TRANSFORM_RUNS } from './runs-table.ts';
 export { changedInputDates, type ChangedDates } from './pending-changes.ts';
