@@ -94,10 +94,10 @@ const bench: Benchmark = {
     // Gold's layout: a file per symbol and month, the newest month's a file a day (month-partitions.ts).
     const likeGold = `SELECT *, ${fileSplitSql(new Date(lastMonthStart).toISOString().slice(0, 7))} AS file FROM (${windowQuery()})`;
     const writeReference = async (out: string, select: string, partitionBy: string) => {
-      t = performance.now();
+      const started = performance.now();
       const cpu = process.cpuUsage();
       const reader = await engine.connection.runAndReadAll(`COPY (${select}) TO ${sqlLiteral(out)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (${partitionBy}))`);
-      const figures = { ms: performance.now() - t, cpuMs: cpuMsSince(cpu), rows: Number(reader.getRowsJson()[0]?.[0] ?? 0) };
+      const figures = { ms: performance.now() - started, cpuMs: cpuMsSince(cpu), rows: Number(reader.getRowsJson()[0]?.[0] ?? 0) };
       fs.rmSync(out, { recursive: true, force: true });
       return figures;
     };

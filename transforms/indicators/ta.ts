@@ -148,10 +148,9 @@ export function computeSeries(close: Float64Array, high: Float64Array, low: Floa
     const s20 = sum20[i];
     const mid = s20 === s20 ? s20 / (20 * UNITS) : sma(close, i, 20);
     sma20[o] = mid;
-    if (i >= 49) {
-      const s50 = sum50[i];
-      sma50[o] = s50 === s50 ? s50 / (50 * UNITS) : sma(close, i, 50);
-    } else sma50[o] = NaN;
+    const s50 = sum50[i];
+    sma50[o] = s50 === s50 ? s50 / (50 * UNITS) : sma(close, i, 50);
+    // (Guarded: the sum reads the window sums 150 bars back.)
     if (i >= 199) {
       const s200 = sum50[i] + sum50[i - 50] + sum50[i - 100] + sum50[i - 150];
       sma200[o] = s200 === s200 ? s200 / (200 * UNITS) : sma(close, i, 200);
