@@ -1,4 +1,6 @@
 /** The write path's constant-column shortcut writes exactly what per-row staging would. */
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Lake } from './lake.ts';
 import { LakeQueryEngine } from './query/engine.ts';
@@ -109,6 +111,34 @@ describe('dictionary encoding', () => {
       const back = (await engine.connection.runAndReadAll(`SELECT count(*)::INTEGER AS n, sum(x) AS s, count(*) FILTER (WHERE kind = 'up')::INTEGER AS up FROM read_parquet('${table.dir}/*.parquet')`)).getRowObjectsJson()[0];
       const expected = (await engine.connection.runAndReadAll(`SELECT count(*)::INTEGER AS n, sum(x) AS s, count(*) FILTER (WHERE kind = 'up')::INTEGER AS up FROM (${rows})`)).getRowObjectsJson()[0];
       expect(back).toEqual(expected);
+    } finally {
+      engine.close();
+    }
+  });
+});
+
+describe('a write that fails midway', () => {
+  it('leaves none of its files, though a partitioned COPY had written some before the error, and spares a file beside them', async () => {
+    const lake = new Lake(tmpLakeDir());
+    const engine = await LakeQueryEngine.open({ lake, readOnly: false });
+    try {
+      const table = await lake.createTable({
+        name: 'gold/failing_write_test',
+        description: 'test',
+        columns: [
+          { name: 'p', type: 'string', nullable: false },
+          { name: 'x', type: 'long', nullable: false },
+        ],
+        partitionColumns: ['p'],
+      });
+      // Staged before, and not committed: another write's file in the same partition directories.
+      const other = await table.stageFromSql(engine.connection, `SELECT CAST(i % 2 AS VARCHAR) AS p, i AS x FROM range(10) r(i)`);
+      // The error comes with the last of 2M rows: both partitions have flushed row groups by then
+      // (DuckDB leaves those files behind when the COPY fails).
+      const failing = `SELECT CAST(i % 2 AS VARCHAR) AS p, CASE WHEN i = 1999999 THEN error('the last row is bad') ELSE i END AS x FROM range(2000000) r(i)`;
+      await expect(table.stageFromSql(engine.connection, failing)).rejects.toThrow(/the last row is bad/);
+      const left = (fs.readdirSync(table.dir, { recursive: true }) as string[]).filter((n) => n.endsWith('.parquet')).map((n) => n.split(path.sep).join('/')).sort();
+      expect(left).toEqual(other.map((f) => decodeURIComponent(f.path)).sort());
     } finally {
       engine.close();
     }

@@ -166,15 +166,25 @@ async function copyToTable(conn: DuckDBConnection, spec: DataFileSpec, typedSele
   const select = `SELECT ${projection} FROM (${typedSelect})`;
   const compression = spec.compression ?? 'zstd';
   const partitioned = spec.partitionColumns.length > 0;
-  const target = partitioned ? spec.tableDir : path.join(spec.tableDir, `part-${randomUUID()}.parquet`);
+  // Every file of this write starts with its own prefix: a COPY that fails midway returns no
+  // statistics, and a partitioned one may have written some partitions' files by then (writes
+  // beside it in the same directory have other prefixes).
+  const prefix = `part-${randomUUID().slice(0, 8)}-`;
+  const target = partitioned ? spec.tableDir : path.join(spec.tableDir, `${prefix}${randomUUID()}.parquet`);
   const split = partitioned && spec.fileSplit !== undefined;
   const keys = [...spec.partitionColumns.map(sqlIdentifier), ...(split ? [FILE_SPLIT_KEY] : [])];
   const options = [`FORMAT parquet`, `COMPRESSION ${compression}`, `RETURN_STATS true`];
   // (The limit is the dictionary's size in bytes: 1 keeps none.)
   if (spec.dictionary === false) options.push(`DICTIONARY_SIZE_LIMIT 1`);
-  if (partitioned) options.push(`PARTITION_BY (${keys.join(', ')})`, `FILENAME_PATTERN 'part-{uuid}'`, `OVERWRITE_OR_IGNORE true`);
+  if (partitioned) options.push(`PARTITION_BY (${keys.join(', ')})`, `FILENAME_PATTERN '${prefix}{uuid}'`, `OVERWRITE_OR_IGNORE true`);
   const source = split ? `SELECT *, CAST((${spec.fileSplit}) AS VARCHAR) AS ${FILE_SPLIT_KEY} FROM (${select})` : select;
-  const reader = await conn.runAndReadAll(`COPY (${source}) TO ${sqlLiteral(target)} (${options.join(', ')})`);
+  let reader;
+  try {
+    reader = await conn.runAndReadAll(`COPY (${source}) TO ${sqlLiteral(target)} (${options.join(', ')})`);
+  } catch (err) {
+    await removeFilesStartingWith(spec.tableDir, prefix);
+    throw err;
+  }
   const now = Date.now();
   const stats = reader.getRowObjectsJson() as unknown as ReturnedFileStats[];
   if (partitioned && checkNullPartitions) await refuseNullPartitions(spec, stats);
@@ -199,6 +209,12 @@ async function refuseNullPartitions(spec: DataFileSpec, stats: readonly Returned
   }
   const rows = refused.reduce((n, s) => n + Number(s.count), 0);
   throw new RowValidationError(`${rows} row(s) have a null partition column (${spec.partitionColumns.join(', ')})`);
+}
+
+/** Deletes the files under `dir` whose name starts with `prefix` (a failed write's, see copyToTable). */
+async function removeFilesStartingWith(dir: string, prefix: string): Promise<void> {
+  const names = await fs.readdir(dir, { recursive: true }).catch(() => [] as string[]);
+  await Promise.all(names.filter((n) => path.basename(n).startsWith(prefix)).map((n) => fs.rm(path.join(dir, n), { force: true })));
 }
 
 /** `<partition>/__file=<key>/part-x.parquet` → `<partition>/part-x.parquet` (the key's directory removed once empty). */
